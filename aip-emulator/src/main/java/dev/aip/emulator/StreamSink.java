@@ -1,0 +1,34 @@
+package dev.aip.emulator;
+
+/**
+ * The body of a streamed response. Confined to the handler thread that opened it.
+ *
+ * <p>{@link #write} queues bytes without flushing so that a burst of frames leaves in one write; a handler that
+ * paces its frames calls {@link #flush} after each one. Exactly one of {@link #close} or {@link #abort} ends the
+ * stream.
+ */
+interface StreamSink {
+
+    /**
+     * Queues bytes for the client.
+     *
+     * @return {@code false} once the client has gone away (connection closed or HTTP/2 stream reset); the handler
+     *     should then stop producing and record the call as cancelled.
+     */
+    boolean write(byte[] bytes);
+
+    /** Sends everything queued so far. */
+    void flush();
+
+    /** Flushes and ends the response normally (last chunk on HTTP/1.1, END_STREAM on HTTP/2). */
+    void close();
+
+    /**
+     * Cuts the response without a proper end, the way a dropped connection looks to a client: the HTTP/1.1
+     * connection is closed, the HTTP/2 stream is reset.
+     */
+    void abort();
+
+    /** Whether the client is still there. */
+    boolean isOpen();
+}
