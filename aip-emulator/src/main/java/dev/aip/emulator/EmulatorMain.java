@@ -1,0 +1,115 @@
+package dev.aip.emulator;
+
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the emulator as a standalone server for other tools and languages:
+ *
+ * <pre>{@code
+ * java -jar aip-emulator.jar --port 4566 [--bind 127.0.0.1] [--seed 42] [--account 123456789012]
+ *      [--region us-east-1] [--profile-quota 1000]
+ * }</pre>
+ *
+ * <p>Prints {@code endpoint=http://host:port} on one line once it is listening, then serves until the process is
+ * stopped (SIGINT/SIGTERM close it cleanly).
+ */
+public final class EmulatorMain {
+
+    private EmulatorMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Parses {@code args}, starts the emulator and blocks until shutdown; returns a process exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+        BedrockEmulator emulator;
+        try {
+            BedrockEmulator.Builder builder = configure(args, out);
+            if (builder == null) {
+                return 0;
+            }
+            emulator = builder.build().start();
+        } catch (IllegalArgumentException e) {
+            err.println("aip-emulator: " + e.getMessage());
+            err.println("Try --help.");
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("aip-emulator: cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            stopped.countDown();
+        }, "aip-emulator-shutdown"));
+        out.println("endpoint=" + emulator.endpoint());
+        out.println("region=" + emulator.region() + " account=" + emulator.accountId()
+                + " (any credentials are accepted; stop with Ctrl-C)");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Returns the configured builder, or {@code null} when only help was asked for. */
+    static BedrockEmulator.Builder configure(String[] args, PrintStream out) {
+        BedrockEmulator.Builder builder = BedrockEmulator.builder();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                out.println("Usage: aip-emulator [--port N] [--bind HOST] [--seed N] [--account ID] [--region R]"
+                        + " [--profile-quota N]");
+                out.println("  --port N           TCP port (default 0: a free port, printed on start)");
+                out.println("  --bind HOST        address to listen on (default 127.0.0.1)");
+                out.println("  --seed N           seed of the deterministic model (default 42)");
+                out.println("  --account ID       12-digit account id used in ARNs (default 123456789012)");
+                out.println("  --region R         region used in ARNs (default us-east-1)");
+                out.println("  --profile-quota N  application inference profiles allowed (default 1000)");
+                return null;
+            }
+            String name = arg;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value for " + arg);
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "--port" -> builder.port(parseInt(name, value));
+                case "--bind" -> builder.bindAddress(value);
+                case "--seed" -> builder.seed(parseLong(name, value));
+                case "--account" -> builder.accountId(value);
+                case "--region" -> builder.region(value);
+                case "--profile-quota" -> builder.profileQuota(parseInt(name, value));
+                default -> throw new IllegalArgumentException("unknown option " + name);
+            }
+        }
+        return builder;
+    }
+
+    private static int parseInt(String name, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
+        }
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
+        }
+    }
+}
