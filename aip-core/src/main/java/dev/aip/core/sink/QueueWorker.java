@@ -148,8 +148,11 @@ abstract class QueueWorker {
     }
 
     private boolean await(CompletableFuture<Void> done, Duration timeout) {
-        if (closed || Thread.currentThread() == thread) {
-            return !thread.isAlive() || Thread.currentThread() == thread;
+        if (Thread.currentThread() == thread) {
+            return true; // a delegate flushing its own wrapper: the worker cannot wait for itself
+        }
+        if (closed) {
+            return !thread.isAlive(); // close() drains and flushes; done once the worker has ended
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
