@@ -29,6 +29,8 @@ final class RuntimeFixture {
     static final String NOVA = "amazon.nova-lite-v1:0";
     static final String AIP_ID = "abc123def456";
     static final String AIP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/" + AIP_ID;
+    static final String CLAUDE_ANTHROPIC_BODY = "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":100,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
     /** A clock tests move by hand. Thread-safe. */
     static final class MutableClock extends Clock {
