@@ -59,7 +59,13 @@ public final class EmulatorLoad {
         BedrockEmulator emulator = null;
         URI uri;
         if (endpoint == null) {
-            emulator = BedrockEmulator.builder().workerThreads(Math.max(64, threads * 2)).build().start();
+            // One token per stream delta and a fixed reply length, so a stream carries exactly `chunks` deltas.
+            emulator = BedrockEmulator.builder()
+                    .workerThreads(Math.max(64, threads * 2))
+                    .replyTokens(mode.equals("stream") ? chunks : 20, mode.equals("stream") ? chunks : 40)
+                    .streamChunkTokens(1)
+                    .build()
+                    .start();
             uri = emulator.endpoint();
         } else {
             uri = URI.create(endpoint);
@@ -148,12 +154,10 @@ public final class EmulatorLoad {
                         .connectionAcquisitionTimeout(Duration.ofSeconds(60)))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
-        // The emulator's deterministic model splits a reply into one text delta per token by default; asking for
-        // `chunks` output tokens yields `chunks` contentBlockDelta events.
         ConverseStreamRequest request = ConverseStreamRequest.builder()
                 .modelId(MODEL)
-                .messages(userMessage("Write a long story about a lighthouse keeper. [reply-tokens=" + chunks + "]"))
-                .inferenceConfig(InferenceConfiguration.builder().maxTokens(chunks).build())
+                .messages(userMessage("Write a long story about a lighthouse keeper."))
+                .inferenceConfig(InferenceConfiguration.builder().maxTokens(chunks * 2).build())
                 .build();
         try (client) {
             long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
