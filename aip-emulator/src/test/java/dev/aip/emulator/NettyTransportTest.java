@@ -278,18 +278,25 @@ class NettyTransportTest {
     @Test
     void respond_calledTwice_secondCallFailsAndFirstAnswerStands() throws Exception {
         AtomicReference<Throwable> second = new AtomicReference<>();
+        CountDownLatch handlerDone = new CountDownLatch(1);
         URI base = start((request, responder) -> {
-            responder.respond(201, Map.of(), json("{}"));
             try {
-                responder.respond(202, Map.of(), json("{}"));
-            } catch (IllegalStateException e) {
-                second.set(e);
+                responder.respond(201, Map.of(), json("{}"));
+                try {
+                    responder.respond(202, Map.of(), json("{}"));
+                } catch (IllegalStateException e) {
+                    second.set(e);
+                }
+            } finally {
+                handlerDone.countDown();
             }
         });
 
         HttpResponse<byte[]> response = get(base, "/twice");
 
         assertThat(response.statusCode()).isEqualTo(201);
+        // The client may read the 201 before the handler thread has tried the second answer.
+        assertThat(handlerDone.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(second.get()).isInstanceOf(IllegalStateException.class);
     }
 

@@ -1,0 +1,61 @@
+package dev.aip.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EmulatorMainTest {
+
+    @Test
+    void configure_help_printsUsageAndReturnsNull() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        BedrockEmulator.Builder builder = EmulatorMain.configure(new String[] {"--help"}, print(out));
+
+        assertThat(builder).isNull();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port").contains("--profile-quota");
+    }
+
+    @Test
+    void configure_allOptions_applied() {
+        BedrockEmulator.Builder builder = EmulatorMain.configure(new String[] {"--port", "0", "--bind=127.0.0.1",
+            "--seed", "7", "--account", "210987654321", "--region", "eu-west-1", "--profile-quota", "5"},
+                print(new ByteArrayOutputStream()));
+
+        try (BedrockEmulator emulator = builder.build().start()) {
+            assertThat(emulator.accountId()).isEqualTo("210987654321");
+            assertThat(emulator.region()).isEqualTo("eu-west-1");
+            assertThat(emulator.endpoint().getHost()).isEqualTo("127.0.0.1");
+        }
+    }
+
+    @Test
+    void configure_unknownOptionOrBadNumber_namesTheProblem() {
+        PrintStream sink = print(new ByteArrayOutputStream());
+
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--colour", "red"}, sink))
+                .hasMessageContaining("unknown option --colour");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--port", "http"}, sink))
+                .hasMessageContaining("--port needs a whole number");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--seed"}, sink))
+                .hasMessageContaining("missing value for --seed");
+    }
+
+    @Test
+    void run_invalidSetting_exitsWithUsageCode() throws InterruptedException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        int code = EmulatorMain.run(new String[] {"--account", "12"}, print(new ByteArrayOutputStream()), print(err));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("accountId must be 12 digits");
+    }
+
+    private static PrintStream print(ByteArrayOutputStream out) {
+        return new PrintStream(out, true, StandardCharsets.UTF_8);
+    }
+}
