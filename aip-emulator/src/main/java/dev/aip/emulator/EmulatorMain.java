@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>{@code
  * java -jar aip-emulator.jar --port 4566 [--bind 127.0.0.1] [--seed 42] [--account 123456789012]
- *      [--region us-east-1] [--profile-quota 1000]
+ *      [--region us-east-1] [--profile-quota 1000] [--reply-tokens 20-60] [--stream-chunk-tokens 4]
  * }</pre>
  *
  * <p>Prints {@code endpoint=http://host:port} on one line once it is listening, then serves until the process is
@@ -63,13 +63,15 @@ public final class EmulatorMain {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
                 out.println("Usage: aip-emulator [--port N] [--bind HOST] [--seed N] [--account ID] [--region R]"
-                        + " [--profile-quota N]");
+                        + " [--profile-quota N] [--reply-tokens N[-M]] [--stream-chunk-tokens N]");
                 out.println("  --port N           TCP port (default 0: a free port, printed on start)");
                 out.println("  --bind HOST        address to listen on (default 127.0.0.1)");
                 out.println("  --seed N           seed of the deterministic model (default 42)");
                 out.println("  --account ID       12-digit account id used in ARNs (default 123456789012)");
                 out.println("  --region R         region used in ARNs (default us-east-1)");
                 out.println("  --profile-quota N  application inference profiles allowed (default 1000)");
+                out.println("  --reply-tokens N[-M]      length of the model's replies in tokens (default 20-60)");
+                out.println("  --stream-chunk-tokens N   tokens of text per stream delta (default 4)");
                 return null;
             }
             String name = arg;
@@ -91,6 +93,13 @@ public final class EmulatorMain {
                 case "--account" -> builder.accountId(value);
                 case "--region" -> builder.region(value);
                 case "--profile-quota" -> builder.profileQuota(parseInt(name, value));
+                case "--reply-tokens" -> {
+                    int dash = value.indexOf('-');
+                    int min = parseInt(name, dash < 0 ? value : value.substring(0, dash));
+                    int max = dash < 0 ? min : parseInt(name, value.substring(dash + 1));
+                    builder.replyTokens(min, max);
+                }
+                case "--stream-chunk-tokens" -> builder.streamChunkTokens(parseInt(name, value));
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }

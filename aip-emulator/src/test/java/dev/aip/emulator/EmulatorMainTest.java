@@ -23,7 +23,8 @@ class EmulatorMainTest {
     @Test
     void configure_allOptions_applied() {
         BedrockEmulator.Builder builder = EmulatorMain.configure(new String[] {"--port", "0", "--bind=127.0.0.1",
-            "--seed", "7", "--account", "210987654321", "--region", "eu-west-1", "--profile-quota", "5"},
+            "--seed", "7", "--account", "210987654321", "--region", "eu-west-1", "--profile-quota", "5", "--reply-tokens", "10-12",
+            "--stream-chunk-tokens", "1"},
                 print(new ByteArrayOutputStream()));
 
         try (BedrockEmulator emulator = builder.build().start()) {
