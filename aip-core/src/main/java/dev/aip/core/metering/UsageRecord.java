@@ -1,0 +1,533 @@
+package dev.aip.core.metering;
+
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.core.tenant.Tier;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What one model call attempt used and cost. Exactly one record is produced per attempt, on every outcome: success,
+ * error, throttling, a stream the caller abandoned, a call rejected by policy before it was sent.
+ *
+ * <p>Retries and fallbacks of one logical call are separate attempts: each has its own {@link #recordId()} and
+ * {@link #attempt()} number, and all share the {@link #callId()}.
+ *
+ * <p>Build one with {@link #builder()}:
+ * <pre>{@code
+ * UsageRecord record = UsageRecord.builder()
+ *     .tenant(TenantContext.of("acme"))
+ *     .operation("Converse")
+ *     .requestedModel("claude-haiku")
+ *     .sourceModelId("anthropic.claude-haiku-4-5-20251001-v1:0")
+ *     .region("us-east-1")
+ *     .usage(TokenUsage.of(1000, 500))
+ *     .provenance(UsageProvenance.REPORTED)
+ *     .cost(cost)
+ *     .outcome(Outcome.SUCCESS)
+ *     .startedAt(start)
+ *     .latency(Duration.ofMillis(420))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Immutable.
+ *
+ * @param recordId unique id of this record (time-ordered UUID v7 by default); sinks and ledgers deduplicate by it
+ * @param callId id shared by all attempts (retries, fallbacks) of one logical call
+ * @param attempt 1-based attempt number within the call
+ * @param tenant the tenant the call was made for
+ * @param tier the tenant's tier at the time of the call
+ * @param operation the Bedrock operation: {@code Converse}, {@code ConverseStream}, {@code InvokeModel} or
+ *     {@code InvokeModelWithResponseStream}
+ * @param requestedModel the logical model the caller asked for (an alias, a model id or a profile ARN)
+ * @param profileArn the inference profile ARN used as {@code modelId}, or {@code null} if none was resolved
+ * @param profileId the inference profile id, or {@code null} if none was resolved
+ * @param sourceModelId the foundation model that served the call, or {@code null} if unknown
+ * @param region the AWS region the call was sent to
+ * @param pooledProfile {@code true} if the tenant ran on a shared tier profile instead of its own; attribution then
+ *     rests on {@code requestMetadata} and this record, not on the profile's tags
+ * @param usage the tokens used
+ * @param provenance where the token counts come from
+ * @param cost what the attempt cost
+ * @param outcome how the attempt ended
+ * @param errorCode the error code for failed attempts (e.g. {@code ThrottlingException}), or {@code null}
+ * @param startedAt when the attempt started
+ * @param latency from start to the last byte or the failure; non-negative
+ * @param timeToFirstToken for streams, from start to the first content chunk; {@code null} for non-streaming calls
+ *     or streams that produced no content; non-negative
+ * @param awsRequestId the AWS request id, or {@code null} if no response was received
+ * @param attributes free attributes (end user, feature, workflow run, step), copied and sorted by key
+ */
+public record UsageRecord(
+        String recordId,
+        String callId,
+        int attempt,
+        TenantId tenant,
+        Tier tier,
+        String operation,
+        String requestedModel,
+        String profileArn,
+        String profileId,
+        String sourceModelId,
+        String region,
+        boolean pooledProfile,
+        TokenUsage usage,
+        UsageProvenance provenance,
+        Cost cost,
+        Outcome outcome,
+        String errorCode,
+        Instant startedAt,
+        Duration latency,
+        Duration timeToFirstToken,
+        String awsRequestId,
+        Map<String, String> attributes) {
+
+    /**
+     * Validates the record and copies the attributes.
+     *
+     * @throws NullPointerException if a required component is {@code null}; the message names it
+     * @throws IllegalArgumentException if an id is blank, {@code attempt < 1}, or a duration is negative
+     */
+    public UsageRecord {
+        requireText("recordId", recordId);
+        requireText("callId", callId);
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt is " + attempt + "; attempts are numbered from 1");
+        }
+        requireNonNull("tenant", tenant);
+        requireNonNull("tier", tier);
+        requireText("operation", operation);
+        requireText("requestedModel", requestedModel);
+        requireText("region", region);
+        requireNonNull("usage", usage);
+        requireNonNull("provenance", provenance);
+        requireNonNull("cost", cost);
+        requireNonNull("outcome", outcome);
+        requireNonNull("startedAt", startedAt);
+        requireNonNull("latency", latency);
+        requireNonNegative("latency", latency);
+        if (timeToFirstToken != null) {
+            requireNonNegative("timeToFirstToken", timeToFirstToken);
+        }
+        requireNonNull("attributes", attributes);
+        TreeMap<String, String> copy = new TreeMap<>();
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+            copy.put(Objects.requireNonNull(e.getKey(), "attribute key"),
+                    Objects.requireNonNull(e.getValue(), () -> "value of attribute " + e.getKey()));
+        }
+        attributes = copy.isEmpty() ? Map.of() : Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * Returns a new, unique, time-ordered id (a UUID version 7 string), for record and call ids.
+     *
+     * @return the id
+     */
+    public static String newId() {
+        return RecordIds.next();
+    }
+
+    /**
+     * Returns an empty builder.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder holding this record's values, for example to derive the next attempt. Call
+     * {@link Builder#recordId(String)} with a new id, or {@link Builder#newRecordId()}, before building another
+     * record from it.
+     *
+     * @return the builder
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    private static void requireNonNull(String name, Object value) {
+        if (value == null) {
+            throw new NullPointerException("UsageRecord." + name + " is required");
+        }
+    }
+
+    private static void requireText(String name, String value) {
+        requireNonNull(name, value);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("UsageRecord." + name + " is blank");
+        }
+    }
+
+    private static void requireNonNegative(String name, Duration value) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("UsageRecord." + name + " is negative: " + value);
+        }
+    }
+
+    /**
+     * Builds a {@link UsageRecord}.
+     *
+     * <p>Defaults: a fresh {@code recordId}; {@code callId} equal to the {@code recordId} for a first attempt (it
+     * must be set for later attempts); {@code attempt} 1; {@code usage} {@link TokenUsage#ZERO};
+     * {@code pooledProfile} false; no attributes. Everything else that is required must be set.
+     *
+     * <p>Not thread-safe; confine to one thread.
+     */
+    public static final class Builder {
+        private String recordId;
+        private String callId;
+        private int attempt = 1;
+        private TenantId tenant;
+        private Tier tier;
+        private String operation;
+        private String requestedModel;
+        private String profileArn;
+        private String profileId;
+        private String sourceModelId;
+        private String region;
+        private boolean pooledProfile;
+        private TokenUsage usage = TokenUsage.ZERO;
+        private UsageProvenance provenance;
+        private Cost cost;
+        private Outcome outcome;
+        private String errorCode;
+        private Instant startedAt;
+        private Duration latency;
+        private Duration timeToFirstToken;
+        private String awsRequestId;
+        private final TreeMap<String, String> attributes = new TreeMap<>();
+
+        private Builder() {}
+
+        private Builder(UsageRecord r) {
+            recordId = r.recordId;
+            callId = r.callId;
+            attempt = r.attempt;
+            tenant = r.tenant;
+            tier = r.tier;
+            operation = r.operation;
+            requestedModel = r.requestedModel;
+            profileArn = r.profileArn;
+            profileId = r.profileId;
+            sourceModelId = r.sourceModelId;
+            region = r.region;
+            pooledProfile = r.pooledProfile;
+            usage = r.usage;
+            provenance = r.provenance;
+            cost = r.cost;
+            outcome = r.outcome;
+            errorCode = r.errorCode;
+            startedAt = r.startedAt;
+            latency = r.latency;
+            timeToFirstToken = r.timeToFirstToken;
+            awsRequestId = r.awsRequestId;
+            attributes.putAll(r.attributes);
+        }
+
+        /**
+         * Sets the record id.
+         *
+         * @param value the id
+         * @return this builder
+         */
+        public Builder recordId(String value) {
+            recordId = value;
+            return this;
+        }
+
+        /**
+         * Sets a fresh record id, as {@link UsageRecord#newId()}.
+         *
+         * @return this builder
+         */
+        public Builder newRecordId() {
+            recordId = RecordIds.next();
+            return this;
+        }
+
+        /**
+         * Sets the call id shared by all attempts.
+         *
+         * @param value the id
+         * @return this builder
+         */
+        public Builder callId(String value) {
+            callId = value;
+            return this;
+        }
+
+        /**
+         * Sets the 1-based attempt number.
+         *
+         * @param value the attempt
+         * @return this builder
+         */
+        public Builder attempt(int value) {
+            attempt = value;
+            return this;
+        }
+
+        /**
+         * Sets the tenant.
+         *
+         * @param value the tenant
+         * @return this builder
+         */
+        public Builder tenant(TenantId value) {
+            tenant = value;
+            return this;
+        }
+
+        /**
+         * Sets the tenant, its tier, and adds its attributes.
+         *
+         * @param context the tenant context
+         * @return this builder
+         */
+        public Builder tenant(TenantContext context) {
+            tenant = context.id();
+            tier = context.tier();
+            attributes.putAll(context.attributes());
+            return this;
+        }
+
+        /**
+         * Sets the tier.
+         *
+         * @param value the tier
+         * @return this builder
+         */
+        public Builder tier(Tier value) {
+            tier = value;
+            return this;
+        }
+
+        /**
+         * Sets the Bedrock operation name.
+         *
+         * @param value e.g. {@code Converse}
+         * @return this builder
+         */
+        public Builder operation(String value) {
+            operation = value;
+            return this;
+        }
+
+        /**
+         * Sets the logical model asked for.
+         *
+         * @param value the model
+         * @return this builder
+         */
+        public Builder requestedModel(String value) {
+            requestedModel = value;
+            return this;
+        }
+
+        /**
+         * Sets the inference profile ARN.
+         *
+         * @param value the ARN, or {@code null}
+         * @return this builder
+         */
+        public Builder profileArn(String value) {
+            profileArn = value;
+            return this;
+        }
+
+        /**
+         * Sets the inference profile id.
+         *
+         * @param value the id, or {@code null}
+         * @return this builder
+         */
+        public Builder profileId(String value) {
+            profileId = value;
+            return this;
+        }
+
+        /**
+         * Sets the foundation model id.
+         *
+         * @param value the model id, or {@code null}
+         * @return this builder
+         */
+        public Builder sourceModelId(String value) {
+            sourceModelId = value;
+            return this;
+        }
+
+        /**
+         * Sets the AWS region.
+         *
+         * @param value e.g. {@code us-east-1}
+         * @return this builder
+         */
+        public Builder region(String value) {
+            region = value;
+            return this;
+        }
+
+        /**
+         * Sets whether a shared tier profile was used.
+         *
+         * @param value the flag
+         * @return this builder
+         */
+        public Builder pooledProfile(boolean value) {
+            pooledProfile = value;
+            return this;
+        }
+
+        /**
+         * Sets the tokens used.
+         *
+         * @param value the usage
+         * @return this builder
+         */
+        public Builder usage(TokenUsage value) {
+            usage = value;
+            return this;
+        }
+
+        /**
+         * Sets where the token counts come from.
+         *
+         * @param value the provenance
+         * @return this builder
+         */
+        public Builder provenance(UsageProvenance value) {
+            provenance = value;
+            return this;
+        }
+
+        /**
+         * Sets the cost.
+         *
+         * @param value the cost
+         * @return this builder
+         */
+        public Builder cost(Cost value) {
+            cost = value;
+            return this;
+        }
+
+        /**
+         * Sets the outcome.
+         *
+         * @param value the outcome
+         * @return this builder
+         */
+        public Builder outcome(Outcome value) {
+            outcome = value;
+            return this;
+        }
+
+        /**
+         * Sets the error code.
+         *
+         * @param value e.g. {@code ThrottlingException}, or {@code null}
+         * @return this builder
+         */
+        public Builder errorCode(String value) {
+            errorCode = value;
+            return this;
+        }
+
+        /**
+         * Sets the start time.
+         *
+         * @param value the instant
+         * @return this builder
+         */
+        public Builder startedAt(Instant value) {
+            startedAt = value;
+            return this;
+        }
+
+        /**
+         * Sets the latency.
+         *
+         * @param value the duration
+         * @return this builder
+         */
+        public Builder latency(Duration value) {
+            latency = value;
+            return this;
+        }
+
+        /**
+         * Sets the time to first token.
+         *
+         * @param value the duration, or {@code null}
+         * @return this builder
+         */
+        public Builder timeToFirstToken(Duration value) {
+            timeToFirstToken = value;
+            return this;
+        }
+
+        /**
+         * Sets the AWS request id.
+         *
+         * @param value the id, or {@code null}
+         * @return this builder
+         */
+        public Builder awsRequestId(String value) {
+            awsRequestId = value;
+            return this;
+        }
+
+        /**
+         * Adds or replaces an attribute.
+         *
+         * @param key the key
+         * @param value the value
+         * @return this builder
+         */
+        public Builder attribute(String key, String value) {
+            attributes.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Replaces all attributes.
+         *
+         * @param values the attributes
+         * @return this builder
+         */
+        public Builder attributes(Map<String, String> values) {
+            attributes.clear();
+            values.forEach(this::attribute);
+            return this;
+        }
+
+        /**
+         * Builds the record.
+         *
+         * @return the record
+         * @throws NullPointerException if a required value is missing; the message names it
+         * @throws IllegalStateException if {@code attempt > 1} and no call id was set
+         * @throws IllegalArgumentException if a value is invalid
+         */
+        public UsageRecord build() {
+            String id = recordId != null ? recordId : RecordIds.next();
+            String call = callId;
+            if (call == null) {
+                if (attempt > 1) {
+                    throw new IllegalStateException("Attempt " + attempt + " needs the callId of its first attempt");
+                }
+                call = id;
+            }
+            return new UsageRecord(id, call, attempt, tenant, tier, operation, requestedModel, profileArn, profileId,
+                    sourceModelId, region, pooledProfile, usage, provenance, cost, outcome, errorCode, startedAt,
+                    latency, timeToFirstToken, awsRequestId, attributes);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * Tenant-aware Amazon Bedrock: the library's exception hierarchy.
+ *
+ * <p>Every failure the library raises itself is an {@link dev.aip.core.AipException}; it carries the tenant it
+ * concerns (when known) and whether a retry can help. Bedrock's own exceptions pass through unchanged.
+ *
+ * <p>Sub-packages, split by concept:
+ * <ul>
+ *   <li>{@code tenant}: validated tenant identity, tier, context, and the scoped current tenant;</li>
+ *   <li>{@code metering}: the usage record written once per model call, token usage, outcome, cost;</li>
+ *   <li>{@code pricing}: the dated price catalog and exact cost arithmetic;</li>
+ *   <li>{@code sink}: where usage records go (in-memory aggregates, log, durable ledger, async hand-off).</li>
+ * </ul>
+ *
+ * <p>None of these packages depends on the AWS SDK; the Bedrock binding lives in its own package.
+ */
+package dev.aip.core;
