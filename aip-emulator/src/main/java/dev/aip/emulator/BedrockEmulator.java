@@ -5,6 +5,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -34,10 +37,10 @@ public final class BedrockEmulator implements AutoCloseable {
     private final NettyTransport transport;
     private volatile InetSocketAddress address;
 
-    private BedrockEmulator(EmulatorConfig config) {
+    private BedrockEmulator(EmulatorConfig config, RuntimeSettings runtimeSettings) {
         this.config = config;
         this.controlPlane = new ControlPlane(config);
-        this.runtime = new RuntimeApi(config, controlPlane);
+        this.runtime = new RuntimeApi(config, controlPlane, runtimeSettings);
         this.transport = new NettyTransport(config, new Router(controlPlane, runtime));
     }
 
@@ -94,6 +97,56 @@ public final class BedrockEmulator implements AutoCloseable {
         return config.region();
     }
 
+    /** Scripted model behaviour (replies, tool use, errors, delays per model and prompt). */
+    public Script script() {
+        return runtime.script();
+    }
+
+    /** Fault plans per model id and globally; starts with the plans given to the builder. */
+    public Faults faults() {
+        return runtime.faults();
+    }
+
+    /**
+     * The CloudWatch-style counters per {@code ModelId} (the application profile's id for calls through an
+     * application inference profile, otherwise the id as called), sorted by id. Also served as JSON at
+     * {@code GET /_emulator/metrics}. A snapshot; immutable.
+     */
+    public Map<String, ModelMetrics> metrics() {
+        return runtime.view().metrics();
+    }
+
+    /** The counters of one {@code ModelId}; all zero if it has none. */
+    public ModelMetrics metrics(String modelId) {
+        return runtime.view().metrics(modelId);
+    }
+
+    /**
+     * The invocation log, oldest first: every Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream
+     * call, including throttled and rejected ones (CountTokens is not an invocation). Bounded (see
+     * {@link Builder#invocationLogCapacity}); also served as JSON at {@code GET /_emulator/invocations} with the
+     * filters {@code modelId}, {@code operation}, {@code outcome}, {@code requestMetadata.<key>=<value>} and
+     * {@code limit}. A snapshot; immutable.
+     */
+    public List<InvocationRecord> invocations() {
+        return runtime.view().invocations();
+    }
+
+    /** How many records the bounded invocation log has dropped, oldest first. */
+    public long evictedInvocations() {
+        return runtime.view().evicted();
+    }
+
+    /** Zeroes every counter and empties the invocation log. The prompt cache, script and faults are kept. */
+    public void resetMetrics() {
+        runtime.view().reset();
+    }
+
+    /** Forgets every cached prompt prefix. */
+    public void clearPromptCache() {
+        runtime.promptCache().clear();
+    }
+
     @Override
     public void close() {
         transport.close();
@@ -111,6 +164,12 @@ public final class BedrockEmulator implements AutoCloseable {
         private int maxRequestBodyBytes = 26 * 1024 * 1024;
         private int maxHeaderBytes = 64 * 1024;
         private int workerThreads = 64;
+        private int minReplyTokens = RuntimeSettings.DEFAULTS.minReplyTokens();
+        private int maxReplyTokens = RuntimeSettings.DEFAULTS.maxReplyTokens();
+        private int streamChunkTokens = RuntimeSettings.DEFAULTS.streamChunkTokens();
+        private int invocationLogCapacity = RuntimeSettings.DEFAULTS.invocationLogCapacity();
+        private FaultPlan globalFaults = FaultPlan.NONE;
+        private final Map<String, FaultPlan> faults = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -185,13 +244,49 @@ public final class BedrockEmulator implements AutoCloseable {
         }
 
         /**
+         * Length of the model's own replies, in output tokens, drawn per request from the seeded PRNG (default
+         * 20–60). Scripts and {@code maxTokens} override it per call.
+         */
+        public Builder replyTokens(int min, int max) {
+            this.minReplyTokens = min;
+            this.maxReplyTokens = max;
+            return this;
+        }
+
+        /** About how many tokens of text each stream delta carries (default 4). */
+        public Builder streamChunkTokens(int tokens) {
+            this.streamChunkTokens = tokens;
+            return this;
+        }
+
+        /** How many invocation records are kept (default 1,000,000); older ones are evicted and counted. */
+        public Builder invocationLogCapacity(int capacity) {
+            this.invocationLogCapacity = capacity;
+            return this;
+        }
+
+        /** The fault and latency profile of every call that no per-model plan matches; {@link Faults#clear()} returns to it. */
+        public Builder faults(FaultPlan plan) {
+            this.globalFaults = Objects.requireNonNull(plan, "plan");
+            return this;
+        }
+
+        /** A fault and latency profile for one model id (as called, profile ARN or id, or foundation model). */
+        public Builder faults(String modelId, FaultPlan plan) {
+            this.faults.put(Objects.requireNonNull(modelId, "modelId"), Objects.requireNonNull(plan, "plan"));
+            return this;
+        }
+
+        /**
          * Builds the emulator (not yet listening; call {@link BedrockEmulator#start()}).
          *
          * @throws IllegalArgumentException naming the setting that is invalid
          */
         public BedrockEmulator build() {
             return new BedrockEmulator(new EmulatorConfig(bindAddress, port, accountId, region, seed, clock,
-                    profileQuota, maxRequestBodyBytes, maxHeaderBytes, workerThreads));
+                    profileQuota, maxRequestBodyBytes, maxHeaderBytes, workerThreads),
+                    new RuntimeSettings(minReplyTokens, maxReplyTokens, streamChunkTokens, invocationLogCapacity,
+                            globalFaults, faults));
         }
     }
 }

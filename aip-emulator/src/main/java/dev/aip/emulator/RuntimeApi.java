@@ -1,17 +1,110 @@
 package dev.aip.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * The {@code bedrock-runtime} operations, the deterministic model behind them, scripted behaviour, fault injection
  * and the server-side view (metrics and invocation log). Thread-safe.
+ *
+ * <p>A call goes through: resolve the model id, validate the body (a rejection is a {@code CLIENT_ERROR}), the
+ * fault plan's throttle decision, the script, the fault plan's error decision (from here on the call is accepted),
+ * latency, the model's reply and the prompt cache, then the answer. Every invocation is recorded exactly once, after
+ * its answer is complete; CountTokens is not an invocation and is not recorded.
  */
 final class RuntimeApi {
 
+    static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
+    static final String METADATA_HEADER = "X-Amzn-Bedrock-Request-Metadata";
+    private static final Set<String> COUNT_INPUTS = Set.of("converse", "invokeModel");
+
+    private final EmulatorConfig config;
+    private final Function<String, RuntimeTarget> resolver;
+    private final RuntimeSettings settings;
+    private final DeterministicModel model;
+    private final PromptCache cache = new PromptCache();
+    private final Script script = new Script();
+    private final Faults faults;
+    private final ServerView view;
+
     RuntimeApi(EmulatorConfig config, ControlPlane controlPlane) {
+        this(config, controlPlane, RuntimeSettings.DEFAULTS);
     }
+
+    RuntimeApi(EmulatorConfig config, ControlPlane controlPlane, RuntimeSettings settings) {
+        this(config, controlPlane::resolveRuntimeTarget, settings);
+    }
+
+    RuntimeApi(EmulatorConfig config, Function<String, RuntimeTarget> resolver, RuntimeSettings settings) {
+        this.config = config;
+        this.resolver = resolver;
+        this.settings = settings;
+        this.model = new DeterministicModel(config.seed(), settings.minReplyTokens(), settings.maxReplyTokens());
+        this.faults = new Faults(config.seed(), settings.globalFaults(), settings.faults());
+        this.view = new ServerView(settings.invocationLogCapacity());
+    }
+
+    Script script() {
+        return script;
+    }
+
+    Faults faults() {
+        return faults;
+    }
+
+    ServerView view() {
+        return view;
+    }
+
+    PromptCache promptCache() {
+        return cache;
+    }
+
+    /** The state of one invocation, confined to the thread that serves it. */
+    private static final class Call {
+        final RuntimeOperation operation;
+        final String modelId;
+        final String requestId;
+        final Instant timestamp;
+        final long startNanos;
+        RuntimeTarget target;
+        Map<String, String> metadata = Map.of();
+        boolean accepted;
+
+        Call(RuntimeOperation operation, String modelId, String requestId, Instant timestamp, long startNanos) {
+            this.operation = operation;
+            this.modelId = modelId;
+            this.requestId = requestId;
+            this.timestamp = timestamp;
+            this.startNanos = startNanos;
+        }
+
+        long elapsedMillis() {
+            return (System.nanoTime() - startNanos) / 1_000_000L;
+        }
+
+        void record(ServerView view, Usage usage, Long ttft, InvocationRecord.Outcome outcome, String errorCode,
+                    boolean delivered) {
+            RuntimeTarget t = target;
+            view.record(new InvocationRecord(requestId, timestamp, operation.wireName(), modelId,
+                    t == null ? modelId : t.metricsModelId(), t == null ? null : t.profileArn(),
+                    t == null ? null : t.profileId(), t == null ? null : t.foundationModelId(),
+                    usage.input(), usage.output(), usage.cacheRead(), usage.cacheWrite(), elapsedMillis(), ttft,
+                    outcome, errorCode, accepted, delivered, metadata));
+        }
+    }
+
+    private static final Usage NO_USAGE = new Usage(0, 0, 0, 0, 0, 0);
 
     /**
      * Serves one runtime call. {@code modelId} is already percent-decoded. May answer through {@code responder}
@@ -20,16 +113,310 @@ final class RuntimeApi {
      */
     void handle(RuntimeOperation operation, String modelId, EmulatorRequest request, String requestId,
                 Responder responder) {
-        throw new UnsupportedOperationException(operation.wireName());
+        if (operation == RuntimeOperation.COUNT_TOKENS) {
+            countTokens(modelId, request, responder);
+            return;
+        }
+        Call call = new Call(operation, modelId, requestId, config.clock().instant(), System.nanoTime());
+        try {
+            invoke(call, request, responder);
+        } catch (ApiError e) {
+            call.record(view, NO_USAGE, null, outcomeOf(RuntimeErrors.category(e.code())), e.code(), false);
+            throw e;
+        } catch (RuntimeException e) {
+            call.record(view, NO_USAGE, null, InvocationRecord.Outcome.SERVER_ERROR, "InternalServerException",
+                    false);
+            throw e;
+        }
+    }
+
+    private static InvocationRecord.Outcome outcomeOf(RuntimeErrors.Category category) {
+        return switch (category) {
+            case THROTTLE -> InvocationRecord.Outcome.THROTTLED;
+            case CLIENT -> InvocationRecord.Outcome.CLIENT_ERROR;
+            case SERVER -> InvocationRecord.Outcome.SERVER_ERROR;
+        };
+    }
+
+    private void invoke(Call call, EmulatorRequest request, Responder responder) {
+        RuntimeTarget target = resolver.apply(call.modelId);
+        call.target = target;
+        requireJsonContent(request);
+        boolean converse = call.operation == RuntimeOperation.CONVERSE
+                || call.operation == RuntimeOperation.CONVERSE_STREAM;
+        ObjectNode body = Json.parseObject(request.body());
+        InvokeCodec codec = null;
+        Prompt prompt;
+        if (converse) {
+            prompt = ConverseParser.parseConverse(body);
+            call.metadata = prompt.requestMetadata();
+        } else {
+            call.metadata = metadataHeader(request.header(METADATA_HEADER));
+            codec = InvokeCodec.forModel(target.foundationModelId(), body);
+            prompt = codec.parse(body);
+        }
+
+        Faults.Armed faultState = faults.planFor(target);
+        FaultPlan plan = faultState.plan;
+        if (faultState.throttleNow()) {
+            throw RuntimeErrors.error("ThrottlingException", null, null);
+        }
+        Script.Rule rule = script.match(target, prompt.lastUserText());
+        Script.Action action = rule == null ? null : rule.action();
+        if (rule != null) {
+            sleep(rule.delay());
+        }
+        String inStreamFailure = null;
+        if (action instanceof Script.Action.Fail fail) {
+            if (RuntimeErrors.category(fail.errorCode()) != RuntimeErrors.Category.SERVER) {
+                throw RuntimeErrors.error(fail.errorCode(), fail.message(), resourceName(target));
+            }
+            call.accepted = true;
+            if (call.operation == RuntimeOperation.CONVERSE_STREAM
+                    && fail.errorCode().equals("ModelStreamErrorException")) {
+                inStreamFailure = fail.errorCode();
+            } else {
+                throw RuntimeErrors.error(fail.errorCode(), fail.message(), resourceName(target));
+            }
+        }
+        call.accepted = true;
+        if (faultState.errorNow()) {
+            throw RuntimeErrors.error(plan.errorCode(), null, resourceName(target));
+        }
+        sleep(plan.latency());
+
+        ModelReply reply = model.reply(prompt, target.foundationModelId(), action);
+        PromptCache.Usage cacheUsage = cache.apply(target.foundationModelId(), prompt, config.clock().millis());
+        Usage usage = Usage.of(prompt, cacheUsage, reply.outputTokens());
+        boolean cacheUsed = !prompt.breakpoints().isEmpty();
+
+        switch (call.operation) {
+            case CONVERSE -> {
+                long latency = call.elapsedMillis();
+                byte[] out = ConverseRenderer.response(reply, usage, cacheUsed, latency);
+                responder.respond(200, Map.of("Content-Type", Router.JSON), out);
+                call.record(view, usage, null, InvocationRecord.Outcome.SUCCESS, null, true);
+            }
+            case INVOKE_MODEL -> {
+                long latency = call.elapsedMillis();
+                byte[] out = codec.response(reply, usage, target.foundationModelId(), messageId());
+                Map<String, String> headers = new LinkedHashMap<>();
+                headers.put("Content-Type", Router.JSON);
+                headers.put("X-Amzn-Bedrock-Input-Token-Count", Long.toString(usage.input()));
+                headers.put("X-Amzn-Bedrock-Output-Token-Count", Long.toString(usage.output()));
+                headers.put("X-Amzn-Bedrock-Invocation-Latency", Long.toString(latency));
+                if (usage.cacheRead() > 0) {
+                    headers.put("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", Long.toString(usage.cacheRead()));
+                }
+                if (usage.cacheWrite() > 0) {
+                    headers.put("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", Long.toString(usage.cacheWrite()));
+                }
+                responder.respond(200, headers, out);
+                call.record(view, usage, null, InvocationRecord.Outcome.SUCCESS, null, true);
+            }
+            case CONVERSE_STREAM -> stream(call, responder, Map.of("Content-Type", EVENT_STREAM),
+                    ConverseRenderer.streamEvents(reply, usage, cacheUsed, settings.streamChunkTokens()), usage,
+                    plan, inStreamFailure, target);
+            default -> stream(call, responder, Map.of("Content-Type", EVENT_STREAM,
+                            "X-Amzn-Bedrock-Content-Type", Router.JSON),
+                    codec.streamEvents(reply, usage, target.foundationModelId(), messageId(),
+                            settings.streamChunkTokens()), usage, plan, null, target);
+        }
+    }
+
+    /**
+     * Sends the events, applying the plan's stream faults, and records the call. Counting: a cut connection keeps
+     * the whole reply (generation finished); an exception frame or a client that went away keeps the output tokens
+     * of the content sent before it.
+     */
+    private void stream(Call call, Responder responder, Map<String, String> headers, List<StreamEvent> events,
+                        Usage usage, FaultPlan plan, String scriptedException, RuntimeTarget target) {
+        int exceptionAfter = scriptedException != null ? 0
+                : plan.streamExceptionCode() != null ? plan.streamExceptionAfterEvents() : -1;
+        String exceptionCode = scriptedException != null ? scriptedException : plan.streamExceptionCode();
+        boolean paced = !plan.timeToFirstToken().isZero() || !plan.chunkDelay().isZero();
+        StreamSink sink = responder.openStream(200, headers);
+        int sent = 0;
+        long outputSent = 0;
+        Long ttft = null;
+        boolean delivered = false;
+        boolean firstContentDone = false;
+        for (StreamEvent event : events) {
+            if (plan.cutAfterEvents() == sent) {
+                cut(call, sink, usage, ttft, delivered);
+                return;
+            }
+            if (exceptionAfter == sent) {
+                fail(call, sink, exceptionCode, usage, outputSent, ttft, delivered, target);
+                return;
+            }
+            if (paced) {
+                if (event.content && !firstContentDone) {
+                    sleep(plan.timeToFirstToken());
+                } else if (sent > 0) {
+                    sleep(plan.chunkDelay());
+                }
+            }
+            long now = call.elapsedMillis();
+            byte[] frame = event.frame(now, ttft != null ? ttft : now, plan.dropUsage());
+            if (frame == null) {
+                continue;
+            }
+            if (!sink.write(frame)) {
+                sink.abort();
+                call.record(view, partial(usage, outputSent), ttft, InvocationRecord.Outcome.CANCELLED_BY_CLIENT,
+                        null, false);
+                return;
+            }
+            sent++;
+            if (event.content) {
+                outputSent = event.outputTokensAfter;
+                if (!firstContentDone) {
+                    firstContentDone = true;
+                    ttft = now;
+                }
+            }
+            if (event.carriesUsage() && !plan.dropUsage()) {
+                delivered = true;
+            }
+            if (paced) {
+                sink.flush();
+            }
+        }
+        if (plan.cutAfterEvents() == sent) {
+            cut(call, sink, usage, ttft, delivered);
+            return;
+        }
+        if (exceptionAfter == sent) {
+            fail(call, sink, exceptionCode, usage, usage.output(), ttft, delivered, target);
+            return;
+        }
+        sink.close();
+        call.record(view, usage, ttft, InvocationRecord.Outcome.SUCCESS, null, delivered);
+    }
+
+    private void cut(Call call, StreamSink sink, Usage usage, Long ttft, boolean delivered) {
+        sink.flush();
+        sink.abort();
+        call.record(view, usage, ttft, InvocationRecord.Outcome.STREAM_CUT, null, delivered);
+    }
+
+    private void fail(Call call, StreamSink sink, String code, Usage usage, long outputSent, Long ttft,
+                      boolean delivered, RuntimeTarget target) {
+        ApiError error = RuntimeErrors.error(code, null, resourceName(target));
+        sink.write(EventStreamEncoder.exception(RuntimeErrors.lowerCamel(code), Json.write(error.body())));
+        sink.close();
+        call.record(view, partial(usage, outputSent), ttft, outcomeOf(RuntimeErrors.category(code)), code,
+                delivered);
+    }
+
+    private static Usage partial(Usage usage, long output) {
+        return new Usage(usage.input(), output, usage.cacheRead(), usage.cacheWrite(), usage.write1h(),
+                usage.write5m());
+    }
+
+    private String resourceName(RuntimeTarget target) {
+        if (target == null) {
+            return null;
+        }
+        return target.profileArn() != null ? target.profileArn()
+                : "arn:aws:bedrock:" + config.region() + "::foundation-model/" + target.foundationModelId();
+    }
+
+    private static String messageId() {
+        return "msg_bdrk_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    private static void requireJsonContent(EmulatorRequest request) {
+        String type = request.header("content-type");
+        if (type != null && !type.regionMatches(true, 0, Router.JSON, 0, Router.JSON.length())) {
+            throw ApiError.validation("The provided content type " + type + " is not supported. Send the body as "
+                    + "application/json.");
+        }
+    }
+
+    /** The {@code X-Amzn-Bedrock-Request-Metadata} header: a JSON object of at most 8500 characters. */
+    static Map<String, String> metadataHeader(String header) {
+        if (header == null || header.isEmpty()) {
+            return Map.of();
+        }
+        if (header.length() > 8500) {
+            throw Check.invalid("requestMetadata", "Member must have length less than or equal to 8500");
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(header);
+        } catch (IOException e) {
+            throw ApiError.validation("The " + METADATA_HEADER + " header must be a JSON object of string values.");
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiError.validation("The " + METADATA_HEADER + " header must be a JSON object of string values.");
+        }
+        return Check.requestMetadata(node, "requestMetadata", 0);
+    }
+
+    private static void sleep(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void countTokens(String modelId, EmulatorRequest request, Responder responder) {
+        if (modelId.isEmpty() || modelId.length() > 256 || !countTokensModelId(modelId)) {
+            throw Check.invalid("modelId", "Member must satisfy regular expression pattern: [a-zA-Z_\\.\\-/0-9:]+ "
+                    + "and have length between 1 and 256");
+        }
+        RuntimeTarget target = resolver.apply(modelId);
+        requireJsonContent(request);
+        ObjectNode body = Json.parseObject(request.body());
+        JsonNode input = body.get("input");
+        if (input == null || input.isNull()) {
+            throw Check.invalid("input", "Member must not be null");
+        }
+        String member = Check.union(input, "input", COUNT_INPUTS);
+        Prompt prompt;
+        if (member.equals("converse")) {
+            prompt = ConverseParser.parseCountTokens(Check.object(input.get("converse"), "input.converse"));
+        } else {
+            ObjectNode invoke = Check.object(input.get("invokeModel"), "input.invokeModel");
+            String encoded = Check.string(invoke.get("body"), "input.invokeModel.body");
+            byte[] raw;
+            try {
+                raw = Base64.getDecoder().decode(encoded);
+            } catch (IllegalArgumentException e) {
+                throw Check.invalid("input.invokeModel.body", "Member must be base64-encoded");
+            }
+            ObjectNode modelBody = Json.parseObject(raw);
+            prompt = InvokeCodec.forModel(target.foundationModelId(), modelBody).parse(modelBody);
+        }
+        ObjectNode out = Json.MAPPER.createObjectNode().put("inputTokens", prompt.inputTokens());
+        responder.respond(200, Map.of("Content-Type", Router.JSON), Json.write(out));
+    }
+
+    private static boolean countTokensModelId(String id) {
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                    || c == '.' || c == '-' || c == '/' || c == ':';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code GET /_emulator/metrics}: per {@code ModelId} counters, the AWS/Bedrock CloudWatch shape. */
     ObjectNode metricsJson() {
-        throw new UnsupportedOperationException("metrics");
+        return view.metricsJson();
     }
 
     /** {@code GET /_emulator/invocations}: the invocation log, optionally filtered by query parameters. */
     ObjectNode invocationsJson(Map<String, List<String>> query) {
-        throw new UnsupportedOperationException("invocations");
+        return view.invocationsJson(query);
     }
 }

@@ -1,0 +1,271 @@
+package dev.aip.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/**
+ * Scripted model behaviour: rules that decide what the emulator answers for a given model and prompt, ahead of the
+ * deterministic model. Reach it with {@link BedrockEmulator#script()}.
+ *
+ * <pre>{@code
+ * emulator.script().forModel(profileArn).whenPromptContains("weather")
+ *         .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
+ * emulator.script().forAnyModel().once().fail("ModelTimeoutException");
+ * emulator.script().forModel("anthropic.claude-3-5-haiku-20241022-v1:0").replyTokens(500);
+ * }</pre>
+ *
+ * <p>Matching: rules are tried in the order they were added and the first that matches wins. A rule's model id
+ * matches the id as called, the application profile's id or ARN, or the foundation model behind it. Prompt
+ * matchers look at the text of the latest user message that has text (so in an agent loop, whose last user turn
+ * carries only a toolResult, they still see the question). A {@linkplain Rule#once() one-shot} rule is used up by
+ * the first call it matches; other rules stay until {@link #clear()}.
+ *
+ * <p>Scripted replies still obey the request: stop sequences cut the text ({@code stop_sequence}) and
+ * {@code maxTokens} caps it ({@code max_tokens}). Thread-safe: rules may be added while calls are served.
+ */
+public final class Script {
+
+    /** What a matching rule makes the model do. */
+    public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.Fail,
+            Action.ModelDefault {
+
+        /** Answer with exactly this text. */
+        record ReplyText(String text) implements Action {
+            public ReplyText {
+                Objects.requireNonNull(text, "text");
+            }
+        }
+
+        /** Answer with generated text of exactly {@code tokens} output tokens (before {@code maxTokens}). */
+        record ReplyTokens(int tokens) implements Action {
+            public ReplyTokens {
+                if (tokens < 0) {
+                    throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
+                }
+            }
+        }
+
+        /**
+         * Ask for a tool when the request offers a tool of that name and no toolResult is pending; once the
+         * conversation ends with a toolResult, answer with {@code finalText} (or generated text when it is
+         * {@code null}).
+         *
+         * @param inputJson the tool input, a JSON object
+         */
+        record UseTool(String toolName, String inputJson, String finalText) implements Action {
+            public UseTool {
+                Objects.requireNonNull(toolName, "toolName");
+                Objects.requireNonNull(inputJson, "inputJson");
+                JsonNode parsed;
+                try {
+                    parsed = Json.MAPPER.readTree(inputJson);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("inputJson is not valid JSON: " + inputJson, e);
+                }
+                if (parsed == null || !parsed.isObject()) {
+                    throw new IllegalArgumentException("inputJson must be a JSON object, was " + inputJson);
+                }
+                inputJson = parsed.toString();
+            }
+        }
+
+        /**
+         * Fail the call with a Bedrock runtime error (any code of the runtime error table, e.g.
+         * {@code ThrottlingException}, {@code ModelErrorException}). On ConverseStream a
+         * {@code ModelStreamErrorException} arrives in the stream, as Bedrock sends it; every other code is the
+         * HTTP answer.
+         *
+         * @param message the error message, or {@code null} for Bedrock's usual one
+         */
+        record Fail(String errorCode, String message) implements Action {
+            public Fail {
+                errorCode = RuntimeErrors.normalize(errorCode);
+            }
+        }
+
+        /** The deterministic model's own answer (useful with a delay). */
+        record ModelDefault() implements Action {
+        }
+    }
+
+    /**
+     * One rule. Immutable.
+     *
+     * @param modelId model to match (id as called, profile id or ARN, or foundation model), or {@code null} for any
+     * @param promptContains substring the latest user text must contain, or {@code null}
+     * @param promptPattern pattern the latest user text must contain a match of ({@code find}), or {@code null}
+     * @param action what to do
+     * @param delay extra time before the answer starts, zero for none
+     * @param once whether the first matching call uses the rule up
+     */
+    public record Rule(String modelId, String promptContains, Pattern promptPattern, Action action, Duration delay,
+                       boolean once) {
+        public Rule {
+            Objects.requireNonNull(action, "action");
+            delay = delay == null ? Duration.ZERO : delay;
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("delay must not be negative, was " + delay);
+            }
+        }
+
+        boolean matches(RuntimeTarget target, String userText) {
+            if (modelId != null && !modelId.equals(target.requestedId()) && !modelId.equals(target.profileArn())
+                    && !modelId.equals(target.profileId()) && !modelId.equals(target.foundationModelId())
+                    && !modelId.equals(target.metricsModelId())) {
+                return false;
+            }
+            if (promptContains != null && !userText.contains(promptContains)) {
+                return false;
+            }
+            return promptPattern == null || promptPattern.matcher(userText).find();
+        }
+    }
+
+    /** Builds one rule; a terminal method ({@code reply…}, {@code useTool}, {@code fail}) adds it. Confined. */
+    public final class RuleBuilder {
+        private final String modelId;
+        private String contains;
+        private Pattern pattern;
+        private Duration delay = Duration.ZERO;
+        private boolean once;
+
+        private RuleBuilder(String modelId) {
+            this.modelId = modelId;
+        }
+
+        /** Only when the latest user text contains {@code text}. */
+        public RuleBuilder whenPromptContains(String text) {
+            this.contains = Objects.requireNonNull(text, "text");
+            return this;
+        }
+
+        /** Only when the latest user text contains a match of {@code regex} (compiled once, here). */
+        public RuleBuilder whenPromptMatches(String regex) {
+            this.pattern = Pattern.compile(regex);
+            return this;
+        }
+
+        /** Wait this long before answering (on top of any fault latency). */
+        public RuleBuilder delay(Duration delay) {
+            this.delay = Objects.requireNonNull(delay, "delay");
+            return this;
+        }
+
+        /** Use the rule for the first matching call only. */
+        public RuleBuilder once() {
+            this.once = true;
+            return this;
+        }
+
+        public Rule replyText(String text) {
+            return add(new Action.ReplyText(text));
+        }
+
+        public Rule replyTokens(int tokens) {
+            return add(new Action.ReplyTokens(tokens));
+        }
+
+        /** The model's own reply, e.g. together with {@link #delay}. */
+        public Rule replyAsModel() {
+            return add(new Action.ModelDefault());
+        }
+
+        public Rule useTool(String toolName, String inputJson) {
+            return add(new Action.UseTool(toolName, inputJson, null));
+        }
+
+        public Rule useTool(String toolName, String inputJson, String finalText) {
+            return add(new Action.UseTool(toolName, inputJson, finalText));
+        }
+
+        public Rule fail(String errorCode) {
+            return add(new Action.Fail(errorCode, null));
+        }
+
+        public Rule fail(String errorCode, String message) {
+            return add(new Action.Fail(errorCode, message));
+        }
+
+        private Rule add(Action action) {
+            return Script.this.add(new Rule(modelId, contains, pattern, action, delay, once));
+        }
+    }
+
+    private static final class Entry {
+        final Rule rule;
+        final AtomicBoolean used = new AtomicBoolean();
+
+        Entry(Rule rule) {
+            this.rule = rule;
+        }
+    }
+
+    private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
+
+    Script() {
+    }
+
+    /** Starts a rule for one model: the id as called, the application profile's id or ARN, or the foundation model. */
+    public RuleBuilder forModel(String modelId) {
+        return new RuleBuilder(Objects.requireNonNull(modelId, "modelId"));
+    }
+
+    /** Starts a rule for every model. */
+    public RuleBuilder forAnyModel() {
+        return new RuleBuilder(null);
+    }
+
+    /** Adds a rule after the existing ones. */
+    public Rule add(Rule rule) {
+        entries.add(new Entry(Objects.requireNonNull(rule, "rule")));
+        return rule;
+    }
+
+    /** Removes a rule; returns whether it was there. */
+    public boolean remove(Rule rule) {
+        return entries.removeIf(e -> e.rule == rule);
+    }
+
+    /** The rules still in force, in matching order. */
+    public List<Rule> rules() {
+        List<Rule> out = new ArrayList<>();
+        for (Entry e : entries) {
+            if (!e.used.get()) {
+                out.add(e.rule);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Removes every rule. */
+    public void clear() {
+        entries.clear();
+    }
+
+    /** The first rule matching the call, using up a one-shot rule; {@code null} when none matches. */
+    Rule match(RuntimeTarget target, String userText) {
+        if (entries.isEmpty()) {
+            return null;
+        }
+        for (Entry e : entries) {
+            if (e.used.get() || !e.rule.matches(target, userText)) {
+                continue;
+            }
+            if (e.rule.once()) {
+                if (!e.used.compareAndSet(false, true)) {
+                    continue;
+                }
+                entries.remove(e);
+            }
+            return e.rule;
+        }
+        return null;
+    }
+}
