@@ -2,6 +2,8 @@ package dev.aip.core.chat;
 
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,7 +18,7 @@ import java.util.Objects;
  * @param tenant the tenant
  * @param request the request
  * @param profile the tenant's profile for the request's model; its ARN is the {@code modelId} to send
- * @param requestMetadata the merged {@code requestMetadata} (see {@link RequestMetadata})
+ * @param requestMetadata the merged {@code requestMetadata} (see {@link RequestMetadata}), in order; copied
  */
 public record ChatInvocation(String callId, int attempt, TenantContext tenant, ChatRequest request,
                              ResolvedProfile profile, Map<String, String> requestMetadata) {
@@ -27,7 +29,7 @@ public record ChatInvocation(String callId, int attempt, TenantContext tenant, C
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(profile, "profile");
-        requestMetadata = Map.copyOf(requestMetadata);
+        requestMetadata = Collections.unmodifiableMap(new LinkedHashMap<>(requestMetadata));
         if (attempt < 1) {
             throw new IllegalArgumentException("attempt must be >= 1, was " + attempt);
         }
