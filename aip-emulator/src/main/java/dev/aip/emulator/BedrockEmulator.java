@@ -26,6 +26,30 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <h2>The runtime model</h2>
+ * Replies come from a deterministic model: the same request, foundation model and {@linkplain Builder#seed seed}
+ * always give the same text and token counts. Its own replies are 20–60 output tokens ({@link Builder#replyTokens});
+ * {@link #script()} overrides them per model and prompt (fixed text, N tokens, tool use, errors, delays), and
+ * {@code maxTokens} / stop sequences cut them ({@code max_tokens}, {@code stop_sequence}). Tokens are counted the
+ * same way by Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream and CountTokens:
+ * <ul>
+ *   <li>text: {@code ceil(utf8Bytes / 4)} tokens;</li>
+ *   <li>each message, and a non-empty system prompt: 3 tokens more;</li>
+ *   <li>each tool definition: 8 plus its name, description and compact JSON input schema;</li>
+ *   <li>a toolUse / tool_use block: 4 plus its name and compact JSON input; a toolResult block: 4 plus its
+ *       content;</li>
+ *   <li>an image, document, video or audio block: 256;</li>
+ *   <li>at least 1 per request.</li>
+ * </ul>
+ * Prompt caching: a {@code cachePoint} block (Converse, Nova) or {@code cache_control} (Anthropic) ends a cacheable
+ * prefix, in the order tools, system, messages. Within its time to live ({@code 5m} default, or {@code 1h}),
+ * measured on the {@linkplain Builder#clock clock}, a repeat reads the prefix ({@code cacheReadInputTokens});
+ * otherwise it is written ({@code cacheWriteInputTokens}). {@code inputTokens} never includes cache tokens;
+ * CountTokens answers all input tokens.
+ *
+ * <p>{@link #faults()} injects throttling, errors, latency and stream faults; {@link #metrics()} and
+ * {@link #invocations()} show what the server counted (see {@link InvocationRecord} for each outcome).
+ *
  * <p>Thread-safe: share one instance across threads and clients. {@link #close()} stops the server and is
  * idempotent.
  */

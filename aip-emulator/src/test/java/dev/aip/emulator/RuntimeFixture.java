@@ -85,7 +85,7 @@ final class RuntimeFixture {
         int status;
         Map<String, String> headers;
         byte[] body;
-        final ByteBuffer stream = ByteBuffer.allocate(1 << 20);
+        ByteBuffer stream = ByteBuffer.allocate(0);
         boolean streamed;
         boolean closed;
         boolean aborted;
@@ -106,6 +106,7 @@ final class RuntimeFixture {
             this.status = status;
             this.headers = headers;
             this.streamed = true;
+            this.stream = ByteBuffer.allocate(1 << 20);
             return new StreamSink() {
                 @Override
                 public boolean write(byte[] bytes) {
