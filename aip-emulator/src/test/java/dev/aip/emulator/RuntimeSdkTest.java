@@ -435,7 +435,7 @@ class RuntimeSdkTest {
     @Test
     void invokeModel_anthropicBody_bodyAndTokenHeaders() {
         InvokeModelResponse r = sync.invokeModel(b -> b.modelId(profileArn).contentType("application/json")
-                .body(SdkBytes.fromUtf8String(CLAUDE_BODY)));
+                .requestMetadata("{\"tenant\":\"acme\"}").body(SdkBytes.fromUtf8String(CLAUDE_BODY)));
 
         JsonNode body = RuntimeFixture.read(r.body().asByteArray());
         Map<String, List<String>> headers = r.sdkHttpResponse().headers();
@@ -446,6 +446,14 @@ class RuntimeSdkTest {
                 .containsExactly(body.at("/usage/output_tokens").asText());
         assertThat(headers).containsKey("X-Amzn-Bedrock-Invocation-Latency");
         assertThat(emulator.metrics(profileId).invocations()).isEqualTo(1);
+        assertThat(emulator.invocations().get(0).requestMetadata()).containsEntry("tenant", "acme");
+    }
+
+    @Test
+    void invokeModel_invalidMetadataHeader_validationException() {
+        assertThatThrownBy(() -> sync.invokeModel(b -> b.modelId(HAIKU).contentType("application/json")
+                .requestMetadata("{\"tenant\":\"a;b\"}").body(SdkBytes.fromUtf8String(CLAUDE_BODY))))
+                .isInstanceOf(ValidationException.class);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -2,7 +2,6 @@ package dev.aip.core.sink;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.UsageRecord;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,6 +97,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
     private final long truncatedBytes;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong syncFailures = new AtomicLong();
+    private final AtomicLong syncs = new AtomicLong();
     private final Writer writer;
 
     // Writer-thread state.
@@ -274,10 +274,20 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
         return syncFailures.get();
     }
 
+    /** Successful syncs so far; for tests. */
+    long syncs() {
+        return syncs.get();
+    }
+
+    /** Waits until the writer has processed everything accepted so far, without forcing a sync; for tests. */
+    boolean awaitWritten(Duration timeout) {
+        return writer.barrier(timeout);
+    }
+
     private static Stream<UsageRecord> read(Path path, Predicate<UsageRecord> filter) {
         InputStream in;
         try {
-            in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+            in = Files.newInputStream(path);
         } catch (IOException e) {
             throw new ConfigurationException("Cannot read usage ledger " + path + ": " + e, e);
         }
@@ -453,6 +463,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
             try {
                 channel.force(false);
                 unsynced = 0;
+                syncs.incrementAndGet();
             } catch (IOException e) {
                 long n = syncFailures.incrementAndGet();
                 LOG.error("Syncing usage ledger {} to disk failed ({} failures); the last {} records may not be"
@@ -501,6 +512,9 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
         private final InputStream in;
         private final Predicate<UsageRecord> filter;
         private final Set<String> seen = new HashSet<>();
+        private final byte[] chunk = new byte[1 << 16];
+        private int chunkPos;
+        private int chunkEnd;
         private byte[] line = new byte[1024];
         private int length;
         private long lineNumber;
@@ -567,23 +581,41 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
             done = true;
         }
 
+        /** Reads the next line (without its newline) into {@code line}; false at the end of the input. */
         private boolean readLine() {
             length = 0;
             try {
-                int b;
-                while ((b = in.read()) >= 0) {
-                    if (b == '\n') {
+                while (true) {
+                    if (chunkPos == chunkEnd) {
+                        chunkEnd = in.read(chunk);
+                        chunkPos = 0;
+                        if (chunkEnd <= 0) {
+                            chunkEnd = 0;
+                            return length > 0;
+                        }
+                    }
+                    int newline = chunkPos;
+                    while (newline < chunkEnd && chunk[newline] != '\n') {
+                        newline++;
+                    }
+                    append(chunkPos, newline - chunkPos);
+                    chunkPos = newline;
+                    if (newline < chunkEnd) {
+                        chunkPos++;
                         return true;
                     }
-                    if (length == line.length) {
-                        line = Arrays.copyOf(line, line.length * 2);
-                    }
-                    line[length++] = (byte) b;
                 }
-                return length > 0;
             } catch (IOException e) {
                 throw new UncheckedIOException("Reading usage ledger " + path + " failed", e);
             }
+        }
+
+        private void append(int from, int count) {
+            if (length + count > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+            }
+            System.arraycopy(chunk, from, line, length, count);
+            length += count;
         }
 
         private boolean restIsBlank() {

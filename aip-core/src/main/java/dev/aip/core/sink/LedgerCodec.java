@@ -149,9 +149,9 @@ final class LedgerCodec {
                     n.hasNonNull("timeToFirstTokenMs") ? Millis.parse(number(n, "timeToFirstTokenMs")) : null,
                     optionalText(n, "awsRequestId"),
                     attributes);
-        } catch (IllegalArgumentException | NullPointerException | ArithmeticException
-                | java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("invalid record: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Any validation failure of a value (tenant id, tier, enum name, number, instant) is a bad line.
+            throw new IllegalArgumentException("invalid record: " + e.getMessage(), e);
         }
     }
 

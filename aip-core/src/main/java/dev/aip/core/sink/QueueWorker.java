@@ -139,10 +139,21 @@ abstract class QueueWorker {
 
     /** Waits until everything enqueued before this call is processed and {@link #onFlush()} ran. */
     final boolean flush(Duration timeout) {
-        if (closed || Thread.currentThread() == thread) {
-            return !thread.isAlive() || Thread.currentThread() == thread;
+        return await(new CompletableFuture<>(), timeout);
+    }
+
+    /** Waits until everything enqueued before this call is processed, without {@link #onFlush()}; for tests. */
+    final boolean barrier(Duration timeout) {
+        return await(new Barrier(), timeout);
+    }
+
+    private boolean await(CompletableFuture<Void> done, Duration timeout) {
+        if (Thread.currentThread() == thread) {
+            return true; // a delegate flushing its own wrapper: the worker cannot wait for itself
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            return !thread.isAlive(); // close() drains and flushes; done once the worker has ended
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             if (!queue.offer(done, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -229,14 +240,19 @@ abstract class QueueWorker {
                     return;
                 }
                 @SuppressWarnings("unchecked")
-                CompletableFuture<Void> flush = (CompletableFuture<Void>) item;
-                guarded(this::onFlush, "flush");
-                flush.complete(null);
+                CompletableFuture<Void> marker = (CompletableFuture<Void>) item;
+                if (!(marker instanceof Barrier)) {
+                    guarded(this::onFlush, "flush");
+                }
+                marker.complete(null);
             }
             processGuarded(records);
             batch.clear();
         }
     }
+
+    /** A flush marker that only waits for the records before it. */
+    private static final class Barrier extends CompletableFuture<Void> {}
 
     private void processGuarded(List<UsageRecord> records) {
         if (records.isEmpty()) {

@@ -32,8 +32,8 @@ public interface UsageSink {
     default void flush() {}
 
     /**
-     * Flushes, then releases resources. Records offered after {@code close} are counted as lost, not stored.
-     * The default does nothing.
+     * Flushes, then releases resources. Sinks that queue records count records offered after {@code close} as
+     * lost rather than storing them. The default does nothing.
      */
     default void close() {}
 }
