@@ -20,7 +20,7 @@ final class Retrier {
         void sleep(Duration duration) throws InterruptedException;
     }
 
-    static final Sleeper THREAD_SLEEP = d -> Thread.sleep(d.toMillis(), (int) (d.toNanosPart() % 1_000_000));
+    static final Sleeper THREAD_SLEEP = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
 
     private final InferenceProfileApi api;
     private final Clock clock;
