@@ -296,4 +296,48 @@ class TagDiscoveryProfileResolverTest {
             executor.shutdownNow();
         }
     }
+
+    @Test
+    void resolve_concurrentWithRefreshes_alwaysReturnsTheTenantsOwnProfile() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            tenantProfile("t" + i, "claude-haiku");
+        }
+        TagDiscoveryProfileResolver resolver = resolver().build();
+        resolver.refresh();
+        int readers = 8;
+        CyclicBarrier start = new CyclicBarrier(readers + 1);
+        ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
+        try {
+            List<Future<Integer>> futures = new ArrayList<>();
+            for (int r = 0; r < readers; r++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    int checked = 0;
+                    for (int round = 0; round < 200; round++) {
+                        for (int i = 0; i < 50; i++) {
+                            ResolvedProfile p = resolver.resolve(TenantContext.of("t" + i), "claude-haiku");
+                            assertThat(api.tagsOf(p.profileArn())).containsEntry("TenantId", "t" + i);
+                            checked++;
+                        }
+                    }
+                    return checked;
+                }));
+            }
+            futures.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < 20; i++) {
+                    resolver.refresh();
+                }
+                return 0;
+            }));
+            int checked = 0;
+            for (Future<Integer> f : futures) {
+                checked += f.get(60, TimeUnit.SECONDS);
+            }
+
+            assertThat(checked).isEqualTo(readers * 200 * 50);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
