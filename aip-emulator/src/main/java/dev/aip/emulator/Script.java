@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  */
 public final class Script {
 
-    /** What a matching rule makes the model do. */
+    /** What a matching rule makes the model do. Implementations are immutable records. */
     public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.Fail,
             Action.ModelDefault {
 

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,44 +215,42 @@ public final class ProfileLifecycle {
 
     private ActionResult execute(PlanAction action) {
         String step = "start";
-        int attempts = 0;
+        AtomicInteger tries = new AtomicInteger();
         String created = null;
         try {
             switch (action.kind()) {
-                case CREATE: {
+                case CREATE:
                     step = "create";
-                    Retrier.Attempted<InferenceProfile> r = retrier.attempt(() -> api.create(action.newProfile()));
-                    return new ActionResult(action, true, r.value().arn(), null, null, r.attempts());
-                }
-                case DELETE: {
+                    created = retrier.call(counted(tries, () -> api.create(action.newProfile()))).arn();
+                    return new ActionResult(action, true, created, null, null, tries.get());
+                case DELETE:
                     step = "delete";
-                    attempts = retrier.attempt(() -> deleteIfPresent(action.profileArn())).attempts();
-                    return new ActionResult(action, true, action.profileArn(), null, null, attempts);
-                }
-                case RETAG: {
+                    retrier.call(counted(tries, () -> deleteIfPresent(action.profileArn())));
+                    return new ActionResult(action, true, action.profileArn(), null, null, tries.get());
+                case RETAG:
                     if (!action.tagsToSet().isEmpty()) {
                         step = "tag";
-                        attempts = retrier.attempt(() -> {
+                        retrier.call(counted(tries, () -> {
                             api.tag(action.profileArn(), action.tagsToSet());
                             return null;
-                        }).attempts();
+                        }));
                     }
                     if (!action.tagsToRemove().isEmpty()) {
                         step = "untag";
-                        attempts = retrier.attempt(() -> {
+                        tries.set(0);
+                        retrier.call(counted(tries, () -> {
                             api.untag(action.profileArn(), action.tagsToRemove());
                             return null;
-                        }).attempts();
+                        }));
                     }
-                    return new ActionResult(action, true, action.profileArn(), null, null, attempts);
-                }
-                case REPLACE: {
+                    return new ActionResult(action, true, action.profileArn(), null, null, tries.get());
+                case REPLACE:
                     step = "create the new profile";
-                    created = retrier.attempt(() -> api.create(action.newProfile())).value().arn();
+                    created = retrier.call(counted(tries, () -> api.create(action.newProfile()))).arn();
                     step = "delete the old profile after creating " + created;
-                    attempts = retrier.attempt(() -> deleteIfPresent(action.profileArn())).attempts();
-                    return new ActionResult(action, true, created, null, null, attempts);
-                }
+                    tries.set(0);
+                    retrier.call(counted(tries, () -> deleteIfPresent(action.profileArn())));
+                    return new ActionResult(action, true, created, null, null, tries.get());
                 default:
                     throw new IllegalStateException("unknown action kind " + action.kind());
             }
@@ -259,8 +258,15 @@ public final class ProfileLifecycle {
             ControlPlaneFailure kind = Failures.classify(api, e);
             LOG.debug("Profile action {} failed at {}: {}", action, step, e.toString());
             return new ActionResult(action, false, created, kind, "could not " + step + ": " + kind + " ("
-                    + e.getMessage() + ")", Math.max(1, attempts));
+                    + e.getMessage() + ")", Math.max(1, tries.get()));
         }
+    }
+
+    private static <T> Supplier<T> counted(AtomicInteger tries, Supplier<T> call) {
+        return () -> {
+            tries.incrementAndGet();
+            return call.get();
+        };
     }
 
     private Boolean deleteIfPresent(String arn) {

@@ -30,15 +30,15 @@ import java.util.regex.Pattern;
  */
 public record ProfileNameTemplate(String pattern) {
 
-    /** The default template, {@code {tenant}-{model}}. */
-    public static final ProfileNameTemplate DEFAULT = new ProfileNameTemplate("{tenant}-{model}");
-
     private static final String POOL_PATTERN = "pool-{tier}-{model}";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
     private static final Pattern HASHED = Pattern.compile("_h[a-z2-7]{10}$");
     private static final int HASH_CHARS = 10;
     private static final int SUFFIX_LENGTH = 2 + HASH_CHARS;
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    /** The default template, {@code {tenant}-{model}}. */
+    public static final ProfileNameTemplate DEFAULT = new ProfileNameTemplate("{tenant}-{model}");
 
     /**
      * Validates the template.

@@ -38,11 +38,12 @@ final class ProfileSpecs {
 
     /**
      * The same request under a name derived from its token: for a profile that replaces one of the same name
-     * (Bedrock may refuse a second profile with a name in use).
+     * (Bedrock may refuse a second profile with a name in use). It gets its own token, since a token reused with
+     * other parameters is a conflict.
      */
     static NewProfile renamed(NewProfile p) {
         return new NewProfile(ProfileNameTemplate.fit(p.name() + "." + p.clientRequestToken()), p.description(),
-                p.copyFrom(), p.tags(), p.clientRequestToken());
+                p.copyFrom(), p.tags(), RequestTokens.renamed(p.clientRequestToken()));
     }
 
     /** Fits free text to Bedrock's description pattern; {@code null} if nothing usable is left. */

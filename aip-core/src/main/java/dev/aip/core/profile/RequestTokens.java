@@ -29,8 +29,16 @@ final class RequestTokens {
         return token(TagSchema.poolOwner(tier), logicalModel, copyFrom);
     }
 
+    /** A token for the same profile created under another name: derived from the original token. */
+    static String renamed(String token) {
+        return digest("aip1\0renamed\0" + token);
+    }
+
     private static String token(String owner, String logicalModel, String copyFrom) {
-        String input = "aip1\0" + owner + "\0" + logicalModel + "\0" + copyFrom;
+        return digest("aip1\0" + owner + "\0" + logicalModel + "\0" + copyFrom);
+    }
+
+    private static String digest(String input) {
         byte[] digest;
         try {
             digest = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));

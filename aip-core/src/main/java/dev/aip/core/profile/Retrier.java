@@ -20,7 +20,7 @@ final class Retrier {
         void sleep(Duration duration) throws InterruptedException;
     }
 
-    static final Sleeper THREAD_SLEEP = d -> Thread.sleep(d.toMillis(), (int) (d.toNanosPart() % 1_000_000));
+    static final Sleeper THREAD_SLEEP = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
 
     private final InferenceProfileApi api;
     private final Clock clock;
@@ -41,19 +41,11 @@ final class Retrier {
         this.maxAttempts = maxAttempts;
     }
 
-    /** The outcome of a call and how many attempts it took. */
-    record Attempted<T>(T value, int attempts) {
-    }
-
     <T> T call(Supplier<T> call) {
-        return attempt(call).value();
-    }
-
-    <T> Attempted<T> attempt(Supplier<T> call) {
         Instant giveUpAt = clock.instant().plus(deadline);
         for (int attempt = 1; ; attempt++) {
             try {
-                return new Attempted<>(call.get(), attempt);
+                return call.get();
             } catch (RuntimeException e) {
                 if (attempt >= maxAttempts || !Failures.classify(api, e).retryable()) {
                     throw e;

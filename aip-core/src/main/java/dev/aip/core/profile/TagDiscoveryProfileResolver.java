@@ -69,8 +69,9 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
     // Guarded by missLock.
     private CompletableFuture<ProfileIndex> missRefresh;
     private Instant lastMissRefresh;
-    private volatile RuntimeException lastFailure;
+    private volatile AipException lastFailure;
     private ScheduledFuture<?> scheduled;
+    private ScheduledExecutorService ownExecutor;
 
     private TagDiscoveryProfileResolver(Builder b) {
         this.api = b.api;
@@ -80,7 +81,7 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
         this.minRefreshInterval = b.minRefreshInterval;
         this.managedOnly = b.managedOnly;
         this.poolFallback = b.poolFallback;
-        Retrier retrier = new Retrier(api, clock, Retrier.THREAD_SLEEP, Duration.ofMillis(100), Duration.ofSeconds(5),
+        Retrier retrier = new Retrier(api, clock, b.sleeper, Duration.ofMillis(100), Duration.ofSeconds(5),
                 Duration.ofSeconds(60), 6);
         this.scanner = new ProfileScanner(api, retrier, b.scanParallelism);
         this.ownsExecutor = b.executor == null;
@@ -166,11 +167,11 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
                 return ResolvedProfile.of(tenant.id(), logicalModel, pool.get(), true);
             }
         }
-        RuntimeException failure = lastFailure;
+        AipException failure = lastFailure;
         if (failure != null) {
             throw new ProfileResolutionException(tenant.id(), "Tenant " + tenant.id() + " has no profile for "
                     + logicalModel + " in the last loaded index, and the latest refresh failed: "
-                    + failure.getMessage(), true, failure);
+                    + failure.getMessage(), failure.retryable(), failure);
         }
         throw new UnknownTenantException(tenant.id(), "No application inference profile is tagged "
                 + schema.tenantKey() + "=" + tenant.id() + " and " + schema.modelKey() + "=" + logicalModel
@@ -198,8 +199,6 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
             ownExecutor.shutdownNow();
         }
     }
-
-    private ScheduledExecutorService ownExecutor;
 
     private ScheduledExecutorService ownExecutor() {
         ownExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -266,6 +265,7 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
         private boolean managedOnly;
         private boolean poolFallback;
         private int scanParallelism = 8;
+        private Retrier.Sleeper sleeper = Retrier.THREAD_SLEEP;
 
         private Builder(InferenceProfileApi api) {
             this.api = Objects.requireNonNull(api, "api");
@@ -323,6 +323,11 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
                 throw new ConfigurationException("scanParallelism must be at least 1: " + parallelism);
             }
             this.scanParallelism = parallelism;
+            return this;
+        }
+
+        Builder sleeper(Retrier.Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }
 
