@@ -3,17 +3,17 @@ package dev.aip.core.metering;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.pricing.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
-import dev.aip.core.sink.UsageSink;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The metering engine: turns each model call attempt into exactly one priced {@link UsageRecord} and hands it to a
- * {@link UsageSink}.
+ * sink ({@code dev.aip.core.sink.UsageSink}).
  *
  * <p>Both ways into Bedrock meter through a {@code Meter}: the chat pipeline's metering stage and the SDK
  * {@code TenantRoutingInterceptor}. They start a {@link MeteredCall} per attempt, report what they learn (request
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Meter meter = Meter.builder()
- *     .sink(ledger)
+ *     .sink(ledger::accept)
  *     .region("us-east-1")
  *     .build();
  * MeteredCall call = meter.start(info);
@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * call.succeed(usage);
  * }</pre>
  *
- * <p>The sink is called on the thread that settles the call. A sink that throws never reaches the caller: the
- * failure is logged and counted ({@link #sinkFailures()}).
+ * <p>The sink is any {@code Consumer<UsageRecord>}; give it a {@code UsageSink} as {@code sink::accept} (the
+ * metering package does not depend on the sink package, which depends on it). The sink is called on the thread that
+ * settles the call. A sink that throws never reaches the caller: the failure is logged and counted
+ * ({@link #sinkFailures()}).
  *
  * <p>Thread-safe; share one instance.
  */
@@ -41,7 +43,7 @@ public final class Meter {
     /** Characters per token for estimates: the usual rule of thumb for English text and JSON. */
     private static final int CHARS_PER_TOKEN = 4;
 
-    private final UsageSink sink;
+    private final Consumer<? super UsageRecord> sink;
     private final CostCalculator costs;
     private final Clock clock;
     private final LongSupplier ticker;
@@ -137,7 +139,7 @@ public final class Meter {
 
     /** Builds a {@link Meter}. Not thread-safe; confine to one thread. */
     public static final class Builder {
-        private UsageSink sink;
+        private Consumer<? super UsageRecord> sink;
         private PriceCatalog priceCatalog;
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
@@ -146,8 +148,14 @@ public final class Meter {
         private Builder() {
         }
 
-        /** Sets where records go (required). Combine several with {@code UsageSinks.fanOut}. */
-        public Builder sink(UsageSink value) {
+        /**
+         * Sets where records go (required): a {@code UsageSink} as {@code sink::accept}; combine several with
+         * {@code UsageSinks.fanOut}.
+         *
+         * @param value the sink
+         * @return this builder
+         */
+        public Builder sink(Consumer<? super UsageRecord> value) {
             sink = Objects.requireNonNull(value, "sink");
             return this;
         }

@@ -77,7 +77,7 @@ class ReconciliationTest {
                 fx.emulator.faults().set(fx.arn(ids[i]), plan(i));
             }
             fx.emulator.script().forAnyModel().whenPromptContains("abandon").replyTokens(4000);
-            Meter meter = Meter.builder().sink(ledger).region(fx.emulator.region()).build();
+            Meter meter = Meter.builder().sink(ledger::accept).region(fx.emulator.region()).build();
             BedrockRuntimeClient sync = fx.sync();
             BedrockRuntimeAsyncClient async = fx.async();
             // Deterministic refusals: every 97th request of a tenant is over its (pretend) budget.
