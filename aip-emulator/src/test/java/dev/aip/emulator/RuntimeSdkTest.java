@@ -387,6 +387,39 @@ class RuntimeSdkTest {
                 .satisfies(e -> assertThat(rootSdkCause(e)).isInstanceOf(ValidationException.class));
     }
 
+    @ParameterizedTest
+    @MethodSource("errors")
+    void converseStream_scriptedErrorBeforeStream_arrivesAsTypedSdkException(String code, Class<?> type, int status) {
+        emulator.script().forAnyModel().fail(code);
+
+        assertThatThrownBy(() -> stream(h2, streamRequest(HAIKU, "x"), new CopyOnWriteArrayList<>()))
+                .satisfies(e -> assertThat(rootSdkCause(e)).isInstanceOf(type)
+                        .satisfies(t -> assertThat(((BedrockRuntimeException) t).statusCode()).isEqualTo(status)));
+    }
+
+    static Stream<Arguments> inStreamErrors() {
+        return Stream.of(
+                Arguments.of("modelStreamErrorException", ModelStreamErrorException.class, 424),
+                Arguments.of("internalServerException", InternalServerException.class, 500),
+                Arguments.of("validationException", ValidationException.class, 400),
+                Arguments.of("throttlingException", ThrottlingException.class, 429),
+                Arguments.of("serviceUnavailableException", ServiceUnavailableException.class, 503));
+    }
+
+    @ParameterizedTest
+    @MethodSource("inStreamErrors")
+    void converseStream_inStreamException_arrivesAsTypedSdkException(String code, Class<?> type, int status) {
+        emulator.faults().setGlobal(FaultPlan.builder().streamExceptionAfterEvents(2, code).build());
+        List<String> deltas = new CopyOnWriteArrayList<>();
+
+        assertThatThrownBy(() -> stream(http1, streamRequest(HAIKU, "x"), deltas))
+                .satisfies(e -> assertThat(rootSdkCause(e)).isInstanceOf(type)
+                        .satisfies(t -> assertThat(((BedrockRuntimeException) t).statusCode()).isEqualTo(status)));
+        assertThat(emulator.invocations().get(0).accepted()).isTrue();
+        assertThat(emulator.invocations().get(0).outputTokens())
+                .isEqualTo(PromptDigest.textTokens(String.join("", deltas)));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("asyncClients")
     void converseStream_inStreamModelStreamError_modelStreamErrorException(String name,
