@@ -4,7 +4,9 @@ import java.util.Map;
 
 /**
  * Where a handler sends its answer. Exactly one of {@link #respond} or {@link #openStream} is called once per
- * request. Implementations are provided by the transport and are safe to call from any thread.
+ * request; a second call throws {@link IllegalStateException}. Implementations are provided by the transport and are
+ * safe to call from any thread. Header names are case-insensitive (HTTP/2 sends them lower-cased); the transport owns
+ * {@code content-length}, {@code transfer-encoding} and {@code connection} and ignores a handler's values for them.
  */
 interface Responder {
 

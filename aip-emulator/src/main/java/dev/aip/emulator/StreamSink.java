@@ -6,6 +6,10 @@ package dev.aip.emulator;
  * <p>{@link #write} queues bytes without flushing so that a burst of frames leaves in one write; a handler that
  * paces its frames calls {@link #flush} after each one. Exactly one of {@link #close} or {@link #abort} ends the
  * stream.
+ *
+ * <p>{@link #write} and {@link #flush} may block while the client is not reading (backpressure, including HTTP/2
+ * flow control); after 30 seconds without progress the transport aborts the stream and {@link #write} returns
+ * {@code false}. A handler that returns with its stream still open has it aborted.
  */
 interface StreamSink {
 
