@@ -151,7 +151,12 @@ public record FaultPlan(double throttleProbability, List<Boolean> throttleSequen
             return this;
         }
 
-        /** Cut the connection after {@code events} stream events (0 = right after the 200 headers). */
+        /**
+         * Cut the connection after {@code events} stream events (0 = right after the 200 headers): HTTP/1.1 closes
+         * the connection, HTTP/2 resets the stream. Note that the AWS SDK v2 async client completes such a stream
+         * normally, only without the usage event; use {@link #streamExceptionAfterEvents} for a failure the client
+         * sees.
+         */
         public Builder cutStreamAfterEvents(int events) {
             this.cutAfterEvents = events;
             return this;

@@ -19,8 +19,9 @@ import java.util.function.Function;
  *
  * <p>A call goes through: resolve the model id, validate the body (a rejection is a {@code CLIENT_ERROR}), the
  * fault plan's throttle decision, the script, the fault plan's error decision (from here on the call is accepted),
- * latency, the model's reply and the prompt cache, then the answer. Every invocation is recorded exactly once, after
- * its answer is complete; CountTokens is not an invocation and is not recorded.
+ * latency, the model's reply and the prompt cache, then the answer. Every invocation is recorded exactly once, just
+ * before the last of its answer leaves (the response, the end of the stream, the exception), so a client that has
+ * its answer always finds the call counted; CountTokens is not an invocation and is not recorded.
  */
 final class RuntimeApi {
 
@@ -95,11 +96,16 @@ final class RuntimeApi {
 
         void record(ServerView view, Usage usage, Long ttft, InvocationRecord.Outcome outcome, String errorCode,
                     boolean delivered) {
+            record(view, usage, elapsedMillis(), ttft, outcome, errorCode, delivered);
+        }
+
+        void record(ServerView view, Usage usage, long latencyMs, Long ttft, InvocationRecord.Outcome outcome,
+                    String errorCode, boolean delivered) {
             RuntimeTarget t = target;
             view.record(new InvocationRecord(requestId, timestamp, operation.wireName(), modelId,
                     t == null ? modelId : t.metricsModelId(), t == null ? null : t.profileArn(),
                     t == null ? null : t.profileId(), t == null ? null : t.foundationModelId(),
-                    usage.input(), usage.output(), usage.cacheRead(), usage.cacheWrite(), elapsedMillis(), ttft,
+                    usage.input(), usage.output(), usage.cacheRead(), usage.cacheWrite(), latencyMs, ttft,
                     outcome, errorCode, accepted, delivered, metadata));
         }
     }
@@ -194,8 +200,8 @@ final class RuntimeApi {
             case CONVERSE -> {
                 long latency = call.elapsedMillis();
                 byte[] out = ConverseRenderer.response(reply, usage, cacheUsed, latency);
+                call.record(view, usage, latency, null, InvocationRecord.Outcome.SUCCESS, null, true);
                 responder.respond(200, Map.of("Content-Type", Router.JSON), out);
-                call.record(view, usage, null, InvocationRecord.Outcome.SUCCESS, null, true);
             }
             case INVOKE_MODEL -> {
                 long latency = call.elapsedMillis();
@@ -211,8 +217,8 @@ final class RuntimeApi {
                 if (usage.cacheWrite() > 0) {
                     headers.put("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", Long.toString(usage.cacheWrite()));
                 }
+                call.record(view, usage, latency, null, InvocationRecord.Outcome.SUCCESS, null, true);
                 responder.respond(200, headers, out);
-                call.record(view, usage, null, InvocationRecord.Outcome.SUCCESS, null, true);
             }
             case CONVERSE_STREAM -> stream(call, responder, Map.of("Content-Type", EVENT_STREAM),
                     ConverseRenderer.streamEvents(reply, usage, cacheUsed, settings.streamChunkTokens()), usage,
@@ -263,9 +269,9 @@ final class RuntimeApi {
                 continue;
             }
             if (!sink.write(frame)) {
-                sink.abort();
                 call.record(view, partial(usage, outputSent), ttft, InvocationRecord.Outcome.CANCELLED_BY_CLIENT,
                         null, false);
+                sink.abort();
                 return;
             }
             sent++;
@@ -291,23 +297,23 @@ final class RuntimeApi {
             fail(call, sink, exceptionCode, usage, usage.output(), ttft, delivered, target);
             return;
         }
-        sink.close();
         call.record(view, usage, ttft, InvocationRecord.Outcome.SUCCESS, null, delivered);
+        sink.close();
     }
 
     private void cut(Call call, StreamSink sink, Usage usage, Long ttft, boolean delivered) {
+        call.record(view, usage, ttft, InvocationRecord.Outcome.STREAM_CUT, null, delivered);
         sink.flush();
         sink.abort();
-        call.record(view, usage, ttft, InvocationRecord.Outcome.STREAM_CUT, null, delivered);
     }
 
     private void fail(Call call, StreamSink sink, String code, Usage usage, long outputSent, Long ttft,
                       boolean delivered, RuntimeTarget target) {
         ApiError error = RuntimeErrors.error(code, null, resourceName(target));
-        sink.write(EventStreamEncoder.exception(RuntimeErrors.lowerCamel(code), Json.write(error.body())));
-        sink.close();
         call.record(view, partial(usage, outputSent), ttft, outcomeOf(RuntimeErrors.category(code)), code,
                 delivered);
+        sink.write(EventStreamEncoder.exception(RuntimeErrors.lowerCamel(code), Json.write(error.body())));
+        sink.close();
     }
 
     private static Usage partial(Usage usage, long output) {
