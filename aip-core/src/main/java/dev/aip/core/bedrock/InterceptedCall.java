@@ -1,0 +1,307 @@
+package dev.aip.core.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aip.core.chat.IncompleteStreamException;
+import dev.aip.core.metering.CallInfo;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.profile.ResolvedProfile;
+import dev.aip.core.tenant.TenantContext;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The interceptor's state for one SDK execution: the tenant, the routing decision and the attempt being metered.
+ *
+ * <p>The SDK runs the hooks of one execution one after another (attempts are sequential), but on different threads,
+ * so fields are volatile. Every attempt is one {@link MeteredCall}; an attempt that the SDK retries is settled when
+ * the next one starts (from the HTTP status it ended with), the last one by {@code afterExecution},
+ * {@code onExecutionFailure} or, for streams, by the body tap. Each settlement is a CAS, so whichever of these comes
+ * first wins and the others are no-ops.
+ */
+final class InterceptedCall {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InterceptedCall.class);
+
+    /** The four model invocation operations the interceptor routes and meters. */
+    enum Operation {
+        CONVERSE("Converse", false),
+        CONVERSE_STREAM("ConverseStream", true),
+        INVOKE_MODEL("InvokeModel", false),
+        INVOKE_MODEL_WITH_RESPONSE_STREAM("InvokeModelWithResponseStream", true);
+
+        final String wireName;
+        final boolean streaming;
+
+        Operation(String wireName, boolean streaming) {
+            this.wireName = wireName;
+            this.streaming = streaming;
+        }
+
+        static Operation of(String name) {
+            for (Operation o : values()) {
+                if (o.wireName.equals(name)) {
+                    return o;
+                }
+            }
+            return null;
+        }
+    }
+
+    final TenantContext tenant;
+    final Operation operation;
+    final Map<String, String> attributes;
+    private final Meter meter;
+    private final String callId = dev.aip.core.metering.UsageRecord.newId();
+
+    private volatile String requestedModel;
+    private volatile ResolvedProfile profile;
+    private volatile String modelIdSent;
+    private volatile long estimatedInputTokens;
+    private volatile int attempts;
+    private volatile MeteredCall current;
+    private volatile int pendingStatus;
+    private volatile String pendingErrorCode;
+    private volatile boolean streamStarted;
+    private volatile FrameWatcher watcher;
+
+    InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes, Meter meter) {
+        this.tenant = tenant;
+        this.operation = operation;
+        this.attributes = attributes;
+        this.meter = meter;
+    }
+
+    void routed(String requestedModel, ResolvedProfile profile, String modelIdSent, long estimatedInputTokens) {
+        this.requestedModel = requestedModel;
+        this.profile = profile;
+        this.modelIdSent = modelIdSent;
+        this.estimatedInputTokens = estimatedInputTokens;
+    }
+
+    /** A new HTTP attempt starts: settle the previous one (retried by the SDK) and meter this one. */
+    void attemptStarting() {
+        MeteredCall previous = current;
+        if (previous != null && !previous.isSettled()) {
+            int status = pendingStatus;
+            if (status >= 300) {
+                previous.fail(BedrockErrors.outcomeOf(status, pendingErrorCode),
+                        pendingErrorCode != null ? pendingErrorCode : "HTTP " + status);
+            } else if (streamStarted) {
+                previous.fail(Outcome.STREAM_INTERRUPTED, "Retried");
+            } else {
+                previous.fail(Outcome.SERVER_ERROR, "NoResponse");
+            }
+        }
+        pendingStatus = 0;
+        pendingErrorCode = null;
+        streamStarted = false;
+        watcher = null;
+        attempts++;
+        ResolvedProfile p = profile;
+        CallInfo.Builder info = CallInfo.builder()
+                .callId(callId)
+                .attempt(attempts)
+                .tenant(tenant)
+                .operation(operation.wireName)
+                .requestedModel(requestedModel)
+                .streaming(operation.streaming)
+                .estimatedInputTokens(estimatedInputTokens)
+                .attributes(attributes);
+        if (p != null) {
+            info.profileArn(p.profileArn()).profileId(p.profileId()).sourceModelId(p.sourceModelId())
+                    .region(p.region()).pooled(p.pooled());
+        } else if (modelIdSent != null && modelIdSent.contains(":application-inference-profile/")) {
+            info.profileArn(modelIdSent).profileId(modelIdSent.substring(modelIdSent.lastIndexOf('/') + 1));
+        }
+        current = meter.start(info.build());
+    }
+
+    MeteredCall current() {
+        return current;
+    }
+
+    /** The HTTP status of the current attempt arrived. */
+    void responded(int status, String requestId, String errorType) {
+        MeteredCall m = current;
+        if (m != null) {
+            m.awsRequestId(requestId);
+        }
+        if (status >= 300) {
+            pendingStatus = status;
+            pendingErrorCode = BedrockErrors.errorCode(errorType);
+        } else if (operation.streaming) {
+            streamStarted = true;
+        }
+    }
+
+    boolean streamStarted() {
+        return streamStarted;
+    }
+
+    /** The execution failed: settle the current attempt with the SDK's exception. */
+    void failed(Throwable exception) {
+        MeteredCall m = current;
+        if (m == null || m.isSettled()) {
+            return;
+        }
+        var failure = BedrockErrors.classify(exception);
+        Outcome outcome = failure.outcome();
+        if (streamStarted && outcome != Outcome.TIMEOUT && outcome != Outcome.CANCELLED) {
+            outcome = Outcome.STREAM_INTERRUPTED;
+        }
+        m.awsRequestId(failure.awsRequestId());
+        m.fail(outcome, failure.errorCode());
+    }
+
+    /** A tap on the current attempt's event-stream body. */
+    StreamTap.Observer tap() {
+        FrameWatcher w = new FrameWatcher(current);
+        watcher = w;
+        return w;
+    }
+
+    /** The execution ended normally: settle the stream from what its tap saw, if the tap has not already. */
+    void streamEnded() {
+        FrameWatcher w = watcher;
+        MeteredCall m = current;
+        if (w != null) {
+            w.finish();
+        } else if (m != null) {
+            m.succeed();
+        }
+    }
+
+    /** Watches the event-stream frames of one attempt. */
+    private final class FrameWatcher implements StreamTap.Observer {
+        private final MeteredCall metered;
+        private final EventStreamDecoder decoder = new EventStreamDecoder(this::frame);
+        private volatile boolean broken;
+        private volatile boolean stopSeen;
+        private volatile boolean usageSeen;
+
+        FrameWatcher(MeteredCall metered) {
+            this.metered = metered;
+        }
+
+        @Override
+        public void bytes(ByteBuffer buffer) {
+            if (broken) {
+                return;
+            }
+            try {
+                decoder.feed(buffer);
+            } catch (RuntimeException e) {
+                broken = true;
+                LOG.warn("Cannot decode the {} event stream of tenant {}; its usage will be estimated",
+                        operation.wireName, tenant.id(), e);
+            }
+        }
+
+        @Override
+        public void completed() {
+            finish();
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            // Settled by onExecutionFailure with the SDK's exception, so both paths record the same error code.
+        }
+
+        @Override
+        public void cancelled() {
+            metered.cancel();
+        }
+
+        void finish() {
+            if (usageSeen || stopSeen) {
+                metered.succeed();
+            } else {
+                metered.fail(Outcome.STREAM_INTERRUPTED, IncompleteStreamException.ERROR_CODE);
+            }
+        }
+
+        private void frame(EventStreamDecoder.Frame frame) {
+            String type = frame.header(":message-type");
+            if ("exception".equals(type)) {
+                metered.fail(Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":exception-type")));
+                return;
+            }
+            if ("error".equals(type)) {
+                metered.fail(Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":error-code")));
+                return;
+            }
+            String event = frame.header(":event-type");
+            if (event == null) {
+                return;
+            }
+            try {
+                if (operation == Operation.CONVERSE_STREAM) {
+                    converseEvent(event, frame.payload());
+                } else if ("chunk".equals(event)) {
+                    chunk(frame.payload());
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.debug("Ignoring an undecodable {} event of tenant {}", event, tenant.id(), e);
+            }
+        }
+
+        private void converseEvent(String event, byte[] payload) throws java.io.IOException {
+            switch (event) {
+                case "contentBlockDelta" -> {
+                    JsonNode delta = Documents.JSON.readTree(payload).path("delta");
+                    JsonNode text = delta.path("text");
+                    JsonNode input = delta.path("toolUse").path("input");
+                    if (text.isTextual()) {
+                        metered.firstToken();
+                        metered.outputSeen(text.asText().length());
+                    } else if (input.isTextual()) {
+                        metered.firstToken();
+                        metered.outputSeen(input.asText().length());
+                    }
+                }
+                case "messageStop" -> stopSeen = true;
+                case "metadata" -> {
+                    JsonNode usage = Documents.JSON.readTree(payload).path("usage");
+                    if (usage.isObject()) {
+                        metered.reported(new TokenUsage(usage.path("inputTokens").asLong(),
+                                usage.path("outputTokens").asLong(), usage.path("cacheReadInputTokens").asLong(),
+                                usage.path("cacheWriteInputTokens").asLong()));
+                        usageSeen = true;
+                    }
+                }
+                default -> { }
+            }
+        }
+
+        private void chunk(byte[] payload) throws java.io.IOException {
+            JsonNode bytes = Documents.JSON.readTree(payload).path("bytes");
+            if (!bytes.isTextual()) {
+                return;
+            }
+            JsonNode body = Documents.JSON.readTree(Base64.getDecoder().decode(bytes.asText()));
+            String type = body.path("type").asText("");
+            JsonNode delta = body.has("delta") ? body.path("delta") : body.path("contentBlockDelta").path("delta");
+            JsonNode text = delta.has("text") ? delta.path("text") : delta.path("partial_json");
+            if (text.isTextual() && ("content_block_delta".equals(type) || body.has("contentBlockDelta"))) {
+                metered.firstToken();
+                metered.outputSeen(text.asText().length());
+            }
+            if ("message_stop".equals(type) || body.has("messageStop")) {
+                stopSeen = true;
+            }
+            JsonNode m = body.path("amazon-bedrock-invocationMetrics");
+            if (m.isObject()) {
+                metered.reported(new TokenUsage(m.path("inputTokenCount").asLong(),
+                        m.path("outputTokenCount").asLong(), m.path("cacheReadInputTokenCount").asLong(),
+                        m.path("cacheWriteInputTokenCount").asLong()));
+                usageSeen = true;
+            }
+        }
+    }
+}

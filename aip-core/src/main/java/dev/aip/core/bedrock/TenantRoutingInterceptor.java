@@ -1,0 +1,420 @@
+package dev.aip.core.bedrock;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.ProfileResolutionException;
+import dev.aip.core.UnknownTenantException;
+import dev.aip.core.chat.RequestMetadata;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.profile.ResolvedProfile;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantScope;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
+
+/**
+ * Makes plain AWS SDK Bedrock runtime clients tenant-aware, for code that calls Bedrock itself or through a framework
+ * (LangChain4j, Spring AI): routes each model call to the tenant's application inference profile and meters it
+ * through the same {@link Meter} as the chat pipeline, so both produce the same usage records.
+ *
+ * <pre>{@code
+ * TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder()
+ *     .resolver(resolver)
+ *     .meter(meter)
+ *     .build();
+ * BedrockRuntimeClient runtime = BedrockRuntimeClient.builder()
+ *     .overrideConfiguration(o -> o.addExecutionInterceptor(routing))
+ *     .build();
+ * TenantScope.run(TenantContext.of("acme"), () -> runtime.converse(r -> r.modelId("claude-haiku")...));
+ * }</pre>
+ *
+ * <p><b>Which calls.</b> Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream. Other operations
+ * pass untouched, and so do requests sent by the chat pipeline ({@link BedrockChatTransport} marks them), so a client
+ * shared by both never records a call twice.
+ *
+ * <p><b>The tenant</b> is taken, in this order, from {@link TenantScope} on the calling thread (the SDK runs
+ * {@code beforeExecution} on the caller's thread for sync and async clients), from the request's execution attribute
+ * {@link #TENANT}, or from the {@value RequestMetadata#TENANT_KEY} entry of the request's own
+ * {@code requestMetadata} (with the standard tier). With none of these, the call is refused with
+ * {@link UnknownTenantException} before anything is sent (the default: no unattributed spend), or, with
+ * {@link Builder#passThroughWithoutTenant()}, sent unchanged and unmetered, with a warning in the log.
+ *
+ * <p><b>Routing.</b> A model id that the {@linkplain Builder#logicalModels logical-model rule} accepts (by default
+ * any id that is not an ARN) is resolved with the {@link TenantProfileResolver} and replaced by the tenant's profile
+ * ARN; ARNs are sent as they are and metered without a price unless they are known profiles. The
+ * {@code requestMetadata} gets the tenant entries by the {@link RequestMetadata} rule: as the body member for
+ * Converse and ConverseStream, as the {@code X-Amzn-Bedrock-Request-Metadata} JSON header for InvokeModel and
+ * InvokeModelWithResponseStream.
+ *
+ * <p><b>Metering, per operation.</b>
+ * <ul>
+ *   <li>Converse: the response's {@code usage}.</li>
+ *   <li>ConverseStream: the body's event-stream frames are decoded on their way to the SDK; the first content delta
+ *       gives the time to first token, {@code metadata} the usage. The attempt is settled when the body ends: with
+ *       the reported usage; with an estimate if {@code messageStop} came but no usage; as
+ *       {@code STREAM_INTERRUPTED} if the body ended before {@code messageStop} or an exception frame came. If the
+ *       caller cancels the stream, the attempt is {@code CANCELLED}, with the reported usage if it had arrived, else
+ *       an estimate.</li>
+ *   <li>InvokeModel: the {@code X-Amzn-Bedrock-*-Token-Count} response headers, else an estimate.</li>
+ *   <li>InvokeModelWithResponseStream: the {@code amazon-bedrock-invocationMetrics} of the last {@code chunk}, else
+ *       as for ConverseStream.</li>
+ * </ul>
+ * <b>Per outcome:</b> failures are classified as for the chat pipeline (429 throttled, other 4xx client error, 408
+ * and SDK timeouts timeout, 424 and 5xx server error, failures after a stream started stream-interrupted). Every
+ * HTTP attempt is its own record, linked by one call id per execution: attempts the SDK retries itself are settled
+ * from their HTTP status when the next attempt starts, so nothing is lost or billed twice whatever the client's
+ * retry strategy.
+ *
+ * <p>Exceptions from the resolver ({@code ProfileResolutionException}) and from the metadata rule
+ * ({@code IllegalArgumentException}) reach the caller before anything is sent. Bedrock's exceptions pass unchanged.
+ *
+ * <p>Thread-safe; share one instance across clients.
+ */
+public final class TenantRoutingInterceptor implements ExecutionInterceptor {
+
+    /** Per-request tenant, for calls made where no {@link TenantScope} is set (e.g. reactive code). */
+    public static final ExecutionAttribute<TenantContext> TENANT = new ExecutionAttribute<>("aip.Tenant");
+
+    /** Per-request usage record attributes (end user, feature, workflow run, step). */
+    public static final ExecutionAttribute<Map<String, String>> RECORD_ATTRIBUTES =
+            new ExecutionAttribute<>("aip.RecordAttributes");
+
+    private static final ExecutionAttribute<InterceptedCall> CALL = new ExecutionAttribute<>("aip.InterceptedCall");
+    private static final Logger LOG = LoggerFactory.getLogger(TenantRoutingInterceptor.class);
+    private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() { };
+
+    private final TenantProfileResolver resolver;
+    private final Meter meter;
+    private final Predicate<String> logicalModels;
+    private final boolean rejectWithoutTenant;
+
+    private TenantRoutingInterceptor(Builder b) {
+        this.resolver = b.resolver;
+        this.meter = b.meter;
+        this.logicalModels = b.logicalModels;
+        this.rejectWithoutTenant = b.rejectWithoutTenant;
+    }
+
+    /**
+     * Returns a builder; resolver and meter are required.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        if (Boolean.TRUE.equals(attributes.getAttribute(AipAttributes.PIPELINE_REQUEST))) {
+            return;
+        }
+        InterceptedCall.Operation operation =
+                InterceptedCall.Operation.of(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        if (operation == null) {
+            return;
+        }
+        TenantContext tenant = TenantScope.current().orElse(null);
+        if (tenant == null) {
+            tenant = attributes.getAttribute(TENANT);
+        }
+        if (tenant == null) {
+            tenant = tenantFromMetadata(context.request());
+        }
+        if (tenant == null) {
+            String message = "A Bedrock " + operation.wireName + " call has no tenant: run it inside"
+                    + " TenantScope.run(...), set the TenantRoutingInterceptor.TENANT execution attribute on the"
+                    + " request, or put \"" + RequestMetadata.TENANT_KEY + "\" in its requestMetadata.";
+            if (rejectWithoutTenant) {
+                throw new UnknownTenantException(message);
+            }
+            LOG.warn("{} The call is sent unchanged and is not metered.", message);
+            return;
+        }
+        Map<String, String> recordAttributes = attributes.getAttribute(RECORD_ATTRIBUTES);
+        attributes.putAttribute(CALL, new InterceptedCall(tenant, operation,
+                recordAttributes == null ? Map.of() : recordAttributes, meter));
+    }
+
+    @Override
+    public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        SdkRequest request = context.request();
+        if (call == null) {
+            return request;
+        }
+        if (request instanceof ConverseRequest r) {
+            Route route = route(call, r.modelId());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(r.modelId(), r.messages(), r.system(),
+                    r.inferenceConfig(), r.toolConfig()));
+            return r.toBuilder().modelId(route.modelId)
+                    .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
+                    .build();
+        }
+        if (request instanceof ConverseStreamRequest r) {
+            Route route = route(call, r.modelId());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(r.modelId(), r.messages(), r.system(),
+                    r.inferenceConfig(), r.toolConfig()));
+            return r.toBuilder().modelId(route.modelId)
+                    .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
+                    .build();
+        }
+        if (request instanceof InvokeModelRequest r) {
+            Route route = route(call, r.modelId());
+            call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
+            return r.toBuilder().modelId(route.modelId)
+                    .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
+        }
+        if (request instanceof InvokeModelWithResponseStreamRequest r) {
+            Route route = route(call, r.modelId());
+            call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
+            return r.toBuilder().modelId(route.modelId)
+                    .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
+        }
+        return request;
+    }
+
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        if (call != null) {
+            call.attemptStarting();
+        }
+    }
+
+    @Override
+    public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        if (call != null) {
+            SdkHttpResponse http = context.httpResponse();
+            call.responded(http.statusCode(), requestId(http), http.firstMatchingHeader("x-amzn-ErrorType")
+                    .orElse(null));
+        }
+    }
+
+    @Override
+    public Optional<Publisher<ByteBuffer>> modifyAsyncHttpResponseContent(Context.ModifyHttpResponse context,
+                                                                         ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        Optional<Publisher<ByteBuffer>> body = context.responsePublisher();
+        if (call == null || !call.operation.streaming || body.isEmpty() || !context.httpResponse().isSuccessful()) {
+            return body;
+        }
+        return Optional.of(new StreamTap(body.get(), call.tap()));
+    }
+
+    @Override
+    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        if (call == null || call.current() == null) {
+            return;
+        }
+        MeteredCall metered = call.current();
+        switch (call.operation) {
+            case CONVERSE -> {
+                ConverseResponse response = (ConverseResponse) context.response();
+                metered.awsRequestId(response.responseMetadata().requestId());
+                metered.succeed(BedrockUsage.of(response.usage()));
+            }
+            case INVOKE_MODEL -> {
+                SdkHttpResponse http = context.httpResponse();
+                TokenUsage usage = headerUsage(http);
+                if (usage != null) {
+                    metered.succeed(usage);
+                } else {
+                    InvokeModelResponse response = (InvokeModelResponse) context.response();
+                    metered.outputSeen(response.body() == null ? 0 : response.body().asByteArray().length);
+                    metered.succeed();
+                }
+            }
+            default -> call.streamEnded();
+        }
+    }
+
+    @Override
+    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        InterceptedCall call = attributes.getAttribute(CALL);
+        if (call != null) {
+            call.failed(context.exception());
+        }
+    }
+
+    private Route route(InterceptedCall call, String modelId) {
+        if (modelId == null || !logicalModels.test(modelId)) {
+            return new Route(modelId, null);
+        }
+        ResolvedProfile profile = resolver.resolve(call.tenant, modelId);
+        if (profile == null || (!profile.pooled() && !profile.tenant().equals(call.tenant.id()))) {
+            throw new ProfileResolutionException(call.tenant.id(), "The profile resolver returned "
+                    + (profile == null ? "no profile" : "profile " + profile.profileArn() + " of tenant "
+                    + profile.tenant()) + " for tenant " + call.tenant.id() + " and model " + modelId
+                    + "; a tenant's call may only use its own profile or a pooled one", false, null);
+        }
+        return new Route(profile.profileArn(), profile);
+    }
+
+    private static Map<String, String> merge(InterceptedCall call, Route route, Map<String, String> own) {
+        return RequestMetadata.merge(call.tenant, route.profile != null && route.profile.pooled(), own);
+    }
+
+    private static long estimate(String model, List<software.amazon.awssdk.services.bedrockruntime.model.Message> m,
+                                 List<software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock> s,
+                                 software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration i,
+                                 software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration t) {
+        try {
+            return Meter.estimateTokens(ConverseMapping.toChatRequest(model, m, s, i, t).inputChars());
+        } catch (RuntimeException e) {
+            // A request the chat model cannot express (e.g. images only): estimate nothing rather than fail the call.
+            return 0;
+        }
+    }
+
+    private static long bodyEstimate(software.amazon.awssdk.core.SdkBytes body) {
+        return body == null ? 0 : Meter.estimateTokens(body.asByteArray().length);
+    }
+
+    private static TenantContext tenantFromMetadata(SdkRequest request) {
+        String id = null;
+        if (request instanceof ConverseRequest r && r.hasRequestMetadata()) {
+            id = r.requestMetadata().get(RequestMetadata.TENANT_KEY);
+        } else if (request instanceof ConverseStreamRequest r && r.hasRequestMetadata()) {
+            id = r.requestMetadata().get(RequestMetadata.TENANT_KEY);
+        } else if (request instanceof InvokeModelRequest r) {
+            id = parse(r.requestMetadata()).get(RequestMetadata.TENANT_KEY);
+        } else if (request instanceof InvokeModelWithResponseStreamRequest r) {
+            id = parse(r.requestMetadata()).get(RequestMetadata.TENANT_KEY);
+        }
+        return id == null ? null : TenantContext.of(id);
+    }
+
+    private static Map<String, String> parse(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            return Documents.JSON.readValue(json, STRING_MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("The request's requestMetadata is not a JSON object of strings: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String json(Map<String, String> metadata) {
+        try {
+            return Documents.JSON.writeValueAsString(metadata);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String requestId(SdkHttpResponse http) {
+        return http.firstMatchingHeader("x-amzn-RequestId")
+                .or(() -> http.firstMatchingHeader("x-amz-request-id")).orElse(null);
+    }
+
+    private static TokenUsage headerUsage(SdkHttpResponse http) {
+        Optional<String> in = http.firstMatchingHeader("X-Amzn-Bedrock-Input-Token-Count");
+        Optional<String> out = http.firstMatchingHeader("X-Amzn-Bedrock-Output-Token-Count");
+        if (in.isEmpty() || out.isEmpty()) {
+            return null;
+        }
+        try {
+            return new TokenUsage(Long.parseLong(in.get().strip()), Long.parseLong(out.get().strip()),
+                    count(http, "X-Amzn-Bedrock-Cache-Read-Input-Token-Count"),
+                    count(http, "X-Amzn-Bedrock-Cache-Write-Input-Token-Count"));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static long count(SdkHttpResponse http, String header) {
+        return http.firstMatchingHeader(header).map(v -> Long.parseLong(v.strip())).orElse(0L);
+    }
+
+    /** Where a call goes: the model id to send and the profile behind it ({@code null} when not routed). */
+    private record Route(String modelId, ResolvedProfile profile) {
+    }
+
+    /** Builds a {@link TenantRoutingInterceptor}. Not thread-safe; confine to one thread. */
+    public static final class Builder {
+        private TenantProfileResolver resolver;
+        private Meter meter;
+        private Predicate<String> logicalModels = id -> !id.startsWith("arn:");
+        private boolean rejectWithoutTenant = true;
+
+        private Builder() {
+        }
+
+        /** Sets how tenants' profiles are found (required). */
+        public Builder resolver(TenantProfileResolver value) {
+            resolver = Objects.requireNonNull(value, "resolver");
+            return this;
+        }
+
+        /** Sets the metering engine (required); share it with the chat pipeline. */
+        public Builder meter(Meter value) {
+            meter = Objects.requireNonNull(value, "meter");
+            return this;
+        }
+
+        /**
+         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN.
+         *
+         * @param rule accepts a model id to route
+         * @return this builder
+         */
+        public Builder logicalModels(Predicate<String> rule) {
+            logicalModels = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Sends calls without a tenant unchanged and unmetered (with a warning) instead of refusing them with
+         * {@link UnknownTenantException}, the default.
+         *
+         * @return this builder
+         */
+        public Builder passThroughWithoutTenant() {
+            rejectWithoutTenant = false;
+            return this;
+        }
+
+        /**
+         * Builds the interceptor.
+         *
+         * @return the interceptor
+         * @throws ConfigurationException if the resolver or the meter is missing
+         */
+        public TenantRoutingInterceptor build() {
+            if (resolver == null || meter == null) {
+                throw new ConfigurationException("TenantRoutingInterceptor needs a resolver and a meter");
+            }
+            return new TenantRoutingInterceptor(this);
+        }
+    }
+}

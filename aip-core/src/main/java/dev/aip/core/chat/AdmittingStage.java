@@ -1,0 +1,75 @@
+package dev.aip.core.chat;
+
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Outcome;
+
+/**
+ * Second stage: asks the {@link Admission} before any attempt, records a {@code REJECTED_BY_POLICY} attempt when it
+ * refuses, and releases the permit exactly once when the call is over, with the records of all attempts.
+ */
+final class AdmittingStage implements ChatStage {
+
+    private final Admission admission;
+    private final Meter meter;
+    private final ChatStage next;
+
+    AdmittingStage(Admission admission, Meter meter, ChatStage next) {
+        this.admission = admission;
+        this.meter = meter;
+        this.next = next;
+    }
+
+    @Override
+    public ChatResponse call(Call call) {
+        Admission.Permit permit = admit(call);
+        try {
+            return next.call(call);
+        } finally {
+            permit.release(call.records());
+        }
+    }
+
+    @Override
+    public ChatStream stream(Call call, ChatStreamListener listener) {
+        Admission.Permit permit;
+        try {
+            permit = admit(call);
+        } catch (RuntimeException e) {
+            Relay failed = new Relay(listener);
+            failed.onError(e);
+            return failed;
+        }
+        Relay relay = new Relay(listener) {
+            @Override
+            ChatResponse onCompleting(ChatResponse response) {
+                permit.release(call.records());
+                return response;
+            }
+
+            @Override
+            void onFailing(Throwable error) {
+                permit.release(call.records());
+            }
+
+            @Override
+            void onCancelled() {
+                permit.release(call.records());
+            }
+        };
+        relay.upstream(next.stream(call, relay));
+        return relay;
+    }
+
+    private Admission.Permit admit(Call call) {
+        try {
+            Admission.Permit permit = admission.admit(call.tenant, call.request, call.profile);
+            return permit != null ? permit : Admission.Permit.NONE;
+        } catch (RuntimeException e) {
+            MeteredCall rejected = meter.start(call.callInfo());
+            rejected.fail(Outcome.REJECTED_BY_POLICY, e.getClass().getSimpleName());
+            rejected.record().ifPresent(call::recorded);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.aip.core.chat;
+
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.TokenUsage;
+
+/**
+ * Innermost stage, the metering decorator: one {@link MeteredCall} per attempt, settled exactly once on every
+ * outcome (success, failure, cancel), wrapped directly around the {@link ChatTransport}. Failures are classified by
+ * the transport; a failure after a stream started is recorded as {@link Outcome#STREAM_INTERRUPTED} (unless it is
+ * a timeout or a cancel), with the transport's error code.
+ */
+final class MeteringChatClient implements ChatStage {
+
+    private final Meter meter;
+    private final ChatTransport transport;
+
+    MeteringChatClient(Meter meter, ChatTransport transport) {
+        this.meter = meter;
+        this.transport = transport;
+    }
+
+    @Override
+    public ChatResponse call(Call call) {
+        MeteredCall metered = meter.start(call.callInfo());
+        Progress progress = new Progress(metered);
+        ChatResponse response;
+        try {
+            response = transport.converse(call.invocation(), progress);
+        } catch (RuntimeException | Error e) {
+            fail(call, metered, progress, e);
+            throw e;
+        }
+        metered.awsRequestId(response.awsRequestId());
+        metered.succeed(response.usage());
+        return settled(call, metered, response);
+    }
+
+    @Override
+    public ChatStream stream(Call call, ChatStreamListener listener) {
+        MeteredCall metered = meter.start(call.callInfo());
+        Progress progress = new Progress(metered);
+        Relay relay = new Relay(listener) {
+            @Override
+            ChatResponse onCompleting(ChatResponse response) {
+                metered.awsRequestId(response.awsRequestId());
+                metered.succeed();
+                return settled(call, metered, response);
+            }
+
+            @Override
+            void onFailing(Throwable error) {
+                fail(call, metered, progress, error);
+            }
+
+            @Override
+            void onCancelling() {
+                metered.cancel();
+                metered.record().ifPresent(call::recorded);
+            }
+        };
+        try {
+            relay.upstream(transport.converseStream(call.invocation(), progress, relay));
+        } catch (RuntimeException e) {
+            relay.onError(e);
+        }
+        return relay;
+    }
+
+    private void fail(Call call, MeteredCall metered, Progress progress, Throwable error) {
+        TransportFailure failure;
+        try {
+            failure = transport.classify(error);
+        } catch (RuntimeException e) {
+            failure = new TransportFailure(Outcome.CLIENT_ERROR, error.getClass().getSimpleName(), null);
+        }
+        Outcome outcome = failure.outcome();
+        if (progress.started && outcome != Outcome.TIMEOUT && outcome != Outcome.CANCELLED) {
+            outcome = Outcome.STREAM_INTERRUPTED;
+        }
+        metered.awsRequestId(failure.awsRequestId());
+        metered.fail(outcome, failure.errorCode());
+        metered.record().ifPresent(call::recorded);
+    }
+
+    private static ChatResponse settled(Call call, MeteredCall metered, ChatResponse response) {
+        // Only the winning settlement has a record; a cancel that won is reported by the relay instead.
+        return metered.record().map(r -> {
+            call.recorded(r);
+            return response.metered(r);
+        }).orElse(response);
+    }
+
+    /** Forwards the transport's reports to the attempt's meter. */
+    private static final class Progress implements CallProgress {
+        private final MeteredCall metered;
+        volatile boolean started;
+
+        Progress(MeteredCall metered) {
+            this.metered = metered;
+        }
+
+        @Override
+        public void awsRequestId(String requestId) {
+            metered.awsRequestId(requestId);
+        }
+
+        @Override
+        public void streamStarted() {
+            started = true;
+        }
+
+        @Override
+        public void firstToken() {
+            metered.firstToken();
+        }
+
+        @Override
+        public void outputSeen(int chars) {
+            metered.outputSeen(chars);
+        }
+
+        @Override
+        public void usageReported(TokenUsage usage) {
+            metered.reported(usage);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * Tenant-aware chat with Bedrock models, free of the AWS SDK.
+ *
+ * <p>The API: {@link dev.aip.core.chat.ChatClient} with its model ({@link dev.aip.core.chat.ChatRequest},
+ * {@link dev.aip.core.chat.ChatMessage}, {@link dev.aip.core.chat.ContentPart}, {@link dev.aip.core.chat.ToolSpec},
+ * {@link dev.aip.core.chat.ChatResponse}, {@link dev.aip.core.chat.ChatStreamListener},
+ * {@link dev.aip.core.chat.ChatStream}). The implementation: {@link dev.aip.core.chat.ChatPipeline}, which composes
+ * resolve, admit, retry and meter around a {@link dev.aip.core.chat.ChatTransport} in that fixed order. Its seams:
+ * {@link dev.aip.core.chat.Admission} (governance) and {@link dev.aip.core.chat.RetryPolicy}.
+ * {@link dev.aip.core.chat.RequestMetadata} is the one rule for the {@code requestMetadata} every routed call
+ * carries. The stages themselves are package-private.
+ */
+package dev.aip.core.chat;

@@ -1,0 +1,228 @@
+package dev.aip.core.metering;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One model call attempt being metered. Whoever drives the attempt reports what it learns ({@link #awsRequestId},
+ * {@link #firstToken()}, {@link #outputSeen(int)}, {@link #reported(TokenUsage)}) and then settles it with exactly
+ * one of {@link #succeed()}, {@link #succeed(TokenUsage)}, {@link #fail(Outcome, String)} or {@link #cancel()}.
+ *
+ * <p><b>Exactly once.</b> The first settlement wins; it prices the usage, builds the {@link UsageRecord} and hands
+ * it to the meter's sink. Every later settlement, from any thread, is a no-op that returns {@code false}. Reports
+ * arriving after settlement are ignored.
+ *
+ * <p><b>Which tokens are recorded.</b>
+ * <ul>
+ *   <li>{@code succeed(usage)}: {@code usage}, {@link UsageProvenance#REPORTED}.</li>
+ *   <li>{@code succeed()}: the {@linkplain #reported reported} usage ({@code REPORTED}) if there is one, else an
+ *       estimate ({@code ESTIMATED}): a stream that ended without its usage event.</li>
+ *   <li>{@code cancel()}: the reported usage if it arrived, else an estimate from the input estimate of the
+ *       {@link CallInfo} and the output characters seen ({@code ESTIMATED}). Bedrock bills abandoned streams, so
+ *       a cancelled attempt is never recorded as free.</li>
+ *   <li>{@code fail(...)}: the reported usage if it arrived; else an estimate if the model had started to answer
+ *       (first token or output seen); else zero tokens with {@link UsageProvenance#NONE}.</li>
+ * </ul>
+ * Cache read and write tokens stay in their own buckets; estimates never invent cache tokens.
+ *
+ * <p>Thread-safe: reports and settlements may come from any threads, concurrently.
+ */
+public final class MeteredCall {
+
+    private static final long NOT_SEEN = Long.MIN_VALUE;
+
+    private final Meter meter;
+    private final CallInfo info;
+    private final String region;
+    private final Instant startedAt;
+    private final long startNanos;
+
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private final AtomicLong firstTokenNanos = new AtomicLong(NOT_SEEN);
+    private final AtomicLong outputChars = new AtomicLong();
+    private final AtomicReference<TokenUsage> reported = new AtomicReference<>();
+    private volatile String awsRequestId;
+    private volatile UsageRecord record;
+
+    MeteredCall(Meter meter, CallInfo info, String region, Instant startedAt, long startNanos) {
+        this.meter = meter;
+        this.info = info;
+        this.region = region;
+        this.startedAt = startedAt;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Returns what was known when the attempt started.
+     *
+     * @return the call info
+     */
+    public CallInfo info() {
+        return info;
+    }
+
+    /**
+     * Records the AWS request id of the attempt's response. The last id reported before settlement is kept.
+     *
+     * @param requestId the {@code x-amzn-RequestId}; {@code null} is ignored
+     */
+    public void awsRequestId(String requestId) {
+        if (requestId != null && !requestId.isBlank()) {
+            awsRequestId = requestId;
+        }
+    }
+
+    /**
+     * Marks the arrival of the first content (a stream's first content delta). Only the first call counts; it sets
+     * the record's time to first token for streaming attempts.
+     */
+    public void firstToken() {
+        if (firstTokenNanos.get() == NOT_SEEN) {
+            firstTokenNanos.compareAndSet(NOT_SEEN, meter.now());
+        }
+    }
+
+    /**
+     * Adds output characters seen so far, for estimates when no usage is reported.
+     *
+     * @param chars characters of text or tool input received; negative values are ignored
+     */
+    public void outputSeen(int chars) {
+        if (chars > 0) {
+            outputChars.addAndGet(chars);
+        }
+    }
+
+    /**
+     * Records the usage Bedrock reported (a stream's {@code metadata} event), without settling. A later
+     * {@link #succeed()}, {@link #cancel()} or {@link #fail} records it as {@code REPORTED}.
+     *
+     * @param usage the reported usage
+     */
+    public void reported(TokenUsage usage) {
+        reported.set(Objects.requireNonNull(usage, "usage"));
+    }
+
+    /**
+     * Settles the attempt as a success with the reported usage, or an estimate if none was reported.
+     *
+     * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
+     */
+    public boolean succeed() {
+        TokenUsage r = reported.get();
+        return r != null
+                ? settle(Outcome.SUCCESS, null, r, UsageProvenance.REPORTED)
+                : settle(Outcome.SUCCESS, null, estimate(), UsageProvenance.ESTIMATED);
+    }
+
+    /**
+     * Settles the attempt as a success with the usage Bedrock returned.
+     *
+     * @param usage the usage from the response
+     * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
+     */
+    public boolean succeed(TokenUsage usage) {
+        Objects.requireNonNull(usage, "usage");
+        return settle(Outcome.SUCCESS, null, usage, UsageProvenance.REPORTED);
+    }
+
+    /**
+     * Settles the attempt as failed.
+     *
+     * @param outcome how it failed; not {@link Outcome#SUCCESS}
+     * @param errorCode the error code (e.g. {@code ThrottlingException}), or {@code null}
+     * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
+     * @throws IllegalArgumentException if {@code outcome} is {@code SUCCESS}
+     */
+    public boolean fail(Outcome outcome, String errorCode) {
+        Objects.requireNonNull(outcome, "outcome");
+        if (outcome == Outcome.SUCCESS) {
+            throw new IllegalArgumentException("fail(SUCCESS) is not a failure; use succeed()");
+        }
+        TokenUsage r = reported.get();
+        if (r != null) {
+            return settle(outcome, errorCode, r, UsageProvenance.REPORTED);
+        }
+        if (firstTokenNanos.get() != NOT_SEEN || outputChars.get() > 0) {
+            return settle(outcome, errorCode, estimate(), UsageProvenance.ESTIMATED);
+        }
+        return settle(outcome, errorCode, TokenUsage.ZERO, UsageProvenance.NONE);
+    }
+
+    /**
+     * Settles the attempt as abandoned by the caller, with the reported usage if it arrived, else an estimate.
+     *
+     * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
+     */
+    public boolean cancel() {
+        TokenUsage r = reported.get();
+        return r != null
+                ? settle(Outcome.CANCELLED, null, r, UsageProvenance.REPORTED)
+                : settle(Outcome.CANCELLED, null, estimate(), UsageProvenance.ESTIMATED);
+    }
+
+    /**
+     * Returns whether the attempt has been settled.
+     *
+     * @return {@code true} once any settlement has won
+     */
+    public boolean isSettled() {
+        return settled.get();
+    }
+
+    /**
+     * Returns the record of the attempt, once settled.
+     *
+     * @return the record, or empty while the attempt is running (or while the winning settlement is building it)
+     */
+    public Optional<UsageRecord> record() {
+        return Optional.ofNullable(record);
+    }
+
+    private TokenUsage estimate() {
+        return TokenUsage.of(info.estimatedInputTokens(), Meter.estimateTokens(outputChars.get()));
+    }
+
+    private boolean settle(Outcome outcome, String errorCode, TokenUsage usage, UsageProvenance provenance) {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        long end = meter.now();
+        long first = firstTokenNanos.get();
+        Duration ttft = info.streaming() && first != NOT_SEEN ? nonNegative(first - startNanos) : null;
+        UsageRecord.Builder b = UsageRecord.builder()
+                .callId(info.callId())
+                .attempt(info.attempt())
+                .tenant(info.tenant())
+                .operation(info.operation())
+                .requestedModel(info.requestedModel())
+                .profileArn(info.profileArn())
+                .profileId(info.profileId())
+                .sourceModelId(info.sourceModelId())
+                .region(region)
+                .pooledProfile(info.pooled())
+                .usage(usage)
+                .provenance(provenance)
+                .cost(meter.price(info.sourceModelId(), region, usage))
+                .outcome(outcome)
+                .errorCode(errorCode)
+                .startedAt(startedAt)
+                .latency(nonNegative(end - startNanos))
+                .timeToFirstToken(ttft)
+                .awsRequestId(awsRequestId);
+        info.attributes().forEach(b::attribute);
+        UsageRecord r = b.build();
+        record = r;
+        meter.publish(r);
+        return true;
+    }
+
+    private static Duration nonNegative(long nanos) {
+        return Duration.ofNanos(Math.max(0, nanos));
+    }
+}

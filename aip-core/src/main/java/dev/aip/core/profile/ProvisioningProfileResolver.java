@@ -1,0 +1,333 @@
+package dev.aip.core.profile;
+
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.ProfileResolutionException;
+import dev.aip.core.UnknownTenantException;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.core.tenant.Tier;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves a tenant to its dedicated profile, creating the profile on the tenant's first call.
+ *
+ * <pre>{@code
+ * TagDiscoveryProfileResolver existing = TagDiscoveryProfileResolver.builder(api).build().start();
+ * TenantProfileResolver resolver = ProvisioningProfileResolver.builder(api)
+ *     .routes(ModelRoutes.builder().route("claude-haiku", haikuSystemProfileArn).build())
+ *     .lookup(existing)                 // finds profiles created before this process started
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Order of resolution</b> for (tenant, logical model): the resolver's own cache; then the
+ * {@link Builder#lookup(TenantProfileResolver) lookup} resolver, if any; then CreateInferenceProfile with the name
+ * from the {@link ProfileNameTemplate}, the tags of the {@link TagSchema}, the {@code copyFrom} of the
+ * {@link ModelRoutes}, and a {@code clientRequestToken} derived from tenant, logical model and {@code copyFrom}
+ * (SHA-256, so every process and every retry sends the same token and Bedrock creates the profile once). The new
+ * profile's tags are read back and must name the tenant before it is used.
+ *
+ * <p><b>Single flight.</b> Concurrent first calls for one tenant and model wait for one creation and share its
+ * result: 50 concurrent first calls make one CreateInferenceProfile. A failure is handed to the callers that waited
+ * for it and then forgotten, so the next call tries again.
+ *
+ * <p><b>Quota fallback.</b> When creation fails because the account's profile quota is exhausted
+ * ({@link ControlPlaneFailure#QUOTA_EXCEEDED}), the tenant is served from its tier's <em>pool profile</em> with
+ * {@code pooled = true}; AWS then bills the call under the pool's tags and per-tenant attribution continues through
+ * request metadata and the usage ledger. The pool profile of a tier and model is, in order: the one configured with
+ * {@link Builder#poolProfile(Tier, String, String)}; one the lookup resolver (if a
+ * {@link TagDiscoveryProfileResolver}) indexed; one found by its name {@code pool-TIER-MODEL} and tags
+ * ({@code TenantId=pool:TIER}) in a scan of the account; or, with {@link Builder#provisionPools(boolean)} on (the
+ * default), one created now, which fails while the quota is still exhausted. Create pools ahead of time, within
+ * the quota, with {@link ProfileLifecycle#ensurePoolProfile(Tier, String)}. A pooled tenant tries its own profile
+ * again after {@link Builder#pooledRecheckInterval(Duration)}.
+ *
+ * <p>Thread-safe; share one instance.
+ */
+public final class ProvisioningProfileResolver implements TenantProfileResolver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisioningProfileResolver.class);
+
+    private record Cached(ResolvedProfile profile, Instant recheckAt) {
+    }
+
+    private final InferenceProfileApi api;
+    private final ProfileSpecs specs;
+    private final TenantProfileResolver lookup;
+    private final Map<ProfileIndex.PoolKey, String> configuredPools;
+    private final boolean provisionPools;
+    private final Clock clock;
+    private final Duration pooledRecheckInterval;
+    private final Function<TenantContext, Map<String, String>> extraTags;
+    private final ProfileModelLookup models;
+
+    private final ConcurrentHashMap<ProfileKey, Cached> resolved = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProfileIndex.PoolKey, InferenceProfile> pools = new ConcurrentHashMap<>();
+    private final SingleFlight<Object, Object> flights = new SingleFlight<>();
+
+    private ProvisioningProfileResolver(Builder b) {
+        this.api = b.api;
+        this.specs = new ProfileSpecs(b.routes, b.schema, b.names);
+        this.lookup = b.lookup;
+        this.configuredPools = Map.copyOf(b.pools);
+        this.provisionPools = b.provisionPools;
+        this.clock = b.clock;
+        this.pooledRecheckInterval = b.pooledRecheckInterval;
+        this.extraTags = b.extraTags;
+        this.models = ProfileModelLookup.create(api);
+    }
+
+    /** A builder over the given control plane. */
+    public static Builder builder(InferenceProfileApi api) {
+        return new Builder(api);
+    }
+
+    @Override
+    public ResolvedProfile resolve(TenantContext tenant, String logicalModel) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(logicalModel, "logicalModel");
+        ProfileKey key = new ProfileKey(tenant.id(), logicalModel);
+        Cached cached = resolved.get(key);
+        if (fresh(cached)) {
+            return cached.profile();
+        }
+        return (ResolvedProfile) flights.run(key, () -> {
+            Cached again = resolved.get(key);
+            if (fresh(again)) {
+                return again.profile();
+            }
+            ResolvedProfile profile = provision(tenant, logicalModel);
+            Instant recheckAt = profile.pooled() ? clock.instant().plus(pooledRecheckInterval) : null;
+            resolved.put(key, new Cached(profile, recheckAt));
+            return profile;
+        });
+    }
+
+    private boolean fresh(Cached cached) {
+        return cached != null && (cached.recheckAt() == null || clock.instant().isBefore(cached.recheckAt()));
+    }
+
+    private ResolvedProfile provision(TenantContext tenant, String logicalModel) {
+        TenantId id = tenant.id();
+        if (lookup != null) {
+            try {
+                ResolvedProfile found = lookup.resolve(tenant, logicalModel);
+                if (!found.pooled()) {
+                    return found;
+                }
+            } catch (UnknownTenantException notThere) {
+                // Not created yet: create it below.
+            }
+        }
+        NewProfile request;
+        try {
+            request = specs.forTenant(id, tenant.tier(), logicalModel, extraTags.apply(tenant));
+        } catch (IllegalArgumentException e) {
+            throw new ProfileResolutionException(id, "Cannot create a profile for tenant " + id + " and model "
+                    + logicalModel + ": " + e.getMessage(), false, e);
+        }
+        InferenceProfile created;
+        try {
+            created = api.create(request);
+        } catch (RuntimeException e) {
+            ControlPlaneFailure kind = Failures.classify(api, e);
+            if (kind == ControlPlaneFailure.QUOTA_EXCEEDED) {
+                LOG.info("Profile quota reached; tenant {} uses the pool profile of tier {} for {}", id,
+                        tenant.tier(), logicalModel);
+                InferenceProfile pool = pool(tenant.tier(), logicalModel, id, e);
+                return ResolvedProfile.of(id, logicalModel, pool, true);
+            }
+            if (kind == ControlPlaneFailure.CONFLICT) {
+                throw new ProfileResolutionException(id, "Could not create profile \"" + request.name()
+                        + "\" for tenant " + id + ": the control plane reports a conflict (" + e.getMessage()
+                        + "). A profile of that name probably exists without being found by its tags; tag it "
+                        + specs.schema.tenantKey() + "=" + id + " and " + specs.schema.modelKey() + "="
+                        + logicalModel + ", or delete it", false, e);
+            }
+            throw Failures.resolution(api, id, "create the profile for model " + logicalModel, e);
+        }
+        Map<String, String> tags;
+        try {
+            tags = api.tags(created.arn());
+        } catch (RuntimeException e) {
+            throw Failures.resolution(api, id, "read the tags of new profile " + created.arn(), e);
+        }
+        Failures.requireOwner(specs.schema, id, created.arn(), tags);
+        models.remember(created);
+        return ResolvedProfile.of(id, logicalModel, created, false);
+    }
+
+    private InferenceProfile pool(Tier tier, String logicalModel, TenantId tenant, RuntimeException quota) {
+        ProfileIndex.PoolKey key = new ProfileIndex.PoolKey(tier, logicalModel);
+        InferenceProfile known = pools.get(key);
+        if (known != null) {
+            return known;
+        }
+        return (InferenceProfile) flights.run(key, () -> {
+            InferenceProfile again = pools.get(key);
+            if (again == null) {
+                again = findOrCreatePool(key, tenant, quota);
+                pools.put(key, again);
+            }
+            return again;
+        });
+    }
+
+    private InferenceProfile findOrCreatePool(ProfileIndex.PoolKey key, TenantId tenant, RuntimeException quota) {
+        String configured = configuredPools.get(key);
+        try {
+            if (configured != null) {
+                return models.profile(configured).orElseThrow(() -> new ProfileResolutionException(tenant,
+                        "The configured pool profile " + configured + " of tier " + key.tier() + " does not exist",
+                        false, null));
+            }
+            if (lookup instanceof TagDiscoveryProfileResolver) {
+                Optional<InferenceProfile> indexed =
+                        ((TagDiscoveryProfileResolver) lookup).pool(key.tier(), key.logicalModel());
+                if (indexed.isPresent()) {
+                    return indexed.get();
+                }
+            }
+            NewProfile request = specs.forPool(key.tier(), key.logicalModel());
+            Optional<InferenceProfile> named = findPoolByName(request.name(), key);
+            if (named.isPresent()) {
+                return named.get();
+            }
+            if (provisionPools) {
+                return api.create(request);
+            }
+        } catch (ProfileResolutionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            ControlPlaneFailure kind = Failures.classify(api, e);
+            if (kind != ControlPlaneFailure.QUOTA_EXCEEDED) {
+                throw Failures.resolution(api, tenant, "find or create the pool profile of tier " + key.tier(), e);
+            }
+        }
+        ProfileResolutionException none = new ProfileResolutionException(tenant, "The account's profile quota is"
+                + " reached and tier " + key.tier() + " has no pool profile for " + key.logicalModel()
+                + "; configure poolProfile(...), create one within the quota with"
+                + " ProfileLifecycle.ensurePoolProfile, or raise the quota", false, quota);
+        throw none;
+    }
+
+    private Optional<InferenceProfile> findPoolByName(String name, ProfileIndex.PoolKey key) {
+        String token = null;
+        do {
+            ProfilePage page = api.listApplicationProfiles(token, 1000);
+            for (InferenceProfile p : page.profiles()) {
+                if (p.name().equals(name)) {
+                    Map<String, String> tags = api.tags(p.arn());
+                    if (specs.schema.poolTierOf(tags).filter(key.tier()::equals).isPresent()
+                            && key.logicalModel().equals(tags.get(specs.schema.modelKey()))) {
+                        return Optional.of(p);
+                    }
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
+        return Optional.empty();
+    }
+
+    /** Builds a {@link ProvisioningProfileResolver}. Not thread-safe; confine to one thread. */
+    public static final class Builder {
+        private final InferenceProfileApi api;
+        private ModelRoutes routes;
+        private TagSchema schema = TagSchema.defaults();
+        private ProfileNameTemplate names = ProfileNameTemplate.DEFAULT;
+        private TenantProfileResolver lookup;
+        private final Map<ProfileIndex.PoolKey, String> pools = new HashMap<>();
+        private boolean provisionPools = true;
+        private Clock clock = Clock.systemUTC();
+        private Duration pooledRecheckInterval = Duration.ofMinutes(10);
+        private Function<TenantContext, Map<String, String>> extraTags = t -> Map.of();
+
+        private Builder(InferenceProfileApi api) {
+            this.api = Objects.requireNonNull(api, "api");
+        }
+
+        /** Which model each logical model's profile copies (required). */
+        public Builder routes(ModelRoutes routes) {
+            this.routes = Objects.requireNonNull(routes, "routes");
+            return this;
+        }
+
+        /** The tags written on new profiles (default {@link TagSchema#defaults()}). */
+        public Builder schema(TagSchema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+            return this;
+        }
+
+        /** How new profiles are named (default {@link ProfileNameTemplate#DEFAULT}). */
+        public Builder nameTemplate(ProfileNameTemplate names) {
+            this.names = Objects.requireNonNull(names, "names");
+            return this;
+        }
+
+        /**
+         * Where to look for a tenant's existing profile before creating one, typically a
+         * {@link TagDiscoveryProfileResolver}; a pooled answer from it is ignored (the tenant gets its own profile
+         * if the quota allows).
+         */
+        public Builder lookup(TenantProfileResolver lookup) {
+            this.lookup = Objects.requireNonNull(lookup, "lookup");
+            return this;
+        }
+
+        /** The pool profile of a tier for a logical model, used when the profile quota is reached. */
+        public Builder poolProfile(Tier tier, String logicalModel, String profileArn) {
+            Constraints.requireProfileArn(profileArn);
+            if (pools.putIfAbsent(new ProfileIndex.PoolKey(tier, logicalModel), profileArn) != null) {
+                throw new IllegalArgumentException("pool profile of tier " + tier + " for " + logicalModel
+                        + " is set twice");
+            }
+            return this;
+        }
+
+        /** Whether to create a missing pool profile when the quota is reached (default true). */
+        public Builder provisionPools(boolean provisionPools) {
+            this.provisionPools = provisionPools;
+            return this;
+        }
+
+        /** Clock for the pooled re-check (default UTC system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long a pooled tenant stays pooled before its own profile is tried again (default 10 minutes). */
+        public Builder pooledRecheckInterval(Duration interval) {
+            this.pooledRecheckInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /** Per-tenant extra tags for new profiles, e.g. a cost center from the tenant's attributes. */
+        public Builder extraTags(Function<TenantContext, Map<String, String>> extraTags) {
+            this.extraTags = Objects.requireNonNull(extraTags, "extraTags");
+            return this;
+        }
+
+        /**
+         * Builds the resolver; makes no control-plane call.
+         *
+         * @throws ConfigurationException if no routes are set
+         */
+        public ProvisioningProfileResolver build() {
+            if (routes == null) {
+                throw new ConfigurationException("ProvisioningProfileResolver needs routes(ModelRoutes) to know"
+                        + " which model a new profile copies");
+            }
+            return new ProvisioningProfileResolver(this);
+        }
+    }
+}

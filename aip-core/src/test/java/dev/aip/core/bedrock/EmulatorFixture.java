@@ -1,0 +1,110 @@
+package dev.aip.core.bedrock;
+
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.StaticProfileResolver;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.emulator.BedrockEmulator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrock.BedrockClient;
+import software.amazon.awssdk.services.bedrock.model.Tag;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+/**
+ * An emulator with one application inference profile per tenant (Claude 3.5 Haiku), real SDK clients pointed at it
+ * (retries off; the async client on its default HTTP/2), a meter collecting records, and a static resolver for the
+ * logical model {@value #MODEL}.
+ */
+final class EmulatorFixture implements AutoCloseable {
+
+    static final String MODEL = "claude-haiku";
+    static final String SOURCE = "anthropic.claude-3-5-haiku-20241022-v1:0";
+    static final StaticCredentialsProvider DUMMY =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "dummy-secret"));
+
+    final BedrockEmulator emulator;
+    final BedrockClient control;
+    final List<UsageRecord> records = new CopyOnWriteArrayList<>();
+    final Meter meter;
+    private final Map<String, String> arns = new ConcurrentHashMap<>();
+    private final StaticProfileResolver resolver;
+
+    EmulatorFixture(String... tenants) {
+        this(b -> { }, tenants);
+    }
+
+    EmulatorFixture(Consumer<BedrockEmulator.Builder> config, String... tenants) {
+        BedrockEmulator.Builder b = BedrockEmulator.builder();
+        config.accept(b);
+        emulator = b.build().start();
+        control = BedrockClient.builder().endpointOverride(emulator.endpoint()).region(Region.of(emulator.region()))
+                .credentialsProvider(DUMMY).overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        meter = Meter.builder().sink(records::add).region(emulator.region()).build();
+        StaticProfileResolver.Builder rb = StaticProfileResolver.builder().trustMapping();
+        for (String t : tenants) {
+            String arn = control.createInferenceProfile(r -> r.inferenceProfileName("aip-" + t + "-haiku")
+                    .modelSource(s -> s.copyFrom("arn:aws:bedrock:" + emulator.region() + "::foundation-model/"
+                            + SOURCE))
+                    .tags(Tag.builder().key("TenantId").value(t).build())).inferenceProfileArn();
+            arns.put(t, arn);
+            rb.profile(TenantId.of(t), MODEL, arn, SOURCE);
+        }
+        resolver = rb.build();
+    }
+
+    StaticProfileResolver resolver() {
+        return resolver;
+    }
+
+    String arn(String tenant) {
+        return arns.get(tenant);
+    }
+
+    BedrockRuntimeClient sync(ExecutionInterceptor... interceptors) {
+        return BedrockRuntimeClient.builder().endpointOverride(emulator.endpoint())
+                .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
+                .overrideConfiguration(config(true, interceptors)).build();
+    }
+
+    /** A sync client with the SDK's default (standard) retries. */
+    BedrockRuntimeClient syncWithSdkRetries(ExecutionInterceptor... interceptors) {
+        return BedrockRuntimeClient.builder().endpointOverride(emulator.endpoint())
+                .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
+                .overrideConfiguration(config(false, interceptors)).build();
+    }
+
+    BedrockRuntimeAsyncClient async(ExecutionInterceptor... interceptors) {
+        return BedrockRuntimeAsyncClient.builder().endpointOverride(emulator.endpoint())
+                .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
+                .overrideConfiguration(config(true, interceptors)).build();
+    }
+
+    private static ClientOverrideConfiguration config(boolean noRetries, ExecutionInterceptor... interceptors) {
+        ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder();
+        if (noRetries) {
+            o.retryStrategy(AwsRetryStrategy.doNotRetry());
+        }
+        for (ExecutionInterceptor i : interceptors) {
+            o.addExecutionInterceptor(i);
+        }
+        return o.build();
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        emulator.close();
+    }
+}
