@@ -31,8 +31,9 @@ import software.amazon.awssdk.services.bedrock.model.Tag;
  * }</pre>
  *
  * <p>Lists always send {@code type=APPLICATION} (without it, AWS lists only system-defined profiles).
- * {@link #create(NewProfile)} makes two calls: CreateInferenceProfile, then GetInferenceProfile for the full
- * description. Bedrock's exceptions ({@code software.amazon.awssdk.services.bedrock.model.*Exception}) and SDK
+ * {@link #create(NewProfile)} makes one call (CreateInferenceProfile) and describes the new profile from its request
+ * and response: the model list names the foundation model that {@code copyFrom} implies in the source Region, and
+ * the timestamps are {@code null}; {@link #get(String)} reads the full description. Bedrock's exceptions ({@code software.amazon.awssdk.services.bedrock.model.*Exception}) and SDK
  * client exceptions pass through unchanged; {@link #classify(RuntimeException)} maps them to
  * {@link ControlPlaneFailure}. The client's own retry strategy applies to every call; the library adds its retries
  * on top only where it says so (e.g. {@code ProfileLifecycle.apply}).
@@ -63,9 +64,26 @@ public final class BedrockInferenceProfileApi implements InferenceProfileApi {
                 .modelSource(InferenceProfileModelSource.fromCopyFrom(profile.copyFrom()))
                 .tags(tags));
         String arn = created.inferenceProfileArn();
-        return get(arn).orElseThrow(() -> ResourceNotFoundException.builder()
-                .message("Inference profile " + arn + " was created but cannot be read back")
-                .build());
+        return new InferenceProfile(arn, arn.substring(arn.lastIndexOf('/') + 1), profile.name(),
+                profile.description(), List.of(impliedModelArn(profile.copyFrom())), InferenceProfile.APPLICATION,
+                null, null);
+    }
+
+    /**
+     * The foundation-model ARN a {@code copyFrom} implies: itself for a foundation-model ARN; for a system profile
+     * ARN ({@code arn:aws:bedrock:R:A:inference-profile/us.MODEL}), {@code arn:aws:bedrock:R::foundation-model/MODEL}.
+     */
+    static String impliedModelArn(String copyFrom) {
+        String[] parts = copyFrom.split(":", 6);
+        String resource = parts[5];
+        int slash = resource.indexOf('/');
+        if (resource.substring(0, slash).equals("foundation-model")) {
+            return copyFrom;
+        }
+        String id = resource.substring(slash + 1);
+        int dot = id.indexOf('.');
+        String model = dot > 0 && id.indexOf('.', dot + 1) > 0 ? id.substring(dot + 1) : id;
+        return parts[0] + ":" + parts[1] + ":" + parts[2] + ":" + parts[3] + "::foundation-model/" + model;
     }
 
     @Override

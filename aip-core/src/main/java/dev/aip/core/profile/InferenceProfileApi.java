@@ -20,9 +20,14 @@ import java.util.Optional;
 public interface InferenceProfileApi {
 
     /**
-     * Creates an application inference profile (CreateInferenceProfile) and returns it as GetInferenceProfile
-     * describes it. With a {@link NewProfile#clientRequestToken()} the call is idempotent: repeating it returns
-     * the profile the first call created.
+     * Creates an application inference profile (CreateInferenceProfile) and returns it. With a
+     * {@link NewProfile#clientRequestToken()} the call is idempotent: repeating it returns the profile the first
+     * call created.
+     *
+     * <p>The result may be described from the request and the response rather than read back, to spare a call per
+     * creation: its ARN, id, name and {@link InferenceProfile#sourceModelId()} are exact, but {@code modelArns} may
+     * list only the foundation model {@code copyFrom} implies in the source Region, and the timestamps may be
+     * {@code null}. Use {@link #get(String)} for the full description.
      */
     InferenceProfile create(NewProfile profile);
 

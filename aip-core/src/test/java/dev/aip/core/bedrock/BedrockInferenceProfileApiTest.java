@@ -62,8 +62,23 @@ class BedrockInferenceProfileApiTest {
         assertThat(p.sourceModelId()).isEqualTo(EmulatorControlPlane.HAIKU);
         assertThat(p.region()).isEqualTo(emulator.region());
         assertThat(api.tags(p.arn())).containsEntry("TenantId", "crud-a").containsEntry("ManagedBy", "aip");
-        assertThat(api.get(p.arn())).contains(p);
-        assertThat(api.get(p.id())).contains(p);
+        InferenceProfile read = api.get(p.arn()).orElseThrow();
+        assertThat(read.id()).isEqualTo(p.id());
+        assertThat(read.name()).isEqualTo(p.name());
+        assertThat(read.sourceModelId()).isEqualTo(p.sourceModelId());
+        assertThat(read.modelArns()).contains(p.modelArns().get(0));
+        assertThat(read.createdAt()).isNotNull();
+        assertThat(api.get(p.id())).contains(read);
+    }
+
+    @Test
+    void impliedModelArn_systemProfileOrFoundationModel_namesTheFoundationModel() {
+        assertThat(BedrockInferenceProfileApi.impliedModelArn(
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us." + EmulatorControlPlane.HAIKU))
+                .isEqualTo("arn:aws:bedrock:us-east-1::foundation-model/" + EmulatorControlPlane.HAIKU);
+        assertThat(BedrockInferenceProfileApi.impliedModelArn(
+                "arn:aws:bedrock:eu-west-1::foundation-model/" + EmulatorControlPlane.HAIKU))
+                .isEqualTo("arn:aws:bedrock:eu-west-1::foundation-model/" + EmulatorControlPlane.HAIKU);
     }
 
     @Test

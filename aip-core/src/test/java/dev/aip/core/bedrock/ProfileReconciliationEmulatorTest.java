@@ -6,12 +6,12 @@ import dev.aip.core.profile.ActionResult;
 import dev.aip.core.profile.ApplyListener;
 import dev.aip.core.profile.ApplyResult;
 import dev.aip.core.profile.DesiredProfile;
+import dev.aip.core.profile.InferenceProfile;
 import dev.aip.core.profile.ModelRoutes;
 import dev.aip.core.profile.PlanAction;
 import dev.aip.core.profile.PlanAction.Kind;
 import dev.aip.core.profile.ProfileLifecycle;
 import dev.aip.core.profile.ProfilePlan;
-import dev.aip.core.profile.TaggedProfile;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import dev.aip.emulator.BedrockEmulator;
@@ -142,10 +142,10 @@ class ProfileReconciliationEmulatorTest {
         assertThat(applied.failures()).isEmpty();
         assertThat(driftProgress.done.get()).isEqualTo(170);
         assertThat(settled.actions()).isEmpty();
-        List<TaggedProfile> all = lifecycle.list();
+        List<InferenceProfile> all = api.listAllApplicationProfiles();
         assertThat(all).hasSize(TENANTS - 50);
-        assertThat(all).filteredOn(t -> "claude-sonnet".equals(t.tags().get("Model"))).hasSize(20)
-                .allSatisfy(t -> assertThat(t.profile().sourceModelId()).isEqualTo(EmulatorControlPlane.SONNET));
+        assertThat(all).filteredOn(p -> p.sourceModelId().equals(EmulatorControlPlane.SONNET)).hasSize(20)
+                .allSatisfy(p -> assertThat(p.name()).endsWith("-claude-sonnet"));
 
         System.out.printf("5,000-tenant reconciliation against the emulator: plan+apply %s, re-plan %s,"
                         + " drift plan+apply+re-plan %s, %d control-plane calls%n",
