@@ -101,7 +101,7 @@ public class PipelineOverheadBenchmark {
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         pipeline = ChatPipeline.builder()
                 .resolver(resolver.build())
-                .meter(Meter.builder().sink(aggregates).build())
+                .meter(Meter.builder().sink(aggregates::accept).build())
                 .transport(transport)
                 .build();
     }

@@ -47,7 +47,7 @@ public final class TenantFootprint {
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         ChatPipeline pipeline = ChatPipeline.builder()
                 .resolver(builder.build())
-                .meter(Meter.builder().sink(aggregates).build())
+                .meter(Meter.builder().sink(aggregates::accept).build())
                 .transport(new InMemoryTransport())
                 .build();
         for (int round = 0; round < 3; round++) {
