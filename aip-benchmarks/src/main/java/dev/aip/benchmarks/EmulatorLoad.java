@@ -78,7 +78,7 @@ public final class EmulatorLoad {
             };
             System.out.printf(Locale.ROOT,
                     "mode=%s threads=%d seconds=%d chunks=%s ops=%d errors=%d throughput=%.0f/s p50=%.2fms p99=%.2fms%n",
-                    mode, threads, seconds, mode.equals("stream") ? chunks : "-", r.ops, r.errors,
+                    mode, threads, seconds, mode.equals("stream") ? chunks : "-", r.ops, r.errors.get(),
                     r.ops / (double) seconds, r.percentileMs(50), r.percentileMs(99));
         } finally {
             if (emulator != null) {
