@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
  * java -cp ... dev.aip.examples.Lab1SharedProfile [--calls N] [--aws [--region R]]
  * }</pre>
  */
-@Command(name = "lab1-shared-profile", mixinStandardHelpOptions = true,
+@Command(name = "lab1-shared-profile", mixinStandardHelpOptions = true, version = "aip examples 0.1.0-SNAPSHOT",
         description = "Lab 1: two tenants share one system-defined inference profile; the metrics cannot tell them"
                 + " apart.")
 public final class Lab1SharedProfile implements Callable<Integer> {
@@ -112,8 +112,8 @@ public final class Lab1SharedProfile implements Callable<Integer> {
             out.println();
             out.println("Lesson: one ModelId series holds every tenant's calls, summed. AWS/Bedrock has no tenant");
             out.println("dimension and the bill carries no tenant tag, so Alex cannot say what tenant-a or tenant-b");
-            out.println("spent, bill them by use, or alarm on one of them. Lab 2 gives each tenant its own application");
-            out.println("inference profile.");
+            out.println("spent, bill them by use, or alarm on one of them. Lab 2 gives each tenant its own");
+            out.println("application inference profile.");
             return 0;
         }
     }

@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.cloudwatch.model.PutMetricAlarmRequest;
  * java -cp ... dev.aip.examples.Lab2ProfileLifecycle [--keep] [--alarm-action SNS_TOPIC_ARN] [--aws [--region R]]
  * }</pre>
  */
-@Command(name = "lab2-profile-lifecycle", mixinStandardHelpOptions = true,
+@Command(name = "lab2-profile-lifecycle", mixinStandardHelpOptions = true, version = "aip examples 0.1.0-SNAPSHOT",
         description = "Lab 2: one application inference profile per tenant: create, read, update tags, delete;"
                 + " per-tenant CloudWatch alarms.")
 public final class Lab2ProfileLifecycle implements Callable<Integer> {

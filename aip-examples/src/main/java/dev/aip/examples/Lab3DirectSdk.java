@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
  * java -cp ... dev.aip.examples.Lab3DirectSdk [--calls N] [--cleanup] [--aws [--region R]]
  * }</pre>
  */
-@Command(name = "lab3-direct-sdk", mixinStandardHelpOptions = true,
+@Command(name = "lab3-direct-sdk", mixinStandardHelpOptions = true, version = "aip examples 0.1.0-SNAPSHOT",
         description = "Lab 3: call each tenant's application inference profile with the AWS SDK; aip meters the"
                 + " calls and its figures match the per-profile AWS/Bedrock metrics.")
 public final class Lab3DirectSdk implements Callable<Integer> {

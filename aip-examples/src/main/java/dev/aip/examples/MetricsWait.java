@@ -26,7 +26,8 @@ final class MetricsWait {
      * @param baseline readings taken before the lab's calls, by id; ids without one count from zero
      * @return the totals by id, in the order of {@code modelIds}
      */
-    static Map<String, ModelIdTotals> read(LabEnvironment env, List<String> modelIds, Map<String, ModelIdTotals> baseline,
+    static Map<String, ModelIdTotals> read(LabEnvironment env, List<String> modelIds,
+                                           Map<String, ModelIdTotals> baseline,
                                            Predicate<Map<String, ModelIdTotals>> complete, PrintStream out) {
         ServerMetrics metrics = env.serverMetrics();
         Function<String, ModelIdTotals> reading = id -> {
