@@ -32,6 +32,9 @@ public final class AipCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Where environment variables come from; tests replace it. */
+    java.util.function.Function<String, String> env = System::getenv;
+
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));
     }
@@ -41,7 +44,11 @@ public final class AipCommand implements Runnable {
      * 2), instead of picocli's full usage text.
      */
     public static CommandLine newCommandLine() {
-        CommandLine cl = new CommandLine(new AipCommand());
+        return configure(new CommandLine(new AipCommand()));
+    }
+
+    /** Installs the one-line usage error handler on a command line of an {@code AipCommand}. */
+    static CommandLine configure(CommandLine cl) {
         cl.setParameterExceptionHandler(AipCommand::usageError);
         return cl;
     }

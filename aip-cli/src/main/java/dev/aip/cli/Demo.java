@@ -365,11 +365,11 @@ final class Demo {
         Tier tier = p.tenant().tier();
         FaultPlan.Builder b = FaultPlan.builder();
         if (tier.equals(Tier.PREMIUM)) {
-            b.latency(Duration.ofMillis(40)).timeToFirstToken(Duration.ofMillis(60)).chunkDelay(Duration.ofMillis(3));
+            b.latency(Duration.ofMillis(30)).timeToFirstToken(Duration.ofMillis(50)).chunkDelay(Duration.ofMillis(2));
         } else if (tier.equals(Tier.BASIC)) {
             b.latency(Duration.ofMillis(10)).timeToFirstToken(Duration.ofMillis(20)).chunkDelay(Duration.ofMillis(1));
         } else {
-            b.latency(Duration.ofMillis(20)).timeToFirstToken(Duration.ofMillis(35)).chunkDelay(Duration.ofMillis(2));
+            b.latency(Duration.ofMillis(15)).timeToFirstToken(Duration.ofMillis(30)).chunkDelay(Duration.ofMillis(1));
         }
         if (i == 3) {
             b.errorSequence("ValidationException", false, false, false, false, true);

@@ -79,7 +79,8 @@ final class UsageCommand extends GroupCommand {
                         + " (run 'aip demo' to make one, or pass --ledger FILE)");
             }
             List<UsageRecord> records;
-            try (Stream<UsageRecord> s = JsonLinesLedger.read(ledger, start, end)) {
+            try (Stream<UsageRecord> s = start == null && end == null ? JsonLinesLedger.read(ledger)
+                    : JsonLinesLedger.read(ledger, start == null ? Instant.MIN : start, end == null ? Instant.MAX : end)) {
                 records = s.toList();
             } catch (ConfigurationException e) {
                 throw CliException.usage("cannot read ledger " + ledger.toAbsolutePath() + ": " + e.getMessage(), e);
