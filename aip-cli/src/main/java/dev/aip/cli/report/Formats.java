@@ -103,6 +103,12 @@ final class Formats {
         };
     }
 
+    /** An outcome as a column title, e.g. {@code Rejected by policy}. */
+    static String title(Outcome outcome) {
+        String words = outcome.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+
     /** The failed calls and their kinds, e.g. {@code 3 (throttled 2, server 1)}, or {@code 0}. */
     static String failures(UsageReport.TenantRow row) {
         if (row.failedCalls() == 0) {
