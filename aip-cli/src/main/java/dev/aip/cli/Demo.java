@@ -21,7 +21,6 @@ import dev.aip.core.sink.JsonLinesLedger;
 import dev.aip.core.sink.TenantUsage;
 import dev.aip.core.sink.UsageSinks;
 import dev.aip.core.tenant.TenantContext;
-import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
 import dev.aip.core.tenant.Tier;
 import dev.aip.emulator.BedrockEmulator;
@@ -146,7 +145,8 @@ final class Demo {
             out.println();
 
             actOne(emulator, sync, tenants);
-            List<Provisioned> provisioned = actTwo(emulator, control, tenants);
+            ProvisioningProfileResolver resolver = provisioningResolver(emulator, control);
+            List<Provisioned> provisioned = actTwo(resolver, tenants);
 
             InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
             List<UsageRecord> records;
@@ -154,7 +154,7 @@ final class Demo {
                 Meter meter = Meter.builder().sink(UsageSinks.fanOut(ledger, aggregates)::accept)
                         .region(emulator.region()).build();
                 actThree(s, emulator, provisioned, ChatPipeline.builder()
-                        .resolver(resolverFor(emulator, control, provisioned))
+                        .resolver(resolver)
                         .meter(meter)
                         .retryPolicy(RetryPolicy.upTo(3))
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
@@ -163,6 +163,9 @@ final class Demo {
                 try (Stream<UsageRecord> read = JsonLinesLedger.read(ledgerPath)) {
                     records = read.toList();
                 }
+                out.println("   " + records.size() + " attempts metered into the ledger: one record per attempt, so"
+                        + " a retried throttle or 5xx is a record of its own");
+                out.println();
             }
 
             Map<String, String> owners = new LinkedHashMap<>();
@@ -250,12 +253,13 @@ final class Demo {
         out.println();
     }
 
-    /** Act 2: one AIP per tenant, created on first resolution. */
-    private List<Provisioned> actTwo(BedrockEmulator emulator, BedrockClient control,
-            List<DemoTenants.Tenant> tenants) {
+    /**
+     * Act 2: one AIP per tenant, created on first resolution. The resolver keeps what it resolved, so the pipeline
+     * that uses it next makes no further control-plane call.
+     */
+    private List<Provisioned> actTwo(ProvisioningProfileResolver resolver, List<DemoTenants.Tenant> tenants) {
         out.println("2. The fix: one application inference profile per tenant, created on first use (CreateInference"
                 + "Profile, tags TenantId/Tier/Model/ManagedBy/BusinessType)");
-        ProvisioningProfileResolver resolver = provisioningResolver(emulator, control);
         List<Provisioned> provisioned = new ArrayList<>();
         TextTable table = new TextTable("TENANT", "TIER", "MODEL", "COPIES", "AIP (ModelId)", ">CREATED IN");
         for (DemoTenants.Tenant t : tenants) {
@@ -280,23 +284,6 @@ final class Demo {
                         .build())
                 .extraTags(t -> Map.of("BusinessType", t.attributes().getOrDefault("BusinessType", "unknown")))
                 .build();
-    }
-
-    /**
-     * The pipeline's resolver for act 3. The profiles exist now; a resolver with the same routes finds them by
-     * creating idempotently would work too, but act 2's answers are reused so that act 3 makes no control-plane
-     * call.
-     */
-    private static dev.aip.core.profile.TenantProfileResolver resolverFor(BedrockEmulator emulator,
-            BedrockClient control, List<Provisioned> provisioned) {
-        Map<TenantId, ResolvedProfile> byTenant = new LinkedHashMap<>();
-        provisioned.forEach(p -> byTenant.put(p.tenant().id(), p.profile()));
-        ProvisioningProfileResolver fallback = provisioningResolver(emulator, control);
-        return (tenant, logicalModel) -> {
-            ResolvedProfile known = byTenant.get(tenant.id());
-            return known != null && known.logicalModel().equals(logicalModel) ? known
-                    : fallback.resolve(tenant, logicalModel);
-        };
     }
 
     /** Act 3: the mixed workload. */
@@ -333,7 +320,7 @@ final class Demo {
         } finally {
             pool.shutdownNow();
         }
-        out.printf(Locale.ROOT, "   %d calls made in %.1f s%n%n", done.get(), (System.nanoTime() - t0) / 1e9);
+        out.printf(Locale.ROOT, "   %d calls made in %.1f s%n", done.get(), (System.nanoTime() - t0) / 1e9);
     }
 
     /** Calls per tenant: the total split by tier weight (premium 3, standard 2, basic 1), at least one each. */

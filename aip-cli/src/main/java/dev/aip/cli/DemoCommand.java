@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** {@code aip demo}: see {@link Demo}. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The multi-tenant story in one run, on an in-process Bedrock emulator (no AWS account needed):",
+        description = {"The multi-tenant story in one run, on an in-process Bedrock emulator (no AWS account needed).",
             "shared system profiles hide tenants; per-tenant application inference profiles reveal them; aip meters,"
                 + " prices, reconciles and reports every call.",
             "Writes the usage ledger (usage.jsonl) and an HTML report into --out."})
