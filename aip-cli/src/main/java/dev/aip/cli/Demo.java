@@ -212,8 +212,10 @@ final class Demo {
             // Each run is its own story: a ledger left by an earlier run would mix two runs in one report.
             Files.deleteIfExists(ledgerPath);
         } catch (IOException e) {
-            throw CliException.usage("cannot use output directory " + dir + ": " + e.getMessage()
-                    + "; choose another with --out DIR", e);
+            String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName();
+            throw CliException.usage("cannot use output directory " + dir + " (" + reason
+                    + "); choose another with --out DIR", e);
         }
     }
 
