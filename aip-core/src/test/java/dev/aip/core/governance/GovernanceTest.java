@@ -520,7 +520,7 @@ class GovernanceTest {
         assertThat(g.availableTokens(ACME)).as("level kept, capped at the new limit").isEqualTo(500);
         admittedUnderOld.release(List.of(attempt(ACME, TokenUsage.of(100, 100))));
         assertThat(g.availableTokens(ACME)).isEqualTo(500);
-        assertThat(alerts).as("0.0006 of the new 0.01 crosses no threshold... but of the old 0.001 neither")
+        assertThat(alerts).as("0.0006 is 60 %% of the 0.001 budget it was admitted under: below every threshold")
                 .isEmpty();
         for (int i = 0; i < 2; i++) {
             admit(g, request(100, 100));
