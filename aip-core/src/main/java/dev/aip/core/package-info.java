@@ -9,6 +9,9 @@
  *   <li>{@code tenant}: validated tenant identity, tier, context, and the scoped current tenant;</li>
  *   <li>{@code metering}: the usage record written once per model call, token usage, outcome, cost;</li>
  *   <li>{@code pricing}: the dated price catalog and exact cost arithmetic;</li>
+ *   <li>{@code governance}: per-tenant policy, rate limits, concurrency caps and budgets, admitted before a call
+ *       and settled after it; its refusals are {@link dev.aip.core.RateLimitExceededException},
+ *       {@link dev.aip.core.BudgetExceededException} and {@link dev.aip.core.PolicyViolationException};</li>
  *   <li>{@code sink}: where usage records go (in-memory aggregates, log, durable ledger, async hand-off).</li>
  * </ul>
  *

@@ -1,0 +1,619 @@
+package dev.aip.core.governance;
+
+import dev.aip.core.AipException;
+import dev.aip.core.BudgetExceededException;
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.PolicyViolationException;
+import dev.aip.core.RateLimitExceededException;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.pricing.CostCalculator;
+import dev.aip.core.pricing.ModelPrice;
+import dev.aip.core.pricing.PriceCatalog;
+import dev.aip.core.profile.ResolvedProfile;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-tenant governance for the chat pipeline: model policy, concurrency caps, request and token rates, and budgets,
+ * enforced before a call and settled to its real usage after.
+ *
+ * <pre>{@code
+ * Governance governance = Governance.builder()
+ *     .policies(PolicyStore.fromFile(Path.of("policies.yaml")))
+ *     .budgetListener(alert -> alerts.send(alert))
+ *     .build();
+ * ChatClient chat = ChatPipeline.builder()....admission(governance).build();
+ * }</pre>
+ *
+ * <p><b>Admission order.</b> {@link #admit} checks, in this order, under the tenant's {@link TenantPolicy}
+ * (from the {@link PolicyStore}, read once per call):
+ * <ol>
+ *   <li><b>Model policy</b>: the request's logical model is allowed; its {@code maxTokens} is within
+ *       {@code maxOutputTokens}. Else {@link PolicyViolationException}.</li>
+ *   <li><b>Concurrency</b>: takes one of {@code maxConcurrentCalls} slots. Else {@link RateLimitExceededException}
+ *       ({@code concurrent-calls}).</li>
+ *   <li><b>Request rate</b>: takes one request from the tenant's requests-per-minute bucket. Else
+ *       {@link RateLimitExceededException} ({@code requests-per-minute}).</li>
+ *   <li><b>Token rate</b>: reserves the call's estimated tokens in the tokens-per-minute bucket: input estimated
+ *       from the request's characters ({@link Meter#estimateTokens}), plus {@code maxTokens}, or
+ *       {@code maxOutputTokens} when the request sets none, or the builder's
+ *       {@linkplain Builder#defaultOutputTokens default} when neither does. Else
+ *       {@link RateLimitExceededException} ({@code tokens-per-minute}).</li>
+ *   <li><b>Budget</b>: reserves the call's worst-case cost in the current period's account: the estimated input at
+ *       the highest of the model's input and prompt-cache prices, plus the output estimate at its output price,
+ *       priced by the profile's source model. Else {@link BudgetExceededException}.</li>
+ * </ol>
+ * Cheap, local checks come first, and the shared budget account last, so a call refused by a rate limit never
+ * touches the budget store. When a step refuses, everything the earlier steps took is given back before the
+ * exception is thrown: <b>a refused call consumes nothing</b>. A call that can never fit (more tokens than a whole
+ * minute's limit; a worst case above the whole budget; a budgeted model without a price) is a
+ * {@link PolicyViolationException}, not a rate or budget error, because waiting would not help.
+ *
+ * <p><b>Settlement.</b> The permit's {@code release(attempts)} settles, exactly once, to what the call's attempts
+ * really used: the token bucket gets back {@code reserved - actual} tokens ({@code addTokens}) or pays the extra
+ * ({@code consumeIgnoringRateLimits}, which may leave it in debt so later calls wait); the budget account replaces the
+ * reservation by the attempts' real cost (the record's priced cost; usage repriced from this catalog when the record
+ * has none; the reservation when neither can be priced). Then the concurrency slot is freed. Actual tokens are
+ * {@link dev.aip.core.metering.TokenUsage#totalTokens()} of each attempt (see {@link TenantPolicy} for why cache
+ * tokens count).
+ *
+ * <p><b>Leases.</b> Every permit has a lease ({@link Builder#lease}, default 15 minutes). A permit not released
+ * when its lease ends is expired by {@link #sweep()}: settled as if the call had used everything it reserved (never
+ * under-charging a call that may have run), and its slot freed. {@code sweep()} also runs on the admitting thread
+ * at most every {@code lease / 10}, so a caller that forgets a permit cannot hold a tenant's slots or budget
+ * forever. A release after expiry changes nothing and is logged. The chat pipeline releases every permit on every
+ * outcome (success, error, timeout, cancelled or abandoned stream); leases are the backstop for code that calls
+ * {@link #admit} itself.
+ *
+ * <p><b>Guarantees</b>, per tenant and period: spend never exceeds the budget plus what calls in flight have
+ * reserved, except by what settled calls used beyond their reservation (an input estimate that was low, several
+ * attempts in one call), which is charged, never dropped; no call is refused while the budget's real headroom (budget
+ * minus spent minus reserved) covers its worst case; after all permits are released nothing stays reserved and every
+ * slot is free. Budget alerts ({@link BudgetListener}) fire on settled spend, once per threshold and period.
+ *
+ * <p><b>Scope.</b> Rate limits and concurrency are local to this instance (Bucket4j local buckets); budgets are as
+ * shared as the {@link BudgetStore} is. Default inference settings and fallback chains of a policy are carried, not
+ * applied here.
+ *
+ * <p>Thread-safe; share one instance.
+ */
+public final class Governance implements Admission {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    /** A concurrency slot frees when some call ends; there is no better hint than a short wait. */
+    private static final Duration CONCURRENCY_RETRY_AFTER = Duration.ofSeconds(1);
+
+    private final PolicyStore policies;
+    private final PriceCatalog prices;
+    private final CostCalculator costs;
+    private final Clock clock;
+    private final TimeMeter time;
+    private final BudgetStore budgets;
+    private final BudgetListener listener;
+    private final List<BigDecimal> thresholds;
+    private final Duration lease;
+    private final long sweepEveryMillis;
+    private final int defaultOutputTokens;
+    private final Map<TenantId, TenantLimits> tenants = new ConcurrentHashMap<>();
+    private final Set<Grant> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextSweepMillis;
+    private final AtomicLong expiredLeases = new AtomicLong();
+
+    private Governance(Builder b) {
+        this.policies = b.policies;
+        this.prices = b.prices;
+        this.costs = new CostCalculator(b.prices);
+        this.clock = b.clock;
+        LongSupplier ticker = b.ticker;
+        this.time = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return ticker.getAsLong();
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
+        this.budgets = b.budgets;
+        this.listener = b.listener;
+        this.thresholds = List.copyOf(new TreeSet<>(b.thresholds));
+        this.lease = b.lease;
+        this.sweepEveryMillis = Math.max(1000, b.lease.toMillis() / 10);
+        this.defaultOutputTokens = b.defaultOutputTokens;
+        this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
+    }
+
+    /**
+     * Returns a builder; policies are required.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Admits a call or throws why not (see the class comment for the order).
+     *
+     * @throws PolicyViolationException if the call breaks the tenant's model policy or can never fit its limits
+     * @throws RateLimitExceededException if a concurrency, request or token limit is reached (retryable)
+     * @throws BudgetExceededException if the worst-case cost does not fit the budget's headroom
+     */
+    @Override
+    public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        Decision decision = tryAdmit(tenant, request, profile);
+        if (!decision.admitted()) {
+            throw decision.refusal();
+        }
+        return decision.permit();
+    }
+
+    /**
+     * Admits a call or says why not, without throwing.
+     *
+     * @param tenant the tenant
+     * @param request the request
+     * @param profile the profile the call will use (its source model prices the budget reservation)
+     * @return a permit to release exactly once when the call is over, with its attempts' records; or the refusal
+     */
+    public Decision tryAdmit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(profile, "profile");
+        Instant now = clock.instant();
+        maybeSweep(now);
+        TenantPolicy policy = policies.current().policyFor(tenant);
+        TenantId id = tenant.id();
+
+        // 1. Model policy.
+        if (!policy.allowsModel(request.model())) {
+            return Decision.refuse(new PolicyViolationException(id, "allowed-models", "Tenant " + id
+                    + " may not use model \"" + request.model() + "\"; allowed: " + policy.allowedModels()
+                    + ". Ask for an allowed model, or allow this one in the tenant's policy."));
+        }
+        Integer maxTokens = request.settings().maxTokens();
+        int cap = policy.outputCap();
+        if (cap > 0 && maxTokens != null && maxTokens > cap) {
+            return Decision.refuse(new PolicyViolationException(id, "max-output-tokens", "Tenant " + id
+                    + " may ask for at most " + cap + " output tokens, but the request sets maxTokens " + maxTokens
+                    + ". Lower maxTokens to " + cap + " or less."));
+        }
+        long outputTokens = maxTokens != null ? maxTokens : cap > 0 ? cap : defaultOutputTokens;
+        long inputTokens = Meter.estimateTokens(request.inputChars());
+        long tokens = Math.addExact(inputTokens, outputTokens);
+
+        TenantLimits limits = tenants.computeIfAbsent(id, k -> new TenantLimits(time));
+        List<Runnable> undo = new ArrayList<>(3);
+
+        // 2. Concurrency.
+        int concurrency = policy.concurrencyCap();
+        boolean slot = false;
+        if (concurrency > 0) {
+            if (!limits.tryTakeSlot(concurrency)) {
+                return Decision.refuse(new RateLimitExceededException(id, "concurrent-calls", concurrency, 0,
+                        CONCURRENCY_RETRY_AFTER, "Tenant " + id + " already has " + concurrency + " calls in flight,"
+                        + " its limit. Retry when one of them ends, or raise maxConcurrentCalls."));
+            }
+            slot = true;
+            undo.add(limits.inFlight::decrementAndGet);
+        }
+
+        // 3. Request rate.
+        long rpm = policy.requestRate();
+        if (rpm > 0) {
+            Bucket bucket = limits.requests(rpm);
+            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+            if (!probe.isConsumed()) {
+                return refuse(undo, new RateLimitExceededException(id, "requests-per-minute", rpm,
+                        probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
+                        + id + " reached its limit of " + rpm + " requests per minute. Retry after "
+                        + millis(probe.getNanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
+            }
+            undo.add(() -> bucket.addTokens(1));
+        }
+
+        // 4. Token rate.
+        long tpm = policy.tokenRate();
+        Bucket tokenBucket = null;
+        if (tpm > 0) {
+            if (tokens > tpm) {
+                return refuse(undo, new PolicyViolationException(id, "tokens-per-minute", "The call needs up to "
+                        + tokens + " tokens (" + inputTokens + " input, estimated, + " + outputTokens + " output),"
+                        + " more than tenant " + id + "'s whole limit of " + tpm + " tokens per minute, so it can"
+                        + " never be admitted. Lower maxTokens or shorten the input."));
+            }
+            Bucket bucket = limits.tokens(tpm);
+            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            if (!probe.isConsumed()) {
+                return refuse(undo, new RateLimitExceededException(id, "tokens-per-minute", tpm,
+                        probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
+                        + id + " has " + Math.max(0, probe.getRemainingTokens()) + " of its " + tpm
+                        + " tokens per minute left; the call reserves " + tokens + " (" + inputTokens
+                        + " input, estimated, + " + outputTokens + " output). Retry after "
+                        + millis(probe.getNanosToWaitForRefill()) + " ms, or lower maxTokens."));
+            }
+            tokenBucket = bucket;
+            undo.add(() -> bucket.addTokens(tokens));
+        }
+
+        // 5. Budget.
+        Budget budget = policy.budgetInForce();
+        BudgetStore.Reservation reservation = null;
+        if (budget != null) {
+            Optional<ModelPrice> price = prices.find(profile.sourceModelId(), profile.region());
+            if (price.isEmpty()) {
+                return refuse(undo, new PolicyViolationException(id, "budget-usd", "Tenant " + id + " has a"
+                        + " budget, but model " + profile.sourceModelId() + " (region " + profile.region() + ") has"
+                        + " no price in catalog " + prices.version() + ", so the call's cost cannot be bounded."
+                        + " Add the model's price to the catalog given to Governance."));
+            }
+            BigDecimal worstCase = worstCase(price.get(), inputTokens, outputTokens);
+            BudgetKey key = budget.period().keyAt(id, now);
+            if (worstCase.compareTo(budget.amountUsd()) > 0) {
+                return refuse(undo, new PolicyViolationException(id, "budget-usd", "The call may cost up to "
+                        + worstCase.toPlainString() + " USD, more than tenant " + id + "'s whole budget of "
+                        + budget.amountUsd().toPlainString() + " USD per period, so it can never be admitted."
+                        + " Lower maxTokens or shorten the input."));
+            }
+            reservation = budgets.reserve(key, worstCase, budget.amountUsd());
+            if (!reservation.granted()) {
+                Duration untilReset = Duration.between(now, key.end());
+                return refuse(undo, new BudgetExceededException(id, key.period(), budget.amountUsd(),
+                        reservation.remainingUsd(), worstCase, untilReset, "Tenant " + id + " has "
+                        + reservation.remainingUsd().max(BigDecimal.ZERO).toPlainString() + " USD left of its "
+                        + budget.amountUsd().toPlainString() + " USD budget for " + key.period() + " (after calls in"
+                        + " flight); the call may cost up to " + worstCase.toPlainString() + " USD. Lower maxTokens,"
+                        + " wait for the period to reset at " + key.end() + ", or raise the budget."));
+            }
+        }
+
+        Grant grant = new Grant(this, tenant, profile, limits, slot, tokenBucket, tokenBucket != null ? tokens : 0,
+                reservation, budget != null ? budget.amountUsd() : null, now.plus(lease));
+        open.add(grant);
+        return Decision.admit(grant);
+    }
+
+    /**
+     * Expires every permit whose lease has ended: settles it at its reservations and frees its slot.
+     *
+     * @return how many permits were expired by this call
+     */
+    public int sweep() {
+        Instant now = clock.instant();
+        int expired = 0;
+        for (Grant grant : open) {
+            if (!grant.expiresAt.isAfter(now) && grant.expire()) {
+                expired++;
+                expiredLeases.incrementAndGet();
+                LOG.warn("A call of tenant {} on {} was not released within its lease of {}; settled at its"
+                        + " reservations ({} tokens, {} USD). Release every permit when its call ends.",
+                        grant.tenant.id(), grant.profile.profileArn(), lease, grant.reservedTokens,
+                        grant.budget == null ? "0" : grant.budget.amountUsd().toPlainString());
+            }
+        }
+        budgets.evictEnded(now.minus(lease));
+        return expired;
+    }
+
+    /**
+     * Returns a tenant's budget account for the current period.
+     *
+     * @param tenant the tenant
+     * @return spent and reserved amounts; {@link BudgetStore.Usage#NONE} if the tenant has no budget
+     */
+    public BudgetStore.Usage budgetUsage(TenantContext tenant) {
+        Budget budget = policies.current().policyFor(tenant).budgetInForce();
+        if (budget == null) {
+            return BudgetStore.Usage.NONE;
+        }
+        return budgets.usage(budget.period().keyAt(tenant.id(), clock.instant()));
+    }
+
+    /**
+     * Returns how many of a tenant's calls are admitted and not yet released.
+     *
+     * @param tenant the tenant
+     * @return the count, counted only for tenants with a concurrency cap
+     */
+    public int inFlight(TenantId tenant) {
+        TenantLimits limits = tenants.get(tenant);
+        return limits == null ? 0 : limits.inFlight.get();
+    }
+
+    /**
+     * Returns how many permits have been open (admitted, not yet released or expired).
+     *
+     * @return the count
+     */
+    public int openPermits() {
+        return open.size();
+    }
+
+    /**
+     * Returns how many permits the lease sweeper has expired since this instance was built.
+     *
+     * @return the count
+     */
+    public long expiredLeases() {
+        return expiredLeases.get();
+    }
+
+    /** Tokens left in a tenant's tokens-per-minute bucket, or -1 if it has none; for tests. */
+    long availableTokens(TenantContext tenant) {
+        long tpm = policies.current().policyFor(tenant).tokenRate();
+        TenantLimits limits = tenants.get(tenant.id());
+        return limits == null || tpm == 0 ? -1 : limits.tokens(tpm).getAvailableTokens();
+    }
+
+    /** Requests left in a tenant's requests-per-minute bucket, or -1 if it has none; for tests. */
+    long availableRequests(TenantContext tenant) {
+        long rpm = policies.current().policyFor(tenant).requestRate();
+        TenantLimits limits = tenants.get(tenant.id());
+        return limits == null || rpm == 0 ? -1 : limits.requests(rpm).getAvailableTokens();
+    }
+
+    /**
+     * Settles a grant, once; {@code attempts == null} means its lease expired: charge the reservations. Each step is
+     * guarded so that a failing store cannot keep the slot, and nothing reaches the releasing caller.
+     */
+    void settle(Grant grant, List<UsageRecord> attempts) {
+        try {
+            if (grant.tokenBucket != null) {
+                try {
+                    long actual = attempts == null ? grant.reservedTokens : tokens(attempts);
+                    long refund = grant.reservedTokens - actual;
+                    if (refund > 0) {
+                        grant.tokenBucket.addTokens(refund);
+                    } else if (refund < 0) {
+                        grant.tokenBucket.consumeIgnoringRateLimits(-refund);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("Could not settle the token reservation of a call of tenant {}", grant.tenant.id(), e);
+                }
+            }
+            if (grant.budget != null) {
+                try {
+                    BigDecimal actual = attempts == null ? grant.budget.amountUsd() : cost(grant, attempts);
+                    BudgetStore.Settlement settled = budgets.settle(grant.budget, actual);
+                    if (settled.applied()) {
+                        alert(grant, settled);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("Could not settle the budget reservation {} of tenant {}", grant.budget.id(),
+                            grant.tenant.id(), e);
+                }
+            }
+        } finally {
+            if (grant.slot) {
+                grant.limits.inFlight.decrementAndGet();
+            }
+            open.remove(grant);
+        }
+    }
+
+    void lateRelease(Grant grant) {
+        if (grant.expired()) {
+            LOG.warn("A call of tenant {} was released after its lease of {} had expired; it stays settled at its"
+                    + " reservations. Raise Governance.builder().lease(...) above your longest call.",
+                    grant.tenant.id(), lease);
+        }
+    }
+
+    private static long tokens(List<UsageRecord> attempts) {
+        long sum = 0;
+        for (UsageRecord r : attempts) {
+            sum = Math.addExact(sum, r.usage().totalTokens());
+        }
+        return sum;
+    }
+
+    /** The attempts' real cost; an attempt that cannot be priced at all is charged the whole reservation. */
+    private BigDecimal cost(Grant grant, List<UsageRecord> attempts) {
+        BigDecimal sum = BigDecimal.ZERO;
+        for (UsageRecord r : attempts) {
+            Optional<BigDecimal> amount = r.cost().amount();
+            if (amount.isEmpty()) {
+                String model = r.sourceModelId() != null ? r.sourceModelId() : grant.profile.sourceModelId();
+                amount = costs.cost(model, r.region(), r.usage()).amount();
+            }
+            sum = sum.add(amount.orElse(grant.budget.amountUsd()));
+        }
+        return sum;
+    }
+
+    private void alert(Grant grant, BudgetStore.Settlement settled) {
+        for (BigDecimal threshold : thresholds) {
+            BigDecimal level = grant.budgetLimit.multiply(threshold);
+            if (settled.spentBeforeUsd().compareTo(level) < 0 && settled.spentAfterUsd().compareTo(level) >= 0) {
+                try {
+                    listener.onThreshold(new BudgetAlert(settled.key(), threshold, grant.budgetLimit,
+                            settled.spentAfterUsd()));
+                } catch (RuntimeException e) {
+                    LOG.warn("Budget listener {} failed on the {} alert of tenant {}", listener, threshold,
+                            grant.tenant.id(), e);
+                }
+            }
+        }
+    }
+
+    private static BigDecimal worstCase(ModelPrice price, long inputTokens, long outputTokens) {
+        BigDecimal inputPrice = price.inputPerMillion().max(price.cacheWritePerMillion())
+                .max(price.cacheReadPerMillion());
+        return BigDecimal.valueOf(inputTokens).multiply(inputPrice)
+                .add(BigDecimal.valueOf(outputTokens).multiply(price.outputPerMillion()))
+                .divide(MILLION);
+    }
+
+    private static Decision refuse(List<Runnable> undo, AipException refusal) {
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            undo.get(i).run();
+        }
+        return Decision.refuse(refusal);
+    }
+
+    private void maybeSweep(Instant now) {
+        long due = nextSweepMillis.get();
+        long nowMillis = now.toEpochMilli();
+        if (nowMillis >= due && nextSweepMillis.compareAndSet(due, nowMillis + sweepEveryMillis)) {
+            sweep();
+        }
+    }
+
+    private static long millis(long nanos) {
+        return Math.max(1, Duration.ofNanos(nanos).toMillis());
+    }
+
+    /**
+     * Builds a {@link Governance}. Each setting may be set once. Not thread-safe; confine to one thread.
+     */
+    public static final class Builder {
+        private PolicyStore policies;
+        private PriceCatalog prices;
+        private Clock clock;
+        private LongSupplier ticker;
+        private BudgetStore budgets;
+        private BudgetListener listener;
+        private List<BigDecimal> thresholds;
+        private Duration lease;
+        private Integer defaultOutputTokens;
+
+        private Builder() {
+        }
+
+        /** Sets the policies, reloadable through the store (required, or {@link #policies(PolicySet)}). */
+        public Builder policies(PolicyStore value) {
+            policies = once(policies, value, "policies");
+            return this;
+        }
+
+        /** Sets fixed policies (required, or {@link #policies(PolicyStore)}). */
+        public Builder policies(PolicySet value) {
+            return policies(PolicyStore.of(Objects.requireNonNull(value, "policies")));
+        }
+
+        /** Sets the prices budget reservations are estimated with; default {@link PriceCatalog#bundled()}. */
+        public Builder priceCatalog(PriceCatalog value) {
+            prices = once(prices, value, "priceCatalog");
+            return this;
+        }
+
+        /** Sets the clock for budget periods and leases; default the system UTC clock. */
+        public Builder clock(Clock value) {
+            clock = once(clock, value, "clock");
+            return this;
+        }
+
+        /** Sets the nanosecond ticker that refills rate-limit buckets; default {@link System#nanoTime()}. */
+        public Builder ticker(LongSupplier value) {
+            ticker = once(ticker, value, "ticker");
+            return this;
+        }
+
+        /** Sets where budget accounts live; default {@link BudgetStore#local()}. */
+        public Builder budgetStore(BudgetStore value) {
+            budgets = once(budgets, value, "budgetStore");
+            return this;
+        }
+
+        /** Sets who hears budget alerts; default none. */
+        public Builder budgetListener(BudgetListener value) {
+            listener = once(listener, value, "budgetListener");
+            return this;
+        }
+
+        /**
+         * Sets the alert thresholds, as fractions of the budget; default 0.8 and 1.0.
+         *
+         * @param fractions each above 0, e.g. {@code 0.5}, {@code 0.8}, {@code 1.0}
+         * @return this builder
+         */
+        public Builder budgetThresholds(BigDecimal... fractions) {
+            List<BigDecimal> list = List.of(fractions);
+            for (BigDecimal f : list) {
+                if (f.signum() <= 0) {
+                    throw new ConfigurationException("Budget alert thresholds must be above 0, got " + f);
+                }
+            }
+            thresholds = once(thresholds, list, "budgetThresholds");
+            return this;
+        }
+
+        /** Sets how long a permit may stay unreleased before the sweeper settles it; default 15 minutes. */
+        public Builder lease(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new ConfigurationException("Governance.lease must be positive, was " + value);
+            }
+            lease = once(lease, value, "lease");
+            return this;
+        }
+
+        /**
+         * Sets the output tokens reserved for calls that set no {@code maxTokens} under a policy without
+         * {@code maxOutputTokens}; default 4096. Such calls may use more, which is then charged at settlement.
+         *
+         * @param value at least 1
+         * @return this builder
+         */
+        public Builder defaultOutputTokens(int value) {
+            if (value < 1) {
+                throw new ConfigurationException("Governance.defaultOutputTokens must be at least 1, was " + value);
+            }
+            defaultOutputTokens = once(defaultOutputTokens, value, "defaultOutputTokens");
+            return this;
+        }
+
+        /**
+         * Builds the governance.
+         *
+         * @return the governance
+         * @throws ConfigurationException if no policies were set
+         */
+        public Governance build() {
+            if (policies == null) {
+                throw new ConfigurationException("Governance needs policies: Governance.builder().policies(...)");
+            }
+            prices = prices != null ? prices : PriceCatalog.bundled();
+            clock = clock != null ? clock : Clock.systemUTC();
+            ticker = ticker != null ? ticker : System::nanoTime;
+            budgets = budgets != null ? budgets : BudgetStore.local();
+            listener = listener != null ? listener : BudgetListener.NONE;
+            thresholds = thresholds != null ? thresholds : List.of(new BigDecimal("0.8"), BigDecimal.ONE);
+            lease = lease != null ? lease : Duration.ofMinutes(15);
+            defaultOutputTokens = defaultOutputTokens != null ? defaultOutputTokens : 4096;
+            return new Governance(this);
+        }
+
+        private static <T> T once(T current, T value, String name) {
+            Objects.requireNonNull(value, name);
+            if (current != null) {
+                throw new ConfigurationException("Governance." + name + " is set twice; set it once");
+            }
+            return value;
+        }
+    }
+}

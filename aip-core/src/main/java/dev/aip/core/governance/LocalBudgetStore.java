@@ -1,0 +1,103 @@
+package dev.aip.core.governance;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-memory {@link BudgetStore}.
+ *
+ * <p>Each account is guarded by its own monitor: the check and the increment of a reservation, and the release and
+ * charge of a settlement, happen under it, so they are atomic per account and accounts never contend with each
+ * other. Open reservations are kept by id, so settlement is idempotent and {@code reserved} is always their sum.
+ * An account is evicted only when it holds no reservation, and marked so that a reserve racing with the eviction
+ * retries on a fresh account instead of writing to a dropped one.
+ */
+final class LocalBudgetStore implements BudgetStore {
+
+    private final Map<BudgetKey, Account> accounts = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    @Override
+    public Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        Objects.requireNonNull(key, "key");
+        if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
+            throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
+        }
+        String id = Long.toString(ids.incrementAndGet());
+        while (true) {
+            Account account = accounts.computeIfAbsent(key, k -> new Account());
+            synchronized (account) {
+                if (account.evicted) {
+                    continue;
+                }
+                BigDecimal headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
+                if (headroom.compareTo(amountUsd) < 0) {
+                    return new Reservation(key, id, amountUsd, false, headroom);
+                }
+                account.holds.put(id, amountUsd);
+                account.reserved = account.reserved.add(amountUsd);
+                return new Reservation(key, id, amountUsd, true, headroom.subtract(amountUsd));
+            }
+        }
+    }
+
+    @Override
+    public Settlement settle(Reservation reservation, BigDecimal actualUsd) {
+        Objects.requireNonNull(reservation, "reservation");
+        if (actualUsd.signum() < 0) {
+            throw new IllegalArgumentException("Actual cost is negative: " + actualUsd);
+        }
+        Account account = accounts.get(reservation.key());
+        if (account == null) {
+            return new Settlement(reservation.key(), BigDecimal.ZERO, BigDecimal.ZERO, false);
+        }
+        synchronized (account) {
+            BigDecimal held = account.holds.remove(reservation.id());
+            BigDecimal before = account.spent;
+            if (held == null) {
+                return new Settlement(reservation.key(), before, before, false);
+            }
+            account.reserved = account.reserved.subtract(held);
+            account.spent = before.add(actualUsd);
+            return new Settlement(reservation.key(), before, account.spent, true);
+        }
+    }
+
+    @Override
+    public Usage usage(BudgetKey key) {
+        Account account = accounts.get(key);
+        if (account == null) {
+            return Usage.NONE;
+        }
+        synchronized (account) {
+            return new Usage(account.spent, account.reserved, account.holds.size());
+        }
+    }
+
+    @Override
+    public void evictEnded(Instant before) {
+        accounts.forEach((key, account) -> {
+            if (!key.end().isAfter(before)) {
+                synchronized (account) {
+                    if (account.holds.isEmpty()) {
+                        account.evicted = true;
+                        accounts.remove(key, account);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Spent and reserved amounts of one tenant in one period; guarded by its own monitor. */
+    private static final class Account {
+        BigDecimal spent = BigDecimal.ZERO;
+        BigDecimal reserved = BigDecimal.ZERO;
+        final Map<String, BigDecimal> holds = new HashMap<>();
+        boolean evicted;
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * Per-tenant governance: what each tenant may do, enforced before a call and settled to real usage after it.
+ *
+ * <p>The API: {@link dev.aip.core.governance.Governance}, the chat pipeline's
+ * {@link dev.aip.core.chat.Admission}; policies ({@link dev.aip.core.governance.TenantPolicy} per tenant and tier,
+ * layered in a {@link dev.aip.core.governance.PolicySet}, read by {@link dev.aip.core.governance.PolicyFile} and
+ * swapped at run time through a {@link dev.aip.core.governance.PolicyStore}); budgets
+ * ({@link dev.aip.core.governance.Budget} per {@link dev.aip.core.governance.BudgetPeriod}, kept in a
+ * {@link dev.aip.core.governance.BudgetStore}, alerting a {@link dev.aip.core.governance.BudgetListener}); and the
+ * exception-free {@link dev.aip.core.governance.Decision}. Refusals are the typed
+ * {@link dev.aip.core.RateLimitExceededException}, {@link dev.aip.core.BudgetExceededException} and
+ * {@link dev.aip.core.PolicyViolationException}.
+ *
+ * <p>Rate limits are Bucket4j token buckets; the per-tenant state, the permits and the in-memory budget store are
+ * package-private.
+ */
+package dev.aip.core.governance;
