@@ -5,10 +5,10 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The state of one logical call as it passes down the stages. Each stage fills in what it owns: the resolving stage
@@ -22,7 +22,10 @@ final class Call {
     final TenantContext tenant;
     final ChatRequest request;
     final boolean streaming;
-    private final Queue<UsageRecord> records = new ConcurrentLinkedQueue<>();
+    // Most calls have one attempt: its record needs no collection. Guarded by this (records arrive from whichever
+    // thread ends an attempt, and are read once when the call is over).
+    private UsageRecord firstRecord;
+    private List<UsageRecord> laterRecords;
     volatile ResolvedProfile profile;
     volatile Map<String, String> requestMetadata = Map.of();
     volatile int attempt = 1;
@@ -41,29 +44,34 @@ final class Call {
     /** What the meter needs to know about the current attempt. */
     CallInfo callInfo() {
         ResolvedProfile p = profile;
-        return CallInfo.builder()
-                .callId(callId)
-                .attempt(attempt)
-                .tenant(tenant)
-                .operation(operation())
-                .requestedModel(request.model())
-                .profileArn(p.profileArn())
-                .profileId(p.profileId())
-                .sourceModelId(p.sourceModelId())
-                .region(p.region())
-                .pooled(p.pooled())
-                .streaming(streaming)
-                .estimatedInputTokens(Meter.estimateTokens(request.inputChars()))
-                .attributes(request.attributes())
-                .build();
+        return new CallInfo(callId, attempt, tenant, operation(), request.model(), p.profileArn(), p.profileId(),
+                p.sourceModelId(), p.region(), p.pooled(), streaming, Meter.estimateTokens(request.inputChars()),
+                request.attributes());
     }
 
-    void recorded(UsageRecord record) {
-        records.add(record);
+    synchronized void recorded(UsageRecord record) {
+        if (firstRecord == null) {
+            firstRecord = record;
+        } else {
+            if (laterRecords == null) {
+                laterRecords = new ArrayList<>(2);
+            }
+            laterRecords.add(record);
+        }
     }
 
-    List<UsageRecord> records() {
-        return List.copyOf(records);
+    /** The records of the call's attempts, in order; unmodifiable. */
+    synchronized List<UsageRecord> records() {
+        if (firstRecord == null) {
+            return List.of();
+        }
+        if (laterRecords == null) {
+            return List.of(firstRecord);
+        }
+        List<UsageRecord> all = new ArrayList<>(1 + laterRecords.size());
+        all.add(firstRecord);
+        all.addAll(laterRecords);
+        return Collections.unmodifiableList(all);
     }
 
     String operation() {

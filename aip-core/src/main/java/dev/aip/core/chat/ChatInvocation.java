@@ -2,8 +2,6 @@ package dev.aip.core.chat;
 
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,7 +27,7 @@ public record ChatInvocation(String callId, int attempt, TenantContext tenant, C
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(profile, "profile");
-        requestMetadata = Collections.unmodifiableMap(new LinkedHashMap<>(requestMetadata));
+        requestMetadata = RequestMetadata.frozen(requestMetadata);
         if (attempt < 1) {
             throw new IllegalArgumentException("attempt must be >= 1, was " + attempt);
         }

@@ -1,9 +1,13 @@
 package dev.aip.core.chat;
 
 import dev.aip.core.tenant.TenantContext;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -60,11 +64,12 @@ public final class RequestMetadata {
     public static Map<String, String> merge(TenantContext tenant, boolean pooled, Map<String, String> own) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(own, "own");
-        Map<String, String> out = new LinkedHashMap<>();
-        out.put(TENANT_KEY, tenant.id().value());
-        out.put(TIER_KEY, tenant.tier().name());
+        // Room for every entry the loops may add (the own-entry check throws only after the loop).
+        Frozen out = new Frozen(3 + own.size() + Math.min(tenant.attributes().size(), MAX_ENTRIES));
+        out.add(TENANT_KEY, tenant.id().value());
+        out.add(TIER_KEY, tenant.tier().name());
         if (pooled) {
-            out.put(POOLED_KEY, "true");
+            out.add(POOLED_KEY, "true");
         }
         int ownCount = 0;
         for (Map.Entry<String, String> e : own.entrySet()) {
@@ -81,7 +86,7 @@ public final class RequestMetadata {
                 continue;
             }
             ownCount++;
-            out.put(key, value);
+            out.set(key, value);
         }
         if (ownCount > MAX_OWN_ENTRIES) {
             throw new IllegalArgumentException("requestMetadata has " + ownCount + " entries of its own; at most "
@@ -92,9 +97,115 @@ public final class RequestMetadata {
             if (out.size() >= MAX_ENTRIES) {
                 break;
             }
-            out.putIfAbsent(e.getKey(), e.getValue());
+            if (!out.containsKey(e.getKey())) {
+                out.add(e.getKey(), e.getValue());
+            }
         }
-        return Collections.unmodifiableMap(out);
+        return out;
+    }
+
+    /**
+     * Returns {@code entries} as an unmodifiable, ordered map: itself if it already is one made here (so the merged
+     * metadata is not copied again for every attempt), else a copy.
+     */
+    static Map<String, String> frozen(Map<String, String> entries) {
+        if (entries instanceof Frozen) {
+            return entries;
+        }
+        Frozen copy = new Frozen(entries.size());
+        entries.forEach(copy::set);
+        return copy;
+    }
+
+    /**
+     * An unmodifiable, insertion-ordered map over two small arrays (at most {@value #MAX_ENTRIES} entries, so a
+     * linear search is as fast as hashing and allocates far less). Only this class fills it, before anyone sees it.
+     */
+    private static final class Frozen extends AbstractMap<String, String> {
+        private final String[] keys;
+        private final String[] values;
+        private int size;
+
+        Frozen(int capacity) {
+            keys = new String[capacity];
+            values = new String[capacity];
+        }
+
+        /** Appends a key known to be absent. */
+        void add(String key, String value) {
+            keys[size] = Objects.requireNonNull(key, "requestMetadata key");
+            values[size] = Objects.requireNonNull(value, "requestMetadata value");
+            size++;
+        }
+
+        /** Replaces the value of a present key, or appends; only while this class fills it ({@code put} throws). */
+        String set(String key, String value) {
+            int i = indexOf(key);
+            if (i < 0) {
+                add(key, value);
+                return null;
+            }
+            String old = values[i];
+            values[i] = Objects.requireNonNull(value, "requestMetadata value");
+            return old;
+        }
+
+        private int indexOf(Object key) {
+            for (int i = 0; i < size; i++) {
+                if (keys[i].equals(key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public String get(Object key) {
+            int i = indexOf(key);
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return indexOf(key) >= 0;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public Set<Map.Entry<String, String>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, String>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < size;
+                        }
+
+                        @Override
+                        public Map.Entry<String, String> next() {
+                            if (next >= size) {
+                                throw new NoSuchElementException();
+                            }
+                            Map.Entry<String, String> e = Map.entry(keys[next], values[next]);
+                            next++;
+                            return e;
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return size;
+                }
+            };
+        }
     }
 
     /** Checks a request's own entries up front: reserved keys are refused (the request has no tenant yet). */

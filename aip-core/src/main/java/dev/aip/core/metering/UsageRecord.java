@@ -114,12 +114,16 @@ public record UsageRecord(
             requireNonNegative("timeToFirstToken", timeToFirstToken);
         }
         requireNonNull("attributes", attributes);
-        TreeMap<String, String> copy = new TreeMap<>();
-        for (Map.Entry<String, String> e : attributes.entrySet()) {
-            copy.put(Objects.requireNonNull(e.getKey(), "attribute key"),
-                    Objects.requireNonNull(e.getValue(), () -> "value of attribute " + e.getKey()));
+        if (attributes.isEmpty()) {
+            attributes = Map.of(); // the common case: no copy on the metering path
+        } else {
+            TreeMap<String, String> copy = new TreeMap<>();
+            for (Map.Entry<String, String> e : attributes.entrySet()) {
+                copy.put(Objects.requireNonNull(e.getKey(), "attribute key"),
+                        Objects.requireNonNull(e.getValue(), () -> "value of attribute " + e.getKey()));
+            }
+            attributes = Collections.unmodifiableMap(copy);
         }
-        attributes = copy.isEmpty() ? Map.of() : Collections.unmodifiableMap(copy);
     }
 
     /**

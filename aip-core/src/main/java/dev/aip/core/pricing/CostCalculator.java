@@ -5,7 +5,7 @@ import dev.aip.core.metering.TokenUsage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,6 +35,9 @@ public final class CostCalculator {
     private final PriceCatalog catalog;
     private final Set<String> warnedModels = ConcurrentHashMap.newKeySet();
     private final AtomicLong warnings = new AtomicLong();
+    private final Map<String, Map<String, Rate>> rates = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 4096;
+    private static final Rate NO_PRICE = new Rate();
 
     /**
      * Creates a calculator.
@@ -56,12 +59,35 @@ public final class CostCalculator {
      */
     public Cost cost(String sourceModelId, String region, TokenUsage usage) {
         Objects.requireNonNull(usage, "usage");
-        Optional<ModelPrice> price = catalog.find(sourceModelId, region);
-        if (price.isEmpty()) {
+        Rate rate = rate(sourceModelId, region);
+        if (rate == null) {
             warnOnce(sourceModelId == null ? UNKNOWN_ID : sourceModelId, region);
             return Cost.unknownModel(catalog.version());
         }
-        return Cost.priced(amount(price.get(), usage), catalog.version());
+        return Cost.priced(rate.amount(usage), catalog.version());
+    }
+
+    /** The catalog lookup, remembered per model and region: the hot path makes two map reads and no search. */
+    private Rate rate(String sourceModelId, String region) {
+        if (sourceModelId == null || region == null) {
+            return null;
+        }
+        Map<String, Rate> byModel = rates.get(region);
+        if (byModel == null) {
+            if (rates.size() >= MAX_CACHED) {
+                return catalog.find(sourceModelId, region).map(Rate::new).orElse(null);
+            }
+            byModel = rates.computeIfAbsent(region, r -> new ConcurrentHashMap<>());
+        }
+        Rate rate = byModel.get(sourceModelId);
+        if (rate == null) {
+            rate = catalog.find(sourceModelId, region).map(Rate::new).orElse(NO_PRICE);
+            // Arbitrary model ids must not grow the cache without bound.
+            if (byModel.size() < MAX_CACHED) {
+                byModel.putIfAbsent(sourceModelId, rate);
+            }
+        }
+        return rate == NO_PRICE ? null : rate;
     }
 
     /**
@@ -92,6 +118,70 @@ public final class CostCalculator {
                 .add(BigDecimal.valueOf(usage.cacheReadInputTokens()).multiply(price.cacheReadPerMillion()))
                 .add(BigDecimal.valueOf(usage.cacheWriteInputTokens()).multiply(price.cacheWritePerMillion()));
         return perMillion.movePointLeft(6);
+    }
+
+    /**
+     * One model's prices as whole numbers at a common scale, so a cost is exact integer arithmetic and one
+     * {@code BigDecimal} at the end; falls back to {@code BigDecimal} arithmetic if a product would overflow.
+     */
+    private static final class Rate {
+        private final ModelPrice price;
+        private final boolean compact;
+        private final int scale;
+        private final long input;
+        private final long output;
+        private final long cacheRead;
+        private final long cacheWrite;
+
+        Rate(ModelPrice price) {
+            this.price = price;
+            int s = Math.max(Math.max(price.inputPerMillion().scale(), price.outputPerMillion().scale()),
+                    Math.max(price.cacheReadPerMillion().scale(), price.cacheWritePerMillion().scale()));
+            long[] units = new long[4];
+            boolean fits = s >= 0;
+            BigDecimal[] all = {price.inputPerMillion(), price.outputPerMillion(), price.cacheReadPerMillion(),
+                price.cacheWritePerMillion()};
+            for (int i = 0; fits && i < 4; i++) {
+                try {
+                    units[i] = all[i].setScale(s).unscaledValue().longValueExact();
+                } catch (ArithmeticException e) {
+                    fits = false;
+                }
+            }
+            this.compact = fits;
+            this.scale = s;
+            this.input = units[0];
+            this.output = units[1];
+            this.cacheRead = units[2];
+            this.cacheWrite = units[3];
+        }
+
+        /** Used as "known to have no price" in the cache. */
+        private Rate() {
+            this.price = null;
+            this.compact = false;
+            this.scale = 0;
+            this.input = 0;
+            this.output = 0;
+            this.cacheRead = 0;
+            this.cacheWrite = 0;
+        }
+
+        BigDecimal amount(TokenUsage usage) {
+            if (compact) {
+                try {
+                    long units = Math.addExact(
+                            Math.addExact(Math.multiplyExact(usage.inputTokens(), input),
+                                    Math.multiplyExact(usage.outputTokens(), output)),
+                            Math.addExact(Math.multiplyExact(usage.cacheReadInputTokens(), cacheRead),
+                                    Math.multiplyExact(usage.cacheWriteInputTokens(), cacheWrite)));
+                    return BigDecimal.valueOf(units, scale + 6);
+                } catch (ArithmeticException overflow) {
+                    // Astronomical token counts: fall through to unbounded arithmetic.
+                }
+            }
+            return CostCalculator.amount(price, usage);
+        }
     }
 
     /** How many unknown-model warnings were logged; for tests. */

@@ -29,6 +29,22 @@ class RequestMetadataTest {
     }
 
     @Test
+    void merge_result_isUnmodifiableAndEqualToAnOrdinaryMap() {
+        Map<String, String> merged = RequestMetadata.merge(acme, false, Map.of("feature", "chat"));
+
+        assertThatThrownBy(() -> merged.put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> merged.remove("tenantId")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> merged.entrySet().iterator().next().setValue("evil"))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(merged).isEqualTo(Map.of("tenantId", "acme", "tier", "standard", "feature", "chat"));
+        assertThat(merged.hashCode()).isEqualTo(Map.of("tenantId", "acme", "tier", "standard", "feature", "chat")
+                .hashCode());
+        assertThat(RequestMetadata.frozen(merged)).isSameAs(merged);
+        Map<String, String> plain = new LinkedHashMap<>(merged);
+        assertThat(RequestMetadata.frozen(plain)).isNotSameAs(plain).isEqualTo(plain);
+    }
+
+    @Test
     void merge_onPooledProfile_addsPooledFlag() {
         assertThat(RequestMetadata.merge(acme, true, Map.of())).containsEntry("pooled", "true").hasSize(3);
         assertThat(RequestMetadata.merge(acme, false, Map.of())).doesNotContainKey("pooled").hasSize(2);

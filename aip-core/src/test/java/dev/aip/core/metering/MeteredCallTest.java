@@ -83,6 +83,15 @@ class MeteredCallTest {
     }
 
     @Test
+    void succeed_sameAttributeOnTenantAndCall_callValueWins() {
+        MeteredCall call = meter.start(info(false).attributes(Map.of("feature", "chat", "user", "u-2")).build());
+
+        call.succeed(TokenUsage.of(1, 1));
+
+        assertThat(records.get(0).attributes()).containsExactly(Map.entry("feature", "chat"), Map.entry("user", "u-2"));
+    }
+
+    @Test
     void succeed_streamWithoutReportedUsage_recordsEstimateFromInputAndOutputChars() {
         MeteredCall call = meter.start(info(true).build());
         call.outputSeen(10);

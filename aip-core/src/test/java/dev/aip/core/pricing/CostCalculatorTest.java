@@ -89,6 +89,33 @@ class CostCalculatorTest {
         assertThat(amount(model, a.plus(new TokenUsage(0, 0, 0, 1)))).isGreaterThan(base);
     }
 
+    @Property
+    void cost_fastPath_equalsUnboundedDecimalArithmetic(
+            @ForAll("prices") BigDecimal[] prices, @ForAll("anyUsages") TokenUsage usage) {
+        ModelPrice price = new ModelPrice("m", ModelPrice.ANY_REGION, prices[0], prices[1], prices[2], prices[3]);
+        CostCalculator calc = new CostCalculator(PriceCatalog.of("v", List.of(price)));
+
+        BigDecimal fast = calc.cost("m", "us-east-1", usage).amount().orElseThrow();
+
+        assertThat(fast).isEqualByComparingTo(CostCalculator.amount(price, usage));
+    }
+
+    @Provide
+    Arbitrary<BigDecimal[]> prices() {
+        // Scales 0..12 and magnitudes up to 10^12 per million tokens, so some products overflow a long.
+        Arbitrary<BigDecimal> one = Combinators.combine(Arbitraries.longs().between(0, 1_000_000_000_000L),
+                Arbitraries.integers().between(0, 12)).as(BigDecimal::valueOf);
+        return one.array(BigDecimal[].class).ofSize(4);
+    }
+
+    @Provide
+    Arbitrary<TokenUsage> anyUsages() {
+        Arbitrary<Long> count = Arbitraries.longs().between(0, Long.MAX_VALUE / 4);
+        Arbitrary<Long> small = Arbitraries.longs().between(0, 1_000_000);
+        Arbitrary<Long> either = Arbitraries.oneOf(count, small);
+        return Combinators.combine(either, either, either, either).as(TokenUsage::new);
+    }
+
     private BigDecimal amount(String model, TokenUsage usage) {
         return calculator.cost(model, "us-east-1", usage).amount().orElseThrow();
     }
