@@ -3,6 +3,7 @@ package dev.aip.core.governance;
 import dev.aip.core.AipException;
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.ConfigurationException;
+import dev.aip.core.GovernanceUnavailableException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
@@ -15,6 +16,7 @@ import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
+import dev.aip.core.tenant.Tier;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
@@ -23,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -93,9 +96,20 @@ import org.slf4j.LoggerFactory;
  * minus spent minus reserved) covers its worst case; after all permits are released nothing stays reserved and every
  * slot is free. Budget alerts ({@link BudgetListener}) fire on settled spend, once per threshold and period.
  *
- * <p><b>Scope.</b> Rate limits and concurrency are local to this instance (Bucket4j local buckets); budgets are as
- * shared as the {@link BudgetStore} is. Default inference settings and fallback chains of a policy are carried, not
- * applied here.
+ * <p><b>Scope.</b> Concurrency is local to this instance. Request and token rates are as shared as the
+ * {@link RateLimitState} is (default: Bucket4j buckets in this instance); budgets are as shared as the
+ * {@link BudgetStore} is (default: this instance's memory). With both on Redis
+ * ({@code dev.aip.core.governance.redis.RedisGovernanceState}) N instances enforce one limit and one budget per
+ * tenant. Default inference settings and fallback chains of a policy are carried, not applied here.
+ *
+ * <p><b>Unreachable state.</b> When the rate-limit state or the budget store throws (e.g. Redis is down), the
+ * tenant's tier decides, per check, by its {@link FailurePolicy} ({@link Builder#failurePolicy(Tier, FailurePolicy)},
+ * default {@link FailurePolicy#DEFAULT}: rate limits fail open, budgets fail closed). {@link FailureMode#FAIL_OPEN}
+ * skips the check for this call, reserves nothing in that state, logs a warning and counts the call in
+ * {@link #failOpenAdmissions()}; {@link FailureMode#FAIL_CLOSED} refuses with a retryable
+ * {@link GovernanceUnavailableException} ({@code rate-limits} or {@code budget}) and gives back what earlier checks
+ * took. The tier is the policy's {@link TenantPolicy#tier()} when set, else the caller's. Settlement against an
+ * unreachable state is logged and dropped (a Redis budget store's lease then charges the reservation).
  *
  * <p>Thread-safe; share one instance.
  */
@@ -117,6 +131,10 @@ public final class Governance implements Admission {
     private final Duration lease;
     private final long sweepEveryMillis;
     private final int defaultOutputTokens;
+    private final RateLimitState rates;
+    private final FailurePolicy defaultFailure;
+    private final Map<Tier, FailurePolicy> tierFailure;
+    private final AtomicLong failOpenAdmissions = new AtomicLong();
     private final Map<TenantId, TenantLimits> tenants = new ConcurrentHashMap<>();
     private final Set<Grant> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextSweepMillis;
@@ -139,6 +157,9 @@ public final class Governance implements Admission {
                 return false;
             }
         };
+        this.rates = b.rates != null ? b.rates : new LocalRateLimitState(time);
+        this.defaultFailure = b.defaultFailure;
+        this.tierFailure = Map.copyOf(b.tierFailure);
         this.budgets = b.budgets;
         this.listener = b.listener;
         this.thresholds = List.copyOf(new TreeSet<>(b.thresholds));
@@ -163,6 +184,7 @@ public final class Governance implements Admission {
      * @throws PolicyViolationException if the call breaks the tenant's model policy or can never fit its limits
      * @throws RateLimitExceededException if a concurrency, request or token limit is reached (retryable)
      * @throws BudgetExceededException if the worst-case cost does not fit the budget's headroom
+     * @throws GovernanceUnavailableException if a shared state is unreachable and the tier fails closed on it
      */
     @Override
     public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
@@ -207,7 +229,9 @@ public final class Governance implements Admission {
         long inputTokens = Meter.estimateTokens(request.inputChars());
         long tokens = Math.addExact(inputTokens, outputTokens);
 
-        TenantLimits limits = tenants.computeIfAbsent(id, k -> new TenantLimits(time));
+        TenantLimits limits = tenants.computeIfAbsent(id, k -> new TenantLimits(k, rates));
+        FailurePolicy onFailure = tierFailure.getOrDefault(policy.tier() != null ? policy.tier() : tenant.tier(),
+                defaultFailure);
         List<Runnable> undo = new ArrayList<>(3);
 
         // 2. Concurrency.
@@ -226,15 +250,29 @@ public final class Governance implements Admission {
         // 3. Request rate.
         long rpm = policy.requestRate();
         if (rpm > 0) {
-            Bucket bucket = limits.requests(rpm);
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-            if (!probe.isConsumed()) {
+            Bucket bucket;
+            ConsumptionProbe probe;
+            try {
+                bucket = limits.requests(rpm);
+                probe = bucket.tryConsumeAndReturnRemaining(1);
+            } catch (RuntimeException e) {
+                bucket = null;
+                probe = null;
+                if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
+                    return refuse(undo, unavailable(id, "rate-limits", e));
+                }
+                failedOpen(id, "rate-limits", e);
+            }
+            if (probe != null && !probe.isConsumed()) {
                 return refuse(undo, new RateLimitExceededException(id, "requests-per-minute", rpm,
                         probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
                         + id + " reached its limit of " + rpm + " requests per minute. Retry after "
                         + millis(probe.getNanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
             }
-            undo.add(() -> bucket.addTokens(1));
+            if (bucket != null) {
+                Bucket taken = bucket;
+                undo.add(() -> taken.addTokens(1));
+            }
         }
 
         // 4. Token rate.
@@ -247,9 +285,20 @@ public final class Governance implements Admission {
                         + " more than tenant " + id + "'s whole limit of " + tpm + " tokens per minute, so it can"
                         + " never be admitted. Lower maxTokens or shorten the input."));
             }
-            Bucket bucket = limits.tokens(tpm);
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
-            if (!probe.isConsumed()) {
+            Bucket bucket;
+            ConsumptionProbe probe;
+            try {
+                bucket = limits.tokens(tpm);
+                probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            } catch (RuntimeException e) {
+                bucket = null;
+                probe = null;
+                if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
+                    return refuse(undo, unavailable(id, "rate-limits", e));
+                }
+                failedOpen(id, "rate-limits", e);
+            }
+            if (probe != null && !probe.isConsumed()) {
                 return refuse(undo, new RateLimitExceededException(id, "tokens-per-minute", tpm,
                         probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
                         + id + " has " + Math.max(0, probe.getRemainingTokens()) + " of its " + tpm
@@ -257,8 +306,11 @@ public final class Governance implements Admission {
                         + " input, estimated, + " + outputTokens + " output). Retry after "
                         + millis(probe.getNanosToWaitForRefill()) + " ms, or lower maxTokens."));
             }
-            tokenBucket = bucket;
-            undo.add(() -> bucket.addTokens(tokens));
+            if (bucket != null) {
+                Bucket taken = bucket;
+                tokenBucket = taken;
+                undo.add(() -> taken.addTokens(tokens));
+            }
         }
 
         // 5. Budget.
@@ -280,8 +332,15 @@ public final class Governance implements Admission {
                         + budget.amountUsd().toPlainString() + " USD per period, so it can never be admitted."
                         + " Lower maxTokens or shorten the input."));
             }
-            reservation = budgets.reserve(key, worstCase, budget.amountUsd());
-            if (!reservation.granted()) {
+            try {
+                reservation = budgets.reserve(key, worstCase, budget.amountUsd());
+            } catch (RuntimeException e) {
+                if (onFailure.budgets() == FailureMode.FAIL_CLOSED) {
+                    return refuse(undo, unavailable(id, "budget", e));
+                }
+                failedOpen(id, "budget", e);
+            }
+            if (reservation != null && !reservation.granted()) {
                 Duration untilReset = Duration.between(now, key.end());
                 return refuse(undo, new BudgetExceededException(id, key.period(), budget.amountUsd(),
                         reservation.remainingUsd(), worstCase, untilReset, "Tenant " + id + " has "
@@ -293,7 +352,7 @@ public final class Governance implements Admission {
         }
 
         Grant grant = new Grant(this, tenant, profile, limits, slot, tokenBucket, tokenBucket != null ? tokens : 0,
-                reservation, budget != null ? budget.amountUsd() : null, now.plus(lease));
+                reservation, reservation != null ? budget.amountUsd() : null, now.plus(lease));
         open.add(grant);
         return Decision.admit(grant);
     }
@@ -352,6 +411,15 @@ public final class Governance implements Admission {
      */
     public int openPermits() {
         return open.size();
+    }
+
+    /**
+     * Returns how many checks were skipped because their shared state was unreachable and the tier fails open.
+     *
+     * @return the count since this instance was built; a call that skipped two checks counts twice
+     */
+    public long failOpenAdmissions() {
+        return failOpenAdmissions.get();
     }
 
     /**
@@ -471,9 +539,25 @@ public final class Governance implements Admission {
 
     private static Decision refuse(List<Runnable> undo, AipException refusal) {
         for (int i = undo.size() - 1; i >= 0; i--) {
-            undo.get(i).run();
+            try {
+                undo.get(i).run();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not give back what a refused call of tenant {} took", refusal.tenant().orElse(null), e);
+            }
         }
         return Decision.refuse(refusal);
+    }
+
+    private static GovernanceUnavailableException unavailable(TenantId id, String state, RuntimeException cause) {
+        return new GovernanceUnavailableException(id, state, "The " + state + " state of tenant " + id + " cannot be"
+                + " reached (" + cause + "), and its tier fails closed on it. Retry when the store is back, or let the"
+                + " tier fail open with Governance.builder().failurePolicy(...).", cause);
+    }
+
+    private void failedOpen(TenantId id, String state, RuntimeException cause) {
+        failOpenAdmissions.incrementAndGet();
+        LOG.warn("The {} state of tenant {} cannot be reached ({}); the call is admitted without that check, as its"
+                + " tier fails open", state, id, cause.toString());
     }
 
     private void maybeSweep(Instant now) {
@@ -497,6 +581,9 @@ public final class Governance implements Admission {
         private Clock clock;
         private LongSupplier ticker;
         private BudgetStore budgets;
+        private RateLimitState rates;
+        private FailurePolicy defaultFailure;
+        private final Map<Tier, FailurePolicy> tierFailure = new HashMap<>();
         private BudgetListener listener;
         private List<BigDecimal> thresholds;
         private Duration lease;
@@ -537,6 +624,35 @@ public final class Governance implements Admission {
         /** Sets where budget accounts live; default {@link BudgetStore#local()}. */
         public Builder budgetStore(BudgetStore value) {
             budgets = once(budgets, value, "budgetStore");
+            return this;
+        }
+
+        /**
+         * Sets where the request and token buckets live; default this instance's memory, refilled by the
+         * {@linkplain #ticker ticker}. A shared state refills by its own clock.
+         */
+        public Builder rateLimitState(RateLimitState value) {
+            rates = once(rates, value, "rateLimitState");
+            return this;
+        }
+
+        /**
+         * Sets what calls of tiers without a policy of their own do when a shared state is unreachable; default
+         * {@link FailurePolicy#DEFAULT} (rate limits fail open, budgets fail closed).
+         */
+        public Builder failurePolicy(FailurePolicy value) {
+            defaultFailure = once(defaultFailure, value, "failurePolicy");
+            return this;
+        }
+
+        /** Sets what one tier's calls do when a shared state is unreachable; once per tier. */
+        public Builder failurePolicy(Tier tier, FailurePolicy value) {
+            Objects.requireNonNull(tier, "tier");
+            Objects.requireNonNull(value, "failurePolicy");
+            if (tierFailure.putIfAbsent(tier, value) != null) {
+                throw new ConfigurationException("Governance.failurePolicy for tier " + tier.name()
+                        + " is set twice; set it once");
+            }
             return this;
         }
 
@@ -601,6 +717,7 @@ public final class Governance implements Admission {
             clock = clock != null ? clock : Clock.systemUTC();
             ticker = ticker != null ? ticker : System::nanoTime;
             budgets = budgets != null ? budgets : BudgetStore.local();
+            defaultFailure = defaultFailure != null ? defaultFailure : FailurePolicy.DEFAULT;
             listener = listener != null ? listener : BudgetListener.NONE;
             thresholds = thresholds != null ? thresholds : List.of(new BigDecimal("0.8"), BigDecimal.ONE);
             lease = lease != null ? lease : Duration.ofMinutes(15);

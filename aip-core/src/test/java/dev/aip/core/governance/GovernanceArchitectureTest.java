@@ -30,4 +30,11 @@ class GovernanceArchitectureTest {
             .that().resideInAnyPackage("dev.aip.core.chat..", "dev.aip.core.metering..", "dev.aip.core.pricing..",
                     "dev.aip.core.tenant..", "dev.aip.core.profile..", "dev.aip.core.sink..", "dev.aip.core.bedrock..")
             .should().dependOnClassesThat().resideInAPackage("dev.aip.core.governance..");
+
+    /** Core governance works without Lettuce on the classpath: only the redis package knows Redis. */
+    @ArchTest
+    static final ArchRule governance_doesNotNeedRedis = noClasses()
+            .that().resideInAPackage("dev.aip.core..").and().resideOutsideOfPackage("dev.aip.core.governance.redis..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.aip.core.governance.redis..", "io.lettuce..",
+                    "io.github.bucket4j.redis..");
 }

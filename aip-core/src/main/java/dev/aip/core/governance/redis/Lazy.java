@@ -1,0 +1,38 @@
+package dev.aip.core.governance.redis;
+
+import io.lettuce.core.api.StatefulConnection;
+import java.util.function.Supplier;
+
+/**
+ * A connection opened on first use. A failed open is not remembered, so the next use tries again; an open
+ * connection reconnects by itself (Lettuce's auto-reconnect).
+ */
+final class Lazy<C extends StatefulConnection<?, ?>> {
+
+    private final Supplier<C> open;
+    private volatile C connection;
+
+    Lazy(Supplier<C> open) {
+        this.open = open;
+    }
+
+    C get() {
+        C c = connection;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (connection == null) {
+                connection = open.get();
+            }
+            return connection;
+        }
+    }
+
+    synchronized void close() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.aip.core.governance.redis;
+
+import dev.aip.core.governance.BudgetKey;
+import dev.aip.core.governance.BudgetStore;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@link BudgetStore} on Redis. One account is three keys sharing a hash tag (one cluster slot):
+ * {@code <p>:budget:{<tenant>|<period>}:acct}, a hash of {@code spent}, {@code reserved}, {@code used}
+ * ({@code spent + reserved}, kept so the check needs no addition in Lua) and {@code seq} (reservation ids);
+ * {@code ...:holds}, a sorted set of open reservation ids by lease end; {@code ...:amounts}, a hash of their
+ * amounts. All amounts are integer pico-dollars as decimal strings.
+ *
+ * <p>Only the scripts below change an account, and Redis runs each one atomically. Sums are made by
+ * {@code HINCRBY} (exact 64-bit); the limit check compares decimal strings (length, then lexicographically), because
+ * Lua numbers are doubles and would round above 2<sup>53</sup>.
+ */
+final class RedisBudgetStore implements BudgetStore {
+
+    /** Pico-dollars: fine enough for per-token prices quoted per million tokens with up to six decimals. */
+    static final int SCALE = 12;
+    private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+    private static final String COMMON = """
+            local function le(a, b)
+              if #a ~= #b then return #a < #b end
+              return a <= b
+            end
+            local function neg(s)
+              if s == '0' then return '0' end
+              if string.sub(s, 1, 1) == '-' then return string.sub(s, 2) end
+              return '-' .. s
+            end
+            local function field(f)
+              return redis.call('HGET', KEYS[1], f) or '0'
+            end
+            """;
+
+    /**
+     * KEYS: acct, holds, amounts. ARGV: amount, limit, now (ms), lease end (ms), key expiry (ms). Charges
+     * reservations whose lease has ended, then reserves if {@code used + amount <= limit}. Returns
+     * {@code {granted, id, spent, reserved}}.
+     */
+    private static final String RESERVE = COMMON + """
+            local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+            for _, id in ipairs(expired) do
+              local held = redis.call('HGET', KEYS[3], id)
+              if held then
+                redis.call('HDEL', KEYS[3], id)
+                redis.call('HINCRBY', KEYS[1], 'reserved', neg(held))
+                redis.call('HINCRBY', KEYS[1], 'spent', held)
+              end
+              redis.call('ZREM', KEYS[2], id)
+            end
+            redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])
+            local granted = le(field('used'), ARGV[2])
+            local id = ''
+            if granted then
+              redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
+              id = tostring(redis.call('HINCRBY', KEYS[1], 'seq', 1))
+              redis.call('HSET', KEYS[3], id, ARGV[1])
+              redis.call('ZADD', KEYS[2], ARGV[4], id)
+            else
+              redis.call('HINCRBY', KEYS[1], 'used', neg(ARGV[1]))
+            end
+            for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[5]) end
+            return {granted and 1 or 0, id, field('spent'), field('reserved')}
+            """;
+
+    /**
+     * KEYS: acct, holds, amounts. ARGV: id, actual. Applies once per id. Returns {@code {applied, before, after}}.
+     */
+    private static final String SETTLE = COMMON + """
+            local held = redis.call('HGET', KEYS[3], ARGV[1])
+            local before = field('spent')
+            if not held then return {0, before, before} end
+            redis.call('HDEL', KEYS[3], ARGV[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('HINCRBY', KEYS[1], 'reserved', neg(held))
+            redis.call('HINCRBY', KEYS[1], 'used', neg(held))
+            redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
+            redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
+            return {1, before, field('spent')}
+            """;
+
+    /** KEYS: acct, holds. Returns {@code {spent, reserved, open}}. */
+    private static final String USAGE = COMMON + """
+            return {field('spent'), field('reserved'), tostring(redis.call('ZCARD', KEYS[2]))}
+            """;
+
+    private final Lazy<StatefulRedisConnection<String, String>> connection;
+    private final String prefix;
+    private final Clock clock;
+    private final Duration lease;
+    private final Duration retention;
+
+    RedisBudgetStore(Lazy<StatefulRedisConnection<String, String>> connection, String prefix, Clock clock,
+                     Duration lease, Duration retention) {
+        this.connection = connection;
+        this.prefix = prefix;
+        this.clock = clock;
+        this.lease = lease;
+        this.retention = retention.compareTo(lease) > 0 ? retention : lease;
+    }
+
+    @Override
+    public Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        Objects.requireNonNull(key, "key");
+        if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
+            throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
+        }
+        long now = clock.millis();
+        List<Object> r = run(RESERVE, keys(key), units(amountUsd, RoundingMode.CEILING),
+                units(limitUsd, RoundingMode.FLOOR), Long.toString(now), Long.toString(now + lease.toMillis()),
+                Long.toString(expiry(key)));
+        boolean granted = ((Long) r.get(0)) == 1L;
+        BigDecimal remaining = limitUsd.subtract(usd(r.get(2))).subtract(usd(r.get(3)));
+        return new Reservation(key, granted ? (String) r.get(1) : "refused", amountUsd, granted, remaining);
+    }
+
+    @Override
+    public Settlement settle(Reservation reservation, BigDecimal actualUsd) {
+        Objects.requireNonNull(reservation, "reservation");
+        if (actualUsd.signum() < 0) {
+            throw new IllegalArgumentException("Actual cost is negative: " + actualUsd);
+        }
+        if (!reservation.granted()) {
+            return new Settlement(reservation.key(), BigDecimal.ZERO, BigDecimal.ZERO, false);
+        }
+        List<Object> r = run(SETTLE, keys(reservation.key()), reservation.id(),
+                units(actualUsd, RoundingMode.CEILING));
+        return new Settlement(reservation.key(), usd(r.get(1)), usd(r.get(2)), ((Long) r.get(0)) == 1L);
+    }
+
+    @Override
+    public Usage usage(BudgetKey key) {
+        List<Object> r = run(USAGE, keys(key));
+        return new Usage(usd(r.get(0)), usd(r.get(1)), Integer.parseInt((String) r.get(2)));
+    }
+
+    private String[] keys(BudgetKey key) {
+        String base = prefix + ":budget:{" + key.tenant().value() + "|" + key.period() + "}:";
+        return new String[] {base + "acct", base + "holds", base + "amounts"};
+    }
+
+    private long expiry(BudgetKey key) {
+        Instant end = key.end().plus(retention);
+        return end.toEpochMilli();
+    }
+
+    /** USD to pico-dollars, as a decimal string; rounded with the given mode. */
+    static String units(BigDecimal usd, RoundingMode mode) {
+        BigInteger units = usd.movePointRight(SCALE).setScale(0, mode).toBigIntegerExact();
+        if (units.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException(usd.toPlainString() + " USD is more than a Redis budget account"
+                    + " holds (" + new BigDecimal(MAX, SCALE).toPlainString() + " USD)");
+        }
+        return units.toString();
+    }
+
+    private static BigDecimal usd(Object units) {
+        return new BigDecimal(new BigInteger((String) units), SCALE);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> run(String script, String[] keys, String... args) {
+        RedisCommands<String, String> redis = connection.get().sync();
+        String sha = Scripts.sha1(script);
+        try {
+            return (List<Object>) redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        } catch (RedisNoScriptException e) {
+            return (List<Object>) redis.eval(script, ScriptOutputType.MULTI, keys, args);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.aip.core.governance.redis;
+
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.governance.BudgetStore;
+import dev.aip.core.governance.RateLimitState;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Governance state on one Redis server, shared by every application instance that points at it: budgets and rate
+ * limits then hold per tenant, not per instance.
+ *
+ * <pre>{@code
+ * RedisGovernanceState redis = RedisGovernanceState.builder().uri("redis://10.0.0.5:6379").build();
+ * Governance governance = Governance.builder()
+ *     .policies(policies)
+ *     .budgetStore(redis.budgetStore())
+ *     .rateLimitState(redis.rateLimitState())
+ *     .failurePolicy(Tier.PREMIUM, FailurePolicy.OPEN)
+ *     .build();
+ * ...
+ * redis.close();
+ * }</pre>
+ *
+ * <p><b>Budgets</b> are kept in integer pico-dollars (10<sup>-12</sup> USD) in Redis hashes, one account per tenant
+ * and period, and changed only by Lua scripts, which Redis runs atomically: a reservation's check
+ * ({@code spent + reserved + amount <= limit}) and its increment are one script; a settlement's release and charge
+ * are another, idempotent by reservation id. Arithmetic is Redis's exact 64-bit {@code HINCRBY}; the comparison is
+ * made on the decimal strings, so nothing passes through a floating-point number. Amounts finer than a pico-dollar
+ * are rounded up (a reservation never holds less than asked); a limit is rounded down. An account holds at most
+ * about 9.2 million USD. Every open reservation has a store lease ({@link Builder#lease}, default 1 hour, longer than
+ * the governance lease): a reservation not settled by then, e.g. because its instance died, is charged at its
+ * reserved amount by the next reservation on the account. Account keys expire {@link Builder#retention} after their
+ * period ends.
+ *
+ * <p><b>Rate limits</b> are Bucket4j buckets in Redis, one per tenant and limit, through Bucket4j's Lettuce
+ * compare-and-swap proxy manager, refilled by {@link Builder#clock} (all instances' clocks should agree). Keys
+ * expire once a bucket would be full again.
+ *
+ * <p><b>Failures.</b> Connections are opened on first use and re-opened after a failure, so an instance starts while
+ * Redis is down. Commands issued while disconnected fail at once, and every command has a {@link Builder#timeout};
+ * the failure reaches {@link dev.aip.core.governance.Governance}, whose per-tier
+ * {@link dev.aip.core.governance.FailurePolicy} decides (by default rate limits fail open, budgets fail closed).
+ *
+ * <p>Thread-safe; share one per application instance; {@link #close()} when done.
+ */
+public final class RedisGovernanceState implements AutoCloseable {
+
+    private final RedisClient client;
+    private final Lazy<StatefulRedisConnection<String, String>> text;
+    private final Lazy<StatefulRedisConnection<String, byte[]>> binary;
+    private final RedisBudgetStore budgets;
+    private final RedisRateLimitState rates;
+
+    private RedisGovernanceState(Builder b) {
+        RedisURI uri = RedisURI.create(b.uri);
+        uri.setTimeout(b.timeout);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
+                .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+                .build());
+        this.text = new Lazy<>(() -> client.connect(StringCodec.UTF8));
+        this.binary = new Lazy<>(() -> client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
+        this.budgets = new RedisBudgetStore(text, b.prefix, b.clock, b.lease, b.retention);
+        this.rates = new RedisRateLimitState(binary, b.prefix, b.clock);
+    }
+
+    /**
+     * Returns a builder; the URI is required.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the budget store on this Redis.
+     *
+     * @return the store, one per state
+     */
+    public BudgetStore budgetStore() {
+        return budgets;
+    }
+
+    /**
+     * Returns the rate-limit state on this Redis.
+     *
+     * @return the state, one per state
+     */
+    public RateLimitState rateLimitState() {
+        return rates;
+    }
+
+    /** Closes the connections and the client. */
+    @Override
+    public void close() {
+        text.close();
+        binary.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /**
+     * Builds a {@link RedisGovernanceState}. Not thread-safe; confine to one thread.
+     */
+    public static final class Builder {
+        private String uri;
+        private String prefix = "aip";
+        private Clock clock = Clock.systemUTC();
+        private Duration timeout = Duration.ofSeconds(2);
+        private Duration lease = Duration.ofHours(1);
+        private Duration retention = Duration.ofDays(1);
+
+        private Builder() {
+        }
+
+        /** Sets the Redis URI, e.g. {@code redis://127.0.0.1:6379} (required). */
+        public Builder uri(String value) {
+            uri = Objects.requireNonNull(value, "uri");
+            return this;
+        }
+
+        /** Sets the prefix of every key; default {@code aip}. */
+        public Builder keyPrefix(String value) {
+            if (value.isBlank()) {
+                throw new ConfigurationException("RedisGovernanceState.keyPrefix must not be blank");
+            }
+            prefix = value;
+            return this;
+        }
+
+        /** Sets the clock for bucket refills and store leases; default the system UTC clock. */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** Sets the connect and command timeout; default 2 seconds. */
+        public Builder timeout(Duration value) {
+            timeout = positive(value, "timeout");
+            return this;
+        }
+
+        /**
+         * Sets how long a budget reservation may stay open before the store charges it at its reserved amount;
+         * default 1 hour. Keep it above the governance lease, which settles first when its instance is alive.
+         */
+        public Builder lease(Duration value) {
+            lease = positive(value, "lease");
+            return this;
+        }
+
+        /** Sets how long a budget account is kept after its period ends; default 1 day. */
+        public Builder retention(Duration value) {
+            retention = positive(value, "retention");
+            return this;
+        }
+
+        /**
+         * Builds the state; it connects on first use.
+         *
+         * @return the state
+         * @throws ConfigurationException if no URI was set or it is malformed
+         */
+        public RedisGovernanceState build() {
+            if (uri == null) {
+                throw new ConfigurationException("RedisGovernanceState needs a URI: builder().uri(\"redis://...\")");
+            }
+            try {
+                RedisURI.create(uri);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException("RedisGovernanceState URI \"" + uri + "\" is malformed: "
+                        + e.getMessage());
+            }
+            return new RedisGovernanceState(this);
+        }
+
+        private static Duration positive(Duration value, String name) {
+            if (value.isNegative() || value.isZero()) {
+                throw new ConfigurationException("RedisGovernanceState." + name + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.aip.core.governance;
+
+import static dev.aip.core.governance.Gov.attempt;
+import static dev.aip.core.governance.Gov.profile;
+import static dev.aip.core.governance.Gov.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aip.core.BudgetExceededException;
+import dev.aip.core.GovernanceUnavailableException;
+import dev.aip.core.RateLimitExceededException;
+import dev.aip.core.chat.Admission.Permit;
+import dev.aip.core.governance.redis.RedisGovernanceState;
+import dev.aip.core.governance.redis.RedisServer;
+import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.core.tenant.Tier;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several Governance instances, each with its own Redis connections as separate application instances would have,
+ * sharing one Redis: the limits and budgets hold per tenant across them.
+ */
+class RedisGovernanceTest {
+
+    private static final int INSTANCES = 3;
+    private static final int THREADS_PER_INSTANCE = 8;
+
+    private final String prefix = "aip-test-" + UUID.randomUUID();
+    private final Gov.ManualClock clock = new Gov.ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    private final List<RedisGovernanceState> states = new ArrayList<>();
+    private final ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS_PER_INSTANCE);
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        states.forEach(RedisGovernanceState::close);
+    }
+
+    private List<Governance> instances(String url, PolicySet policies, Map<Tier, FailurePolicy> failure) {
+        List<Governance> list = new ArrayList<>();
+        for (int i = 0; i < INSTANCES; i++) {
+            RedisGovernanceState state = RedisGovernanceState.builder().uri(url).keyPrefix(prefix).clock(clock)
+                    .build();
+            states.add(state);
+            Governance.Builder b = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
+                    .budgetStore(state.budgetStore()).rateLimitState(state.rateLimitState());
+            failure.forEach(b::failurePolicy);
+            list.add(b.build());
+        }
+        return list;
+    }
+
+    /** Every thread of every instance tries {@code calls} admissions of {@code tenant} at once; returns the permits. */
+    private Queue<Permit> admitEverywhere(List<Governance> instances, TenantContext tenant, int calls,
+                                          Queue<RuntimeException> refusals) throws Exception {
+        Queue<Permit> permits = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (Governance g : instances) {
+            for (int t = 0; t < THREADS_PER_INSTANCE; t++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int c = 0; c < calls; c++) {
+                        Decision d = g.tryAdmit(tenant, request(100, 100), profile(tenant));
+                        if (d.admitted()) {
+                            permits.add(d.permit());
+                        } else {
+                            refusals.add(d.refusal());
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get(2, TimeUnit.MINUTES);
+        }
+        return permits;
+    }
+
+    @Test
+    void budget_concurrentCallsOnSeveralInstances_holdOneBudgetExactly() throws Exception {
+        // Each call reserves 0.0006 USD (100 input at 1 USD/M + 100 output at 5 USD/M); exactly 10 fit in 0.006.
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().budget(Gov.monthly("0.006")).build()).build();
+        List<Governance> instances = instances(RedisServer.url(), policies, Map.of());
+        TenantContext tenant = TenantContext.of("acme");
+        Queue<RuntimeException> refusals = new ConcurrentLinkedQueue<>();
+
+        Queue<Permit> permits = admitEverywhere(instances, tenant, 2, refusals);
+
+        assertThat(permits).hasSize(10);
+        assertThat(refusals).hasSize(INSTANCES * THREADS_PER_INSTANCE * 2 - 10)
+                .allSatisfy(e -> assertThat(e).isInstanceOf(BudgetExceededException.class));
+        assertThat(instances.get(0).budgetUsage(tenant).reservedUsd()).isEqualByComparingTo("0.006");
+        assertThat(instances.get(1).budgetUsage(tenant).openReservations()).isEqualTo(10);
+
+        // Each settles to a cheaper real usage (50 output tokens): 0.00035 USD.
+        permits.forEach(p -> p.release(List.of(attempt(tenant, TokenUsage.of(100, 50)))));
+
+        BudgetStore.Usage usage = instances.get(2).budgetUsage(tenant);
+        assertThat(usage.spentUsd()).isEqualByComparingTo(new BigDecimal("0.0035"));
+        assertThat(usage.reservedUsd()).isEqualByComparingTo(BigDecimal.ZERO);
+        assertThat(usage.openReservations()).isZero();
+        // The freed headroom (0.0025 USD) admits exactly 4 more calls, on any instance.
+        int more = 0;
+        for (int i = 0; i < 6; i++) {
+            if (instances.get(i % INSTANCES).tryAdmit(tenant, request(100, 100), profile(tenant)).admitted()) {
+                more++;
+            }
+        }
+        assertThat(more).isEqualTo(4);
+    }
+
+    @Test
+    void requestRate_callsOnSeveralInstances_shareOneLimit() throws Exception {
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().requestsPerMinute(7).build()).build();
+        List<Governance> instances = instances(RedisServer.url(), policies, Map.of());
+        TenantContext tenant = TenantContext.of("acme");
+        Queue<RuntimeException> refusals = new ConcurrentLinkedQueue<>();
+
+        Queue<Permit> permits = admitEverywhere(instances, tenant, 1, refusals);
+
+        // The clock stands still, so nothing refills: one limit of 7 for all 24 calls, not 7 per instance.
+        assertThat(permits).hasSize(7);
+        assertThat(refusals).hasSize(INSTANCES * THREADS_PER_INSTANCE - 7)
+                .allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(RateLimitExceededException.class,
+                        r -> assertThat(r.limitName()).isEqualTo("requests-per-minute")));
+        permits.forEach(p -> p.release(List.of()));
+        assertThat(instances.get(0).availableRequests(tenant)).isZero();
+        assertThat(instances.get(0).failOpenAdmissions()).isZero();
+    }
+
+    @Test
+    void tokenRate_settlementOnOneInstance_isSeenByTheOthers() {
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().tokensPerMinute(1000).build()).build();
+        List<Governance> instances = instances(RedisServer.url(), policies, Map.of());
+        TenantContext tenant = TenantContext.of("acme");
+
+        // Reserves 400 of 1000 tokens; 600 are left for every instance.
+        Permit permit = instances.get(0).admit(tenant, request(100, 300), profile(tenant));
+        assertThat(instances.get(1).tryAdmit(tenant, request(100, 600), profile(tenant)).refusal())
+                .isInstanceOf(RateLimitExceededException.class);
+
+        // Settles to 150 tokens: 850 are left, so a call of 800 now fits on another instance.
+        permit.release(List.of(attempt(tenant, TokenUsage.of(100, 50))));
+        assertThat(instances.get(2).tryAdmit(tenant, request(100, 700), profile(tenant)).admitted()).isTrue();
+    }
+
+    @Test
+    void unreachableRedis_tiersFailOpenOrClosedAsConfigured() {
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().requestsPerMinute(10).budget(Gov.monthly("1")).build()).build();
+        List<Governance> instances = instances(RedisServer.unreachableUrl(), policies,
+                Map.of(Tier.BASIC, FailurePolicy.OPEN, Tier.PREMIUM, FailurePolicy.CLOSED));
+        TenantContext basic = new TenantContext(TenantId.of("cheap"), Tier.BASIC, Map.of());
+        TenantContext premium = new TenantContext(TenantId.of("vip"), Tier.PREMIUM, Map.of());
+        TenantContext standard = new TenantContext(TenantId.of("plain"), Tier.STANDARD, Map.of());
+        Governance g = instances.get(0);
+
+        Permit open = g.admit(basic, request(100, 100), profile(basic));
+        assertThat(g.failOpenAdmissions()).isEqualTo(2);
+        open.release(List.of(attempt(basic, TokenUsage.of(100, 100))));
+        assertThat(g.openPermits()).isZero();
+
+        assertThatThrownBy(() -> g.admit(premium, request(100, 100), profile(premium)))
+                .isInstanceOfSatisfying(GovernanceUnavailableException.class, e -> {
+                    assertThat(e.state()).isEqualTo("rate-limits");
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.tenant()).contains(premium.id());
+                    assertThat(e.getCause()).isNotNull();
+                });
+
+        // The default policy: rate limits fail open (counted), the budget fails closed.
+        assertThatThrownBy(() -> g.admit(standard, request(100, 100), profile(standard)))
+                .isInstanceOfSatisfying(GovernanceUnavailableException.class,
+                        e -> assertThat(e.state()).isEqualTo("budget"));
+        assertThat(g.failOpenAdmissions()).isEqualTo(3);
+        assertThat(g.openPermits()).isZero();
+    }
+}
