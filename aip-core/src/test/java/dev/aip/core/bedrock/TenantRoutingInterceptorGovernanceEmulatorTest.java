@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
+import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
@@ -20,12 +21,14 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
+import dev.aip.emulator.FaultPlan;
 import java.math.BigDecimal;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +46,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.ThrottlingException;
 
 /** Governance on the SDK path: the interceptor admits, refuses and settles like the chat pipeline. */
 class TenantRoutingInterceptorGovernanceEmulatorTest {
@@ -57,6 +61,9 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
     static BedrockRuntimeAsyncClient async;
     /** The governance of the running test; the clients are shared, so the interceptor reads it per call. */
     static volatile Governance governance;
+    /** Permits handed out and releases seen, to show each admitted execution is released exactly once. */
+    static final AtomicInteger admitted = new AtomicInteger();
+    static final AtomicInteger released = new AtomicInteger();
 
     /** The rate buckets never refill during a test: time stands still. */
     final AtomicLong ticker = new AtomicLong();
@@ -65,7 +72,14 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
     static void start() {
         fx = new EmulatorFixture("acme", "globex", "initech");
         TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(fx.resolver())
-                .meter(fx.meter).admission((tenant, request, profile) -> governance.admit(tenant, request, profile))
+                .meter(fx.meter).admission((tenant, request, profile) -> {
+                    Admission.Permit permit = governance.admit(tenant, request, profile);
+                    admitted.incrementAndGet();
+                    return attempts -> {
+                        released.incrementAndGet();
+                        permit.release(attempts);
+                    };
+                })
                 .build();
         sync = fx.sync(routing);
         syncWithSdkRetries = fx.syncWithSdkRetries(routing);
@@ -85,6 +99,8 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
         fx.records.clear();
         fx.emulator.script().clear();
         fx.emulator.faults().clear();
+        admitted.set(0);
+        released.set(0);
         PolicySet policies = PolicySet.builder()
                 .tenant(ACME.id(), TenantPolicy.builder().requestsPerMinute(1L).build())
                 .tenant(GLOBEX.id(), TenantPolicy.builder().maxConcurrentCalls(2).tokensPerMinute(100_000L)
@@ -118,10 +134,12 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
     static void assertSettled(TenantContext tenant) {
         BigDecimal recorded = fx.records.stream().filter(r -> r.tenant().equals(tenant.id()))
                 .map(r -> r.cost().amountUsd()).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(admitted.get()).isPositive();
+        assertThat(released.get()).isEqualTo(admitted.get());
         assertThat(governance.inFlight(tenant.id())).isZero();
         assertThat(governance.openPermits()).isZero();
         assertThat(governance.budgetUsage(tenant).reservedUsd()).isEqualByComparingTo("0");
-        assertThat(governance.budgetUsage(tenant).spentUsd()).isPositive().isEqualByComparingTo(recorded);
+        assertThat(governance.budgetUsage(tenant).spentUsd()).isEqualByComparingTo(recorded);
     }
 
     @Test
@@ -204,6 +222,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
 
         assertThat(fx.records).extracting(UsageRecord::outcome).containsExactly(Outcome.SUCCESS, Outcome.SUCCESS);
         assertSettled(GLOBEX);
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isPositive();
     }
 
     @Test
@@ -216,6 +235,19 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
 
         assertThat(fx.records).extracting(UsageRecord::outcome).containsExactly(Outcome.SUCCESS);
         assertSettled(GLOBEX);
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isPositive();
+    }
+
+    @Test
+    void converse_throttledByBedrock_releasesItsPermitOnceAndSpendsNothing() {
+        fx.emulator.faults().set(fx.arn("globex"), FaultPlan.builder().throttleSequence(true).build());
+
+        Throwable thrown = catchThrowable(() -> TenantScope.get(GLOBEX, () -> sync.converse(converse("Hello"))));
+
+        assertThat(thrown).isInstanceOf(ThrottlingException.class);
+        assertThat(fx.records).extracting(UsageRecord::outcome).containsExactly(Outcome.THROTTLED);
+        assertSettled(GLOBEX);
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isEqualByComparingTo("0");
     }
 
     @Test
@@ -227,6 +259,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
 
         assertThat(fx.records).extracting(UsageRecord::outcome).containsExactly(Outcome.SUCCESS);
         assertSettled(GLOBEX);
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isPositive();
     }
 
     @Test
@@ -275,6 +308,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
             assertThat(r.tenant()).isEqualTo(TenantId.of("globex"));
         });
         assertSettled(GLOBEX);
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isPositive();
         assertThat(governance.expiredLeases()).isZero();
     }
 }
