@@ -1,17 +1,23 @@
 package dev.aip.core.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.IncompleteStreamException;
 import dev.aip.core.metering.CallInfo;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * the next one starts (from the HTTP status it ended with), the last one by {@code afterExecution},
  * {@code onExecutionFailure} or, for streams, by the body tap. Each settlement is a CAS, so whichever of these comes
  * first wins and the others are no-ops.
+ *
+ * <p>An admitted execution holds its {@link Admission.Permit} here until the execution is over: success
+ * ({@code afterExecution}, or the tap seeing the end of the last attempt's body), failure ({@code onExecutionFailure})
+ * or a cancelled stream (the tap's cancel). Whichever comes first takes the permit (a CAS) and releases it with the
+ * records of every attempt, so it is released exactly once and only after the last attempt is settled.
  */
 final class InterceptedCall {
 
@@ -69,6 +80,8 @@ final class InterceptedCall {
     private volatile String pendingErrorCode;
     private volatile boolean streamStarted;
     private volatile FrameWatcher watcher;
+    private final List<MeteredCall> attemptCalls = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Admission.Permit> permit = new AtomicReference<>();
 
     InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes, Meter meter) {
         this.tenant = tenant;
@@ -103,10 +116,16 @@ final class InterceptedCall {
         streamStarted = false;
         watcher = null;
         attempts++;
+        MeteredCall m = meter.start(info(attempts));
+        attemptCalls.add(m);
+        current = m;
+    }
+
+    private CallInfo info(int attempt) {
         ResolvedProfile p = profile;
         CallInfo.Builder info = CallInfo.builder()
                 .callId(callId)
-                .attempt(attempts)
+                .attempt(attempt)
                 .tenant(tenant)
                 .operation(operation.wireName)
                 .requestedModel(requestedModel)
@@ -119,7 +138,38 @@ final class InterceptedCall {
         } else if (modelIdSent != null && modelIdSent.contains(":application-inference-profile/")) {
             info.profileArn(modelIdSent).profileId(modelIdSent.substring(modelIdSent.lastIndexOf('/') + 1));
         }
-        current = meter.start(info.build());
+        return info.build();
+    }
+
+    /** The admission admitted the execution: hold its permit until the execution is over. */
+    void admitted(Admission.Permit value) {
+        permit.set(value != null ? value : Admission.Permit.NONE);
+    }
+
+    /** The admission refused the execution before anything was sent: one {@code REJECTED_BY_POLICY} record. */
+    void rejected(RuntimeException refusal) {
+        meter.start(info(1)).fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
+    }
+
+    /**
+     * The execution is over: release the permit, if it still holds one, with the records of all attempts. Never
+     * throws, since it runs inside the SDK's hooks and the tap.
+     */
+    void release() {
+        Admission.Permit p = permit.getAndSet(null);
+        if (p == null) {
+            return;
+        }
+        List<UsageRecord> records = new ArrayList<>(attemptCalls.size());
+        for (MeteredCall m : attemptCalls) {
+            m.record().ifPresent(records::add);
+        }
+        try {
+            p.release(records);
+        } catch (RuntimeException e) {
+            LOG.warn("Releasing the admission permit of a {} call of tenant {} failed", operation.wireName,
+                    tenant.id(), e);
+        }
     }
 
     MeteredCall current() {
@@ -148,6 +198,7 @@ final class InterceptedCall {
     void failed(Throwable exception) {
         MeteredCall m = current;
         if (m == null || m.isSettled()) {
+            release();
             return;
         }
         var failure = BedrockErrors.classify(exception);
@@ -157,6 +208,7 @@ final class InterceptedCall {
         }
         m.awsRequestId(failure.awsRequestId());
         m.fail(outcome, failure.errorCode());
+        release();
     }
 
     /** A tap on the current attempt's event-stream body. */
@@ -175,6 +227,7 @@ final class InterceptedCall {
         } else if (m != null) {
             m.succeed();
         }
+        release();
     }
 
     /** Watches the event-stream frames of one attempt. */
@@ -206,6 +259,9 @@ final class InterceptedCall {
         @Override
         public void completed() {
             finish();
+            if (metered == current) {
+                release();
+            }
         }
 
         @Override
@@ -216,6 +272,7 @@ final class InterceptedCall {
         @Override
         public void cancelled() {
             metered.cancel();
+            release();
         }
 
         void finish() {

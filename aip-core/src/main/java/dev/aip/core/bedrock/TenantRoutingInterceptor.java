@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
@@ -15,7 +17,6 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,6 +91,18 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * from their HTTP status when the next attempt starts, so nothing is lost or billed twice whatever the client's
  * retry strategy.
  *
+ * <p><b>Governance.</b> With an {@linkplain Builder#admission admission} (e.g. the
+ * {@link dev.aip.core.governance.Governance} of the chat pipeline), every routed call is admitted in
+ * {@code modifyRequest}, after routing and before anything is sent, with the tenant, its resolved profile and the
+ * request as a {@link ChatRequest}: Converse and ConverseStream requests as the chat model reads them; InvokeModel
+ * bodies as an input of the body's length, with {@code maxTokens} from the body's {@code max_tokens} or
+ * {@code inferenceConfig.maxTokens} when present. A refusal writes one {@code REJECTED_BY_POLICY} record and throws
+ * the admission's exception (e.g. {@link dev.aip.core.RateLimitExceededException}) to the caller, unchanged (the
+ * async client completes its future with it); the SDK does not retry it, since it is thrown before the SDK's retry
+ * loop. An admitted call's permit is released exactly once, with the records of all its attempts, when the
+ * execution is over: after the response (for streams, when the body ends), on failure, or when the caller cancels a
+ * stream. Calls sent to an ARN the interceptor did not route have no resolved profile and are not admitted.
+ *
  * <p>Exceptions from the resolver ({@code ProfileResolutionException}) and from the metadata rule
  * ({@code IllegalArgumentException}) reach the caller before anything is sent. Bedrock's exceptions pass unchanged.
  *
@@ -107,17 +120,20 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     private static final ExecutionAttribute<InterceptedCall> CALL = new ExecutionAttribute<>("aip.InterceptedCall");
     private static final Logger LOG = LoggerFactory.getLogger(TenantRoutingInterceptor.class);
     private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() { };
+    private static final Admission ALLOW_ALL = Admission.allowAll();
 
     private final TenantProfileResolver resolver;
     private final Meter meter;
     private final Predicate<String> logicalModels;
     private final boolean rejectWithoutTenant;
+    private final Admission admission;
 
     private TenantRoutingInterceptor(Builder b) {
         this.resolver = b.resolver;
         this.meter = b.meter;
         this.logicalModels = b.logicalModels;
         this.rejectWithoutTenant = b.rejectWithoutTenant;
+        this.admission = b.admission;
     }
 
     /**
@@ -170,33 +186,59 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
         if (request instanceof ConverseRequest r) {
             Route route = route(call, r.modelId());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(r.modelId(), r.messages(), r.system(),
-                    r.inferenceConfig(), r.toolConfig()));
-            return r.toBuilder().modelId(route.modelId)
+            ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
+                    r.inferenceConfig(), r.toolConfig());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
+            return admit(call, route, asked, routed);
         }
         if (request instanceof ConverseStreamRequest r) {
             Route route = route(call, r.modelId());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(r.modelId(), r.messages(), r.system(),
-                    r.inferenceConfig(), r.toolConfig()));
-            return r.toBuilder().modelId(route.modelId)
+            ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
+                    r.inferenceConfig(), r.toolConfig());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
+            return admit(call, route, asked, routed);
         }
         if (request instanceof InvokeModelRequest r) {
             Route route = route(call, r.modelId());
             call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
-            return r.toBuilder().modelId(route.modelId)
+            SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
+            return admit(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()), routed);
         }
         if (request instanceof InvokeModelWithResponseStreamRequest r) {
             Route route = route(call, r.modelId());
             call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
-            return r.toBuilder().modelId(route.modelId)
+            SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
+            return admit(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()), routed);
         }
         return request;
+    }
+
+    /**
+     * Asks the admission last, once nothing else in this hook can fail, so that a permit is only taken for a request
+     * that will be sent. A refusal leaves one {@code REJECTED_BY_POLICY} record and reaches the caller unchanged:
+     * it is thrown before the SDK's retry loop, so the SDK never retries it.
+     */
+    private SdkRequest admit(InterceptedCall call, Route route, ChatRequest asked, SdkRequest routed) {
+        if (route.profile == null || asked == null || admission == ALLOW_ALL) {
+            return routed;
+        }
+        Admission.Permit permit;
+        try {
+            permit = admission.admit(call.tenant, asked, route.profile);
+        } catch (RuntimeException refusal) {
+            call.rejected(refusal);
+            throw refusal;
+        }
+        call.admitted(permit);
+        return routed;
     }
 
     @Override
@@ -231,7 +273,11 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         InterceptedCall call = attributes.getAttribute(CALL);
-        if (call == null || call.current() == null) {
+        if (call == null) {
+            return;
+        }
+        if (call.current() == null) {
+            call.release();
             return;
         }
         MeteredCall metered = call.current();
@@ -252,8 +298,12 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                     metered.succeed();
                 }
             }
-            default -> call.streamEnded();
+            default -> {
+                call.streamEnded();
+                return;
+            }
         }
+        call.release();
     }
 
     @Override
@@ -282,16 +332,9 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         return RequestMetadata.merge(call.tenant, route.profile != null && route.profile.pooled(), own);
     }
 
-    private static long estimate(String model, List<software.amazon.awssdk.services.bedrockruntime.model.Message> m,
-                                 List<software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock> s,
-                                 software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration i,
-                                 software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration t) {
-        try {
-            return Meter.estimateTokens(ConverseMapping.toChatRequest(model, m, s, i, t).inputChars());
-        } catch (RuntimeException e) {
-            // A request the chat model cannot express (e.g. images only): estimate nothing rather than fail the call.
-            return 0;
-        }
+    private static long estimate(ChatRequest request) {
+        // A request the chat model cannot express (e.g. images only) is estimated at nothing rather than failed.
+        return request == null ? 0 : Meter.estimateTokens(request.inputChars());
     }
 
     private static long bodyEstimate(software.amazon.awssdk.core.SdkBytes body) {
@@ -366,6 +409,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private Meter meter;
         private Predicate<String> logicalModels = id -> !id.startsWith("arn:");
         private boolean rejectWithoutTenant = true;
+        private Admission admission = ALLOW_ALL;
 
         private Builder() {
         }
@@ -390,6 +434,19 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          */
         public Builder logicalModels(Predicate<String> rule) {
             logicalModels = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Sets the governance admission, e.g. a {@link dev.aip.core.governance.Governance} shared with the chat
+         * pipeline; default: every call is admitted. See the class comment for when it is asked and when its
+         * permit is released.
+         *
+         * @param value the admission
+         * @return this builder
+         */
+        public Builder admission(Admission value) {
+            admission = Objects.requireNonNull(value, "admission");
             return this;
         }
 
