@@ -116,7 +116,6 @@ import org.slf4j.LoggerFactory;
 public final class Governance implements Admission {
 
     private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     /** A concurrency slot frees when some call ends; there is no better hint than a short wait. */
     private static final Duration CONCURRENCY_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -534,7 +533,7 @@ public final class Governance implements Admission {
                 .max(price.cacheReadPerMillion());
         return BigDecimal.valueOf(inputTokens).multiply(inputPrice)
                 .add(BigDecimal.valueOf(outputTokens).multiply(price.outputPerMillion()))
-                .divide(MILLION);
+                .movePointLeft(6); // exact, like dividing by 10^6, without a long division on every admission
     }
 
     private static Decision refuse(List<Runnable> undo, AipException refusal) {
