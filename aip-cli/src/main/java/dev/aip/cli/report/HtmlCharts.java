@@ -182,7 +182,7 @@ final class HtmlCharts {
             y += ROW;
         }
         s.append("<text x=\"").append(LABEL + plot / 2).append("\" y=\"").append(height - 2)
-                .append("\" class=\"axis\" text-anchor=\"middle\">milliseconds</text>");
+                .append("\" class=\"axis\" text-anchor=\"middle\">latency</text>");
         return close(s);
     }
 
