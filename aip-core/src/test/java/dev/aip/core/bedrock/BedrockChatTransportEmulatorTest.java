@@ -12,7 +12,6 @@ import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ContentPart;
-import dev.aip.core.chat.IncompleteStreamException;
 import dev.aip.core.chat.StopReason;
 import dev.aip.core.chat.ToolSpec;
 import dev.aip.core.metering.Outcome;
@@ -23,7 +22,6 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -231,25 +229,7 @@ class BedrockChatTransportEmulatorTest {
     @Test
     void stream_abandonedByTheCallerHalfway_settlesOneCancelledRecordWithAnEstimate() {
         fx.emulator.script().forModel(fx.arn("acme")).whenPromptContains("long").replyTokens(3000);
-        List<ChatStream> holder = new ArrayList<>(1);
-        List<String> texts = new CopyOnWriteArrayList<>();
-        ChatStream stream = chat.stream(ACME, ask("a long answer please"), new ChatStreamListener() {
-            @Override
-            public void onText(String text) {
-                texts.add(text);
-                synchronized (holder) {
-                    if (texts.size() == 2) {
-                        holder.get(0).cancel();
-                    }
-                }
-            }
-        });
-        synchronized (holder) {
-            holder.add(stream);
-        }
-        if (texts.size() >= 2) {
-            stream.cancel();
-        }
+        ChatStream stream = EmulatorFixture.streamCancelledAfterTexts(chat, ACME, ask("a long answer please"), 2);
 
         assertThatThrownBy(() -> stream.completion().join()).isInstanceOf(java.util.concurrent.CancellationException.class);
 

@@ -1,15 +1,24 @@
 package dev.aip.core.bedrock;
 
+import dev.aip.core.chat.ChatClient;
+import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.ChatStream;
+import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.StaticProfileResolver;
+import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -20,6 +29,8 @@ import software.amazon.awssdk.services.bedrock.BedrockClient;
 import software.amazon.awssdk.services.bedrock.model.Tag;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 
 /**
  * An emulator with one application inference profile per tenant (Claude 3.5 Haiku), real SDK clients pointed at it
@@ -100,6 +111,73 @@ final class EmulatorFixture implements AutoCloseable {
             o.addExecutionInterceptor(i);
         }
         return o.build();
+    }
+
+    /**
+     * A ConverseStream handler whose subscriber cancels its subscription after {@code deltas} content deltas (a
+     * caller abandoning a stream halfway) and then completes {@code cancelled}.
+     */
+    static ConverseStreamResponseHandler cancellingAfterDeltas(int deltas, CompletableFuture<Void> cancelled) {
+        return ConverseStreamResponseHandler.builder()
+                .onEventStream(publisher -> publisher.subscribe(new Subscriber<ConverseStreamOutput>() {
+                    private Subscription subscription;
+                    private int seen;
+
+                    @Override
+                    public void onSubscribe(Subscription s) {
+                        subscription = s;
+                        s.request(1);
+                    }
+
+                    @Override
+                    public void onNext(ConverseStreamOutput event) {
+                        if (event.sdkEventType() == ConverseStreamOutput.EventType.CONTENT_BLOCK_DELTA
+                                && ++seen == deltas) {
+                            subscription.cancel();
+                            cancelled.complete(null);
+                            return;
+                        }
+                        subscription.request(1);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onComplete() {
+                    }
+                }))
+                .build();
+    }
+
+    /**
+     * Starts a pipeline stream that the caller cancels once {@code texts} text deltas arrived (a caller abandoning
+     * it halfway). The listener may see those texts before {@code stream} returns, so the cancel waits for the
+     * stream handle if it has to.
+     */
+    static ChatStream streamCancelledAfterTexts(ChatClient chat, TenantContext tenant, ChatRequest request,
+                                                int texts) {
+        List<ChatStream> holder = new ArrayList<>(1);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        ChatStream stream = chat.stream(tenant, request, new ChatStreamListener() {
+            @Override
+            public void onText(String text) {
+                seen.add(text);
+                synchronized (holder) {
+                    if (seen.size() == texts && !holder.isEmpty()) {
+                        holder.get(0).cancel();
+                    }
+                }
+            }
+        });
+        synchronized (holder) {
+            holder.add(stream);
+        }
+        if (seen.size() >= texts) {
+            stream.cancel();
+        }
+        return stream;
     }
 
     @Override

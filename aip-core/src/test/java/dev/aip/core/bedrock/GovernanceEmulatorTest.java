@@ -25,11 +25,9 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import java.math.BigDecimal;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,25 +126,7 @@ class GovernanceEmulatorTest {
     @Test
     void stream_abandonedByTheCallerHalfway_settlesItsReservationsAndFreesItsSlot() {
         fx.emulator.script().forModel(fx.arn("globex")).whenPromptContains("long").replyTokens(3000);
-        List<ChatStream> holder = new ArrayList<>(1);
-        List<String> texts = new CopyOnWriteArrayList<>();
-        ChatStream stream = chat.stream(GLOBEX, ask("a long answer please"), new ChatStreamListener() {
-            @Override
-            public void onText(String text) {
-                texts.add(text);
-                synchronized (holder) {
-                    if (texts.size() == 2) {
-                        holder.get(0).cancel();
-                    }
-                }
-            }
-        });
-        synchronized (holder) {
-            holder.add(stream);
-        }
-        if (texts.size() >= 2) {
-            stream.cancel();
-        }
+        ChatStream stream = EmulatorFixture.streamCancelledAfterTexts(chat, GLOBEX, ask("a long answer please"), 2);
 
         assertThatThrownBy(() -> stream.completion().join()).isInstanceOf(CancellationException.class);
 

@@ -34,15 +34,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
@@ -266,37 +263,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
     void converseStream_abandonedByTheSubscriberHalfway_settlesItsReservationsAndFreesItsSlot() throws Exception {
         fx.emulator.script().forModel(fx.arn("globex")).whenPromptContains("long").replyTokens(3000);
         CompletableFuture<Void> cancelled = new CompletableFuture<>();
-        ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
-                .onEventStream(publisher -> publisher.subscribe(new Subscriber<ConverseStreamOutput>() {
-                    private Subscription subscription;
-                    private int deltas;
-
-                    @Override
-                    public void onSubscribe(Subscription s) {
-                        subscription = s;
-                        s.request(1);
-                    }
-
-                    @Override
-                    public void onNext(ConverseStreamOutput event) {
-                        if (event.sdkEventType() == ConverseStreamOutput.EventType.CONTENT_BLOCK_DELTA
-                                && ++deltas == 2) {
-                            subscription.cancel();
-                            cancelled.complete(null);
-                            return;
-                        }
-                        subscription.request(1);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onComplete() {
-                    }
-                }))
-                .build();
+        ConverseStreamResponseHandler handler = EmulatorFixture.cancellingAfterDeltas(2, cancelled);
 
         CompletableFuture<Void> call = TenantScope.get(GLOBEX,
                 () -> async.converseStream(converseStream("a long story"), handler));
