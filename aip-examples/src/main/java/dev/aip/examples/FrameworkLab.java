@@ -70,9 +70,12 @@ final class FrameworkLab implements AutoCloseable {
     private final Map<String, ModelIdTotals> baseline = new LinkedHashMap<>();
     private final PrintStream out;
 
-    private FrameworkLab(LabEnvironment env, PrintStream out) {
+    private FrameworkLab(LabEnvironment env, PrintStream out, String title, String story) {
         this.env = env;
         this.out = out;
+        out.println(title);
+        out.println(story + ", on " + env.describe() + ".");
+        out.println();
         ProfileLifecycle lifecycle = LabProfiles.lifecycle(env);
         out.println("PROFILES  each tenant's application inference profile, found by its tags or created");
         List<TaggedProfile> scan = lifecycle.list();
@@ -97,11 +100,15 @@ final class FrameworkLab implements AutoCloseable {
                 .build();
     }
 
-    /** Opens the environment the options ask for and sets up the tenants' profiles and models. */
-    static FrameworkLab open(LabOptions options, LabEnvironment.Host host, PrintStream out) {
+    /**
+     * Opens the environment the options ask for, prints the lab's title and story (once the environment is there,
+     * so a lab that cannot start prints only why), and sets up the tenants' profiles and models.
+     */
+    static FrameworkLab open(LabOptions options, LabEnvironment.Host host, PrintStream out, String title,
+                             String story) {
         LabEnvironment env = LabEnvironment.open(options, host);
         try {
-            return new FrameworkLab(env, out);
+            return new FrameworkLab(env, out, title, story);
         } catch (RuntimeException e) {
             env.close();
             throw e;

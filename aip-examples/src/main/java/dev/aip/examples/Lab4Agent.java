@@ -100,11 +100,10 @@ public final class Lab4Agent implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        out.println("Lab 4: a tenant-aware agent with tools (LangChain4j AiServices, the workshop's Strands agent)");
-        try (FrameworkLab lab = FrameworkLab.open(options, host, out)) {
-            out.println("Agents for " + lab.tenants().size() + " tenants share one chat model; aip routes each call"
-                    + " to its tenant's profile, on " + lab.env.describe() + ".");
-            out.println();
+        try (FrameworkLab lab = FrameworkLab.open(options, host, out,
+                "Lab 4: a tenant-aware agent with tools (LangChain4j AiServices, the workshop's Strands agent)",
+                "Each tenant's agent has its own system prompt and memory; all share one chat model, and aip routes"
+                        + " every call to the tenant's profile")) {
             lab.emulator().ifPresent(emulator -> script(emulator, lab));
             ChatModel model = lab.models.chatModel(LabProfiles.LOGICAL_MODEL, b -> b.defaultRequestParameters(
                     ChatRequestParameters.builder().maxOutputTokens(400).temperature(0.7).build()));

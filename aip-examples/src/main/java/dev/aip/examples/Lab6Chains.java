@@ -100,11 +100,10 @@ public final class Lab6Chains implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        out.println("Lab 6: tenant-aware chains (LangChain4j prompt templates, the workshop's LangChain chains)");
-        try (FrameworkLab lab = FrameworkLab.open(options, host, out)) {
-            out.println("Each tenant's chain uses its own templates on one shared chat model; every run is tagged"
-                    + " with its chain and run id, on " + lab.env.describe() + ".");
-            out.println();
+        try (FrameworkLab lab = FrameworkLab.open(options, host, out,
+                "Lab 6: tenant-aware chains (LangChain4j prompt templates, the workshop's LangChain chains)",
+                "Each tenant's chain uses its own templates on one shared chat model; every run is tagged with its"
+                        + " chain and run id")) {
             ChatModel model = lab.models.chatModel(LabProfiles.LOGICAL_MODEL, b -> b.defaultRequestParameters(
                     ChatRequestParameters.builder().maxOutputTokens(300).temperature(0.7).build()));
 
