@@ -73,13 +73,16 @@ public final class TenantBedrockModels implements AutoCloseable {
 
     private final TenantRoutingInterceptor interceptor;
     private final BedrockRuntimeClient client;
-    private final BedrockRuntimeAsyncClient asyncClient;
+    private final Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings;
+    /** Built with the first streaming model: an application that never streams starts no Netty event loop. */
+    private BedrockRuntimeAsyncClient asyncClient;
+    private boolean closed;
 
     private TenantBedrockModels(TenantRoutingInterceptor interceptor, BedrockRuntimeClient client,
-                                BedrockRuntimeAsyncClient asyncClient) {
+                                Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings) {
         this.interceptor = interceptor;
         this.client = client;
-        this.asyncClient = asyncClient;
+        this.asyncClientSettings = asyncClientSettings;
     }
 
     /**
@@ -154,7 +157,19 @@ public final class TenantBedrockModels implements AutoCloseable {
         requireModel(logicalModel);
         BedrockStreamingChatModel.Builder b = BedrockStreamingChatModel.builder();
         settings.accept(b);
-        return new TenantStreamingChatModel(b.modelId(logicalModel).client(asyncClient));
+        return new TenantStreamingChatModel(b.modelId(logicalModel).client(asyncClient()));
+    }
+
+    private synchronized BedrockRuntimeAsyncClient asyncClient() {
+        if (closed) {
+            throw new IllegalStateException("TenantBedrockModels is closed");
+        }
+        if (asyncClient == null) {
+            BedrockRuntimeAsyncClientBuilder async = BedrockRuntimeAsyncClient.builder();
+            asyncClientSettings.accept(async);
+            asyncClient = new RejectionTranslatingAsyncClient(Builder.withInterceptor(async, interceptor).build());
+        }
+        return asyncClient;
     }
 
     /**
@@ -170,10 +185,17 @@ public final class TenantBedrockModels implements AutoCloseable {
     /** Closes the SDK clients this instance built; the models cannot be used afterwards. */
     @Override
     public void close() {
+        BedrockRuntimeAsyncClient async;
+        synchronized (this) {
+            closed = true;
+            async = asyncClient;
+        }
         try {
             client.close();
         } finally {
-            asyncClient.close();
+            if (async != null) {
+                async.close();
+            }
         }
     }
 
@@ -269,7 +291,8 @@ public final class TenantBedrockModels implements AutoCloseable {
         }
 
         /**
-         * Configures the async SDK client the streaming models use; as for {@link #client(Consumer)}.
+         * Configures the async SDK client the streaming models use; as for {@link #client(Consumer)}. The client is
+         * built when the first streaming model is.
          *
          * @param settings applied to a fresh {@link BedrockRuntimeAsyncClient#builder()}
          * @return this builder
@@ -296,17 +319,7 @@ public final class TenantBedrockModels implements AutoCloseable {
             BedrockRuntimeClientBuilder sync = BedrockRuntimeClient.builder();
             clientSettings.accept(sync);
             BedrockRuntimeClient client = withInterceptor(sync, routing).build();
-            BedrockRuntimeAsyncClientBuilder async = BedrockRuntimeAsyncClient.builder();
-            asyncClientSettings.accept(async);
-            BedrockRuntimeAsyncClient asyncClient;
-            try {
-                asyncClient = withInterceptor(async, routing).build();
-            } catch (RuntimeException e) {
-                client.close();
-                throw e;
-            }
-            return new TenantBedrockModels(routing, new RejectionTranslatingClient(client),
-                    new RejectionTranslatingAsyncClient(asyncClient));
+            return new TenantBedrockModels(routing, new RejectionTranslatingClient(client), asyncClientSettings);
         }
 
         private TenantRoutingInterceptor buildInterceptor() {
