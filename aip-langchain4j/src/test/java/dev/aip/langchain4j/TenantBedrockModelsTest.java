@@ -3,6 +3,7 @@ package dev.aip.langchain4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
@@ -149,6 +150,46 @@ class TenantBedrockModelsTest {
                     .containsExactly(Outcome.SUCCESS, Outcome.REJECTED_BY_POLICY, Outcome.REJECTED_BY_POLICY);
             assertThat(governance.openPermits()).isZero();
         }
+    }
+
+    @Test
+    void stream_refusedByGovernance_reachesOnErrorAsCallRejectedAndNothingIsSent() throws Exception {
+        Governance governance = Governance.builder().policies(PolicySet.of(TenantPolicy.builder()
+                .allowedModels("another-model").build())).build();
+        try (TenantBedrockModels governed = fx.models(governance)) {
+            BedrockStreamingChatModel model = governed.streamingChatModel(EmulatorFixture.MODEL);
+            CompletableFuture<Throwable> error = new CompletableFuture<>();
+
+            TenantScope.run(TenantContext.of("acme"), () -> model.chat(ask("hello"),
+                    new StreamingChatResponseHandler() {
+                        @Override
+                        public void onCompleteResponse(ChatResponse response) {
+                            error.complete(null);
+                        }
+
+                        @Override
+                        public void onError(Throwable e) {
+                            error.complete(e);
+                        }
+                    }));
+
+            assertThat(error.get(10, TimeUnit.SECONDS)).isInstanceOf(CallRejectedException.class)
+                    .hasCauseInstanceOf(PolicyViolationException.class);
+            assertThat(fx.emulator.invocations()).isEmpty();
+            assertThat(fx.records).singleElement()
+                    .satisfies(r -> assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY));
+        }
+    }
+
+    @Test
+    void build_withoutResolverOrMeter_orWithABlankModel_isAConfigurationError() {
+        assertThatThrownBy(() -> TenantBedrockModels.builder().meter(fx.meter).build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("resolver");
+        assertThatThrownBy(() -> TenantBedrockModels.builder().resolver(fx.resolver).meter(fx.meter)
+                .interceptor(models.interceptor()).build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("not both");
+        assertThatThrownBy(() -> models.chatModel(" "))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("logical model id");
     }
 
     @Test
