@@ -62,7 +62,7 @@ final class BackoffRetryPolicy implements RetryPolicy {
         }
         int shift = Math.min(attempt - 1, 62);
         long ceiling = baseNanos << shift;
-        if (ceiling >>> shift != baseNanos || ceiling > maxNanos) {
+        if (ceiling < 0 || ceiling >>> shift != baseNanos || ceiling > maxNanos) {
             ceiling = maxNanos;
         }
         RandomGenerator r = random != null ? random : ThreadLocalRandom.current();
