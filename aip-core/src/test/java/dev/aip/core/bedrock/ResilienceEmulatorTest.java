@@ -14,16 +14,19 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
+import dev.aip.core.chat.ChatTransport;
 import dev.aip.core.chat.RetryPolicy;
 import dev.aip.core.governance.Budget;
 import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
+import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.StaticProfileResolver;
+import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
@@ -284,5 +287,36 @@ class ResilienceEmulatorTest {
         assertThatThrownBy(() -> stream.completion().join()).isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(ThrottlingException.class);
         assertThat(fx.records).singleElement().extracting(UsageRecord::outcome).isEqualTo(Outcome.THROTTLED);
+    }
+
+    @Test
+    void readme_retriesFallbackAndBalancing_asWritten() {
+        fx.emulator.faults().set(fx.arn("acme"), FaultPlan.builder().throttle(1.0).build());
+        TenantProfileResolver resolver = ResilienceEmulatorTest.resolver;
+        Meter meter = fx.meter;
+        ChatTransport transport = BedrockChatTransport.builder().client(sync).asyncClient(async).build();
+        Governance governance = Governance.builder().policies(PolicySet.of(TenantPolicy.builder()
+                .fallbackChain(List.of("claude-sonnet")).maxOutputTokens(100).build())).build();
+
+        // --- as in the README ---
+        ChatClient chat = ChatPipeline.builder().resolver(resolver).meter(meter).transport(transport)
+                .admission(governance)                        // also applies defaultSettings and maxOutputTokens
+                .retryPolicy(RetryPolicy.backoff()            // throttling, 5xx, ModelNotReadyException
+                        .maxAttempts(3)                       // per profile
+                        .baseDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(5))
+                        .deadline(Duration.ofSeconds(20))     // per call
+                        .build())
+                .balancer(ProfileBalancer.builder().strategy(ProfileBalancer.Strategy.LEAST_LOADED).build())
+                .fallbackRoutes(governance.fallbackRoutes())  // the policy's fallbackChain
+                .build();
+        // --- end ---
+
+        ChatResponse answer = chat.chat(ACME, ask(MODEL, "Hello"));
+
+        assertThat(answer.profileArn()).isEqualTo(acmeSonnet);
+        assertThat(fx.records).extracting(UsageRecord::outcome).containsExactly(Outcome.THROTTLED,
+                Outcome.THROTTLED, Outcome.THROTTLED, Outcome.SUCCESS);
+        assertThat(seen(acmeSonnet)).singleElement().extracting(InvocationRecord::outputTokens)
+                .satisfies(out -> assertThat(out).isLessThanOrEqualTo(100L));
     }
 }
