@@ -12,12 +12,14 @@ import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -68,7 +70,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  *
  * <p><b>Routing.</b> A model id that the {@linkplain Builder#logicalModels logical-model rule} accepts (by default
  * any id that is not an ARN) is resolved with the {@link TenantProfileResolver} and replaced by the tenant's profile
- * ARN. Any other id (an ARN the caller names directly) is sent as it is, after the resolver's
+ * ARN (with a {@linkplain Builder#balancer balancer}: one of the tenant's profiles for the model, by the balancer's
+ * strategy). Any other id (an ARN the caller names directly) is sent as it is, after the resolver's
  * {@link TenantProfileResolver#resolveArn} says whose it is:
  * <ul>
  *   <li>the tenant's own profile, or a shared one (a pool or default profile; a system-defined cross-Region profile,
@@ -145,6 +148,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     private final Predicate<String> logicalModels;
     private final boolean rejectWithoutTenant;
     private final Admission admission;
+    private final ProfileBalancer balancer;
 
     private TenantRoutingInterceptor(Builder b) {
         this.resolver = b.resolver;
@@ -152,6 +156,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         this.logicalModels = b.logicalModels;
         this.rejectWithoutTenant = b.rejectWithoutTenant;
         this.admission = b.admission;
+        this.balancer = b.balancer;
     }
 
     /**
@@ -212,7 +217,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                     .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
-            return admit(call, route, shaped, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof ConverseStreamRequest r) {
             Route route = route(call, r.modelId());
@@ -224,7 +229,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                     .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
-            return admit(call, route, shaped, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof InvokeModelRequest r) {
             Route route = route(call, r.modelId());
@@ -232,7 +237,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return admit(call, route, shaped, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof InvokeModelWithResponseStreamRequest r) {
             Route route = route(call, r.modelId());
@@ -240,7 +245,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return admit(call, route, shaped, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         return request;
     }
@@ -284,6 +289,14 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             throw refusal;
         }
         call.admitted(permit);
+        return routed;
+    }
+
+    /** With a balancer, the admitted execution counts as in flight on its profile until it is over. */
+    private SdkRequest tracked(InterceptedCall call, Route route, SdkRequest routed) {
+        if (balancer != null && route.profile != null) {
+            call.tracked(balancer.acquire(route.profile));
+        }
         return routed;
     }
 
@@ -378,7 +391,17 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             }
             return new Route(modelId, null, null);
         }
-        return new Route(null, owned(call, modelId, resolver.resolve(call.tenant, modelId)), null).routed();
+        if (balancer == null) {
+            return new Route(null, owned(call, modelId, resolver.resolve(call.tenant, modelId)), null).routed();
+        }
+        List<ResolvedProfile> all = resolver.resolveAll(call.tenant, modelId);
+        if (all == null || all.isEmpty()) {
+            owned(call, modelId, null);
+        }
+        for (ResolvedProfile p : all) {
+            owned(call, modelId, p);
+        }
+        return new Route(null, balancer.order(all).get(0), null).routed();
     }
 
     private static ResolvedProfile owned(InterceptedCall call, String modelId, ResolvedProfile profile) {
@@ -481,6 +504,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private Predicate<String> logicalModels = id -> !id.startsWith("arn:");
         private boolean rejectWithoutTenant = true;
         private Admission admission = ALLOW_ALL;
+        private ProfileBalancer balancer;
 
         private Builder() {
         }
@@ -518,6 +542,21 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          */
         public Builder admission(Admission value) {
             admission = Objects.requireNonNull(value, "admission");
+            return this;
+        }
+
+        /**
+         * Spreads calls to a logical model over the tenant's several profiles for it
+         * ({@link TenantProfileResolver#resolveAll}), by the balancer's strategy; each execution counts as in flight
+         * on its profile until it is over. Share the balancer with the chat pipeline so both count the same load. The
+         * SDK path sends each execution to one profile (the SDK's own retries stay on it); default: the resolver's
+         * one profile.
+         *
+         * @param value the balancer
+         * @return this builder
+         */
+        public Builder balancer(ProfileBalancer value) {
+            balancer = Objects.requireNonNull(value, "balancer");
             return this;
         }
 

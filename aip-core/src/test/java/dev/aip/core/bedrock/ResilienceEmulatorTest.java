@@ -28,6 +28,7 @@ import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantScope;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
 import java.math.BigDecimal;
@@ -45,6 +46,10 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.bedrock.model.Tag;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.ThrottlingException;
 
 /**
@@ -318,5 +323,33 @@ class ResilienceEmulatorTest {
                 Outcome.THROTTLED, Outcome.THROTTLED, Outcome.SUCCESS);
         assertThat(seen(acmeSonnet)).singleElement().extracting(InvocationRecord::outputTokens)
                 .satisfies(out -> assertThat(out).isLessThanOrEqualTo(100L));
+    }
+
+    @Test
+    void sdkPath_balancedOverTwoProfiles_spreadsCallsAndCountsEachUntilItEnds() throws Exception {
+        ProfileBalancer balancer = ProfileBalancer.builder().strategy(ProfileBalancer.Strategy.LEAST_LOADED).build();
+        TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(resolver).meter(fx.meter)
+                .balancer(balancer).build();
+        try (BedrockRuntimeClient sdk = fx.sync(routing); BedrockRuntimeAsyncClient sdkAsync = fx.async(routing)) {
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                TenantScope.run(ACME, () -> sdk.converse(r -> r.modelId("claude-haiku-pair")
+                        .messages(Message.builder().role(ConversationRole.USER)
+                                .content(ContentBlock.fromText("Hello " + n)).build())));
+                TenantScope.call(ACME, () -> sdkAsync.converseStream(r -> r.modelId("claude-haiku-pair")
+                        .messages(Message.builder().role(ConversationRole.USER)
+                                .content(ContentBlock.fromText("Stream " + n)).build()),
+                        ConverseStreamResponseHandler.builder().subscriber(e -> { }).build()))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+
+        Map<String, Long> recorded = fx.records.stream()
+                .collect(Collectors.groupingBy(UsageRecord::profileArn, Collectors.counting()));
+        assertThat(recorded.keySet()).containsExactlyInAnyOrder(fx.arn("acme"), acmeHaiku2);
+        for (String arn : List.of(fx.arn("acme"), acmeHaiku2)) {
+            assertThat(seen(arn)).hasSize(recorded.get(arn).intValue());
+            assertThat(balancer.inFlight(arn)).isZero();
+        }
     }
 }
