@@ -33,7 +33,9 @@ final class Call {
     volatile ResolvedProfile profile;
     volatile Map<String, String> requestMetadata = Map.of();
     volatile int attempt = 1;
-    /** The profiles the call may use, in order; the first is the one it is admitted on. */
+    /** The profile the call is admitted on: its first. */
+    volatile ResolvedProfile primary;
+    /** With a balancer, the profiles the call may use, in order (the first is {@link #primary}); else empty. */
     volatile List<ResolvedProfile> candidates = List.of();
     /** Which candidate the current attempt uses. */
     volatile int candidate;
@@ -48,11 +50,6 @@ final class Call {
         this.startNanos = startNanos;
     }
 
-    /** The profile the call was admitted on. */
-    ResolvedProfile primary() {
-        List<ResolvedProfile> c = candidates;
-        return c.isEmpty() ? profile : c.get(0);
-    }
 
     ChatInvocation invocation() {
         return new ChatInvocation(callId, attempt, tenant, request, profile, requestMetadata);

@@ -43,22 +43,25 @@ final class ResolvingStage implements ChatStage {
     }
 
     private void resolve(Call call) {
-        List<ResolvedProfile> candidates;
         if (balancer == null) {
-            candidates = List.of(checked(call.tenant, call.request.model(),
-                    resolver.resolve(call.tenant, call.request.model())));
-        } else {
-            List<ResolvedProfile> all = resolver.resolveAll(call.tenant, call.request.model());
-            if (all == null || all.isEmpty()) {
-                throw noProfile(call.tenant, call.request.model());
-            }
-            for (ResolvedProfile p : all) {
-                checked(call.tenant, call.request.model(), p);
-            }
-            candidates = balancer.order(all);
+            // The common case allocates no candidate list: the call has one profile of its own.
+            ResolvedProfile only = checked(call.tenant, call.request.model(),
+                    resolver.resolve(call.tenant, call.request.model()));
+            call.primary = only;
+            use(call, only);
+            return;
         }
+        List<ResolvedProfile> all = resolver.resolveAll(call.tenant, call.request.model());
+        if (all == null || all.isEmpty()) {
+            throw noProfile(call.tenant, call.request.model());
+        }
+        for (ResolvedProfile p : all) {
+            checked(call.tenant, call.request.model(), p);
+        }
+        List<ResolvedProfile> candidates = balancer.order(all);
         call.candidates = candidates;
         call.candidate = 0;
+        call.primary = candidates.get(0);
         use(call, candidates.get(0));
     }
 

@@ -177,7 +177,7 @@ final class RetryingStage implements ChatStage {
             }
             if (entries == null) {
                 try {
-                    List<String> listed = fallbacks.fallbacks(call.tenant, call.request, call.primary());
+                    List<String> listed = fallbacks.fallbacks(call.tenant, call.request, call.primary);
                     entries = listed == null ? List.of() : listed;
                 } catch (RuntimeException e) {
                     refused.add(e);
