@@ -4,13 +4,18 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.FallbackRoutes;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The tenant's {@link TenantPolicy#fallbackChain()} as the pipeline's {@link FallbackRoutes}, read from the
  * {@link PolicyStore} when a call needs it (so a reload applies to the next call that fails over). What the entries
- * may be and how they are checked: see {@link FallbackRoutes}.
+ * may be and how they are checked: see {@link FallbackRoutes}. A logical model in the chain that the same policy's
+ * {@code allowedModels} does not allow is left out (and logged): a fallback must not reach a model the tenant may
+ * not call. Profile ARNs in the chain name no logical model and are kept.
  *
  * <pre>{@code
  * ChatClient chat = ChatPipeline.builder()....fallbackRoutes(governance.fallbackRoutes()).build();
@@ -19,6 +24,8 @@ import java.util.Objects;
  * <p>Thread-safe; share one instance.
  */
 public final class PolicyRoutes implements FallbackRoutes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyRoutes.class);
 
     private final PolicyStore policies;
 
@@ -39,11 +46,24 @@ public final class PolicyRoutes implements FallbackRoutes {
     /**
      * {@inheritDoc}
      *
-     * @return the tenant's layered policy's fallback chain; empty if it has none
+     * @return the tenant's layered policy's fallback chain, without the models it does not allow; empty if none
      */
     @Override
     public List<String> fallbacks(TenantContext tenant, ChatRequest request, ResolvedProfile primary) {
-        List<String> chain = policies.current().policyFor(tenant).fallbackChain();
-        return chain == null ? List.of() : chain;
+        TenantPolicy policy = policies.current().policyFor(tenant);
+        List<String> chain = policy.fallbackChain();
+        if (chain == null || chain.isEmpty()) {
+            return List.of();
+        }
+        List<String> allowed = new ArrayList<>(chain.size());
+        for (String entry : chain) {
+            if (entry.startsWith("arn:") || policy.allowsModel(entry)) {
+                allowed.add(entry);
+            } else {
+                LOG.warn("Fallback model {} of tenant {} is left out: the tenant's policy does not allow it", entry,
+                        tenant.id());
+            }
+        }
+        return allowed;
     }
 }

@@ -114,6 +114,17 @@ class RequestShapingTest {
         assertThat(routes.fallbacks(ACME, request(1, null), profile(ACME))).containsExactly("claude-haiku");
     }
 
+    @Test
+    void fallbackRoutes_leaveOutModelsThePolicyDoesNotAllow() {
+        Governance g = Governance.builder().policies(PolicySet.of(TenantPolicy.builder()
+                .allowedModels("claude-haiku", "claude-sonnet")
+                .fallbackChain(List.of("claude-opus", "claude-sonnet", "arn:aws:bedrock:us-east-1:1:x/y")).build()))
+                .build();
+
+        assertThat(g.fallbackRoutes().fallbacks(ACME, request(1, null), profile(ACME)))
+                .containsExactly("claude-sonnet", "arn:aws:bedrock:us-east-1:1:x/y");
+    }
+
     /** Shaping never lowers or raises what the request set, and never leaves maxTokens above the cap it chose. */
     @Property(tries = 300)
     void shape_neverOverridesTheRequest_andFillsMaxTokensWithinTheCap(
