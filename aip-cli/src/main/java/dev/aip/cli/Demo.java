@@ -70,7 +70,9 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
  *       {@link ProvisioningProfileResolver} through the real SDK control-plane client.</li>
  *   <li>A mixed workload runs through a {@link ChatPipeline} (sync and streaming calls, cached system prompts,
  *       injected throttles and errors, one stream abandoned halfway), metered into a {@link JsonLinesLedger} and
- *       {@link InMemoryUsageAggregates}; then the ledger is reconciled with the server's books.</li>
+ *       {@link InMemoryUsageAggregates}; then the ledger is reconciled with the server's books. Calls are admitted by
+ *       governance ({@link DemoGovernance}: one tenant reaches its request rate, one its budget) and retried with
+ *       backoff.</li>
  * </ol>
  * Token counts, call counts and the fault pattern depend only on the settings and the seed: each tenant's calls
  * run in order on one thread (tenants run side by side), and the emulator's replies and fault decisions are
@@ -86,6 +88,10 @@ final class Demo {
     private static final String ABANDON_MARKER = "[long-form]";
     private static final int ABANDONED_REPLY_TOKENS = 400;
     private static final int ABANDON_AFTER_DELTAS = 50;
+    /** Throttles and 5xx are retried after a short, jittered pause, within a deadline. */
+    private static final RetryPolicy RETRIES = RetryPolicy.backoff().maxAttempts(3)
+            .baseDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(200)).deadline(Duration.ofSeconds(30))
+            .build();
     private static final StaticCredentialsProvider DUMMY =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDDEMO", "demo-secret"));
 
@@ -150,13 +156,16 @@ final class Demo {
 
             InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
             List<UsageRecord> records;
+            DemoGovernance governance;
             try (JsonLinesLedger ledger = JsonLinesLedger.open(ledgerPath)) {
                 Meter meter = Meter.builder().sink(UsageSinks.fanOut(ledger, aggregates)::accept)
                         .region(emulator.region()).build();
-                actThree(s, emulator, provisioned, ChatPipeline.builder()
+                governance = DemoGovernance.of(tenants, quotas(s, provisioned));
+                actThree(s, emulator, provisioned, governance, ChatPipeline.builder()
                         .resolver(resolver)
                         .meter(meter)
-                        .retryPolicy(RetryPolicy.upTo(3))
+                        .admission(governance.governance())
+                        .retryPolicy(RETRIES)
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build());
                 DemoFrameworks.run(out, emulator, resolver, meter, tenants);
@@ -180,6 +189,7 @@ final class Demo {
             Reconciliation reconciliation = Reconciliation.of(records, owners, ids, emulator.invocations(), metrics);
 
             printTenantTable(provisioned, aggregates);
+            governance.report(out, records);
             printServerView(provisioned, metrics);
             out.println(reconciliation.line());
             String estimates = reconciliation.estimatesLine();
@@ -290,8 +300,8 @@ final class Demo {
     }
 
     /** Act 3: the mixed workload. */
-    private void actThree(Settings s, BedrockEmulator emulator, List<Provisioned> provisioned, ChatClient chat)
-            throws Exception {
+    private void actThree(Settings s, BedrockEmulator emulator, List<Provisioned> provisioned,
+            DemoGovernance governance, ChatClient chat) throws Exception {
         int[] quota = quotas(s, provisioned);
         for (int i = 0; i < provisioned.size(); i++) {
             emulator.faults().set(provisioned.get(i).profile().profileArn(), faults(i, provisioned.get(i)));
@@ -299,9 +309,10 @@ final class Demo {
         emulator.script().forAnyModel().whenPromptContains(ABANDON_MARKER).replyTokens(ABANDONED_REPLY_TOKENS);
 
         String size = s.calls() != null ? s.calls() + " calls" : "calls for " + s.duration().toSeconds() + " s";
-        out.println("3. The pipeline: " + size + " through ChatPipeline (resolve -> retry up to 3 attempts -> meter"
-                + " -> Bedrock): sync and streaming, cached brand guidelines, injected throttles and errors, one"
-                + " stream abandoned halfway");
+        out.println("3. The pipeline: " + size + " through ChatPipeline (resolve -> admit -> retry with backoff, up to"
+                + " 3 attempts -> meter -> Bedrock): sync and streaming, cached brand guidelines, injected throttles"
+                + " and errors, one stream abandoned halfway");
+        out.println(governance.plan());
         long t0 = System.nanoTime();
         long deadline = s.calls() == null ? t0 + s.duration().toNanos() : Long.MAX_VALUE;
         AtomicInteger done = new AtomicInteger();
@@ -457,7 +468,7 @@ final class Demo {
     private void printTenantTable(List<Provisioned> provisioned, InMemoryUsageAggregates aggregates) {
         out.println("Usage by tenant (client side: the ledger, priced with the bundled price catalog)");
         TextTable table = new TextTable("TENANT", "TIER", ">CALLS", ">INPUT", ">OUTPUT", ">CACHE RD", ">CACHE WR",
-                ">COST USD", ">P50", ">P95", ">TTFT P50", "ERRORS");
+                ">COST USD", ">P50", ">P95", ">TTFT P50", ">REJECTED", ">THROTTLED", "ERRORS");
         TenantUsage total = TenantUsage.EMPTY;
         for (Provisioned p : provisioned) {
             TenantUsage u = aggregates.snapshot(p.tenant().id());
@@ -474,7 +485,8 @@ final class Demo {
         return new Object[] {tenant, tier, u.calls(), Reconciliation.n(u.tokens().inputTokens()),
             Reconciliation.n(u.tokens().outputTokens()), Reconciliation.n(u.tokens().cacheReadInputTokens()),
             Reconciliation.n(u.tokens().cacheWriteInputTokens()), usd(u.costUsd()), ms(u.latency().p50()),
-            ms(u.latency().p95()), ms(u.timeToFirstToken().p50()), errors(u)};
+            ms(u.latency().p95()), ms(u.timeToFirstToken().p50()), u.calls(Outcome.REJECTED_BY_POLICY),
+            u.calls(Outcome.THROTTLED), errors(u)};
     }
 
     private void printServerView(List<Provisioned> provisioned, Map<String, ModelMetrics> metrics) {

@@ -1,5 +1,6 @@
 package dev.aip.cli;
 
+import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
@@ -15,13 +16,15 @@ import java.util.Map;
  * <pre>
  *   tokens:  Σ ledger usage with provenance REPORTED  ==  Σ server usage of invocations whose usage was delivered
  *   records: ledger records  ==  Invocations + InvocationThrottles + calls rejected before acceptance
+ *                                + calls refused by aip's governance
  * </pre>
  *
  * The record equation holds because the pipeline sends each attempt as exactly one HTTP call and meters it once,
  * while the server logs every call: an accepted one (including one that later failed, was cut or abandoned) counts
  * in {@code Invocations}, a throttled one in {@code InvocationThrottles}, and one rejected as invalid before it was
  * accepted in neither (only in {@code InvocationClientErrors}, which also counts accepted calls that ended in a
- * client error). The server's counters are checked against its own log, so the equation uses the published
+ * client error). A call refused by governance never reaches the server and is one {@code REJECTED_BY_POLICY}
+ * record, so it is counted on the ledger's side only. The server's counters are checked against its own log, so the equation uses the published
  * metrics. Tokens of
  * calls whose usage never reached the client (an abandoned stream) are outside the token equation: the ledger holds
  * an estimate, marked {@code ESTIMATED}, and they are reported separately.
@@ -53,9 +56,11 @@ record Reconciliation(List<ProfileCheck> profiles, long estimatedRecords, long e
      * @param logged the server's invocation log entries
      * @param loggedAccepted of those, accepted calls
      * @param loggedThrottled of those, throttled calls
+     * @param refused ledger records of calls refused by governance, which never reached the server
      */
     record ProfileCheck(String owner, String profileId, TokenUsage ledgerReported, TokenUsage serverDelivered,
-                        long records, ModelMetrics server, long logged, long loggedAccepted, long loggedThrottled) {
+                        long records, ModelMetrics server, long logged, long loggedAccepted, long loggedThrottled,
+                        long refused) {
 
         /** Calls the server saw but neither accepted nor throttled: rejected as invalid. */
         long rejected() {
@@ -68,7 +73,7 @@ record Reconciliation(List<ProfileCheck> profiles, long estimatedRecords, long e
 
         boolean recordsAgree() {
             return loggedAccepted == server.invocations() && loggedThrottled == server.invocationThrottles()
-                    && records == server.invocations() + server.invocationThrottles() + rejected();
+                    && records == server.invocations() + server.invocationThrottles() + rejected() + refused;
         }
 
         boolean ok() {
@@ -107,7 +112,8 @@ record Reconciliation(List<ProfileCheck> profiles, long estimatedRecords, long e
             List<InvocationRecord> log = invocations.stream().filter(i -> arn.equals(i.profileArn())).toList();
             checks.add(new ProfileCheck(e.getValue(), id, reported, delivered, mine.size(), m, log.size(),
                     log.stream().filter(InvocationRecord::accepted).count(),
-                    log.stream().filter(i -> i.outcome() == InvocationRecord.Outcome.THROTTLED).count()));
+                    log.stream().filter(i -> i.outcome() == InvocationRecord.Outcome.THROTTLED).count(),
+                    mine.stream().filter(r -> r.outcome() == Outcome.REJECTED_BY_POLICY).count()));
         }
         List<UsageRecord> estimated = records.stream()
                 .filter(r -> r.provenance() == UsageProvenance.ESTIMATED && owners.containsKey(r.profileArn()))
@@ -133,13 +139,14 @@ record Reconciliation(List<ProfileCheck> profiles, long estimatedRecords, long e
         long inv = profiles.stream().mapToLong(p -> p.server().invocations()).sum();
         long thr = profiles.stream().mapToLong(p -> p.server().invocationThrottles()).sum();
         long rejected = profiles.stream().mapToLong(ProfileCheck::rejected).sum();
+        long refused = profiles.stream().mapToLong(ProfileCheck::refused).sum();
         if (ok()) {
             return "reconciled: OK (" + profiles.size() + " of " + profiles.size() + " profiles: ledger REPORTED"
                     + " tokens == server-delivered tokens [input " + n(tokens.inputTokens()) + ", output "
                     + n(tokens.outputTokens()) + ", cache read " + n(tokens.cacheReadInputTokens())
                     + ", cache write " + n(tokens.cacheWriteInputTokens()) + "]; ledger records " + n(records)
                     + " == Invocations " + n(inv) + " + InvocationThrottles " + n(thr)
-                    + " + rejected before acceptance " + n(rejected) + ")";
+                    + " + rejected before acceptance " + n(rejected) + " + refused by governance " + n(refused) + ")";
         }
         List<String> bad = new ArrayList<>();
         for (ProfileCheck p : profiles) {
@@ -155,6 +162,7 @@ record Reconciliation(List<ProfileCheck> profiles, long estimatedRecords, long e
                 b.append(" records ").append(p.records()).append(" != Invocations ")
                         .append(p.server().invocations()).append(" + InvocationThrottles ")
                         .append(p.server().invocationThrottles()).append(" + rejected ").append(p.rejected())
+                        .append(" + refused ").append(p.refused())
                         .append(" (server log: ").append(p.logged()).append(" calls, ").append(p.loggedAccepted())
                         .append(" accepted, ").append(p.loggedThrottled()).append(" throttled)");
             }

@@ -35,7 +35,7 @@ class ReconciliationTest {
         assertThat(r.ok()).isTrue();
         assertThat(r.line()).isEqualTo("reconciled: OK (1 of 1 profiles: ledger REPORTED tokens == server-delivered"
                 + " tokens [input 10, output 5, cache read 0, cache write 0]; ledger records 2 == Invocations 1 +"
-                + " InvocationThrottles 1 + rejected before acceptance 0)");
+                + " InvocationThrottles 1 + rejected before acceptance 0 + refused by governance 0)");
         assertThat(r.estimatesLine()).isNull();
     }
 
@@ -50,7 +50,7 @@ class ReconciliationTest {
         assertThat(r.ok()).isFalse();
         assertThat(r.line()).isEqualTo("reconciled: MISMATCH on 1 of 1 profiles: acme (p1): tokens ledger"
                 + " [10/4/0/0] != server [10/5/0/0] records 1 != Invocations 1 + InvocationThrottles 1 + rejected 0"
-                + " (server log: 2 calls, 1 accepted, 1 throttled)");
+                + " + refused 0 (server log: 2 calls, 1 accepted, 1 throttled)");
     }
 
     @Test
