@@ -1,0 +1,220 @@
+package dev.aip.spring;
+
+import dev.aip.core.AipException;
+import dev.aip.core.BudgetExceededException;
+import dev.aip.core.PolicyViolationException;
+import dev.aip.core.RateLimitExceededException;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.ResolvedProfile;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The admission every aip path in a Spring application goes through: it asks the governance {@link Admission}
+ * (normally {@code Governance}), remembers each tenant's last refusal for {@code /actuator/aip}, and lets a
+ * ChatClient call admitted once by {@link TenantAdvisor} cover the model calls it makes (a tool loop's rounds).
+ *
+ * <p><b>Covered calls.</b> {@link #admitCall} admits a whole ChatClient call and opens a cover with an id; the
+ * advisor puts the id in the prompt's user-message metadata, the {@link TenantBridgeInterceptor} takes it out of
+ * each Bedrock request of that call again and {@linkplain #pass passes} it to this gate on the SDK's thread, right
+ * before the routing interceptor asks for admission. A model call under a cover is admitted without asking the
+ * governance again; its attempts' records go to the cover, and the cover releases the governance permit once, with
+ * the records of every model call, when the ChatClient call has ended and its last model call is over. So a tool
+ * loop counts as one request against the tenant's rate, and its budget reservation settles to the loop's real cost.
+ *
+ * <p>Thread-safe.
+ */
+final class AdmissionGate implements Admission {
+
+    private static final ThreadLocal<Cover> PASS = new ThreadLocal<>();
+
+    private final Admission delegate;
+    private final Clock clock;
+    private final Map<String, Cover> covers = new ConcurrentHashMap<>();
+    private final Map<TenantId, Refusals> refusals = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong();
+
+    AdmissionGate(Admission delegate, Clock clock) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        Cover cover = PASS.get();
+        if (cover != null) {
+            PASS.remove();
+            if (cover.tenant.equals(tenant.id())) {
+                return cover.child();
+            }
+        }
+        return ask(tenant, request, profile);
+    }
+
+    /** Admits a whole ChatClient call; the caller must {@link Cover#end()} it exactly once. */
+    Cover admitCall(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        Permit permit = ask(tenant, request, profile);
+        Cover cover = new Cover(Long.toString(nextId.incrementAndGet(), 36) + "-" + Long.toHexString(
+                System.identityHashCode(this)), tenant.id(), permit);
+        covers.put(cover.id, cover);
+        return cover;
+    }
+
+    /** Marks the Bedrock request now being prepared on this thread as part of a covered call (or of none). */
+    void pass(String coverId) {
+        Cover cover = coverId == null ? null : covers.get(coverId);
+        if (cover == null) {
+            PASS.remove();
+        } else {
+            PASS.set(cover);
+        }
+    }
+
+    /** Forgets a pass that no admission consumed (the request was not routed, or failed before admission). */
+    static void clearPass() {
+        PASS.remove();
+    }
+
+    /** Covers open now; for tests and the actuator. */
+    int openCovers() {
+        return covers.size();
+    }
+
+    /** The last refusal per tenant, and refusals counted per limit. */
+    Map<TenantId, Refusals> refusals() {
+        return Map.copyOf(refusals);
+    }
+
+    private Permit ask(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        try {
+            return delegate.admit(tenant, request, profile);
+        } catch (RuntimeException e) {
+            if (e instanceof AipException) {
+                refusals.computeIfAbsent(tenant.id(), k -> new Refusals()).add(e, clock.instant());
+            }
+            throw e;
+        }
+    }
+
+    /** One tenant's refusals. Thread-safe. */
+    static final class Refusals {
+        private final Map<String, Long> byLimit = new TreeMap<>();
+        private String lastLimit;
+        private Instant lastAt;
+        private Duration lastRetryAfter;
+
+        synchronized void add(RuntimeException e, Instant at) {
+            String limit = limitOf(e);
+            byLimit.merge(limit, 1L, Long::sum);
+            lastLimit = limit;
+            lastAt = at;
+            lastRetryAfter = e instanceof RateLimitExceededException r ? r.retryAfter()
+                    : e instanceof BudgetExceededException b ? b.retryAfter() : null;
+        }
+
+        synchronized Map<String, Long> byLimit() {
+            return Map.copyOf(byLimit);
+        }
+
+        synchronized String lastLimit() {
+            return lastLimit;
+        }
+
+        synchronized Instant lastAt() {
+            return lastAt;
+        }
+
+        synchronized Duration lastRetryAfter() {
+            return lastRetryAfter;
+        }
+
+        private static String limitOf(RuntimeException e) {
+            if (e instanceof RateLimitExceededException r) {
+                return r.limitName();
+            }
+            if (e instanceof BudgetExceededException b) {
+                return b.limitName();
+            }
+            if (e instanceof PolicyViolationException p) {
+                return p.rule();
+            }
+            return e.getClass().getSimpleName();
+        }
+    }
+
+    /**
+     * One admitted ChatClient call. Its governance permit is released once: when the call has {@linkplain #end()
+     * ended} and every model call under it has released its share.
+     */
+    final class Cover {
+        final String id;
+        final TenantId tenant;
+        private final Permit permit;
+        private final List<UsageRecord> attempts = new ArrayList<>();
+        private int open;
+        private boolean ended;
+        private boolean released;
+
+        private Cover(String id, TenantId tenant, Permit permit) {
+            this.id = id;
+            this.tenant = tenant;
+            this.permit = permit;
+        }
+
+        synchronized Permit child() {
+            open++;
+            return records -> {
+                boolean release;
+                synchronized (Cover.this) {
+                    attempts.addAll(records);
+                    open--;
+                    release = takeRelease();
+                }
+                if (release) {
+                    releaseNow();
+                }
+            };
+        }
+
+        /** The ChatClient call is over (normally, by failure or by cancellation); call once. */
+        void end() {
+            boolean release;
+            synchronized (this) {
+                ended = true;
+                release = takeRelease();
+            }
+            if (release) {
+                releaseNow();
+            }
+        }
+
+        private boolean takeRelease() {
+            if (ended && open == 0 && !released) {
+                released = true;
+                return true;
+            }
+            return false;
+        }
+
+        private void releaseNow() {
+            covers.remove(id);
+            List<UsageRecord> all;
+            synchronized (this) {
+                all = List.copyOf(attempts);
+            }
+            permit.release(all);
+        }
+    }
+}
