@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The admission every aip path in a Spring application goes through: it asks the governance {@link Admission}
- * (normally {@code Governance}), remembers each tenant's last refusal for {@code /actuator/aip}, and lets a
+ * The admission every aip path in a Spring application goes through ({@link #admission()}): it asks the governance
+ * {@link Admission} (normally {@code Governance}), remembers each tenant's last refusal for {@code /actuator/aip}, and lets a
  * ChatClient call admitted once by {@link TenantAdvisor} cover the model calls it makes (a tool loop's rounds).
  *
  * <p><b>Covered calls.</b> {@link #admitCall} admits a whole ChatClient call and opens a cover with an id; the
@@ -34,9 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * the records of every model call, when the ChatClient call has ended and its last model call is over. So a tool
  * loop counts as one request against the tenant's rate, and its budget reservation settles to the loop's real cost.
  *
- * <p>Thread-safe.
+ * <p>The gate itself is not an {@link Admission} bean, so that it never competes with the governance it wraps for
+ * injection; pass {@link #admission()} to whatever admits calls (the SDK interceptor, a chat pipeline).
+ *
+ * <p>Thread-safe; one per application.
  */
-final class AdmissionGate implements Admission {
+public final class AdmissionGate {
 
     private static final ThreadLocal<Cover> PASS = new ThreadLocal<>();
 
@@ -45,14 +48,29 @@ final class AdmissionGate implements Admission {
     private final Map<String, Cover> covers = new ConcurrentHashMap<>();
     private final Map<TenantId, Refusals> refusals = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
+    private final Admission view = this::admit;
 
-    AdmissionGate(Admission delegate, Clock clock) {
+    /**
+     * Creates the gate.
+     *
+     * @param delegate the governance to ask
+     * @param clock the clock refusals are timed with
+     */
+    public AdmissionGate(Admission delegate, Clock clock) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    @Override
-    public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+    /**
+     * Returns the admission to give to the SDK interceptor or a chat pipeline.
+     *
+     * @return the gate's admission
+     */
+    public Admission admission() {
+        return view;
+    }
+
+    private Admission.Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
         Cover cover = PASS.get();
         if (cover != null) {
             PASS.remove();
@@ -65,7 +83,7 @@ final class AdmissionGate implements Admission {
 
     /** Admits a whole ChatClient call; the caller must {@link Cover#end()} it exactly once. */
     Cover admitCall(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
-        Permit permit = ask(tenant, request, profile);
+        Admission.Permit permit = ask(tenant, request, profile);
         Cover cover = new Cover(Long.toString(nextId.incrementAndGet(), 36) + "-" + Long.toHexString(
                 System.identityHashCode(this)), tenant.id(), permit);
         covers.put(cover.id, cover);
@@ -97,7 +115,7 @@ final class AdmissionGate implements Admission {
         return Map.copyOf(refusals);
     }
 
-    private Permit ask(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+    private Admission.Permit ask(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
         try {
             return delegate.admit(tenant, request, profile);
         } catch (RuntimeException e) {
@@ -161,19 +179,19 @@ final class AdmissionGate implements Admission {
     final class Cover {
         final String id;
         final TenantId tenant;
-        private final Permit permit;
+        private final Admission.Permit permit;
         private final List<UsageRecord> attempts = new ArrayList<>();
         private int open;
         private boolean ended;
         private boolean released;
 
-        private Cover(String id, TenantId tenant, Permit permit) {
+        private Cover(String id, TenantId tenant, Admission.Permit permit) {
             this.id = id;
             this.tenant = tenant;
             this.permit = permit;
         }
 
-        synchronized Permit child() {
+        synchronized Admission.Permit child() {
             open++;
             return records -> {
                 boolean release;

@@ -179,10 +179,26 @@ public class AipAutoConfiguration {
                 if (connection.accountId() != null) {
                     routes.accountId(connection.accountId());
                 }
-                p.getRoutes().forEach(routes::route);
+                p.getRoutes().forEach((model, source) -> routes.route(model, sourceArn(source, connection)));
                 yield ProvisioningProfileResolver.builder(api).routes(routes.build()).build();
             }
         };
+    }
+
+    /** A route's source as an ARN: ARNs as they are; system profile ids and model ids made into ARNs. */
+    static String sourceArn(String source, AipConnection connection) {
+        if (source.startsWith("arn:")) {
+            return source;
+        }
+        String region = connection.region().id();
+        if (source.matches("(us|eu|apac|global|us-gov|ca|jp|au)\\..+")) {
+            if (connection.accountId() == null) {
+                throw new ConfigurationException("aip.profiles.routes uses the system profile id " + source
+                        + "; set aip.profiles.account-id, or give the profile's ARN");
+            }
+            return "arn:aws:bedrock:" + region + ":" + connection.accountId() + ":inference-profile/" + source;
+        }
+        return "arn:aws:bedrock:" + region + "::foundation-model/" + source;
     }
 
     private static TenantProfileResolver staticResolver(AipProperties.Profiles p, TenantDirectory tenants,
@@ -239,7 +255,7 @@ public class AipAutoConfiguration {
     TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, Meter meter,
                                                    ObjectProvider<AdmissionGate> gate) {
         TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);
-        gate.ifAvailable(b::admission);
+        gate.ifAvailable(g -> b.admission(g.admission()));
         return b.build();
     }
 

@@ -1,0 +1,74 @@
+package dev.aip.gateway;
+
+import dev.aip.core.bedrock.BedrockChatTransport;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.ChatClient;
+import dev.aip.core.chat.ChatPipeline;
+import dev.aip.core.chat.RetryPolicy;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.spring.AdmissionGate;
+import dev.aip.spring.AipProperties;
+import dev.aip.spring.TenantDirectory;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+/**
+ * The gateway's wiring. Everything that decides how a call reaches Bedrock is in {@link #gatewayPipeline}: the
+ * tenant's profile resolver, governance as admission (through aip's {@link AdmissionGate}, so refusals show in
+ * {@code /actuator/aip}), the retry policy, metering and the transport. Retries, fallback chains and load balancing
+ * across a tenant's profiles are options of the pipeline; switch them on there.
+ */
+@Configuration(proxyBeanMethods = false)
+class GatewayConfiguration {
+
+    @Bean
+    ChatClient gatewayPipeline(TenantProfileResolver resolver, Meter meter, ObjectProvider<AdmissionGate> gate,
+                               BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async,
+                               GatewayProperties properties) {
+        AdmissionGate g = gate.getIfAvailable();
+        return ChatPipeline.builder()
+                .resolver(resolver)
+                .meter(meter)
+                .admission(g != null ? g.admission() : Admission.allowAll())
+                .retryPolicy(RetryPolicy.upTo(Math.max(1, properties.getMaxAttempts())))
+                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
+                .build();
+    }
+
+    @Bean
+    ApiKeys gatewayApiKeys(GatewayProperties properties) {
+        return ApiKeys.of(properties.getKeys());
+    }
+
+    @Bean
+    RecentRecords gatewayRecentRecords() {
+        return new RecentRecords();
+    }
+
+    /** The models served: aip.gateway.models, else every logical model the profile configuration names. */
+    @Bean
+    GatewayModels gatewayModels(GatewayProperties gateway, AipProperties aip, TenantDirectory tenants) {
+        Set<String> models = new LinkedHashSet<>(gateway.getModels());
+        if (models.isEmpty()) {
+            models.addAll(aip.getProfiles().getRoutes().keySet());
+            models.addAll(aip.getProfiles().getDefaultProfiles().keySet());
+            tenants.profiles().values().forEach(p -> models.addAll(p.keySet()));
+        }
+        return new GatewayModels(List.copyOf(models));
+    }
+
+    /**
+     * The logical models the gateway serves.
+     *
+     * @param names the model names, in order
+     */
+    record GatewayModels(List<String> names) {
+    }
+}
