@@ -20,15 +20,16 @@ final class Prompts {
     private Prompts() {
     }
 
-    /** The prompt with the tenant (and, if given, the cover id) in its last user message's metadata. */
+    /**
+     * The prompt with the tenant (and, if given, the cover id) in its last user message's metadata. A cover already
+     * there (the advisor's, when the chat model tags the prompt again) is kept.
+     */
     static Prompt tag(Prompt prompt, TenantContext tenant, String cover) {
         return prompt.augmentUserMessage(user -> {
             Map<String, Object> metadata = new HashMap<>(user.getMetadata());
             metadata.put(RequestMetadata.TENANT_KEY, tenant.id().value());
             if (cover != null) {
                 metadata.put(TenantBridgeInterceptor.COVER_KEY, cover);
-            } else {
-                metadata.remove(TenantBridgeInterceptor.COVER_KEY);
             }
             return user.mutate().metadata(metadata).build();
         });
