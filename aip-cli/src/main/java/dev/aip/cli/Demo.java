@@ -159,6 +159,8 @@ final class Demo {
                         .retryPolicy(RetryPolicy.upTo(3))
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build());
+                new DemoSpringAi(out, emulator).run(resolver, meter,
+                        provisioned.stream().limit(2).map(Provisioned::tenant).toList());
                 ledger.flush();
                 try (Stream<UsageRecord> read = JsonLinesLedger.read(ledgerPath)) {
                     records = read.toList();
