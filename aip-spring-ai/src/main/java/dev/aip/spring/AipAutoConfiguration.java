@@ -40,6 +40,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.bedrock.BedrockClient;
@@ -270,8 +272,11 @@ public class AipAutoConfiguration {
     @Bean(destroyMethod = "close")
     @Primary
     @ConditionalOnMissingBean
-    BedrockRuntimeClient aipBedrockRuntimeClient(AipConnection connection, AipClientInterceptors interceptors) {
+    BedrockRuntimeClient aipBedrockRuntimeClient(AipConnection connection, AipClientInterceptors interceptors,
+                                                 AipProperties properties) {
         var b = BedrockRuntimeClient.builder().region(connection.region())
+                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(
+                        properties.getHttp().getMaxConnections()))
                 .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo);
         if (connection.endpoint() != null) {
             b.endpointOverride(connection.endpoint());
@@ -283,8 +288,11 @@ public class AipAutoConfiguration {
     @Primary
     @ConditionalOnMissingBean
     BedrockRuntimeAsyncClient aipBedrockRuntimeAsyncClient(AipConnection connection,
-                                                           AipClientInterceptors interceptors) {
+                                                           AipClientInterceptors interceptors,
+                                                           AipProperties properties) {
         var b = BedrockRuntimeAsyncClient.builder().region(connection.region())
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(
+                        properties.getHttp().getMaxConnections()))
                 .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo);
         if (connection.endpoint() != null) {
             b.endpointOverride(connection.endpoint());

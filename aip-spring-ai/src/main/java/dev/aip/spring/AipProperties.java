@@ -55,6 +55,7 @@ public class AipProperties {
     private final TenantResolution tenant = new TenantResolution();
     private final Metrics metrics = new Metrics();
     private final Emulator emulator = new Emulator();
+    private final Http http = new Http();
 
     /** @return whether the auto-configuration is on */
     public boolean isEnabled() {
@@ -134,6 +135,11 @@ public class AipProperties {
     /** @return metrics settings */
     public Metrics getMetrics() {
         return metrics;
+    }
+
+    /** @return HTTP settings of the Bedrock runtime clients */
+    public Http getHttp() {
+        return http;
     }
 
     /** @return dev-mode emulator settings */
@@ -395,6 +401,23 @@ public class AipProperties {
         /** @param tenantTag the tenants tagged by name */
         public void setTenantTag(List<String> tenantTag) {
             this.tenantTag = tenantTag;
+        }
+    }
+
+    /** HTTP settings of the Bedrock runtime clients aip builds. */
+    public static class Http {
+
+        /** Most connections (sync client) and concurrent streams (async client) to Bedrock. */
+        private int maxConnections = 256;
+
+        /** @return the most connections */
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        /** @param maxConnections the most connections */
+        public void setMaxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
         }
     }
 
