@@ -11,6 +11,7 @@ import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,6 +117,9 @@ class GatewayHttpTest {
 
     @Autowired
     BedrockEmulator emulator;
+
+    @Autowired
+    MeterRegistry registry;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
@@ -333,6 +337,27 @@ class GatewayHttpTest {
         assertThat(abandoned.outcome()).isEqualTo(Outcome.CANCELLED);
         assertThat(abandoned.operation()).isEqualTo("ConverseStream");
         assertThat(records.all.stream().filter(x -> x.callId().equals(abandoned.callId()))).hasSize(1);
+    }
+
+    @Test
+    void healthAndMeters_reportTheLedgerResolverAndBoundedGenAiMeters() throws Exception {
+        assertThat(post("acme", HELLO).statusCode()).isEqualTo(200);
+
+        JsonNode health = JSON.readTree(send(HttpRequest.newBuilder(uri("/actuator/health")).GET()).body());
+        assertThat(health.at("/components/aip/status").asText()).isEqualTo("UP");
+        assertThat(health.at("/components/aip/details/profileResolver/type").asText())
+                .isEqualTo("ProvisioningProfileResolver");
+        assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output")
+                .tag("gen_ai.request.model", "claude-haiku").tag("aip.tier", "premium").summary()).isNotNull();
+        assertThat(registry.find("gen_ai.client.operation.duration").timers()).isNotEmpty();
+        // Usage meters carry no tenant tag unless tenants are listed in aip.metrics.tenant-tag.
+        assertThat(registry.find("gen_ai.client.token.usage").meters())
+                .allMatch(m -> m.getId().getTag("aip.tenant") == null);
+        // The gateway's own meters are per tenant: tenants are the configured keys, a bounded set.
+        assertThat(registry.find("aip.gateway.requests").tag("aip.tenant", "acme").tag("http.status", "200")
+                .counter().count()).isPositive();
+        assertThat(registry.find("aip.gateway.requests").meters()).allMatch(m -> TENANTS.contains(
+                m.getId().getTag("aip.tenant")) || "none".equals(m.getId().getTag("aip.tenant")));
     }
 
     private List<String> ids(HttpResponse<String> r) throws IOException {
