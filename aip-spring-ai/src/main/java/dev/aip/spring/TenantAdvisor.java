@@ -64,8 +64,18 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
     private final Meter meter;
     private final String defaultModel;
 
-    TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, Meter meter,
-                  String defaultModel) {
+    /**
+     * Creates the advisor (the Spring Boot auto-configuration makes one; use this without Boot).
+     *
+     * @param tenants the known tenants, for tenant ids given as advisor parameters
+     * @param resolver resolves the profile a call is admitted for
+     * @param gate the admission gate whose governance admits each ChatClient call, or {@code null} to admit none
+     *     here (model calls are then admitted one by one, if the SDK interceptor has an admission)
+     * @param meter records refused calls
+     * @param defaultModel the chat model's default logical model, used when a prompt names none; may be {@code null}
+     */
+    public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, Meter meter,
+                         String defaultModel) {
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.gate = gate;
