@@ -22,6 +22,9 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.bedrockruntime.model.ThrottlingException;
 
@@ -66,6 +69,20 @@ class WebSupportTest {
 
         assertThat(badResponse.getStatus()).isEqualTo(400);
         assertThat(strangerResponse.getStatus()).isEqualTo(403);
+    }
+
+    @Test
+    void jwtClaim_ofAVerifiedToken_namesTheTenant_andAnUnauthenticatedRequestHasNone() {
+        JwtClaimTenantResolver resolver = new JwtClaimTenantResolver("tenant_id", tenants);
+        Jwt jwt = Jwt.withTokenValue("token").header("alg", "RS256").claim("tenant_id", "acme").build();
+        try {
+            assertThat(resolver.resolve(new MockHttpServletRequest())).isEmpty();
+            SecurityContextHolder.getContext().setAuthentication(new JwtAuthenticationToken(jwt, java.util.List.of()));
+            assertThat(resolver.resolve(new MockHttpServletRequest())).map(TenantContext::tier)
+                    .hasValue(Tier.PREMIUM);
+        } finally {
+            SecurityContextHolder.clearContext();
+        }
     }
 
     @Test
