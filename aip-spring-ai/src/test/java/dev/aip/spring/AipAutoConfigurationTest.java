@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.PolicyViolationException;
+import dev.aip.core.UnknownTenantException;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.Meter;
@@ -24,6 +25,7 @@ import dev.aip.emulator.InvocationRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.ai.bedrock.converse.BedrockProxyChatModel;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatAutoConfiguration;
 import org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConfiguration;
 import org.springframework.ai.model.tool.autoconfigure.ToolCallingAutoConfiguration;
@@ -38,6 +41,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
@@ -94,6 +98,21 @@ class AipAutoConfigurationTest {
                 assertThat(seen.outputTokens()).isEqualTo(records.get(0).usage().outputTokens());
                 assertThat(context.getBean(InMemoryUsageAggregates.class).snapshot(TenantId.of("acme")).calls())
                         .isEqualTo(1);
+
+                // A stream subscribed on another thread, with no scope there: the tenant rides the Reactor context.
+                List<String> streamed = chat.stream(new Prompt("Hello again"))
+                        .contextWrite(c -> c.put(TenantAwareChatModel.TENANT_KEY, acme))
+                        .subscribeOn(Schedulers.boundedElastic())
+                        .map(r -> r.getResult() == null ? "" : r.getResult().getOutput().getText())
+                        .collectList().block(Duration.ofSeconds(60));
+                assertThat(String.join("", streamed)).isNotBlank();
+                assertThat(records).hasSize(2);
+                assertThat(records.get(1).operation()).isEqualTo("ConverseStream");
+                assertThat(records.get(1).tier()).isEqualTo(Tier.PREMIUM);
+                assertThat(records.get(1).profileArn()).isEqualTo(records.get(0).profileArn());
+                assertThatThrownBy(() -> chat.stream(new Prompt("Who am I?")).subscribeOn(Schedulers.boundedElastic())
+                        .blockLast(Duration.ofSeconds(60))).isInstanceOf(UnknownTenantException.class);
+                assertThat(emulator.invocations()).hasSize(2);
             });
     }
 
