@@ -159,6 +159,7 @@ final class Demo {
                         .retryPolicy(RetryPolicy.upTo(3))
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build());
+                DemoFrameworks.run(out, emulator, resolver, meter, tenants);
                 new DemoSpringAi(out, emulator).run(resolver, meter,
                         provisioned.stream().limit(2).map(Provisioned::tenant).toList());
                 ledger.flush();

@@ -94,9 +94,10 @@ final class DemoSpringAi {
                 });
             }
         }
-        out.printf(Locale.ROOT, "4. Spring AI: %s call Spring AI's BedrockProxyChatModel (logical models, no ARNs)"
-                + " on clients carrying aip's interceptor: %d calls (sync, stream, a tool loop that ran the tool %d"
-                + " times), each model call routed to the tenant's AIP and metered into the same ledger%n%n",
+        out.printf(Locale.ROOT, "   Spring AI on the same AIPs: %s call Spring AI's BedrockProxyChatModel (logical"
+                + " models, no ARNs) on clients carrying aip's interceptor: %d calls (sync, stream, a tool loop that"
+                + " ran the tool %d times), each model call routed to the tenant's AIP and metered into the same"
+                + " ledger%n",
                 tenants.stream().map(t -> t.id().value() + " (" + t.model() + ")")
                         .collect(Collectors.joining(" and ")), calls.get(), toolRuns.get());
     }
