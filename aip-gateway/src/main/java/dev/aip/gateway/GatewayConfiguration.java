@@ -5,7 +5,9 @@ import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.RetryPolicy;
+import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.spring.AdmissionGate;
 import dev.aip.spring.AipProperties;
@@ -22,24 +24,30 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 /**
  * The gateway's wiring. Everything that decides how a call reaches Bedrock is in {@link #gatewayPipeline}: the
  * tenant's profile resolver, governance as admission (through aip's {@link AdmissionGate}, so refusals show in
- * {@code /actuator/aip}), the retry policy, metering and the transport. Retries, fallback chains and load balancing
- * across a tenant's profiles are options of the pipeline; switch them on there.
+ * {@code /actuator/aip}), retries with backoff, load balancing over a tenant's profiles, the policy's fallback
+ * chains, metering and the transport.
  */
 @Configuration(proxyBeanMethods = false)
 class GatewayConfiguration {
 
     @Bean
     ChatClient gatewayPipeline(TenantProfileResolver resolver, Meter meter, ObjectProvider<AdmissionGate> gate,
+                               ObjectProvider<Governance> governance, ObjectProvider<ProfileBalancer> balancer,
                                BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async,
                                GatewayProperties properties) {
         AdmissionGate g = gate.getIfAvailable();
-        return ChatPipeline.builder()
+        ChatPipeline.Builder b = ChatPipeline.builder()
                 .resolver(resolver)
                 .meter(meter)
                 .admission(g != null ? g.admission() : Admission.allowAll())
-                .retryPolicy(RetryPolicy.upTo(Math.max(1, properties.getMaxAttempts())))
-                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
-                .build();
+                // Backoff with jitter on throttles and 5xx, then the next profile of the call.
+                .retryPolicy(RetryPolicy.backoff().maxAttempts(Math.max(1, properties.getMaxAttempts())).build())
+                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build());
+        // Load balancing over a tenant's several profiles (aip.profiles.balancer), and the tenants' policy
+        // fallback chains once their own profiles failed.
+        balancer.ifAvailable(b::balancer);
+        governance.ifAvailable(gov -> b.fallbackRoutes(gov.fallbackRoutes()));
+        return b.build();
     }
 
     @Bean

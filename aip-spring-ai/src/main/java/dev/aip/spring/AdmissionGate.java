@@ -48,7 +48,17 @@ public final class AdmissionGate {
     private final Map<String, Cover> covers = new ConcurrentHashMap<>();
     private final Map<TenantId, Refusals> refusals = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
-    private final Admission view = this::admit;
+    private final Admission view = new Admission() {
+        @Override
+        public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+            return AdmissionGate.this.admit(tenant, request, profile);
+        }
+
+        @Override
+        public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+            return delegate.shape(tenant, request);
+        }
+    };
 
     /**
      * Creates the gate.
@@ -62,7 +72,8 @@ public final class AdmissionGate {
     }
 
     /**
-     * Returns the admission to give to the SDK interceptor or a chat pipeline.
+     * Returns the admission to give to the SDK interceptor or a chat pipeline. It shapes requests as the governance
+     * does (default settings, output caps) and admits them through this gate.
      *
      * @return the gate's admission
      */

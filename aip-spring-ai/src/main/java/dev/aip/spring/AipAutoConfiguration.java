@@ -8,6 +8,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.profile.ModelRoutes;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ProvisioningProfileResolver;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.profile.TagDiscoveryProfileResolver;
@@ -212,12 +213,14 @@ public class AipAutoConfiguration {
             b.trustMapping();
         }
         for (Map.Entry<TenantId, Map<String, String>> t : tenants.profiles().entrySet()) {
-            t.getValue().forEach((model, arn) -> {
+            t.getValue().forEach((model, arns) -> {
                 String source = sources.get(model);
-                if (source != null) {
-                    b.profile(t.getKey(), model, arn, source);
-                } else {
-                    b.profile(t.getKey(), model, arn);
+                for (String arn : arns.split(",")) {
+                    if (source != null) {
+                        b.profile(t.getKey(), model, arn.trim(), source);
+                    } else {
+                        b.profile(t.getKey(), model, arn.trim());
+                    }
                 }
             });
         }
@@ -254,10 +257,26 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "aip.profiles", name = "balancer")
+    ProfileBalancer aipProfileBalancer(AipProperties properties) {
+        String name = properties.getProfiles().getBalancer().trim().toUpperCase(java.util.Locale.ROOT)
+                .replace('-', '_');
+        try {
+            return ProfileBalancer.builder().strategy(ProfileBalancer.Strategy.valueOf(name)).build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("aip.profiles.balancer is \"" + properties.getProfiles().getBalancer()
+                    + "\"; use least-loaded or weighted-random", e);
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
     TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, Meter meter,
-                                                   ObjectProvider<AdmissionGate> gate) {
+                                                   ObjectProvider<AdmissionGate> gate,
+                                                   ObjectProvider<ProfileBalancer> balancer) {
         TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);
         gate.ifAvailable(g -> b.admission(g.admission()));
+        balancer.ifAvailable(b::balancer);
         return b.build();
     }
 

@@ -166,7 +166,10 @@ public class AipProperties {
         /** Attributes carried with every call (request metadata and usage records). */
         private Map<String, String> attributes = new LinkedHashMap<>();
 
-        /** Static strategy: logical model to the tenant's profile ARN. */
+        /**
+         * Static strategy: logical model to the tenant's profile ARN; several ARNs separated by commas give the
+         * tenant several profiles for the model, for a balancer to spread calls over.
+         */
         private Map<String, String> profiles = new LinkedHashMap<>();
 
         /** @return the tier */
@@ -223,6 +226,22 @@ public class AipProperties {
 
         /** Tags strategy: how often the profile index is refreshed. */
         private Duration refreshInterval = Duration.ofMinutes(5);
+
+        /**
+         * How calls are spread over a tenant's several profiles for one model: least-loaded or weighted-random;
+         * unset: every call goes to the first profile.
+         */
+        private String balancer;
+
+        /** @return the balancer strategy, or {@code null} for none */
+        public String getBalancer() {
+            return balancer;
+        }
+
+        /** @param balancer the balancer strategy: least-loaded or weighted-random */
+        public void setBalancer(String balancer) {
+            this.balancer = balancer;
+        }
 
         /** @return the strategy, or {@code null} for the default */
         public Strategy getStrategy() {

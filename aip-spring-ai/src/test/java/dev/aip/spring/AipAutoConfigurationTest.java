@@ -10,6 +10,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.profile.TenantProfileResolver;
@@ -167,7 +168,8 @@ class AipAutoConfigurationTest {
         runner.withPropertyValues(
                 "aip.region=us-east-1",
                 "aip.tenants.acme.tier=premium",
-                "aip.tenants.acme.profiles.claude-haiku=" + ARN,
+                "aip.tenants.acme.profiles.claude-haiku=" + ARN + ", " + ARN.replace("acmehaiku01", "acmehaiku02"),
+                "aip.profiles.balancer=least-loaded",
                 "aip.tenants-file=" + tenantsFile,
                 "aip.profiles.source-models.claude-haiku=anthropic.claude-3-5-haiku-20241022-v1:0",
                 "aip.ledger.path=" + dir.resolve("usage.jsonl"))
@@ -183,6 +185,9 @@ class AipAutoConfigurationTest {
                 ResolvedProfile acme = resolver.resolve(tenants.contextOf(TenantId.of("acme")), "claude-haiku");
                 assertThat(acme.profileArn()).isEqualTo(ARN);
                 assertThat(acme.sourceModelId()).isEqualTo("anthropic.claude-3-5-haiku-20241022-v1:0");
+                assertThat(resolver.resolveAll(tenants.contextOf(TenantId.of("acme")), "claude-haiku"))
+                        .extracting(ResolvedProfile::profileId).containsExactly("acmehaiku01", "acmehaiku02");
+                assertThat(context).hasSingleBean(ProfileBalancer.class);
                 assertThat(resolver.resolve(tenants.contextOf(TenantId.of("globex")), "claude-haiku").profileId())
                         .isEqualTo("globex01");
 
