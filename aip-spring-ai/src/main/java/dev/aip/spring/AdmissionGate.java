@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The admission every aip path in a Spring application goes through ({@link #admission()}): it asks the governance
@@ -47,7 +46,6 @@ public final class AdmissionGate {
     private final Clock clock;
     private final Map<String, Cover> covers = new ConcurrentHashMap<>();
     private final Map<TenantId, Refusals> refusals = new ConcurrentHashMap<>();
-    private final AtomicLong nextId = new AtomicLong();
     private final Admission view = new Admission() {
         @Override
         public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
@@ -95,8 +93,8 @@ public final class AdmissionGate {
     /** Admits a whole ChatClient call; the caller must {@link Cover#end()} it exactly once. */
     Cover admitCall(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
         Admission.Permit permit = ask(tenant, request, profile);
-        Cover cover = new Cover(Long.toString(nextId.incrementAndGet(), 36) + "-" + Long.toHexString(
-                System.identityHashCode(this)), tenant.id(), permit);
+        // A random id: a cover lets model calls skip admission, so it must not be guessable from a counter.
+        Cover cover = new Cover(UsageRecord.newId(), tenant.id(), permit);
         covers.put(cover.id, cover);
         return cover;
     }
