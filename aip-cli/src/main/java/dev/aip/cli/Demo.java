@@ -169,6 +169,8 @@ final class Demo {
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build());
                 DemoFrameworks.run(out, emulator, resolver, meter, tenants);
+                new DemoSpringAi(out, emulator).run(resolver, meter,
+                        provisioned.stream().limit(2).map(Provisioned::tenant).toList());
                 ledger.flush();
                 try (Stream<UsageRecord> read = JsonLinesLedger.read(ledgerPath)) {
                     records = read.toList();

@@ -1,0 +1,82 @@
+package dev.aip.gateway;
+
+import dev.aip.core.bedrock.BedrockChatTransport;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.ChatClient;
+import dev.aip.core.chat.ChatPipeline;
+import dev.aip.core.chat.RetryPolicy;
+import dev.aip.core.governance.Governance;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.ProfileBalancer;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.spring.AdmissionGate;
+import dev.aip.spring.AipProperties;
+import dev.aip.spring.TenantDirectory;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+/**
+ * The gateway's wiring. Everything that decides how a call reaches Bedrock is in {@link #gatewayPipeline}: the
+ * tenant's profile resolver, governance as admission (through aip's {@link AdmissionGate}, so refusals show in
+ * {@code /actuator/aip}), retries with backoff, load balancing over a tenant's profiles, the policy's fallback
+ * chains, metering and the transport.
+ */
+@Configuration(proxyBeanMethods = false)
+class GatewayConfiguration {
+
+    @Bean
+    ChatClient gatewayPipeline(TenantProfileResolver resolver, Meter meter, ObjectProvider<AdmissionGate> gate,
+                               ObjectProvider<Governance> governance, ObjectProvider<ProfileBalancer> balancer,
+                               BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async,
+                               GatewayProperties properties) {
+        AdmissionGate g = gate.getIfAvailable();
+        ChatPipeline.Builder b = ChatPipeline.builder()
+                .resolver(resolver)
+                .meter(meter)
+                .admission(g != null ? g.admission() : Admission.allowAll())
+                // Backoff with jitter on throttles and 5xx, then the next profile of the call.
+                .retryPolicy(RetryPolicy.backoff().maxAttempts(Math.max(1, properties.getMaxAttempts())).build())
+                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build());
+        // Load balancing over a tenant's several profiles (aip.profiles.balancer), and the tenants' policy
+        // fallback chains once their own profiles failed.
+        balancer.ifAvailable(b::balancer);
+        governance.ifAvailable(gov -> b.fallbackRoutes(gov.fallbackRoutes()));
+        return b.build();
+    }
+
+    @Bean
+    ApiKeys gatewayApiKeys(GatewayProperties properties) {
+        return ApiKeys.of(properties.getKeys());
+    }
+
+    @Bean
+    RecentRecords gatewayRecentRecords() {
+        return new RecentRecords();
+    }
+
+    /** The models served: aip.gateway.models, else every logical model the profile configuration names. */
+    @Bean
+    GatewayModels gatewayModels(GatewayProperties gateway, AipProperties aip, TenantDirectory tenants) {
+        Set<String> models = new LinkedHashSet<>(gateway.getModels());
+        if (models.isEmpty()) {
+            models.addAll(aip.getProfiles().getRoutes().keySet());
+            models.addAll(aip.getProfiles().getDefaultProfiles().keySet());
+            tenants.profiles().values().forEach(p -> models.addAll(p.keySet()));
+        }
+        return new GatewayModels(List.copyOf(models));
+    }
+
+    /**
+     * The logical models the gateway serves.
+     *
+     * @param names the model names, in order
+     */
+    record GatewayModels(List<String> names) {
+    }
+}

@@ -1,0 +1,42 @@
+package dev.aip.spring;
+
+import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicyStore;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.sink.InMemoryUsageAggregates;
+import dev.aip.core.sink.JsonLinesLedger;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/** Actuator: the {@code aip} endpoint and the {@code aip} health indicator. */
+@AutoConfiguration(after = AipAutoConfiguration.class)
+@ConditionalOnClass(Endpoint.class)
+@ConditionalOnBean(Meter.class)
+public class AipActuatorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint
+    AipEndpoint aipEndpoint(InMemoryUsageAggregates usage, TenantDirectory tenants,
+                            ObjectProvider<Governance> governance, ObjectProvider<PolicyStore> policies,
+                            ObjectProvider<AdmissionGate> gate) {
+        return new AipEndpoint(usage, tenants, governance.getIfAvailable(), policies.getIfAvailable(),
+                gate.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "aipHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("aip")
+    AipHealthIndicator aipHealthIndicator(ObjectProvider<JsonLinesLedger> ledger, TenantProfileResolver resolver,
+                                          Meter meter) {
+        return new AipHealthIndicator(ledger.getIfAvailable(), resolver, meter);
+    }
+}

@@ -1,0 +1,345 @@
+package dev.aip.spring;
+
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.bedrock.BedrockInferenceProfileApi;
+import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicyStore;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.ModelRoutes;
+import dev.aip.core.profile.ProfileBalancer;
+import dev.aip.core.profile.ProvisioningProfileResolver;
+import dev.aip.core.profile.StaticProfileResolver;
+import dev.aip.core.profile.TagDiscoveryProfileResolver;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.sink.InMemoryUsageAggregates;
+import dev.aip.core.sink.JsonLinesLedger;
+import dev.aip.core.sink.UsageSink;
+import dev.aip.core.sink.UsageSinks;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.emulator.BedrockEmulator;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.bedrock.BedrockClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+
+/**
+ * Makes every Bedrock call of a Spring Boot application tenant-aware: instrumented {@link BedrockRuntimeClient} and
+ * {@link BedrockRuntimeAsyncClient} beans (primary, so Spring AI's {@code BedrockProxyChatModel} uses them for both
+ * its sync and streaming calls), a {@link TenantProfileResolver} by {@code aip.profiles.strategy}, the
+ * {@link Meter} with its sinks, and {@link Governance} from {@code aip.policy-file}.
+ *
+ * <p>Every bean backs off when the application defines its own of the same type. An application that defines its
+ * own runtime clients adds {@link AipClientInterceptors} to them; a client without them is reported at start-up.
+ *
+ * <p>Sinks: the meter hands each record to every {@link UsageSink} bean: the {@link InMemoryUsageAggregates} (for
+ * {@code /actuator/aip}), the {@link JsonLinesLedger} when {@code aip.ledger.path} is set, the Micrometer sink when
+ * a {@code MeterRegistry} exists, and any of the application's.
+ */
+@AutoConfiguration(beforeName = "org.springframework.ai.model.bedrock.converse.autoconfigure"
+        + ".BedrockConverseProxyChatAutoConfiguration")
+@ConditionalOnClass(BedrockRuntimeClient.class)
+@ConditionalOnProperty(prefix = "aip", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(AipProperties.class)
+public class AipAutoConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AipAutoConfiguration.class);
+
+    /** The dev-mode emulator: started in-process, every client pointed at it. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(BedrockEmulator.class)
+    @ConditionalOnProperty(prefix = "aip.emulator", name = "enabled", havingValue = "true")
+    static class EmulatorConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        BedrockEmulator aipEmulator(AipProperties properties) {
+            BedrockEmulator emulator = BedrockEmulator.builder().port(properties.getEmulator().getPort())
+                    .seed(properties.getEmulator().getSeed()).build().start();
+            LOG.warn("aip dev mode: Bedrock emulator on {} (region {}, account {}); no call reaches AWS",
+                    emulator.endpoint(), emulator.region(), emulator.accountId());
+            return emulator;
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        AipConnection aipConnection(BedrockEmulator emulator) {
+            return new AipConnection(emulator.endpoint(), Region.of(emulator.region()),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDAIPDEV", "aip-dev")),
+                    emulator.accountId());
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AipConnection aipConnection(AipProperties properties) {
+        Region region;
+        if (properties.getRegion() != null) {
+            region = Region.of(properties.getRegion());
+        } else {
+            try {
+                region = DefaultAwsRegionProviderChain.builder().build().getRegion();
+            } catch (SdkClientException e) {
+                throw new ConfigurationException("aip needs an AWS region: set aip.region or AWS_REGION", e);
+            }
+        }
+        URI endpoint = properties.getEndpoint();
+        return new AipConnection(endpoint, region, DefaultCredentialsProvider.builder().build(),
+                properties.getProfiles().getAccountId());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TenantDirectory aipTenantDirectory(AipProperties properties) {
+        return TenantDirectory.from(properties);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    InMemoryUsageAggregates aipUsageAggregates() {
+        return new InMemoryUsageAggregates();
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "aip.ledger", name = "path")
+    JsonLinesLedger aipLedger(AipProperties properties) {
+        AipProperties.Ledger l = properties.getLedger();
+        return JsonLinesLedger.builder().path(l.getPath()).fsyncEvery(l.getFsyncEvery())
+                .fsyncInterval(l.getFsyncInterval()).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Meter aipMeter(AipConnection connection, ObjectProvider<UsageSink> sinks) {
+        // Sinks are looked up on first use: the meter is built before some sinks (e.g. the Micrometer one).
+        UsageSinks.FanOut[] fanOut = new UsageSinks.FanOut[1];
+        return Meter.builder().region(connection.region().id()).sink(record -> {
+            UsageSinks.FanOut f = fanOut[0];
+            if (f == null) {
+                synchronized (fanOut) {
+                    if (fanOut[0] == null) {
+                        fanOut[0] = UsageSinks.fanOut(sinks.orderedStream().toArray(UsageSink[]::new));
+                    }
+                    f = fanOut[0];
+                }
+            }
+            f.accept(record);
+        }).build();
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    BedrockClient aipBedrockControlPlane(AipConnection connection) {
+        var b = BedrockClient.builder().region(connection.region()).credentialsProvider(connection.credentials());
+        if (connection.endpoint() != null) {
+            b.endpointOverride(connection.endpoint());
+        }
+        return b.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TenantProfileResolver aipProfileResolver(AipProperties properties, AipConnection connection,
+                                             TenantDirectory tenants, BedrockClient controlPlane) {
+        AipProperties.Profiles p = properties.getProfiles();
+        AipProperties.Strategy strategy = p.getStrategy() != null ? p.getStrategy()
+                : properties.getEmulator().isEnabled() ? AipProperties.Strategy.PROVISIONING
+                : AipProperties.Strategy.STATIC;
+        BedrockInferenceProfileApi api = BedrockInferenceProfileApi.create(controlPlane);
+        return switch (strategy) {
+            case STATIC -> staticResolver(p, tenants, api);
+            case TAGS -> TagDiscoveryProfileResolver.builder(api).refreshInterval(p.getRefreshInterval()).build()
+                    .start();
+            case PROVISIONING -> {
+                ModelRoutes.Builder routes = ModelRoutes.builder().region(connection.region().id());
+                if (connection.accountId() != null) {
+                    routes.accountId(connection.accountId());
+                }
+                p.getRoutes().forEach((model, source) -> routes.route(model, sourceArn(source, connection)));
+                yield ProvisioningProfileResolver.builder(api).routes(routes.build()).build();
+            }
+        };
+    }
+
+    /** A route's source as an ARN: ARNs as they are; system profile ids and model ids made into ARNs. */
+    static String sourceArn(String source, AipConnection connection) {
+        if (source.startsWith("arn:")) {
+            return source;
+        }
+        String region = connection.region().id();
+        if (source.matches("(us|eu|apac|global|us-gov|ca|jp|au)\\..+")) {
+            if (connection.accountId() == null) {
+                throw new ConfigurationException("aip.profiles.routes uses the system profile id " + source
+                        + "; set aip.profiles.account-id, or give the profile's ARN");
+            }
+            return "arn:aws:bedrock:" + region + ":" + connection.accountId() + ":inference-profile/" + source;
+        }
+        return "arn:aws:bedrock:" + region + "::foundation-model/" + source;
+    }
+
+    private static TenantProfileResolver staticResolver(AipProperties.Profiles p, TenantDirectory tenants,
+                                                        BedrockInferenceProfileApi api) {
+        StaticProfileResolver.Builder b = StaticProfileResolver.builder().api(api);
+        Map<String, String> sources = p.getSourceModels();
+        boolean trusted = !sources.isEmpty();
+        if (trusted) {
+            b.trustMapping();
+        }
+        for (Map.Entry<TenantId, Map<String, String>> t : tenants.profiles().entrySet()) {
+            t.getValue().forEach((model, arns) -> {
+                String source = sources.get(model);
+                for (String arn : arns.split(",")) {
+                    if (source != null) {
+                        b.profile(t.getKey(), model, arn.trim(), source);
+                    } else {
+                        b.profile(t.getKey(), model, arn.trim());
+                    }
+                }
+            });
+        }
+        p.getDefaultProfiles().forEach((model, arn) -> {
+            String source = sources.get(model);
+            if (source != null) {
+                b.defaultProfile(model, arn, source);
+            } else {
+                b.defaultProfile(model, arn);
+            }
+        });
+        return b.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "aip", name = "policy-file")
+    PolicyStore aipPolicyStore(AipProperties properties) {
+        return PolicyStore.fromFile(properties.getPolicyFile());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(Admission.class)
+    @ConditionalOnBean(PolicyStore.class)
+    Governance aipGovernance(PolicyStore policies) {
+        return Governance.builder().policies(policies).build();
+    }
+
+    @Bean
+    @ConditionalOnBean(Admission.class)
+    AdmissionGate aipAdmissionGate(Admission admission) {
+        return new AdmissionGate(admission, Clock.systemUTC());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "aip.profiles", name = "balancer")
+    ProfileBalancer aipProfileBalancer(AipProperties properties) {
+        String name = properties.getProfiles().getBalancer().trim().toUpperCase(java.util.Locale.ROOT)
+                .replace('-', '_');
+        try {
+            return ProfileBalancer.builder().strategy(ProfileBalancer.Strategy.valueOf(name)).build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("aip.profiles.balancer is \"" + properties.getProfiles().getBalancer()
+                    + "\"; use least-loaded or weighted-random", e);
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, Meter meter,
+                                                   ObjectProvider<AdmissionGate> gate,
+                                                   ObjectProvider<ProfileBalancer> balancer) {
+        TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);
+        gate.ifAvailable(g -> b.admission(g.admission()));
+        balancer.ifAvailable(b::balancer);
+        return b.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AipClientInterceptors aipClientInterceptors(TenantDirectory tenants, ObjectProvider<AdmissionGate> gate,
+                                                TenantRoutingInterceptor routing) {
+        return new AipClientInterceptors(List.of(new TenantBridgeInterceptor(tenants, gate.getIfAvailable()),
+                routing));
+    }
+
+    @Bean(destroyMethod = "close")
+    @Primary
+    @ConditionalOnMissingBean
+    BedrockRuntimeClient aipBedrockRuntimeClient(AipConnection connection, AipClientInterceptors interceptors,
+                                                 AipProperties properties) {
+        var b = BedrockRuntimeClient.builder().region(connection.region())
+                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(
+                        properties.getHttp().getMaxConnections()))
+                .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo);
+        if (connection.endpoint() != null) {
+            b.endpointOverride(connection.endpoint());
+        }
+        return b.build();
+    }
+
+    @Bean(destroyMethod = "close")
+    @Primary
+    @ConditionalOnMissingBean
+    BedrockRuntimeAsyncClient aipBedrockRuntimeAsyncClient(AipConnection connection,
+                                                           AipClientInterceptors interceptors,
+                                                           AipProperties properties) {
+        var b = BedrockRuntimeAsyncClient.builder().region(connection.region())
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(
+                        properties.getHttp().getMaxConnections()))
+                .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo);
+        if (connection.endpoint() != null) {
+            b.endpointOverride(connection.endpoint());
+        }
+        return b.build();
+    }
+
+    /** Warns about runtime client beans that would bypass routing, governance and metering. */
+    @Bean
+    static SmartInitializingSingleton aipClientCheck(ApplicationContext context) {
+        return () -> {
+            AipClientInterceptors aip = context.getBeanProvider(AipClientInterceptors.class).getIfAvailable();
+            if (aip == null) {
+                return;
+            }
+            context.getBeansOfType(BedrockRuntimeClient.class).forEach((name, client) -> warnIfBare(aip, name,
+                    client.serviceClientConfiguration().overrideConfiguration()));
+            context.getBeansOfType(BedrockRuntimeAsyncClient.class).forEach((name, client) -> warnIfBare(aip,
+                    name, client.serviceClientConfiguration().overrideConfiguration()));
+        };
+    }
+
+    private static void warnIfBare(AipClientInterceptors aip, String name,
+                                   software.amazon.awssdk.core.client.config.ClientOverrideConfiguration config) {
+        if (!aip.presentIn(config)) {
+            LOG.warn("Bedrock client bean '{}' lacks aip's interceptors: its calls are not routed, governed or"
+                    + " metered per tenant. Build it with overrideConfiguration(aipClientInterceptors::addTo).",
+                    name);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.aip.spring;
+
+import dev.aip.core.governance.Budget;
+import dev.aip.core.governance.BudgetStore;
+import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicyStore;
+import dev.aip.core.governance.TenantPolicy;
+import dev.aip.core.metering.Outcome;
+import dev.aip.core.sink.InMemoryUsageAggregates;
+import dev.aip.core.sink.TenantUsage;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * {@code /actuator/aip}: per-tenant usage (calls by outcome, tokens by bucket, cost, latency), budget state (limit,
+ * spent, reserved, remaining) and limit state (the policy's rates and caps, calls in flight, refusals by limit and
+ * the last one with its retry-after). {@code /actuator/aip/{tenant}} shows one tenant.
+ *
+ * <p>Usage comes from this instance's in-memory aggregates (rebuilt from the ledger by the application if it wants
+ * history across restarts); budget state from the governance's budget store, which is shared when it is on Redis.
+ *
+ * <p>Thread-safe.
+ */
+@Endpoint(id = "aip")
+public class AipEndpoint {
+
+    private final InMemoryUsageAggregates usage;
+    private final TenantDirectory tenants;
+    private final Governance governance;
+    private final PolicyStore policies;
+    private final AdmissionGate gate;
+
+    AipEndpoint(InMemoryUsageAggregates usage, TenantDirectory tenants, Governance governance, PolicyStore policies,
+                AdmissionGate gate) {
+        this.usage = usage;
+        this.tenants = tenants;
+        this.governance = governance;
+        this.policies = policies;
+        this.gate = gate;
+    }
+
+    /**
+     * Every tenant with usage, policy or refusals, and the totals.
+     *
+     * @return the report
+     */
+    @ReadOperation
+    public Map<String, Object> all() {
+        TreeSet<TenantId> ids = new TreeSet<>(usage.snapshot().keySet());
+        ids.addAll(tenants.tenants().keySet());
+        if (gate != null) {
+            ids.addAll(gate.refusals().keySet());
+        }
+        Map<String, Object> byTenant = new LinkedHashMap<>();
+        for (TenantId id : ids) {
+            byTenant.put(id.value(), tenant(id));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tenants", byTenant);
+        out.put("total", usage(usage.total()));
+        out.put("governance", governance == null ? "off" : Map.of("openPermits", governance.openPermits(),
+                "failOpenAdmissions", governance.failOpenAdmissions(), "expiredLeases", governance.expiredLeases()));
+        return out;
+    }
+
+    /**
+     * One tenant.
+     *
+     * @param tenant the tenant id
+     * @return the tenant's report
+     */
+    @ReadOperation
+    public Map<String, Object> tenant(@Selector String tenant) {
+        return tenant(TenantId.of(tenant));
+    }
+
+    private Map<String, Object> tenant(TenantId id) {
+        TenantContext context = tenants.contextOf(id);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tier", context.tier().name());
+        out.put("usage", usage(usage.snapshot(id)));
+        if (governance != null && policies != null) {
+            TenantPolicy policy = policies.current().policyFor(context);
+            out.put("budget", budget(context, policy));
+            out.put("limits", limits(id, policy));
+        }
+        return out;
+    }
+
+    private Map<String, Object> budget(TenantContext tenant, TenantPolicy policy) {
+        Budget budget = policy.budget();
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (budget == null || !budget.isLimited()) {
+            out.put("limited", false);
+            return out;
+        }
+        BudgetStore.Usage used = governance.budgetUsage(tenant);
+        out.put("limited", true);
+        out.put("period", budget.period().toString());
+        out.put("limitUsd", budget.amountUsd().toPlainString());
+        out.put("spentUsd", used.spentUsd().toPlainString());
+        out.put("reservedUsd", used.reservedUsd().toPlainString());
+        BigDecimal remaining = budget.amountUsd().subtract(used.spentUsd()).subtract(used.reservedUsd());
+        out.put("remainingUsd", remaining.max(BigDecimal.ZERO).toPlainString());
+        out.put("exhausted", remaining.signum() <= 0);
+        return out;
+    }
+
+    private Map<String, Object> limits(TenantId id, TenantPolicy policy) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("requestsPerMinute", limit(policy.requestsPerMinute()));
+        out.put("tokensPerMinute", limit(policy.tokensPerMinute()));
+        out.put("maxConcurrentCalls", policy.maxConcurrentCalls() == null
+                || policy.maxConcurrentCalls() == Integer.MAX_VALUE ? "unlimited" : policy.maxConcurrentCalls());
+        out.put("inFlight", governance.inFlight(id));
+        out.put("allowedModels", policy.allowedModels() == null ? "*" : policy.allowedModels());
+        AdmissionGate.Refusals refused = gate == null ? null : gate.refusals().get(id);
+        if (refused != null) {
+            out.put("refusals", refused.byLimit());
+            Map<String, Object> last = new LinkedHashMap<>();
+            last.put("limit", refused.lastLimit());
+            last.put("at", refused.lastAt().toString());
+            Duration retry = refused.lastRetryAfter();
+            if (retry != null) {
+                last.put("retryAfterSeconds", retry.toMillis() / 1000.0);
+            }
+            out.put("lastRefusal", last);
+        } else {
+            out.put("refusals", Map.of());
+        }
+        return out;
+    }
+
+    private static Object limit(Long value) {
+        return value == null || value == TenantPolicy.UNLIMITED ? "unlimited" : value;
+    }
+
+    private static Map<String, Object> usage(TenantUsage u) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("calls", u.calls());
+        Map<String, Long> outcomes = new LinkedHashMap<>();
+        for (Outcome o : Outcome.values()) {
+            if (u.calls(o) > 0) {
+                outcomes.put(o.name(), u.calls(o));
+            }
+        }
+        out.put("callsByOutcome", outcomes);
+        out.put("inputTokens", u.tokens().inputTokens());
+        out.put("outputTokens", u.tokens().outputTokens());
+        out.put("cacheReadInputTokens", u.tokens().cacheReadInputTokens());
+        out.put("cacheWriteInputTokens", u.tokens().cacheWriteInputTokens());
+        out.put("costUsd", u.costUsd().toPlainString());
+        out.put("unpricedCalls", u.unpricedCalls());
+        u.latency().p50().ifPresent(d -> out.put("latencyP50Ms", d.toMillis()));
+        u.latency().p95().ifPresent(d -> out.put("latencyP95Ms", d.toMillis()));
+        u.timeToFirstToken().p50().ifPresent(d -> out.put("timeToFirstTokenP50Ms", d.toMillis()));
+        return out;
+    }
+}

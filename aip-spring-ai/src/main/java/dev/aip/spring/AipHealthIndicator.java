@@ -1,0 +1,63 @@
+package dev.aip.spring;
+
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.TagDiscoveryProfileResolver;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.sink.JsonLinesLedger;
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+
+/**
+ * Health of aip's moving parts.
+ * <ul>
+ *   <li><b>Ledger</b>: down when records were lost or an fsync failed (the ledger can no longer promise what it
+ *       holds); details give the path and counts.</li>
+ *   <li><b>Profile resolver</b>: a tag-discovery resolver is down until its index has loaded once; other resolvers
+ *       are up (they resolve on demand).</li>
+ *   <li><b>Meter</b>: sink failures are reported as a detail (a failing sink does not fail calls).</li>
+ * </ul>
+ *
+ * <p>Thread-safe.
+ */
+public class AipHealthIndicator extends AbstractHealthIndicator {
+
+    private final JsonLinesLedger ledger;
+    private final TenantProfileResolver resolver;
+    private final Meter meter;
+
+    AipHealthIndicator(JsonLinesLedger ledger, TenantProfileResolver resolver, Meter meter) {
+        super("aip health check failed");
+        this.ledger = ledger;
+        this.resolver = resolver;
+        this.meter = meter;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        boolean up = true;
+        if (ledger != null) {
+            boolean ledgerOk = ledger.lostRecords() == 0 && ledger.syncFailures() == 0;
+            up &= ledgerOk;
+            builder.withDetail("ledger", java.util.Map.of("status", ledgerOk ? "UP" : "DOWN",
+                    "path", ledger.path().toString(), "writtenRecords", ledger.writtenRecords(),
+                    "lostRecords", ledger.lostRecords(), "syncFailures", ledger.syncFailures()));
+        } else {
+            builder.withDetail("ledger", "none (aip.ledger.path not set)");
+        }
+        String resolverStatus = "UP";
+        if (resolver instanceof TagDiscoveryProfileResolver tags) {
+            resolverStatus = tags.lastRefresh().isPresent() ? "UP" : "DOWN";
+            up &= tags.lastRefresh().isPresent();
+            builder.withDetail("profileIndexRefreshedAt", tags.lastRefresh().map(Object::toString).orElse("never"));
+        }
+        builder.withDetail("profileResolver", java.util.Map.of("type", resolver.getClass().getSimpleName(),
+                "status", resolverStatus));
+        builder.withDetail("meter", java.util.Map.of("settledRecords", meter.settledCount(),
+                "sinkFailures", meter.sinkFailures()));
+        if (up) {
+            builder.up();
+        } else {
+            builder.down();
+        }
+    }
+}
