@@ -24,10 +24,13 @@ import java.util.OptionalLong;
  * <p><b>Capacity estimate</b> (tokens per minute, per source model and region). It starts at the model's configured
  * {@linkplain Builder#capacity(String, long) capacity} (the account's quota, or the part of it this application may
  * use), or is unknown when none is configured: then the model counts as uncongested until Bedrock first throttles
- * it. When a call of the model comes back throttled ({@code THROTTLED}, a Bedrock 429), the estimate drops to
- * {@linkplain Builder#decrease β} times the lower of itself and the tokens used in the last minute (multiplicative
- * decrease), at most once per {@linkplain Builder#cooldown cooldown}: the calls that were in flight when Bedrock
- * started throttling report their throttles too, and they are one event, not fifty. After each
+ * it. When a call of the model comes back throttled ({@code THROTTLED}, or a {@code ThrottlingException} inside a
+ * stream: a Bedrock 429; not {@code ModelNotReadyException}), the estimate drops to {@linkplain Builder#decrease β}
+ * times the lower of itself and the tokens used in the last minute (multiplicative decrease). A throttling event
+ * counts once, not once per caller: there is at most one decrease per {@linkplain Builder#cooldown cooldown}, and
+ * none while the tokens of the last minute are still above the estimate (Bedrock still counts the minute before the
+ * decrease, and throttles the calls in flight until it drains; reacting to each of those would collapse the
+ * estimate). After each
  * {@linkplain Builder#increaseInterval interval} without a decrease, it grows by the
  * {@linkplain Builder#additiveIncrease additive increase} (default: a twentieth of the configured capacity, or of
  * the load at the first throttle when none is configured). It stays within [{@linkplain Builder#minimumCapacity
@@ -38,15 +41,25 @@ import java.util.OptionalLong;
  * {@linkplain Builder#reservedShare reserved share} gets the reserved share instead (split equally among its active
  * tenants), and the other tiers share the rest by weight. Shares of the active tenants never add up to more than the
  * estimate. Defaults: weights premium 4, standard 2, basic 1, any other tier 1; premium reserves 30 %.
+ * Example: with capacity 600,000 and one premium, two standard and one basic tenant active, the shares are 266,666,
+ * 133,333, 133,333 and 66,666 tokens per minute; with one premium and twenty basic tenants, premium's weighted share
+ * would be 4/24 (100,000), and its reservation lifts it to 180,000.
  *
  * <p><b>Admission</b> (a step of {@link Governance}'s admission, after the tenant's own rate limits and before its
  * budget). The call's estimated tokens (the same estimate the token bucket reserves) are added to its tenant's and its
- * model's usage of the last minute. If the model's usage then stays within the estimate, the call passes: an
- * uncongested model sheds nothing, whatever a tenant's share. Otherwise the call passes only if its tenant's usage
+ * model's usage of the last minute. If the model's usage then stays within the estimate less its
+ * {@linkplain Builder#headroom headroom} (default 10 %), the call passes: an uncongested model sheds nothing, whatever
+ * a tenant's share. Otherwise the model is congested, and the call passes only if its tenant's usage
  * stays within the tenant's share (or the tenant had used nothing in the last minute); else it is refused with a
  * retryable {@link dev.aip.core.RateLimitExceededException} named {@code fair-share}, its reservation is taken back,
  * and the retry-after says when enough of the tenant's or the model's usage leaves the minute for the same call to
- * pass. At release, the reservation is settled to the tokens the call's attempts really used.
+ * pass. At release, the reservation is settled to the tokens the call's attempts really used. The headroom is what
+ * keeps tenants within their share clear of Bedrock's throttles: one tenant cannot fill the quota to the brim, so the
+ * others' ups and downs find room.
+ *
+ * <p><b>The window</b> is the last 60 to 61 seconds, in one-second slots, on the {@link Governance.Builder#ticker
+ * ticker}: never shorter than Bedrock's own minute. State is per source model and region, local to the
+ * {@code Governance} instance; a tenant unseen for two minutes is forgotten.
  *
  * <pre>{@code
  * Governance governance = Governance.builder()
@@ -117,7 +130,7 @@ public final class FairShare {
 
     /**
      * Returns the defaults: weights premium 4, standard 2, basic 1 (others 1), premium reserves 30 %, no configured
-     * capacity, β 0.7, increase every 5 s, cooldown 5 s, minimum 1,000 tokens per minute.
+     * capacity, β 0.7, headroom 0.1, increase every 15 s, cooldown 5 s, minimum 1,000 tokens per minute.
      *
      * @return the default settings
      */
@@ -485,7 +498,8 @@ public final class FairShare {
         }
 
         /**
-         * Sets how long the estimate must go without a decrease before each additive increase; default 5 s.
+         * Sets how long the estimate must go without a decrease before each additive increase; default 15 s. An
+         * estimate above the real capacity lets the quota fill for a whole minute, so probing gently pays.
          *
          * @param value positive
          * @return this builder

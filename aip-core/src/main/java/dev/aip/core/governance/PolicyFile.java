@@ -60,6 +60,7 @@ import java.util.Set;
  *     anthropic.claude-3-5-haiku-20241022-v1:0: 400000
  *     anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2: 200000
  *   decrease: "0.7"              # the estimate's factor when Bedrock throttles
+ *   headroom: "0.1"              # what tenants above their share leave free for the others
  *   additiveIncrease: 20000      # tokens per minute added per interval without throttles
  *   increaseInterval: PT5S
  *   cooldown: PT5S
@@ -90,7 +91,8 @@ public final class PolicyFile {
     private static final Set<String> BUDGET = Set.of("usd", "period", "zone", "length");
     private static final Set<String> SETTINGS = Set.of("maxTokens", "temperature", "topP", "stopSequences");
     private static final Set<String> FAIR_SHARE = Set.of("weights", "defaultWeight", "reservedShares", "capacity",
-            "defaultCapacity", "decrease", "additiveIncrease", "increaseInterval", "cooldown", "minimumCapacity");
+            "defaultCapacity", "decrease", "headroom", "additiveIncrease", "increaseInterval", "cooldown",
+            "minimumCapacity");
     private static final String UNLIMITED = "unlimited";
 
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
@@ -285,6 +287,10 @@ public final class PolicyFile {
             if (node.has("decrease")) {
                 BigDecimal factor = decimal(node.get("decrease"), path + ".decrease");
                 apply(path + ".decrease", () -> b.decrease(factor));
+            }
+            if (node.has("headroom")) {
+                BigDecimal fraction = decimal(node.get("headroom"), path + ".headroom");
+                apply(path + ".headroom", () -> b.headroom(fraction));
             }
             if (node.has("additiveIncrease")) {
                 long tpm = whole(node.get("additiveIncrease"), path + ".additiveIncrease", 1,
