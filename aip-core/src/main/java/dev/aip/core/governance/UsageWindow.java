@@ -39,7 +39,7 @@ final class UsageWindow {
      *
      * @param epoch the second, from {@link #epoch}
      * @param delta tokens, negative to take back; its magnitude at most {@link #MAX_AMOUNT}
-     * @return {@code false} if that second has left the window (nothing changed)
+     * @return {@code false} if that second has left the window and its slot counts a later one (nothing changed)
      */
     boolean add(long epoch, long delta) {
         if (delta == 0) {
@@ -53,7 +53,8 @@ final class UsageWindow {
             long next;
             if (held == tag) {
                 next = pack(tag, (v & COUNT_MASK) + delta);
-            } else if (newer(tag, held) && delta > 0) {
+            } else if (delta > 0 && ((v & COUNT_MASK) == 0 || newer(tag, held))) {
+                // An empty slot (never used, or emptied by settlements) is free whatever second it held.
                 next = pack(tag, delta);
             } else {
                 return false;
