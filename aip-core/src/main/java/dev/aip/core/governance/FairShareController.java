@@ -50,7 +50,8 @@ final class FairShareController {
 
     private final FairShare defaults;
     private final LongSupplier ticker;
-    private final ConcurrentHashMap<ModelKey, ModelLoad> models = new ConcurrentHashMap<>();
+    /** Per region, per source model: two string lookups, so the hot path allocates no key. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, ModelLoad>> models = new ConcurrentHashMap<>();
 
     /**
      * @param defaults the settings from the Governance builder, or {@code null}; a policy set's own win
@@ -90,7 +91,7 @@ final class FairShareController {
             return new Ticket(this, settings, model, load, epoch, amount, null);
         }
         long total = model.total.sum(epoch);
-        long threshold = capacity - Shares.mulDiv(capacity, settings.headroomPpm(), PPM);
+        long threshold = threshold(capacity, settings);
         if (total <= threshold) {
             return new Ticket(this, settings, model, load, epoch, amount, null);
         }
@@ -131,7 +132,8 @@ final class FairShareController {
         long now = ticker.getAsLong();
         long epoch = UsageWindow.epoch(now);
         List<FairShareSnapshot.ModelState> out = new ArrayList<>();
-        List<ModelLoad> sorted = new ArrayList<>(models.values());
+        List<ModelLoad> sorted = new ArrayList<>();
+        models.values().forEach(byModel -> sorted.addAll(byModel.values()));
         sorted.sort(Comparator.comparing((ModelLoad m) -> m.key.sourceModelId()).thenComparing(m -> m.key.region()));
         for (ModelLoad m : sorted) {
             long capacity = m.capacity(now, settings);
@@ -160,17 +162,26 @@ final class FairShareController {
             out.add(new FairShareSnapshot.ModelState(m.key.sourceModelId(), m.key.region(),
                     capacity == UNKNOWN ? OptionalLong.empty() : OptionalLong.of(capacity),
                     ceiling == UNKNOWN ? OptionalLong.empty() : OptionalLong.of(ceiling), total,
-                    capacity != UNKNOWN && total > capacity, m.throttles.get(), m.decreases.get(), m.shed.get(),
+                    capacity != UNKNOWN && total > threshold(capacity, settings), m.throttles.get(), m.decreases.get(),
+                    m.shed.get(),
                     tenants));
         }
         return new FairShareSnapshot(true, out);
     }
 
+    /** The use above which a model is congested: the estimate less the headroom. */
+    static long threshold(long capacity, FairShare settings) {
+        return capacity - Shares.mulDiv(capacity, settings.headroomPpm(), PPM);
+    }
+
     ModelLoad model(String sourceModelId, String region, long epoch) {
-        ModelKey key = new ModelKey(sourceModelId, region);
-        ModelLoad m = models.get(key);
+        ConcurrentHashMap<String, ModelLoad> byModel = models.get(region);
+        if (byModel == null) {
+            byModel = models.computeIfAbsent(region, r -> new ConcurrentHashMap<>());
+        }
+        ModelLoad m = byModel.get(sourceModelId);
         if (m == null) {
-            m = models.computeIfAbsent(key, ModelLoad::new);
+            m = byModel.computeIfAbsent(sourceModelId, id -> new ModelLoad(new ModelKey(id, region)));
         }
         m.maybeForgetIdle(epoch);
         return m;
@@ -422,10 +433,10 @@ final class FairShareController {
                 long actual = reserved;
                 if (attempts != null) {
                     actual = 0;
-                    long now = owner.ticker.getAsLong();
                     for (UsageRecord r : attempts) {
                         actual = Math.addExact(actual, r.usage().totalTokens());
                         if (throttled(r)) {
+                            long now = owner.ticker.getAsLong();
                             ModelLoad m = model;
                             if (r.sourceModelId() != null && r.region() != null
                                     && (!r.sourceModelId().equals(model.key.sourceModelId())

@@ -87,7 +87,8 @@ public record FairShareSnapshot(boolean enabled, List<ModelState> models) {
      *     throttle yet)
      * @param configuredCapacityTokensPerMinute the configured capacity (the estimate's ceiling), empty if none
      * @param recentTokens tokens used in the last minute by all tenants (calls in flight at their estimate)
-     * @param congested whether the recent tokens exceed the estimate, so tenants above their share are shed
+     * @param congested whether the recent tokens exceed the estimate less the headroom, so tenants above their share
+     *     are shed
      * @param throttles attempts Bedrock throttled since start
      * @param capacityDecreases multiplicative decreases since start (at most one per cooldown)
      * @param shed calls refused for fair share since start
