@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  *       {@linkplain PolicySet#fairShare() settings}): counts the same token estimate against the account capacity of
  *       the profile's source model and region, which all tenants share. While the model is within its capacity
  *       estimate every call passes; when it is congested, a tenant above its weighted share of the estimate is shed.
- *       Else {@link RateLimitExceededException} ({@code fair-share}). See {@link FairShare}.</li>
+ *       Else {@link RateLimitExceededException} ({@code fair-share}). Settlement puts the attempts' real tokens in
+ *       place of the estimate and reports Bedrock's throttles to the estimate. Local to this instance; see
+ *       {@link FairShare}.</li>
  *   <li><b>Budget</b>: reserves the call's worst-case cost in the current period's account: the estimated input at
  *       the highest of the model's input and prompt-cache prices, plus the output estimate at its output price,
  *       priced by the profile's source model. Else {@link BudgetExceededException}.</li>
