@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Thrown when a call would exceed one of its tenant's rate limits: requests per minute, tokens per minute or
- * concurrent calls. The call was not sent and consumed nothing.
+ * concurrent calls; or its fair share of a model whose account capacity is congested. The call was not sent and
+ * consumed nothing.
  *
  * <p>Always {@linkplain #retryable() retryable}: the same call can succeed after {@link #retryAfter()}. Callers that
  * serve HTTP map it to {@code 429 Too Many Requests} with a {@code Retry-After} header.
@@ -29,7 +30,7 @@ public final class RateLimitExceededException extends AipException {
      *
      * @param tenant the tenant whose limit was reached
      * @param limitName which limit, e.g. {@code requests-per-minute}, {@code tokens-per-minute},
-     *     {@code concurrent-calls}
+     *     {@code concurrent-calls}, {@code fair-share}
      * @param limit the limit's value, in its unit (requests, tokens or calls)
      * @param remaining what is left of the limit right now, in the same unit, non-negative
      * @param retryAfter how long to wait before the same call can be admitted, non-negative
@@ -48,7 +49,8 @@ public final class RateLimitExceededException extends AipException {
     /**
      * Returns which limit was reached.
      *
-     * @return {@code requests-per-minute}, {@code tokens-per-minute} or {@code concurrent-calls}
+     * @return {@code requests-per-minute}, {@code tokens-per-minute}, {@code concurrent-calls}, or
+     *     {@code fair-share} (the tenant's share of a congested model's account capacity, in tokens per minute)
      */
     public String limitName() {
         return limitName;

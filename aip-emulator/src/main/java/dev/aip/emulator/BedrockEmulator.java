@@ -47,6 +47,11 @@ import java.util.Objects;
  * otherwise it is written ({@code cacheWriteInputTokens}). {@code inputTokens} never includes cache tokens;
  * CountTokens answers all input tokens.
  *
+ * <p>{@link Builder#modelCapacity(String, long, long) Account capacity}: optional tokens- and requests-per-minute
+ * quotas per foundation model, shared by every caller of the model and enforced over a sliding minute on the
+ * emulator's clock, so a throttling burst is real: above the quota Converse answers 429 {@code ThrottlingException}
+ * and ConverseStream a {@code throttlingException} inside the stream, as Bedrock does.
+ *
  * <p>{@link #faults()} injects throttling, errors, latency and stream faults; {@link #metrics()} and
  * {@link #invocations()} show what the server counted (see {@link InvocationRecord} for each outcome).
  *
@@ -194,6 +199,7 @@ public final class BedrockEmulator implements AutoCloseable {
         private int invocationLogCapacity = RuntimeSettings.DEFAULTS.invocationLogCapacity();
         private FaultPlan globalFaults = FaultPlan.NONE;
         private final Map<String, FaultPlan> faults = new LinkedHashMap<>();
+        private final Map<String, AccountQuotas.Limit> capacities = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -302,6 +308,40 @@ public final class BedrockEmulator implements AutoCloseable {
         }
 
         /**
+         * Gives the account a tokens-per-minute quota for one foundation model, shared by every call that reaches
+         * it (through any profile or its own id), as Bedrock's quota is per model and region for the whole account.
+         * See {@link #modelCapacity(String, long, long)}.
+         *
+         * @param foundationModelId e.g. {@code anthropic.claude-3-5-haiku-20241022-v1:0}
+         * @param tokensPerMinute at least 1
+         * @return this builder
+         */
+        public Builder modelCapacity(String foundationModelId, long tokensPerMinute) {
+            return modelCapacity(foundationModelId, tokensPerMinute, 0);
+        }
+
+        /**
+         * Gives the account quotas for one foundation model, over a sliding minute on the {@linkplain #clock clock}:
+         * a call takes its input tokens plus its output cap ({@code maxTokens}, else the longest
+         * {@linkplain #replyTokens reply}) when it starts, corrected to the tokens it really used (input, output and
+         * cache) when it ends. A call that does not fit is throttled, exactly as Bedrock does: Converse and
+         * InvokeModel get a 429 {@code ThrottlingException} ("Too many tokens, please wait before trying again." or
+         * "Too many requests, ..."); ConverseStream and InvokeModelWithResponseStream get a 200 stream whose only
+         * event is a {@code throttlingException}. A throttled call takes nothing and is not an invocation.
+         *
+         * @param foundationModelId e.g. {@code anthropic.claude-3-5-haiku-20241022-v1:0}
+         * @param tokensPerMinute tokens per sliding minute, 0 for no token limit
+         * @param requestsPerMinute calls per sliding minute, 0 for no request limit
+         * @return this builder
+         * @throws IllegalArgumentException if both are 0, either is negative, or the model id is blank
+         */
+        public Builder modelCapacity(String foundationModelId, long tokensPerMinute, long requestsPerMinute) {
+            AccountQuotas.requireModel(foundationModelId);
+            capacities.put(foundationModelId, new AccountQuotas.Limit(tokensPerMinute, requestsPerMinute));
+            return this;
+        }
+
+        /**
          * Builds the emulator (not yet listening; call {@link BedrockEmulator#start()}).
          *
          * @throws IllegalArgumentException naming the setting that is invalid
@@ -310,7 +350,7 @@ public final class BedrockEmulator implements AutoCloseable {
             return new BedrockEmulator(new EmulatorConfig(bindAddress, port, accountId, region, seed, clock,
                     profileQuota, maxRequestBodyBytes, maxHeaderBytes, workerThreads),
                     new RuntimeSettings(minReplyTokens, maxReplyTokens, streamChunkTokens, invocationLogCapacity,
-                            globalFaults, faults));
+                            globalFaults, faults, capacities));
         }
     }
 }

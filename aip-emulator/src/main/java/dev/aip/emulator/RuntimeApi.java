@@ -18,7 +18,8 @@ import java.util.function.Function;
  * and the server-side view (metrics and invocation log). Thread-safe.
  *
  * <p>A call goes through: resolve the model id, validate the body (a rejection is a {@code CLIENT_ERROR}), the
- * fault plan's throttle decision, the script, the fault plan's error decision (from here on the call is accepted),
+ * fault plan's throttle decision, the account quota of the model (its reservation is settled when the call is
+ * recorded; a stream that does not fit is throttled inside the stream), the script, the fault plan's error decision (from here on the call is accepted),
  * latency, the model's reply and the prompt cache, then the answer. Every invocation is recorded exactly once, just
  * before the last of its answer leaves (the response, the end of the stream, the exception), so a client that has
  * its answer always finds the call counted; CountTokens is not an invocation and is not recorded.
@@ -37,6 +38,7 @@ final class RuntimeApi {
     private final Script script = new Script();
     private final Faults faults;
     private final ServerView view;
+    private final AccountQuotas quotas;
 
     RuntimeApi(EmulatorConfig config, ControlPlane controlPlane) {
         this(config, controlPlane, RuntimeSettings.DEFAULTS);
@@ -53,6 +55,7 @@ final class RuntimeApi {
         this.model = new DeterministicModel(config.seed(), settings.minReplyTokens(), settings.maxReplyTokens());
         this.faults = new Faults(config.seed(), settings.globalFaults(), settings.faults());
         this.view = new ServerView(settings.invocationLogCapacity());
+        this.quotas = new AccountQuotas(settings.capacities(), config.clock());
     }
 
     Script script() {
@@ -81,6 +84,7 @@ final class RuntimeApi {
         RuntimeTarget target;
         Map<String, String> metadata = Map.of();
         boolean accepted;
+        AccountQuotas.Reservation quota = AccountQuotas.Reservation.NONE;
 
         Call(RuntimeOperation operation, String modelId, String requestId, Instant timestamp, long startNanos) {
             this.operation = operation;
@@ -102,6 +106,8 @@ final class RuntimeApi {
         void record(ServerView view, Usage usage, long latencyMs, Long ttft, InvocationRecord.Outcome outcome,
                     String errorCode, boolean delivered) {
             RuntimeTarget t = target;
+            quota.settle(usage.total());
+            quota = AccountQuotas.Reservation.NONE;
             view.record(new InvocationRecord(requestId, timestamp, operation.wireName(), modelId,
                     t == null ? modelId : t.metricsModelId(), t == null ? null : t.profileArn(),
                     t == null ? null : t.profileId(), t == null ? null : t.foundationModelId(),
@@ -166,6 +172,17 @@ final class RuntimeApi {
         FaultPlan plan = faultState.plan;
         if (faultState.throttleNow()) {
             throw RuntimeErrors.error("ThrottlingException", null, null);
+        }
+        long quotaTokens = prompt.inputTokens()
+                + (prompt.maxTokens() != null ? prompt.maxTokens() : settings.maxReplyTokens());
+        try {
+            call.quota = quotas.reserve(target.foundationModelId(), quotaTokens);
+        } catch (ApiError throttled) {
+            if (call.operation.isStreaming()) {
+                throttleInStream(call, responder, throttled);
+                return;
+            }
+            throw throttled;
         }
         Script.Rule rule = script.match(target, prompt.lastUserText());
         Script.Action action = rule == null ? null : rule.action();
@@ -298,6 +315,21 @@ final class RuntimeApi {
             return;
         }
         call.record(view, usage, ttft, InvocationRecord.Outcome.SUCCESS, null, delivered);
+        sink.close();
+    }
+
+    /**
+     * The account quota ran out for a stream: Bedrock answers 200 and sends {@code throttlingException} as the
+     * stream's only event (what SDKs surface as an event-stream error), not an HTTP 429.
+     */
+    private void throttleInStream(Call call, Responder responder, ApiError throttled) {
+        Map<String, String> headers = call.operation == RuntimeOperation.CONVERSE_STREAM
+                ? Map.of("Content-Type", EVENT_STREAM)
+                : Map.of("Content-Type", EVENT_STREAM, "X-Amzn-Bedrock-Content-Type", Router.JSON);
+        StreamSink sink = responder.openStream(200, headers);
+        call.record(view, NO_USAGE, null, InvocationRecord.Outcome.THROTTLED, throttled.code(), false);
+        sink.write(EventStreamEncoder.exception(RuntimeErrors.lowerCamel(throttled.code()),
+                Json.write(throttled.body())));
         sink.close();
     }
 

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param invocationLogCapacity invocation records kept; older ones are evicted (and counted)
  * @param globalFaults fault plan for every call no per-id plan matches
  * @param faults fault plans per model id
+ * @param capacities the account's quotas per foundation model id
  */
 record RuntimeSettings(int minReplyTokens, int maxReplyTokens, int streamChunkTokens, int invocationLogCapacity,
-                       FaultPlan globalFaults, Map<String, FaultPlan> faults) {
+                       FaultPlan globalFaults, Map<String, FaultPlan> faults,
+                       Map<String, AccountQuotas.Limit> capacities) {
 
     static final RuntimeSettings DEFAULTS = new RuntimeSettings(20, 60, 4, 1_000_000, FaultPlan.NONE, Map.of());
 
@@ -31,5 +33,12 @@ record RuntimeSettings(int minReplyTokens, int maxReplyTokens, int streamChunkTo
         }
         Objects.requireNonNull(globalFaults, "globalFaults");
         faults = Map.copyOf(faults);
+        capacities = Map.copyOf(capacities);
+    }
+
+    RuntimeSettings(int minReplyTokens, int maxReplyTokens, int streamChunkTokens, int invocationLogCapacity,
+                    FaultPlan globalFaults, Map<String, FaultPlan> faults) {
+        this(minReplyTokens, maxReplyTokens, streamChunkTokens, invocationLogCapacity, globalFaults, faults,
+                Map.of());
     }
 }

@@ -64,6 +64,13 @@ import org.slf4j.LoggerFactory;
  *       {@code maxOutputTokens} when the request sets none, or the builder's
  *       {@linkplain Builder#defaultOutputTokens default} when neither does. Else
  *       {@link RateLimitExceededException} ({@code tokens-per-minute}).</li>
+ *   <li><b>Fair share</b> (when {@linkplain Builder#fairShare configured}, or the policy set has
+ *       {@linkplain PolicySet#fairShare() settings}): counts the same token estimate against the account capacity of
+ *       the profile's source model and region, which all tenants share. While the model is within its capacity
+ *       estimate every call passes; when it is congested, a tenant above its weighted share of the estimate is shed.
+ *       Else {@link RateLimitExceededException} ({@code fair-share}). Settlement puts the attempts' real tokens in
+ *       place of the estimate and reports Bedrock's throttles to the estimate. Local to this instance; see
+ *       {@link FairShare}.</li>
  *   <li><b>Budget</b>: reserves the call's worst-case cost in the current period's account: the estimated input at
  *       the highest of the model's input and prompt-cache prices, plus the output estimate at its output price,
  *       priced by the profile's source model. Else {@link BudgetExceededException}.</li>
@@ -145,6 +152,7 @@ public final class Governance implements Admission {
     private final Set<Grant> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextSweepMillis;
     private final AtomicLong expiredLeases = new AtomicLong();
+    private final FairShareController fairShare;
 
     private Governance(Builder b) {
         this.policies = b.policies;
@@ -173,6 +181,7 @@ public final class Governance implements Admission {
         this.sweepEveryMillis = Math.max(1000, b.lease.toMillis() / 10);
         this.defaultOutputTokens = b.defaultOutputTokens;
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
+        this.fairShare = new FairShareController(b.fairShare, ticker);
     }
 
     /**
@@ -236,7 +245,8 @@ public final class Governance implements Admission {
         Objects.requireNonNull(profile, "profile");
         Instant now = clock.instant();
         maybeSweep(now);
-        TenantPolicy policy = policies.current().policyFor(tenant);
+        PolicySet policySet = policies.current();
+        TenantPolicy policy = policySet.policyFor(tenant);
         TenantId id = tenant.id();
 
         // 1. Model policy.
@@ -340,7 +350,19 @@ public final class Governance implements Admission {
             }
         }
 
-        // 5. Budget.
+        // 5. Fair share of the model's account capacity.
+        FairShareController.Ticket share = null;
+        FairShare fairShareSettings = fairShare.settings(policySet);
+        if (fairShareSettings != null) {
+            share = fairShare.admit(fairShareSettings, id, policy.tier() != null ? policy.tier() : tenant.tier(),
+                    profile, tokens);
+            if (share.refusal() != null) {
+                return refuse(undo, share.refusal());
+            }
+            undo.add(share::cancel);
+        }
+
+        // 6. Budget.
         Budget budget = policy.budgetInForce();
         BudgetStore.Reservation reservation = null;
         if (budget != null) {
@@ -379,7 +401,7 @@ public final class Governance implements Admission {
         }
 
         Grant grant = new Grant(this, tenant, profile, limits, slot, tokenBucket, tokenBucket != null ? tokens : 0,
-                reservation, reservation != null ? budget.amountUsd() : null, now.plus(lease));
+                reservation, reservation != null ? budget.amountUsd() : null, now.plus(lease), share);
         open.add(grant);
         return Decision.admit(grant);
     }
@@ -458,6 +480,16 @@ public final class Governance implements Admission {
         return expiredLeases.get();
     }
 
+    /**
+     * Returns what fair share knows now: per source model and region, the capacity estimate, recent use, and each
+     * tenant's use, share and shed calls. Cheap enough for a dashboard or an actuator endpoint to poll.
+     *
+     * @return the snapshot; {@link FairShareSnapshot#enabled()} is false when fair share is not configured
+     */
+    public FairShareSnapshot fairShare() {
+        return fairShare.snapshot(fairShare.settings(policies.current()));
+    }
+
     /** Tokens left in a tenant's tokens-per-minute bucket, or -1 if it has none; for tests. */
     long availableTokens(TenantContext tenant) {
         long tpm = policies.current().policyFor(tenant).tokenRate();
@@ -478,6 +510,9 @@ public final class Governance implements Admission {
      */
     void settle(Grant grant, List<UsageRecord> attempts) {
         try {
+            if (grant.share != null) {
+                grant.share.settle(attempts);
+            }
             if (grant.tokenBucket != null) {
                 try {
                     long actual = attempts == null ? grant.reservedTokens : tokens(attempts);
@@ -615,6 +650,7 @@ public final class Governance implements Admission {
         private List<BigDecimal> thresholds;
         private Duration lease;
         private Integer defaultOutputTokens;
+        private FairShare fairShare;
 
         private Builder() {
         }
@@ -727,6 +763,19 @@ public final class Governance implements Admission {
                 throw new ConfigurationException("Governance.defaultOutputTokens must be at least 1, was " + value);
             }
             defaultOutputTokens = once(defaultOutputTokens, value, "defaultOutputTokens");
+            return this;
+        }
+
+        /**
+         * Turns on fair share of each model's account capacity among tenants, by tier (see {@link FairShare});
+         * default off. A policy set's own settings ({@link PolicySet#fairShare()}, e.g. from the policy file) win
+         * over these.
+         *
+         * @param value the settings, e.g. {@link FairShare#defaults()}
+         * @return this builder
+         */
+        public Builder fairShare(FairShare value) {
+            fairShare = once(fairShare, value, "fairShare");
             return this;
         }
 

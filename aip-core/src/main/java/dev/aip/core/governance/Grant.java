@@ -12,8 +12,8 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What one admitted call holds: maybe a concurrency slot, maybe tokens reserved in a bucket, maybe a budget
- * reservation, all taken under the policy in force at admission. Released exactly once, by the caller
+ * What one admitted call holds: maybe a concurrency slot, maybe tokens reserved in a bucket, maybe a fair-share
+ * reservation, maybe a budget reservation, all taken under the policy in force at admission. Released exactly once, by the caller
  * ({@link #release}) or by the lease sweeper ({@link #expire}), whichever comes first: the CAS on {@code over} decides.
  */
 final class Grant implements Admission.Permit {
@@ -29,13 +29,15 @@ final class Grant implements Admission.Permit {
     final BudgetStore.Reservation budget;
     final BigDecimal budgetLimit;
     final Instant expiresAt;
+    /** The fair-share reservation, or {@code null}. */
+    final FairShareController.Ticket share;
     private final Governance governance;
     private final AtomicBoolean over = new AtomicBoolean();
     private volatile boolean expired;
 
     Grant(Governance governance, TenantContext tenant, ResolvedProfile profile, TenantLimits limits, boolean slot,
           Bucket tokenBucket, long reservedTokens, BudgetStore.Reservation budget, BigDecimal budgetLimit,
-          Instant expiresAt) {
+          Instant expiresAt, FairShareController.Ticket share) {
         this.governance = governance;
         this.tenant = tenant;
         this.profile = profile;
@@ -46,6 +48,7 @@ final class Grant implements Admission.Permit {
         this.budget = budget;
         this.budgetLimit = budgetLimit;
         this.expiresAt = expiresAt;
+        this.share = share;
     }
 
     @Override

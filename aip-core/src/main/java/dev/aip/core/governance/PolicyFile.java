@@ -51,12 +51,31 @@ import java.util.Set;
  *     fallbackChain: ["arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"]
  *   trial-co:
  *     budget: { usd: "1.50", period: window, length: PT6H }
+ * fairShare:                     # optional: share each model's account capacity by tier when Bedrock throttles
+ *   weights: { premium: 4, standard: 2, basic: 1 }
+ *   defaultWeight: 1             # tiers not listed
+ *   reservedShares: { premium: "0.30" }
+ *   defaultCapacity: 400000      # tokens per minute of any model without its own
+ *   capacity:
+ *     anthropic.claude-3-5-haiku-20241022-v1:0: 400000
+ *     anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2: 200000
+ *   decrease: "0.7"              # the estimate's factor when Bedrock throttles
+ *   headroom: "0.1"              # what tenants above their share leave free for the others
+ *   additiveIncrease: 20000      # tokens per minute added per interval without throttles
+ *   increaseInterval: PT5S
+ *   cooldown: PT5S
+ *   minimumCapacity: 1000
  * }</pre>
  *
  * <p>Every field is optional; a field left out is inherited (tenant from tier, tier from defaults). Numeric limits
  * accept {@code unlimited}, and {@code budget: unlimited} lifts an inherited budget. Budget periods: {@code day} and
  * {@code month} (calendar, in {@code zone}, default UTC) or {@code window} (fixed {@code length}, an ISO-8601
  * duration). Amounts are read exactly; write them as strings to keep YAML from reading them as floating point.
+ *
+ * <p>The {@code fairShare} section turns on {@link FairShare} for the {@link Governance} these policies are given to,
+ * over any settings from {@link Governance.Builder#fairShare}; every field in it is optional and starts from
+ * {@link FairShare#defaults()} (listed weights and reserved shares replace those of their tiers only; a reserved
+ * share of {@code 0} removes one). Capacity keys are a source model id, or {@code model@region} for one region.
  *
  * <p>Errors are {@link ConfigurationException}s naming the file, the path in it (e.g.
  * {@code tenants.acme.budget.usd}) and the problem. Unknown fields are errors, so a misspelt limit is never silently
@@ -66,11 +85,14 @@ import java.util.Set;
  */
 public final class PolicyFile {
 
-    private static final Set<String> TOP = Set.of("defaults", "tiers", "tenants");
+    private static final Set<String> TOP = Set.of("defaults", "tiers", "tenants", "fairShare");
     private static final Set<String> POLICY = Set.of("tier", "requestsPerMinute", "tokensPerMinute",
             "maxConcurrentCalls", "budget", "allowedModels", "maxOutputTokens", "defaultSettings", "fallbackChain");
     private static final Set<String> BUDGET = Set.of("usd", "period", "zone", "length");
     private static final Set<String> SETTINGS = Set.of("maxTokens", "temperature", "topP", "stopSequences");
+    private static final Set<String> FAIR_SHARE = Set.of("weights", "defaultWeight", "reservedShares", "capacity",
+            "defaultCapacity", "decrease", "headroom", "additiveIncrease", "increaseInterval", "cooldown",
+            "minimumCapacity");
     private static final String UNLIMITED = "unlimited";
 
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
@@ -150,6 +172,9 @@ public final class PolicyFile {
                 set.tenant(id, r.policy(e.getValue(), path, true));
             }
         }
+        if (root.has("fairShare")) {
+            set.fairShare(r.fairShare(root.get("fairShare"), "fairShare"));
+        }
         return set.build();
     }
 
@@ -199,6 +224,110 @@ public final class PolicyFile {
                 b.defaultSettings(settings(node.get("defaultSettings"), path + ".defaultSettings"));
             }
             return b.build();
+        }
+
+        FairShare fairShare(JsonNode node, String path) {
+            if (node == null || node.isNull()) {
+                return FairShare.defaults();
+            }
+            object(node, path, FAIR_SHARE);
+            FairShare.Builder b = FairShare.builder();
+            if (node.has("weights")) {
+                JsonNode weights = object(node.get("weights"), path + ".weights", null);
+                for (Iterator<Map.Entry<String, JsonNode>> it = weights.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String p = path + ".weights." + e.getKey();
+                    Tier tier = tier(e.getKey(), p);
+                    int weight = (int) whole(e.getValue(), p, 1, 1_000);
+                    apply(p, () -> b.weight(tier, weight));
+                }
+            }
+            if (node.has("defaultWeight")) {
+                int weight = (int) whole(node.get("defaultWeight"), path + ".defaultWeight", 1, 1_000);
+                apply(path + ".defaultWeight", () -> b.defaultWeight(weight));
+            }
+            if (node.has("reservedShares")) {
+                JsonNode reserved = object(node.get("reservedShares"), path + ".reservedShares", null);
+                for (Iterator<Map.Entry<String, JsonNode>> it = reserved.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String p = path + ".reservedShares." + e.getKey();
+                    Tier tier = tier(e.getKey(), p);
+                    BigDecimal fraction = decimal(e.getValue(), p);
+                    if (fraction.signum() < 0 || fraction.compareTo(BigDecimal.ONE) > 0) {
+                        throw invalid(p, "must be between 0 and 1, was " + fraction.toPlainString());
+                    }
+                    apply(p, () -> b.reservedShare(tier, fraction));
+                }
+            }
+            if (node.has("minimumCapacity")) {
+                long min = whole(node.get("minimumCapacity"), path + ".minimumCapacity", 1,
+                        FairShareController.MAX_CAPACITY);
+                apply(path + ".minimumCapacity", () -> b.minimumCapacity(min));
+            }
+            if (node.has("defaultCapacity")) {
+                long tpm = whole(node.get("defaultCapacity"), path + ".defaultCapacity", 1,
+                        FairShareController.MAX_CAPACITY);
+                apply(path + ".defaultCapacity", () -> b.defaultCapacity(tpm));
+            }
+            if (node.has("capacity")) {
+                JsonNode capacity = object(node.get("capacity"), path + ".capacity", null);
+                for (Iterator<Map.Entry<String, JsonNode>> it = capacity.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String p = path + ".capacity." + e.getKey();
+                    long tpm = whole(e.getValue(), p, 1, FairShareController.MAX_CAPACITY);
+                    String key = e.getKey();
+                    int at = key.indexOf('@');
+                    if (at < 0) {
+                        apply(p, () -> b.capacity(key, tpm));
+                    } else {
+                        apply(p, () -> b.capacity(key.substring(0, at), key.substring(at + 1), tpm));
+                    }
+                }
+            }
+            if (node.has("decrease")) {
+                BigDecimal factor = decimal(node.get("decrease"), path + ".decrease");
+                apply(path + ".decrease", () -> b.decrease(factor));
+            }
+            if (node.has("headroom")) {
+                BigDecimal fraction = decimal(node.get("headroom"), path + ".headroom");
+                apply(path + ".headroom", () -> b.headroom(fraction));
+            }
+            if (node.has("additiveIncrease")) {
+                long tpm = whole(node.get("additiveIncrease"), path + ".additiveIncrease", 1,
+                        FairShareController.MAX_CAPACITY);
+                apply(path + ".additiveIncrease", () -> b.additiveIncrease(tpm));
+            }
+            if (node.has("increaseInterval")) {
+                Duration d = duration(node.get("increaseInterval"), path + ".increaseInterval");
+                apply(path + ".increaseInterval", () -> b.increaseInterval(d));
+            }
+            if (node.has("cooldown")) {
+                Duration d = duration(node.get("cooldown"), path + ".cooldown");
+                apply(path + ".cooldown", () -> b.cooldown(d));
+            }
+            FairShare[] built = new FairShare[1];
+            apply(path, () -> built[0] = b.build());
+            return built[0];
+        }
+
+        /** Runs a builder step, reporting its {@link ConfigurationException} at {@code path} of this file. */
+        void apply(String path, Runnable step) {
+            try {
+                step.run();
+            } catch (ConfigurationException e) {
+                throw invalid(path, "is invalid: " + e.getMessage());
+            }
+        }
+
+        long whole(JsonNode node, String path, long min, long max) {
+            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+                throw invalid(path, "must be a whole number, was " + node);
+            }
+            long v = node.asLong();
+            if (v < min || v > max) {
+                throw invalid(path, "must be between " + min + " and " + max + ", was " + v);
+            }
+            return v;
         }
 
         Budget budget(JsonNode node, String path) {

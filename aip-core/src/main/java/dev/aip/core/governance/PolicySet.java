@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,6 +37,7 @@ public final class PolicySet {
     private final Map<Tier, TenantPolicy> tiers;
     private final Map<TenantId, TenantPolicy> tenants;
     private final String source;
+    private final FairShare fairShare;
     /** Layered policies by tenant and context tier; bounded by tenants × tiers actually seen. */
     private final Map<TenantId, Map<Tier, TenantPolicy>> layered = new ConcurrentHashMap<>();
     private final Map<Tier, TenantPolicy> tierLayered = new ConcurrentHashMap<>();
@@ -45,6 +47,7 @@ public final class PolicySet {
         this.tiers = Collections.unmodifiableMap(new LinkedHashMap<>(b.tiers));
         this.tenants = Collections.unmodifiableMap(new LinkedHashMap<>(b.tenants));
         this.source = b.source;
+        this.fairShare = b.fairShare;
     }
 
     /**
@@ -110,6 +113,20 @@ public final class PolicySet {
     }
 
     /**
+     * Returns the fair-share settings of this set, which win over those given to {@link Governance.Builder#fairShare}.
+     *
+     * @return the settings, or empty if the set has none
+     */
+    public Optional<FairShare> fairShare() {
+        return Optional.ofNullable(fairShare);
+    }
+
+    /** The fair-share settings, or {@code null}; for the admission path. */
+    FairShare fairShareSettings() {
+        return fairShare;
+    }
+
+    /**
      * Returns where the set came from, for messages.
      *
      * @return a file name, or {@code "code"}
@@ -137,6 +154,7 @@ public final class PolicySet {
         private final Map<Tier, TenantPolicy> tiers = new LinkedHashMap<>();
         private final Map<TenantId, TenantPolicy> tenants = new LinkedHashMap<>();
         private String source = "code";
+        private FairShare fairShare;
 
         private Builder() {
         }
@@ -162,6 +180,18 @@ public final class PolicySet {
         /** Names where the set came from, for messages; default {@code "code"}. */
         public Builder source(String value) {
             source = Objects.requireNonNull(value, "source");
+            return this;
+        }
+
+        /**
+         * Sets how tenants share each model's account capacity (see {@link FairShare}); default none, which leaves
+         * the choice to {@link Governance.Builder#fairShare}.
+         *
+         * @param value the settings
+         * @return this builder
+         */
+        public Builder fairShare(FairShare value) {
+            fairShare = Objects.requireNonNull(value, "fairShare");
             return this;
         }
 
