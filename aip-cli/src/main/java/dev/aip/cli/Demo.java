@@ -136,7 +136,9 @@ final class Demo {
         List<DemoTenants.Tenant> tenants = DemoTenants.sample(s.tenants());
 
         header(s, tenants);
+        DemoBurst.DemoClock clock = new DemoBurst.DemoClock();
         try (BedrockEmulator emulator = BedrockEmulator.builder().seed(s.seed()).replyTokens(20, 120)
+                .clock(clock).modelCapacity(DemoBurst.FOUNDATION_MODEL, DemoBurst.CAPACITY)
                 .invocationLogCapacity(200_000).build().start();
              BedrockClient control = BedrockClient.builder().endpointOverride(emulator.endpoint())
                      .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
@@ -157,6 +159,7 @@ final class Demo {
             InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
             List<UsageRecord> records;
             DemoGovernance governance;
+            List<ResolvedProfile> burstProfiles;
             try (JsonLinesLedger ledger = JsonLinesLedger.open(ledgerPath)) {
                 Meter meter = Meter.builder().sink(UsageSinks.fanOut(ledger, aggregates)::accept)
                         .region(emulator.region()).build();
@@ -171,6 +174,7 @@ final class Demo {
                 DemoFrameworks.run(out, emulator, resolver, meter, tenants);
                 new DemoSpringAi(out, emulator).run(resolver, meter,
                         provisioned.stream().limit(2).map(Provisioned::tenant).toList());
+                burstProfiles = new DemoBurst(out).run(clock, resolver, meter, sync, async, tenants);
                 ledger.flush();
                 try (Stream<UsageRecord> read = JsonLinesLedger.read(ledgerPath)) {
                     records = read.toList();
@@ -180,9 +184,15 @@ final class Demo {
                 out.println();
             }
 
+            // Every AIP of the run, the burst's included, is reconciled and shown in Bedrock's view.
+            List<Provisioned> profiles = new ArrayList<>(provisioned);
+            for (ResolvedProfile b : burstProfiles) {
+                tenants.stream().filter(t -> t.id().equals(b.tenant())).findFirst()
+                        .ifPresent(t -> profiles.add(new Provisioned(t, b)));
+            }
             Map<String, String> owners = new LinkedHashMap<>();
             Map<String, String> ids = new LinkedHashMap<>();
-            for (Provisioned p : provisioned) {
+            for (Provisioned p : profiles) {
                 owners.put(p.profile().profileArn(), p.tenant().id().value());
                 ids.put(p.profile().profileArn(), p.profile().profileId());
             }
@@ -192,7 +202,7 @@ final class Demo {
 
             printTenantTable(provisioned, aggregates);
             governance.report(out, records);
-            printServerView(provisioned, metrics);
+            printServerView(profiles, metrics);
             out.println(reconciliation.line());
             String estimates = reconciliation.estimatesLine();
             if (estimates != null) {
@@ -201,9 +211,9 @@ final class Demo {
             out.println();
 
             Path html = dir.resolve(HTML_FILE);
-            List<ModelMetrics> serverView = provisioned.stream().map(p -> metrics.get(p.profile().profileId()))
+            List<ModelMetrics> serverView = profiles.stream().map(p -> metrics.get(p.profile().profileId()))
                     .filter(java.util.Objects::nonNull).toList();
-            Reports.writeHtml(records, serverView, idsToOwners(provisioned), reconciliation.line(), html);
+            Reports.writeHtml(records, serverView, idsToOwners(profiles), reconciliation.line(), html);
             out.println("Ledger: " + ledgerPath + " (" + records.size() + " records, one JSON object per line)");
             out.println("Report: " + html);
             out.println("Again:  aip usage report --ledger " + ledgerPath + " [--format table|csv|json|html]");
@@ -296,6 +306,7 @@ final class Demo {
                         .route(DemoTenants.PREMIUM_MODEL, prefix + DemoTenants.PREMIUM_SOURCE)
                         .route(DemoTenants.STANDARD_MODEL, prefix + DemoTenants.STANDARD_SOURCE)
                         .route(DemoTenants.BASIC_MODEL, prefix + DemoTenants.BASIC_SOURCE)
+                        .route(DemoBurst.MODEL, prefix + DemoBurst.SOURCE)
                         .build())
                 .extraTags(t -> Map.of("BusinessType", t.attributes().getOrDefault("BusinessType", "unknown")))
                 .build();
@@ -394,7 +405,8 @@ final class Demo {
             String task = DemoTenants.TASKS[random.nextInt(DemoTenants.TASKS.length)];
             String prompt = String.format(Locale.ROOT, task, tenant.product(), tenant.audience())
                     + " Variant " + (k + 1) + ".";
-            ChatRequest.Builder request = ChatRequest.builder().model(tenant.model()).attribute("feature", "campaign");
+            ChatRequest.Builder request = ChatRequest.builder().model(tenant.model()).attribute("feature",
+                    DemoGovernance.FEATURE);
             if (k == abandonAt) {
                 request.message(ChatMessage.user("Write the long-form launch blog post about " + tenant.product()
                         + ". " + ABANDON_MARKER));

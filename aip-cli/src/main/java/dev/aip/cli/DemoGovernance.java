@@ -37,6 +37,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class DemoGovernance {
 
     static final int MAX_OUTPUT_TOKENS = 1024;
+    /** The {@code feature} attribute of act 3's calls: the calls this governance admits. */
+    static final String FEATURE = "campaign";
     /** The budget tenant's output cap: it bounds the worst case reserved per call. */
     static final int BUDGET_TENANT_OUTPUT_TOKENS = 200;
     /** About a premium call's worst case under that cap, and its typical real cost, in the bundled prices. */
@@ -118,7 +120,7 @@ final class DemoGovernance {
         return b.toString();
     }
 
-    /** What governance did in the act, from the act's records. */
+    /** What this governance did in act 3, from the act's records. */
     void report(PrintWriter out, List<UsageRecord> records) {
         out.println("Governance (refused calls never reached Bedrock; each is one REJECTED_BY_POLICY record, cost 0)");
         if (rateLimited != null) {
@@ -142,6 +144,6 @@ final class DemoGovernance {
 
     private static long rejected(List<UsageRecord> records, TenantId tenant, String code) {
         return records.stream().filter(r -> r.tenant().equals(tenant) && r.outcome() == Outcome.REJECTED_BY_POLICY
-                && code.equals(r.errorCode())).count();
+                && code.equals(r.errorCode()) && FEATURE.equals(r.attributes().get("feature"))).count();
     }
 }

@@ -53,10 +53,10 @@ class DemoCommandTest {
         for (String tenant : FOUR) {
             assertThat(server).contains(tenant);
         }
-        assertThat(text).containsPattern("(?m)^reconciled: OK \\(4 of 4 profiles: .*ledger records (\\d+) =="
+        assertThat(text).containsPattern("(?m)^reconciled: OK \\(7 of 7 profiles: .*ledger records (\\d+) =="
                 + " Invocations \\d+ \\+ InvocationThrottles \\d+ \\+ rejected before acceptance \\d+"
                 + " \\+ refused by governance [1-9]\\d*\\)$");
-        assertThat(text).contains("throttled 2", "cancelled 1");
+        assertThat(text).contains("cancelled 1");
 
         Path ledger = out.resolve("usage.jsonl").toAbsolutePath();
         Path html = out.resolve("report.html").toAbsolutePath();
@@ -79,6 +79,14 @@ class DemoCommandTest {
         assertThat(records).anyMatch(r -> r.usage().cacheReadInputTokens() > 0);
         assertThat(records).anyMatch(r -> r.usage().cacheWriteInputTokens() > 0);
         assertThat(records).anyMatch(r -> r.timeToFirstToken() != null);
+        assertThat(records).filteredOn(r -> r.outcome() == Outcome.THROTTLED
+                && "campaign".equals(r.attributes().get("feature"))).hasSize(2);
+        // The burst: Bedrock throttles while governance learns the capacity, then the flooder is shed for fair share.
+        assertThat(text).contains("4. A throttling burst", "SHED (FAIR SHARE)");
+        assertThat(records).anyMatch(r -> r.tenant().value().equals("urban-roots")
+                && r.outcome() == Outcome.REJECTED_BY_POLICY && "flash-sale".equals(r.attributes().get("feature")));
+        assertThat(records).anyMatch(r -> r.outcome() == Outcome.THROTTLED
+                && "flash-sale".equals(r.attributes().get("feature")));
         // Governance: the basic tenant reaches its request rate, the last premium tenant its budget; refused calls
         // cost nothing and are in the reconciliation as refused, never as server calls.
         assertThat(records).anyMatch(r -> r.tenant().value().equals("urban-roots")
