@@ -423,8 +423,9 @@ final class FairShareController {
         }
 
         /**
-         * Replaces the reservation by what the attempts used, and reports Bedrock's throttles to their models.
-         * Never throws.
+         * Replaces the reservation by what the attempts on its model used, counts attempts that failed over to
+         * another model in that model's window, and reports Bedrock's throttles to the model they came from. Never
+         * throws.
          *
          * @param attempts the call's attempts, or {@code null} when its lease expired (the reservation stands)
          */
@@ -433,16 +434,30 @@ final class FairShareController {
                 long actual = reserved;
                 if (attempts != null) {
                     actual = 0;
+                    long now = 0;
+                    boolean timed = false;
                     for (UsageRecord r : attempts) {
-                        actual = Math.addExact(actual, r.usage().totalTokens());
-                        if (throttled(r)) {
-                            long now = owner.ticker.getAsLong();
-                            ModelLoad m = model;
-                            if (r.sourceModelId() != null && r.region() != null
-                                    && (!r.sourceModelId().equals(model.key.sourceModelId())
-                                    || !r.region().equals(model.key.region()))) {
-                                m = owner.model(r.sourceModelId(), r.region(), UsageWindow.epoch(now));
+                        long tokens = Math.min(r.usage().totalTokens(), UsageWindow.MAX_AMOUNT);
+                        ModelLoad m = model;
+                        boolean elsewhere = r.sourceModelId() != null && r.region() != null
+                                && (!r.sourceModelId().equals(model.key.sourceModelId())
+                                || !r.region().equals(model.key.region()));
+                        if ((elsewhere || throttled(r)) && !timed) {
+                            now = owner.ticker.getAsLong();
+                            timed = true;
+                        }
+                        if (elsewhere) {
+                            // A fail-over to another model: its tokens count there, from now on.
+                            long epochNow = UsageWindow.epoch(now);
+                            m = owner.model(r.sourceModelId(), r.region(), epochNow);
+                            if (tokens > 0) {
+                                m.total.add(epochNow, tokens);
+                                m.tenant(tenant.id, tenant.tier, epochNow).window.add(epochNow, tokens);
                             }
+                        } else {
+                            actual = Math.addExact(actual, tokens);
+                        }
+                        if (throttled(r)) {
                             m.throttled(now, settings);
                         }
                     }

@@ -12,8 +12,8 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What one admitted call holds: maybe a concurrency slot, maybe tokens reserved in a bucket, maybe a fair-share
- * reservation, maybe a budget reservation, all taken under the policy in force at admission. Released exactly once, by the caller
+ * What one admitted call holds: maybe a concurrency slot, maybe tokens reserved in a bucket, maybe a budget
+ * reservation, all taken under the policy in force at admission. Released exactly once, by the caller
  * ({@link #release}) or by the lease sweeper ({@link #expire}), whichever comes first: the CAS on {@code over} decides.
  */
 final class Grant implements Admission.Permit {

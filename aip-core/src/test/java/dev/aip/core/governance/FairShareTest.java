@@ -316,6 +316,24 @@ class FairShareTest {
     }
 
     @Test
+    void release_attemptThatFailedOverToAnotherModel_countsThereAndFreesTheFirstModel() {
+        Governance g = governance(tenThousand().capacity("other.model-v1:0", 10_000).build());
+        Permit p = g.admit(STANDARD, request(200, 800), profile(STANDARD));
+        ticker.advance(Duration.ofSeconds(2));
+
+        p.release(List.of(throttled(STANDARD, "ThrottlingException"),
+                attempt(STANDARD, TokenUsage.of(100, 300)).toBuilder().sourceModelId("other.model-v1:0").build()));
+
+        FairShareSnapshot snapshot = g.fairShare();
+        assertThat(snapshot.model(Gov.SOURCE, Gov.REGION).orElseThrow().recentTokens()).isZero();
+        assertThat(snapshot.model(Gov.SOURCE, Gov.REGION).orElseThrow().throttles()).isEqualTo(1);
+        FairShareSnapshot.ModelState other = snapshot.model("other.model-v1:0", Gov.REGION).orElseThrow();
+        assertThat(other.recentTokens()).isEqualTo(400);
+        assertThat(other.throttles()).isZero();
+        assertThat(other.tenant(STANDARD.id()).orElseThrow().recentTokens()).isEqualTo(400);
+    }
+
+    @Test
     void sweep_expiredLease_keepsTheReservationInTheWindow() {
         Governance g = Governance.builder().policies(PolicySet.of(TenantPolicy.EMPTY)).clock(clock).ticker(ticker)
                 .lease(Duration.ofSeconds(30)).fairShare(tenThousand().build()).build();
