@@ -53,9 +53,9 @@ class DemoCommandTest {
         for (String tenant : FOUR) {
             assertThat(server).contains(tenant);
         }
-        assertThat(text).containsPattern("(?m)^reconciled: OK \\(7 of 7 profiles: .*ledger records (\\d+) =="
-                + " Invocations \\d+ \\+ InvocationThrottles \\d+ \\+ rejected before acceptance \\d+"
-                + " \\+ refused by governance [1-9]\\d*\\)$");
+        assertThat(text).containsPattern("(?m)^reconciled: OK \\(7 of 7 profiles: .*ledger records [\\d,]+ =="
+                + " Invocations [\\d,]+ \\+ InvocationThrottles [\\d,]+ \\+ rejected before acceptance [\\d,]+"
+                + " \\+ refused by governance [1-9][\\d,]*\\)$");
         assertThat(text).contains("cancelled 1");
 
         Path ledger = out.resolve("usage.jsonl").toAbsolutePath();
