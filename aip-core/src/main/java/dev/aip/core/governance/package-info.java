@@ -6,8 +6,10 @@
  * layered in a {@link dev.aip.core.governance.PolicySet}, read by {@link dev.aip.core.governance.PolicyFile} and
  * swapped at run time through a {@link dev.aip.core.governance.PolicyStore}); budgets
  * ({@link dev.aip.core.governance.Budget} per {@link dev.aip.core.governance.BudgetPeriod}, kept in a
- * {@link dev.aip.core.governance.BudgetStore}, alerting a {@link dev.aip.core.governance.BudgetListener}); and the
- * exception-free {@link dev.aip.core.governance.Decision}. Refusals are the typed
+ * {@link dev.aip.core.governance.BudgetStore}, alerting a {@link dev.aip.core.governance.BudgetListener}); where rate
+ * limits and concurrency slots live ({@link dev.aip.core.governance.RateLimitState},
+ * {@link dev.aip.core.governance.ConcurrencyState}) and what happens when that state is unreachable
+ * ({@link dev.aip.core.governance.FailurePolicy}); and the exception-free {@link dev.aip.core.governance.Decision}. Refusals are the typed
  * {@link dev.aip.core.RateLimitExceededException}, {@link dev.aip.core.BudgetExceededException} and
  * {@link dev.aip.core.PolicyViolationException}.
  *
