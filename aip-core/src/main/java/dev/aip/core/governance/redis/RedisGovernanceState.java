@@ -40,10 +40,10 @@ import java.util.Objects;
  * are another, idempotent by reservation id. Arithmetic is Redis's exact 64-bit {@code HINCRBY}; the comparison is
  * made on the decimal strings, so nothing passes through a floating-point number. Amounts finer than a pico-dollar
  * are rounded up (a reservation never holds less than asked); a limit is rounded down. An account holds at most
- * about 9.2 million USD. Every open reservation has a store lease ({@link Builder#lease}, default 1 hour, longer than
- * the governance lease): a reservation not settled by then, e.g. because its instance died, is charged at its
- * reserved amount by the next reservation on the account. Account keys expire {@link Builder#retention} after their
- * period ends.
+ * about 9.2 million USD; a larger budget is enforced as that much. Every open reservation has a store lease
+ * ({@link Builder#lease}, default 1 hour, longer than the governance lease): a reservation not settled by then, e.g.
+ * because its instance died, is charged at its reserved amount by the next reservation on the account. Account keys
+ * expire {@link Builder#retention} after their period ends.
  *
  * <p><b>Rate limits</b> are Bucket4j buckets in Redis, one per tenant and limit, through Bucket4j's Lettuce
  * compare-and-swap proxy manager, refilled by {@link Builder#clock} (all instances' clocks should agree). Keys

@@ -19,6 +19,7 @@ import java.util.UUID;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.From;
 import net.jqwik.api.Property;
@@ -209,6 +210,21 @@ class RedisStateProperties {
         assertThat(end.spentUsd()).isEqualByComparingTo(spent);
         assertThat(slots.held()).isZero();
         assertThat(slots.tryAcquire(CAP)).as("every slot is free again").isNotNull().satisfies(s -> s.release());
+    }
+
+    @Example
+    void reserve_limitAboveWhatAnAccountHolds_isEnforcedAsTheMost() {
+        clock.set(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        BudgetKey key = new BudgetKey(TenantId.of("t-" + UUID.randomUUID()), "p",
+                clock.instant().minus(Duration.ofDays(1)), clock.instant().plus(Duration.ofDays(60)));
+        BudgetStore store = state.budgetStore();
+
+        BudgetStore.Reservation r = store.reserve(key, new BigDecimal("1000"), new BigDecimal("1000000000"));
+
+        assertThat(r.granted()).isTrue();
+        assertThat(store.settle(r, new BigDecimal("999.5")).spentAfterUsd()).isEqualByComparingTo("999.5");
+        assertThat(store.reserve(key, new BigDecimal("9223000"), new BigDecimal("1000000000")).granted())
+                .as("more than the most an account holds, less what is spent").isFalse();
     }
 
     private static BigDecimal sum(List<Open> open) {
