@@ -16,11 +16,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * other. Open reservations are kept by id, so settlement is idempotent and {@code reserved} is always their sum.
  * An account is evicted only when it holds no reservation, and marked so that a reserve racing with the eviction
  * retries on a fresh account instead of writing to a dropped one.
+ *
+ * <p>Reservation ids are numbers, unique in the store: each account draws a range of 2<sup>32</sup> from a shared
+ * counter when it is created (and another when it has used one up) and numbers its reservations from it under its own
+ * monitor, so reserving touches no state shared between accounts or with a concurrent settlement, and an account
+ * created again after an eviction never reuses an id of the one before it.
  */
 final class LocalBudgetStore implements BudgetStore {
 
+    private static final long RANGE = 1L << 32;
+
     private final Map<BudgetKey, Account> accounts = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong ranges = new AtomicLong();
 
     @Override
     public Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
@@ -28,17 +35,20 @@ final class LocalBudgetStore implements BudgetStore {
         if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
             throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
         }
-        String id = Long.toString(ids.incrementAndGet());
         while (true) {
-            Account account = accounts.computeIfAbsent(key, k -> new Account());
+            Account account = accounts.get(key);
+            if (account == null) {
+                account = accounts.computeIfAbsent(key, k -> new Account(ranges.getAndAdd(RANGE)));
+            }
             synchronized (account) {
                 if (account.evicted) {
                     continue;
                 }
                 BigDecimal headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
                 if (headroom.compareTo(amountUsd) < 0) {
-                    return new Reservation(key, id, amountUsd, false, headroom);
+                    return new Reservation(key, "refused", amountUsd, false, headroom);
                 }
+                String id = Long.toString(account.nextId(ranges));
                 account.holds.put(id, amountUsd);
                 account.reserved = account.reserved.add(amountUsd);
                 return new Reservation(key, id, amountUsd, true, headroom.subtract(amountUsd));
@@ -99,5 +109,21 @@ final class LocalBudgetStore implements BudgetStore {
         BigDecimal reserved = BigDecimal.ZERO;
         final Map<String, BigDecimal> holds = new HashMap<>();
         boolean evicted;
+        private long next;
+        private long rangeEnd;
+
+        Account(long range) {
+            next = range;
+            rangeEnd = range + RANGE;
+        }
+
+        /** The next id of this account's range, drawing a new range when it is used up. */
+        long nextId(AtomicLong ranges) {
+            if (next == rangeEnd) {
+                next = ranges.getAndAdd(RANGE);
+                rangeEnd = next + RANGE;
+            }
+            return next++;
+        }
     }
 }
