@@ -40,19 +40,24 @@ final class LocalBudgetStore implements BudgetStore {
             if (account == null) {
                 account = accounts.computeIfAbsent(key, k -> new Account(ranges.getAndAdd(RANGE)));
             }
+            BigDecimal headroom;
+            long id;
             synchronized (account) {
                 if (account.evicted) {
                     continue;
                 }
-                BigDecimal headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
+                headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
                 if (headroom.compareTo(amountUsd) < 0) {
-                    return new Reservation(key, "refused", amountUsd, false, headroom);
+                    id = -1;
+                } else {
+                    id = account.nextId(ranges);
+                    account.holds.put(id, amountUsd);
+                    account.reserved = account.reserved.add(amountUsd);
                 }
-                String id = Long.toString(account.nextId(ranges));
-                account.holds.put(id, amountUsd);
-                account.reserved = account.reserved.add(amountUsd);
-                return new Reservation(key, id, amountUsd, true, headroom.subtract(amountUsd));
             }
+            // the answer is built outside the monitor, which other threads of the tenant are waiting for
+            return id < 0 ? new Reservation(key, "refused", amountUsd, false, headroom)
+                    : new Reservation(key, Long.toString(id), amountUsd, true, headroom.subtract(amountUsd));
         }
     }
 
@@ -63,18 +68,35 @@ final class LocalBudgetStore implements BudgetStore {
             throw new IllegalArgumentException("Actual cost is negative: " + actualUsd);
         }
         Account account = accounts.get(reservation.key());
-        if (account == null) {
+        Long id = id(reservation);
+        if (account == null || id == null) {
             return new Settlement(reservation.key(), BigDecimal.ZERO, BigDecimal.ZERO, false);
         }
+        BigDecimal before;
+        BigDecimal after;
+        boolean applied;
         synchronized (account) {
-            BigDecimal held = account.holds.remove(reservation.id());
-            BigDecimal before = account.spent;
-            if (held == null) {
-                return new Settlement(reservation.key(), before, before, false);
+            BigDecimal held = account.holds.remove(id);
+            before = account.spent;
+            applied = held != null;
+            if (applied) {
+                account.reserved = account.reserved.subtract(held);
+                account.spent = before.add(actualUsd);
             }
-            account.reserved = account.reserved.subtract(held);
-            account.spent = before.add(actualUsd);
-            return new Settlement(reservation.key(), before, account.spent, true);
+            after = account.spent;
+        }
+        return new Settlement(reservation.key(), before, after, applied);
+    }
+
+    /** A granted reservation's id; {@code null} for an id this store never gives out. */
+    private static Long id(Reservation reservation) {
+        if (!reservation.granted()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(reservation.id());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -107,7 +129,7 @@ final class LocalBudgetStore implements BudgetStore {
     private static final class Account {
         BigDecimal spent = BigDecimal.ZERO;
         BigDecimal reserved = BigDecimal.ZERO;
-        final Map<String, BigDecimal> holds = new HashMap<>();
+        final Map<Long, BigDecimal> holds = new HashMap<>();
         boolean evicted;
         private long next;
         private long rangeEnd;
