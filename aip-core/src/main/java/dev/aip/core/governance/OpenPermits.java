@@ -2,24 +2,30 @@ package dev.aip.core.governance;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The permits open in one {@link Governance}, for the lease sweeper and {@link Governance#openPermits()}.
  *
  * <p>Striped intrusive lists: a permit joins the list of its admitting thread's stripe and leaves it, from whichever
- * thread settles it, under that stripe's monitor. Threads mostly land on different stripes, so admissions on
- * different threads take different, uncontended monitors; the permit is its own list node, so registering allocates
- * nothing. (A concurrent set would allocate a node per permit and make every thread update one shared size.)
+ * thread settles it, under that stripe's monitor. Threads are given stripes in turn on their first admission, so
+ * that up to as many threads as there are stripes each have their own, and admissions on different threads take
+ * different, uncontended monitors; the permit is its own list node, so registering allocates nothing. (A concurrent
+ * set would allocate a node per permit and make every thread update one shared size.)
  *
  * <p>Thread-safe. A grant's {@code stripe}, {@code prev} and {@code next} are guarded by its stripe's monitor.
  */
 final class OpenPermits {
 
+    /** Each thread's turn, given once per thread: its stripe in every registry is {@code turn & mask}. */
+    private static final AtomicInteger TURNS = new AtomicInteger();
+    private static final ThreadLocal<Integer> TURN = ThreadLocal.withInitial(TURNS::getAndIncrement);
+
     private final Stripe[] stripes;
     private final int mask;
 
     OpenPermits() {
-        int n = Integer.highestOneBit(Math.max(8, Runtime.getRuntime().availableProcessors() * 4) - 1) << 1;
+        int n = Integer.highestOneBit(Math.max(16, Runtime.getRuntime().availableProcessors() * 4) - 1) << 1;
         stripes = new Stripe[n];
         for (int i = 0; i < n; i++) {
             stripes[i] = new PaddedStripe();
@@ -28,9 +34,7 @@ final class OpenPermits {
     }
 
     void add(Grant grant) {
-        long id = Thread.currentThread().getId();
-        int h = (int) (id * 0x9E3779B97F4A7C15L >>> 32);
-        Stripe s = stripes[h & mask];
+        Stripe s = stripes[TURN.get() & mask];
         synchronized (s) {
             grant.stripe = s;
             Grant head = s.head;
