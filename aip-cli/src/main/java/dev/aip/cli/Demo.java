@@ -159,6 +159,7 @@ final class Demo {
                         .retryPolicy(RetryPolicy.upTo(3))
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build());
+                DemoFrameworks.run(out, emulator, resolver, meter, tenants);
                 ledger.flush();
                 try (Stream<UsageRecord> read = JsonLinesLedger.read(ledgerPath)) {
                     records = read.toList();

@@ -164,7 +164,8 @@ final class LabEnvironment implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("emulator", "emulator"));
     }
 
-    private <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
+    /** Points a client builder at this environment: Region, credentials and, on the emulator, its endpoint. */
+    <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
         builder.region(region).credentialsProvider(credentials);
         if (!aws) {
             builder.endpointOverride(emulator.endpoint());
@@ -209,6 +210,11 @@ final class LabEnvironment implements AutoCloseable {
         return track(configure(BedrockRuntimeAsyncClient.builder())
                 .overrideConfiguration(o -> List.of(interceptors).forEach(o::addExecutionInterceptor))
                 .build());
+    }
+
+    /** The emulator, when the lab runs on one; empty on AWS. */
+    Optional<BedrockEmulator> emulator() {
+        return Optional.ofNullable(emulator);
     }
 
     /** CloudWatch, on AWS only: the emulator has none. */

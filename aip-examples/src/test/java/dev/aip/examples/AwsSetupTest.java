@@ -30,7 +30,10 @@ class AwsSetupTest {
         return Stream.of(
                 Arguments.of("lab 1", (Captured.Lab) Lab1SharedProfile::run),
                 Arguments.of("lab 2", (Captured.Lab) Lab2ProfileLifecycle::run),
-                Arguments.of("lab 3", (Captured.Lab) Lab3DirectSdk::run));
+                Arguments.of("lab 3", (Captured.Lab) Lab3DirectSdk::run),
+                Arguments.of("lab 4", (Captured.Lab) Lab4Agent::run),
+                Arguments.of("lab 6", (Captured.Lab) Lab6Chains::run),
+                Arguments.of("lab 7", (Captured.Lab) Lab7Workflow::run));
     }
 
     static LabEnvironment.Host host(AwsCredentialsProvider credentials, AwsRegionProvider region) {

@@ -15,7 +15,9 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration;
 
 /**
  * The {@link ChatRequest} that the interceptor shows to the admission for a request the SDK is about to send: what
- * the admission sizes a call by is its input characters, its logical model and its {@code maxTokens}.
+ * the admission sizes a call by is its input characters, its logical model and its {@code maxTokens}. And the way
+ * back: the settings the admission {@linkplain dev.aip.core.chat.Admission#shape shaped} into a Converse
+ * {@code inferenceConfig}.
  */
 final class AdmissionRequests {
 
@@ -53,6 +55,43 @@ final class AdmissionRequests {
         return sized(model, new String(bytes, StandardCharsets.ISO_8859_1), maxTokens(bytes));
     }
 
+    /**
+     * The Converse {@code inferenceConfig} to send after shaping: the caller's own, with the settings it left unset
+     * taken from the shaped request. The caller's own settings are never overwritten (the shaped request may have
+     * lost some, when the chat model could not express the request).
+     */
+    static InferenceConfiguration shaped(InferenceConfiguration original, ChatRequest asked, ChatRequest shaped) {
+        if (shaped == null || shaped == asked) {
+            return original;
+        }
+        InferenceSettings s = shaped.settings();
+        InferenceConfiguration.Builder b = original == null ? InferenceConfiguration.builder() : original.toBuilder();
+        boolean changed = false;
+        if ((original == null || original.maxTokens() == null) && s.maxTokens() != null) {
+            b.maxTokens(s.maxTokens());
+            changed = true;
+        }
+        if ((original == null || original.temperature() == null) && s.temperature() != null) {
+            b.temperature(s.temperature());
+            changed = true;
+        }
+        if ((original == null || original.topP() == null) && s.topP() != null) {
+            b.topP(s.topP());
+            changed = true;
+        }
+        if ((original == null || !original.hasStopSequences() || original.stopSequences().isEmpty())
+                && !s.stopSequences().isEmpty()) {
+            b.stopSequences(s.stopSequences());
+            changed = true;
+        }
+        return changed ? b.build() : original;
+    }
+
+    /**
+     * The output limit an InvokeModel body asks for, in the body formats that have one: {@code max_tokens}
+     * (Anthropic), {@code inferenceConfig.maxTokens} or {@code inferenceConfig.max_new_tokens} (Nova),
+     * {@code textGenerationConfig.maxTokenCount} (Titan), {@code max_gen_len} (Llama); {@code null} without one.
+     */
     static Integer maxTokens(byte[] body) {
         if (body.length == 0 || body[0] != '{' && !Character.isWhitespace(body[0])) {
             return null;
@@ -65,6 +104,15 @@ final class AdmissionRequests {
             JsonNode n = json.path("max_tokens");
             if (!n.isIntegralNumber()) {
                 n = json.path("inferenceConfig").path("maxTokens");
+            }
+            if (!n.isIntegralNumber()) {
+                n = json.path("inferenceConfig").path("max_new_tokens");
+            }
+            if (!n.isIntegralNumber()) {
+                n = json.path("textGenerationConfig").path("maxTokenCount");
+            }
+            if (!n.isIntegralNumber()) {
+                n = json.path("max_gen_len");
             }
             return n.canConvertToInt() && n.isIntegralNumber() && n.intValue() > 0 ? n.intValue() : null;
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import java.nio.ByteBuffer;
@@ -82,6 +83,7 @@ final class InterceptedCall {
     private volatile FrameWatcher watcher;
     private final List<MeteredCall> attemptCalls = new CopyOnWriteArrayList<>();
     private final AtomicReference<Admission.Permit> permit = new AtomicReference<>();
+    private final AtomicReference<ProfileBalancer.Lease> lease = new AtomicReference<>();
 
     InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes, Meter meter) {
         this.tenant = tenant;
@@ -151,11 +153,20 @@ final class InterceptedCall {
         meter.start(info(1)).fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
     }
 
+    /** The execution counts as in flight on its profile for the balancer until it is over. */
+    void tracked(ProfileBalancer.Lease value) {
+        lease.set(value);
+    }
+
     /**
-     * The execution is over: release the permit, if it still holds one, with the records of all attempts. Never
-     * throws, since it runs inside the SDK's hooks and the tap.
+     * The execution is over: end its balancer lease, and release the permit, if it still holds one, with the records
+     * of all attempts. Never throws, since it runs inside the SDK's hooks and the tap.
      */
     void release() {
+        ProfileBalancer.Lease l = lease.getAndSet(null);
+        if (l != null) {
+            l.release();
+        }
         Admission.Permit p = permit.getAndSet(null);
         if (p == null) {
             return;

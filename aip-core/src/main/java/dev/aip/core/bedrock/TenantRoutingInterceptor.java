@@ -3,6 +3,7 @@ package dev.aip.core.bedrock;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.aip.core.ConfigurationException;
+import dev.aip.core.PolicyViolationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.Admission;
@@ -11,12 +12,14 @@ import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -67,8 +70,20 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  *
  * <p><b>Routing.</b> A model id that the {@linkplain Builder#logicalModels logical-model rule} accepts (by default
  * any id that is not an ARN) is resolved with the {@link TenantProfileResolver} and replaced by the tenant's profile
- * ARN; ARNs are sent as they are and metered without a price unless they are known profiles. The
- * {@code requestMetadata} gets the tenant entries by the {@link RequestMetadata} rule: as the body member for
+ * ARN (with a {@linkplain Builder#balancer balancer}: one of the tenant's profiles for the model, by the balancer's
+ * strategy). Any other id (an ARN the caller names directly) is sent as it is, after the resolver's
+ * {@link TenantProfileResolver#resolveArn} says whose it is:
+ * <ul>
+ *   <li>the tenant's own profile, or a shared one (a pool or default profile; a system-defined cross-Region profile,
+ *       priced by its model): routed, governed and metered as that profile;</li>
+ *   <li>another tenant's profile: refused with a {@link ProfileResolutionException} before anything is sent (tenant
+ *       isolation), whether or not an admission is set;</li>
+ *   <li>unknown (an application profile the resolver does not know, a foundation-model ARN): with an admission, it
+ *       cannot be governed, so it is refused with a {@link dev.aip.core.PolicyViolationException}
+ *       ({@code unrouted-model}) and one {@code REJECTED_BY_POLICY} record; without one, sent and metered as
+ *       before (an application profile ARN by its ARN, without a price).</li>
+ * </ul>
+ * The {@code requestMetadata} gets the tenant entries by the {@link RequestMetadata} rule: as the body member for
  * Converse and ConverseStream, as the {@code X-Amzn-Bedrock-Request-Metadata} JSON header for InvokeModel and
  * InvokeModelWithResponseStream.
  *
@@ -92,16 +107,22 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * retry strategy.
  *
  * <p><b>Governance.</b> With an {@linkplain Builder#admission admission} (e.g. the
- * {@link dev.aip.core.governance.Governance} of the chat pipeline), every routed call is admitted in
+ * {@link dev.aip.core.governance.Governance} of the chat pipeline), every routed call is shaped and admitted in
  * {@code modifyRequest}, after routing and before anything is sent, with the tenant, its resolved profile and the
  * request as a {@link ChatRequest}: Converse and ConverseStream requests as the chat model reads them; InvokeModel
- * bodies as an input of the body's length, with {@code maxTokens} from the body's {@code max_tokens} or
- * {@code inferenceConfig.maxTokens} when present. A refusal writes one {@code REJECTED_BY_POLICY} record and throws
- * the admission's exception (e.g. {@link dev.aip.core.RateLimitExceededException}) to the caller, unchanged (the
- * async client completes its future with it); the SDK does not retry it, since it is thrown before the SDK's retry
- * loop. An admitted call's permit is released exactly once, with the records of all its attempts, when the
- * execution is over: after the response (for streams, when the body ends), on failure, or when the caller cancels a
- * stream. Calls sent to an ARN the interceptor did not route have no resolved profile and are not admitted.
+ * bodies as an input of the body's length, with {@code maxTokens} from the body's output limit when it has one
+ * ({@code max_tokens}, {@code inferenceConfig.maxTokens} or {@code max_new_tokens},
+ * {@code textGenerationConfig.maxTokenCount}, {@code max_gen_len}). <b>Shaping</b>
+ * ({@link Admission#shape}, e.g. the tenant's default inference settings and output cap) is written back into a
+ * Converse or ConverseStream request's {@code inferenceConfig}, for the settings the caller left unset; the
+ * admission reserves for the shaped request. InvokeModel bodies are model-specific and are not rewritten: their
+ * output limit is enforced by refusing a body that asks for more than the cap, while a body without a limit is
+ * reserved at the cap and charged what it really used. A refusal writes one {@code REJECTED_BY_POLICY} record
+ * and throws the admission's exception (e.g. {@link dev.aip.core.RateLimitExceededException}) to the caller,
+ * unchanged (the async client completes its future with it); the SDK does not retry it, since it is thrown before
+ * the SDK's retry loop. An admitted call's permit is released exactly once, with the records of all its attempts,
+ * when the execution is over: after the response (for streams, when the body ends), on failure, or when the caller
+ * cancels a stream. Calls sent directly to a profile ARN are admitted as described under Routing.
  *
  * <p>Exceptions from the resolver ({@code ProfileResolutionException}) and from the metadata rule
  * ({@code IllegalArgumentException}) reach the caller before anything is sent. Bedrock's exceptions pass unchanged.
@@ -127,6 +148,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     private final Predicate<String> logicalModels;
     private final boolean rejectWithoutTenant;
     private final Admission admission;
+    private final ProfileBalancer balancer;
 
     private TenantRoutingInterceptor(Builder b) {
         this.resolver = b.resolver;
@@ -134,6 +156,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         this.logicalModels = b.logicalModels;
         this.rejectWithoutTenant = b.rejectWithoutTenant;
         this.admission = b.admission;
+        this.balancer = b.balancer;
     }
 
     /**
@@ -189,36 +212,64 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
                     r.inferenceConfig(), r.toolConfig());
             call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            ChatRequest shaped = shape(call, route, asked);
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
+                    .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
-            return admit(call, route, asked, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof ConverseStreamRequest r) {
             Route route = route(call, r.modelId());
             ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
                     r.inferenceConfig(), r.toolConfig());
             call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            ChatRequest shaped = shape(call, route, asked);
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
+                    .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
                     .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
                     .build();
-            return admit(call, route, asked, routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof InvokeModelRequest r) {
             Route route = route(call, r.modelId());
             call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
+            ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return admit(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()), routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof InvokeModelWithResponseStreamRequest r) {
             Route route = route(call, r.modelId());
             call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
+            ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return admit(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()), routed);
+            return tracked(call, route, admit(call, route, shaped, routed));
         }
         return request;
+    }
+
+    /**
+     * Lets the admission shape the request (the tenant's default settings and output cap); a refusal there is a
+     * refusal of the call. A call sent to a model id the interceptor cannot govern is refused here too, once it is
+     * known to the meter.
+     */
+    private ChatRequest shape(InterceptedCall call, Route route, ChatRequest asked) {
+        if (route.refusal != null) {
+            call.rejected(route.refusal);
+            throw route.refusal;
+        }
+        if (route.profile == null || asked == null || admission == ALLOW_ALL) {
+            return asked;
+        }
+        try {
+            ChatRequest shaped = admission.shape(call.tenant, asked);
+            return shaped != null ? shaped : asked;
+        } catch (RuntimeException refusal) {
+            call.rejected(refusal);
+            throw refusal;
+        }
     }
 
     /**
@@ -238,6 +289,14 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             throw refusal;
         }
         call.admitted(permit);
+        return routed;
+    }
+
+    /** With a balancer, the admitted execution counts as in flight on its profile until it is over. */
+    private SdkRequest tracked(InterceptedCall call, Route route, SdkRequest routed) {
+        if (balancer != null && route.profile != null) {
+            call.tracked(balancer.acquire(route.profile));
+        }
         return routed;
     }
 
@@ -315,17 +374,44 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     }
 
     private Route route(InterceptedCall call, String modelId) {
-        if (modelId == null || !logicalModels.test(modelId)) {
-            return new Route(modelId, null);
+        if (modelId == null) {
+            return new Route(null, null, null);
         }
-        ResolvedProfile profile = resolver.resolve(call.tenant, modelId);
+        if (!logicalModels.test(modelId)) {
+            // Sent to a profile (or model) directly: governed as the tenant's when the resolver knows it as such.
+            Optional<ResolvedProfile> known = resolver.resolveArn(call.tenant, modelId);
+            if (known.isPresent()) {
+                return new Route(modelId, owned(call, modelId, known.get()), null);
+            }
+            if (admission != ALLOW_ALL) {
+                return new Route(modelId, null, new PolicyViolationException(call.tenant.id(), "unrouted-model",
+                        "Tenant " + call.tenant.id() + " called " + modelId + ", which is neither a logical model nor"
+                        + " a profile the resolver knows as the tenant's own or a shared one, so the call cannot be"
+                        + " governed. Call a logical model, or the tenant's own profile ARN."));
+            }
+            return new Route(modelId, null, null);
+        }
+        if (balancer == null) {
+            return new Route(null, owned(call, modelId, resolver.resolve(call.tenant, modelId)), null).routed();
+        }
+        List<ResolvedProfile> all = resolver.resolveAll(call.tenant, modelId);
+        if (all == null || all.isEmpty()) {
+            owned(call, modelId, null);
+        }
+        for (ResolvedProfile p : all) {
+            owned(call, modelId, p);
+        }
+        return new Route(null, balancer.order(all).get(0), null).routed();
+    }
+
+    private static ResolvedProfile owned(InterceptedCall call, String modelId, ResolvedProfile profile) {
         if (profile == null || (!profile.pooled() && !profile.tenant().equals(call.tenant.id()))) {
             throw new ProfileResolutionException(call.tenant.id(), "The profile resolver returned "
                     + (profile == null ? "no profile" : "profile " + profile.profileArn() + " of tenant "
                     + profile.tenant()) + " for tenant " + call.tenant.id() + " and model " + modelId
                     + "; a tenant's call may only use its own profile or a pooled one", false, null);
         }
-        return new Route(profile.profileArn(), profile);
+        return profile;
     }
 
     private static Map<String, String> merge(InterceptedCall call, Route route, Map<String, String> own) {
@@ -399,8 +485,16 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         return http.firstMatchingHeader(header).map(v -> Long.parseLong(v.strip())).orElse(0L);
     }
 
-    /** Where a call goes: the model id to send and the profile behind it ({@code null} when not routed). */
-    private record Route(String modelId, ResolvedProfile profile) {
+    /**
+     * Where a call goes: the model id to send, the profile behind it ({@code null} when not known), and why the call
+     * must be refused ({@code null} when it may go).
+     */
+    private record Route(String modelId, ResolvedProfile profile, PolicyViolationException refusal) {
+
+        /** Routed to the profile: its ARN is the model id to send. */
+        Route routed() {
+            return new Route(profile.profileArn(), profile, refusal);
+        }
     }
 
     /** Builds a {@link TenantRoutingInterceptor}. Not thread-safe; confine to one thread. */
@@ -410,6 +504,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private Predicate<String> logicalModels = id -> !id.startsWith("arn:");
         private boolean rejectWithoutTenant = true;
         private Admission admission = ALLOW_ALL;
+        private ProfileBalancer balancer;
 
         private Builder() {
         }
@@ -447,6 +542,21 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          */
         public Builder admission(Admission value) {
             admission = Objects.requireNonNull(value, "admission");
+            return this;
+        }
+
+        /**
+         * Spreads calls to a logical model over the tenant's several profiles for it
+         * ({@link TenantProfileResolver#resolveAll}), by the balancer's strategy; each execution counts as in flight
+         * on its profile until it is over. Share the balancer with the chat pipeline so both count the same load. The
+         * SDK path sends each execution to one profile (the SDK's own retries stay on it); default: the resolver's
+         * one profile.
+         *
+         * @param value the balancer
+         * @return this builder
+         */
+        public Builder balancer(ProfileBalancer value) {
+            balancer = Objects.requireNonNull(value, "balancer");
             return this;
         }
 

@@ -14,8 +14,12 @@ import java.util.List;
  * a {@link Permit}; the pipeline releases it exactly once, when the call is over (after its last attempt, on every
  * outcome), with the records of all its attempts, so reservations can settle to real usage.
  *
- * <p>Implementations must be thread-safe; {@code admit} is called on the caller's thread, {@code release} on
- * whichever thread ends the call.
+ * <p><b>Shaping.</b> Before admitting, the pipeline (and the SDK interceptor) lets the admission
+ * {@linkplain #shape rewrite the request}, e.g. to fill in the tenant's default inference settings; the shaped request
+ * is what is admitted, reserved for and sent.
+ *
+ * <p>Implementations must be thread-safe; {@code shape} and {@code admit} are called on the caller's thread,
+ * {@code release} on whichever thread ends the call.
  */
 @FunctionalInterface
 public interface Admission {
@@ -30,6 +34,22 @@ public interface Admission {
      * @throws dev.aip.core.AipException to refuse the call
      */
     Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile);
+
+    /**
+     * Rewrites a request before it is admitted and sent: called once per call, before {@link #admit}, which then
+     * gets the returned request. The default returns the request unchanged.
+     *
+     * <p>A shaped request must keep the model, messages, tools and metadata; it may only change the inference
+     * settings. Throwing refuses the call, as {@code admit} does.
+     *
+     * @param tenant the tenant
+     * @param request the request as the caller made it
+     * @return the request to admit and send; the same instance when nothing changes
+     * @throws dev.aip.core.AipException to refuse the call
+     */
+    default ChatRequest shape(TenantContext tenant, ChatRequest request) {
+        return request;
+    }
 
     /**
      * Admits every call.

@@ -1,12 +1,14 @@
 package dev.aip.core.chat;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Outcome;
 
 /**
- * Second stage: asks the {@link Admission} before any attempt, records a {@code REJECTED_BY_POLICY} attempt when it
- * refuses, and releases the permit exactly once when the call is over, with the records of all attempts.
+ * Second stage: lets the {@link Admission} shape the request, asks it before any attempt (once per call, on the
+ * call's first profile), records a {@code REJECTED_BY_POLICY} attempt when it refuses, and releases the permit
+ * exactly once when the call is over, with the records of all attempts.
  */
 final class AdmittingStage implements ChatStage {
 
@@ -63,6 +65,10 @@ final class AdmittingStage implements ChatStage {
 
     private Admission.Permit admit(Call call) {
         try {
+            ChatRequest shaped = admission.shape(call.tenant, call.request);
+            if (shaped != call.request) {
+                call.request = checkedShape(call.request, shaped);
+            }
             Admission.Permit permit = admission.admit(call.tenant, call.request, call.profile);
             return permit != null ? permit : Admission.Permit.NONE;
         } catch (RuntimeException e) {
@@ -71,5 +77,18 @@ final class AdmittingStage implements ChatStage {
             rejected.record().ifPresent(call::recorded);
             throw e;
         }
+    }
+
+    /** A shaped request may change the inference settings only: the rest was resolved, metered and merged on. */
+    private static ChatRequest checkedShape(ChatRequest asked, ChatRequest shaped) {
+        if (shaped == null || !shaped.model().equals(asked.model())
+                || !shaped.messages().equals(asked.messages()) || !shaped.system().equals(asked.system())
+                || !shaped.tools().equals(asked.tools())
+                || !shaped.requestMetadata().equals(asked.requestMetadata())
+                || !shaped.attributes().equals(asked.attributes())) {
+            throw new ConfigurationException("Admission.shape may change a request's inference settings only; it"
+                    + " returned " + (shaped == null ? "null" : "a request with other content or model"));
+        }
+        return shaped;
     }
 }

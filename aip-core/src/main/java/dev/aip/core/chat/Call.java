@@ -12,16 +12,20 @@ import java.util.Map;
 
 /**
  * The state of one logical call as it passes down the stages. Each stage fills in what it owns: the resolving stage
- * the profile and metadata, the retrying stage the attempt number, the metering stage the records. Attempts run one
- * after another, so fields are written before the next stage reads them; {@code volatile} covers the hand-off to
- * transport threads for streams.
+ * the candidate profiles and metadata, the admitting stage the shaped request, the retrying stage the attempt number
+ * and the profile of each attempt, the metering stage the records. Attempts run one after another, so fields are
+ * written before the next stage reads them; {@code volatile} covers the hand-off to transport and scheduler threads
+ * for streams.
  */
 final class Call {
 
     final String callId;
     final TenantContext tenant;
-    final ChatRequest request;
     final boolean streaming;
+    /** When the call started, by the pipeline's ticker; deadlines count from here. */
+    final long startNanos;
+    /** The request as made, then as shaped by the admission. */
+    volatile ChatRequest request;
     // Most calls have one attempt: its record needs no collection. Guarded by this (records arrive from whichever
     // thread ends an attempt, and are read once when the call is over).
     private UsageRecord firstRecord;
@@ -29,13 +33,23 @@ final class Call {
     volatile ResolvedProfile profile;
     volatile Map<String, String> requestMetadata = Map.of();
     volatile int attempt = 1;
+    /** The profile the call is admitted on: its first. */
+    volatile ResolvedProfile primary;
+    /** With a balancer, the profiles the call may use, in order (the first is {@link #primary}); else empty. */
+    volatile List<ResolvedProfile> candidates = List.of();
+    /** Which candidate the current attempt uses. */
+    volatile int candidate;
+    /** The 1-based attempt on the current profile. */
+    volatile int profileAttempt = 1;
 
-    Call(String callId, TenantContext tenant, ChatRequest request, boolean streaming) {
+    Call(String callId, TenantContext tenant, ChatRequest request, boolean streaming, long startNanos) {
         this.callId = callId;
         this.tenant = tenant;
         this.request = request;
         this.streaming = streaming;
+        this.startNanos = startNanos;
     }
+
 
     ChatInvocation invocation() {
         return new ChatInvocation(callId, attempt, tenant, request, profile, requestMetadata);
@@ -44,9 +58,10 @@ final class Call {
     /** What the meter needs to know about the current attempt. */
     CallInfo callInfo() {
         ResolvedProfile p = profile;
-        return new CallInfo(callId, attempt, tenant, operation(), request.model(), p.profileArn(), p.profileId(),
-                p.sourceModelId(), p.region(), p.pooled(), streaming, Meter.estimateTokens(request.inputChars()),
-                request.attributes());
+        ChatRequest r = request;
+        return new CallInfo(callId, attempt, tenant, operation(), r.model(), p.profileArn(), p.profileId(),
+                p.sourceModelId(), p.region(), p.pooled(), streaming, Meter.estimateTokens(r.inputChars()),
+                r.attributes());
     }
 
     synchronized void recorded(UsageRecord record) {

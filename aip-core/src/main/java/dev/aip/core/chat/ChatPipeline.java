@@ -3,32 +3,45 @@ package dev.aip.core.chat;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 
 /**
- * The tenant-aware {@link ChatClient}: every call is routed to the tenant's application inference profile, admitted
- * by governance, retried by policy and metered exactly once per attempt.
+ * The tenant-aware {@link ChatClient}: every call is routed to the tenant's application inference profile, shaped and
+ * admitted by governance, retried and failed over by policy, and metered exactly once per attempt.
  *
  * <p><b>Decorator order</b>, fixed and composed once at {@link Builder#build()}; outermost first:
  * <pre>{@code
- * Resolve(profile, requestMetadata)
- *   ( Admit(admission)
- *       ( Retry(retry policy)
- *           ( Meter(one record per attempt)
- *               ( Transport(Bedrock Converse / ConverseStream) ))))
+ * Resolve(profiles, balancer order, requestMetadata)
+ *   ( Admit(shape, then admission on the first profile)
+ *       ( Retry(retry policy: backoff, fail-over to the next profile, fallback routes, deadline)
+ *           ( Track(attempts in flight per profile; with a balancer only)
+ *               ( Meter(one record per attempt)
+ *                   ( Transport(Bedrock Converse / ConverseStream) )))))
  * }</pre>
  * <ul>
- *   <li><b>Resolve</b> asks the {@link TenantProfileResolver} for the tenant's profile of the request's model and
- *       merges the {@code requestMetadata} ({@link RequestMetadata}). A call that cannot be resolved fails with the
+ *   <li><b>Resolve</b> asks the {@link TenantProfileResolver} for the tenant's profile of the request's model (with a
+ *       {@linkplain Builder#balancer balancer}: all its profiles for that model, in the balancer's order) and merges
+ *       the {@code requestMetadata} ({@link RequestMetadata}). A call that cannot be resolved fails with the
  *       resolver's exception and has no usage record: it never became an attempt.</li>
- *   <li><b>Admit</b> runs the {@link Admission} once per call. A refused call gets one
- *       {@code REJECTED_BY_POLICY} record and never reaches Bedrock.</li>
- *   <li><b>Retry</b> makes further attempts while the {@link RetryPolicy} asks (default: none).</li>
+ *   <li><b>Admit</b> lets the {@link Admission} {@linkplain Admission#shape shape} the request (e.g. the tenant's
+ *       default inference settings and output cap), then runs it once per call, on the first profile: one
+ *       reservation per logical call, priced on that profile. A refused call gets one {@code REJECTED_BY_POLICY}
+ *       record and never reaches Bedrock. The permit is released once, with the records of every attempt on every
+ *       profile, so settlement charges what each attempt really cost on its own model.</li>
+ *   <li><b>Retry</b> makes further attempts as the {@link RetryPolicy} decides (default {@link RetryPolicy#none()}):
+ *       on the same profile after a pause, or on the call's next profile: the balancer's further profiles, then
+ *       the entries of the {@link FallbackRoutes} (default none). Sync calls pause on the caller's thread; streams
+ *       are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
+ *   <li><b>Track</b> counts each attempt in flight on its profile for the balancer's least-loaded strategy, from
+ *       its start to its end, on every outcome.</li>
  *   <li><b>Meter</b> is innermost, so every real attempt is recorded, including retried ones; records of one call
- *       share its call id.</li>
- *   <li><b>Transport</b> sends the profile ARN as {@code modelId}, one service call per attempt.</li>
+ *       share its call id, number their attempts 1, 2, ... and name the profile (ARN, source model) each used.</li>
+ *   <li><b>Transport</b> sends the attempt's profile ARN as {@code modelId}, one service call per attempt.</li>
  * </ul>
  *
  * <pre>{@code
@@ -36,6 +49,9 @@ import java.util.Objects;
  *     .resolver(resolver)
  *     .meter(meter)
  *     .transport(BedrockChatTransport.builder().client(runtime).asyncClient(runtimeAsync).build())
+ *     .admission(governance)
+ *     .retryPolicy(RetryPolicy.backoff().build())
+ *     .fallbackRoutes(governance.fallbackRoutes())
  *     .build();
  * ChatResponse answer = chat.chat(TenantContext.of("acme"), request);
  * }</pre>
@@ -45,12 +61,16 @@ import java.util.Objects;
 public final class ChatPipeline implements ChatClient {
 
     private final ChatStage head;
+    private final LongSupplier ticker;
 
     private ChatPipeline(Builder b) {
         ChatStage meter = new MeteringChatClient(b.meter, b.transport);
-        ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, meter);
+        ChatStage track = b.balancer == null ? meter : new LoadTrackingStage(b.balancer, meter);
+        ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, b.resolver, b.fallbackRoutes, b.ticker,
+                b.sleeper, b.scheduler, track);
         ChatStage admit = new AdmittingStage(b.admission, b.meter, retry);
-        this.head = new ResolvingStage(b.resolver, admit);
+        this.head = new ResolvingStage(b.resolver, b.balancer, admit);
+        this.ticker = b.ticker;
     }
 
     /**
@@ -66,7 +86,7 @@ public final class ChatPipeline implements ChatClient {
     public ChatResponse chat(TenantContext tenant, ChatRequest request) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
-        return head.call(new Call(UsageRecord.newId(), tenant, request, false));
+        return head.call(new Call(UsageRecord.newId(), tenant, request, false, ticker.getAsLong()));
     }
 
     @Override
@@ -76,7 +96,8 @@ public final class ChatPipeline implements ChatClient {
         Objects.requireNonNull(listener, "listener");
         Relay relay = new Relay(listener);
         try {
-            relay.upstream(head.stream(new Call(UsageRecord.newId(), tenant, request, true), relay));
+            Call call = new Call(UsageRecord.newId(), tenant, request, true, ticker.getAsLong());
+            relay.upstream(head.stream(call, relay));
         } catch (RuntimeException e) {
             relay.onError(e);
         }
@@ -92,6 +113,11 @@ public final class ChatPipeline implements ChatClient {
         private ChatTransport transport;
         private Admission admission;
         private RetryPolicy retryPolicy;
+        private ProfileBalancer balancer;
+        private FallbackRoutes fallbackRoutes;
+        private LongSupplier ticker;
+        private RetryingStage.Scheduler scheduler;
+        private RetryingStage.Sleeper sleeper;
 
         private Builder() {
         }
@@ -127,6 +153,53 @@ public final class ChatPipeline implements ChatClient {
         }
 
         /**
+         * Spreads calls over the tenant's several profiles for a model ({@link TenantProfileResolver#resolveAll}):
+         * the balancer picks the profile each call goes to, and the others become the call's first fail-over
+         * profiles; default: the resolver's one profile.
+         */
+        public Builder balancer(ProfileBalancer value) {
+            balancer = once(balancer, value, "balancer");
+            return this;
+        }
+
+        /**
+         * Sets where calls go once their own profiles have failed, e.g. {@code governance.fallbackRoutes()} for the
+         * tenant's policy's fallback chain; default none. Used as the {@link RetryPolicy} decides.
+         */
+        public Builder fallbackRoutes(FallbackRoutes value) {
+            fallbackRoutes = once(fallbackRoutes, value, "fallbackRoutes");
+            return this;
+        }
+
+        /** Sets the nanosecond ticker that retry deadlines are measured with; default {@link System#nanoTime()}. */
+        public Builder ticker(LongSupplier value) {
+            ticker = once(ticker, value, "ticker");
+            return this;
+        }
+
+        /**
+         * Sets the scheduler that resumes streams after a retry pause; default one shared daemon thread. Its tasks
+         * start attempts and resolve fallback entries; they never sleep.
+         */
+        public Builder scheduler(ScheduledExecutorService value) {
+            Objects.requireNonNull(value, "scheduler");
+            scheduler = once(scheduler, SharedScheduler.of(value), "scheduler");
+            return this;
+        }
+
+        /** For tests: how streams wait between attempts. */
+        Builder scheduler(RetryingStage.Scheduler value) {
+            scheduler = once(scheduler, value, "scheduler");
+            return this;
+        }
+
+        /** For tests: how sync calls wait between attempts. */
+        Builder sleeper(RetryingStage.Sleeper value) {
+            sleeper = once(sleeper, value, "sleeper");
+            return this;
+        }
+
+        /**
          * Composes the pipeline.
          *
          * @return the pipeline
@@ -143,6 +216,18 @@ public final class ChatPipeline implements ChatClient {
             }
             if (retryPolicy == null) {
                 retryPolicy = RetryPolicy.none();
+            }
+            if (fallbackRoutes == null) {
+                fallbackRoutes = FallbackRoutes.NONE;
+            }
+            if (ticker == null) {
+                ticker = System::nanoTime;
+            }
+            if (scheduler == null) {
+                scheduler = SharedScheduler.shared();
+            }
+            if (sleeper == null) {
+                sleeper = RetryingStage.THREAD_SLEEP;
             }
             return new ChatPipeline(this);
         }

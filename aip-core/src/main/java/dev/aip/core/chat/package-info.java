@@ -6,7 +6,9 @@
  * {@link dev.aip.core.chat.ChatResponse}, {@link dev.aip.core.chat.ChatStreamListener},
  * {@link dev.aip.core.chat.ChatStream}). The implementation: {@link dev.aip.core.chat.ChatPipeline}, which composes
  * resolve, admit, retry and meter around a {@link dev.aip.core.chat.ChatTransport} in that fixed order. Its seams:
- * {@link dev.aip.core.chat.Admission} (governance) and {@link dev.aip.core.chat.RetryPolicy}.
+ * {@link dev.aip.core.chat.Admission} (governance, including request shaping), {@link dev.aip.core.chat.RetryPolicy}
+ * (backoff, deadline, fail-over) and {@link dev.aip.core.chat.FallbackRoutes} (where a call goes when its own
+ * profiles fail).
  * {@link dev.aip.core.chat.RequestMetadata} is the one rule for the {@code requestMetadata} every routed call
  * carries. The stages themselves are package-private.
  */

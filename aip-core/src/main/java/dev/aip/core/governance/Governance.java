@@ -97,8 +97,14 @@ import org.slf4j.LoggerFactory;
  * {@link ConcurrencyState#local()}: a counter per tenant in this instance), request and token rates as the
  * {@link RateLimitState} (default: Bucket4j buckets in this instance), budgets as the {@link BudgetStore} (default:
  * this instance's memory). With all three on Redis ({@code dev.aip.core.governance.redis.RedisGovernanceState}) N
- * instances enforce one concurrency cap, one rate limit and one budget per tenant. Default inference settings and
- * fallback chains of a policy are carried, not applied here.
+ * instances enforce one concurrency cap, one rate limit and one budget per tenant.
+ *
+ * <p><b>Request shaping and fallback.</b> Before admitting, {@link #shape} applies the tenant's
+ * {@code defaultSettings} and {@code maxOutputTokens} to the request (see {@link TenantPolicy}), on the pipeline and
+ * on the SDK interceptor alike, so the output reserved is the output sent to Bedrock. The policy's
+ * {@code fallbackChain} reaches the pipeline through {@link #fallbackRoutes()}. One admission covers a logical call
+ * with all its retries and fail-overs: its reservation is priced on the first profile, its settlement charges every
+ * attempt at its own model's price.
  *
  * <p><b>Unreachable state.</b> When the concurrency state, the rate-limit state or the budget store throws (e.g.
  * Redis is down), the tenant's tier decides, per check, by its {@link FailurePolicy}
@@ -198,6 +204,27 @@ public final class Governance implements Admission {
             throw decision.refusal();
         }
         return decision.permit();
+    }
+
+    /**
+     * Fills the settings a request leaves unset from the tenant's {@code defaultSettings}, and a missing
+     * {@code maxTokens} with its {@code maxOutputTokens} (or the default settings' {@code maxTokens}, if lower). A
+     * {@code maxTokens} the request sets is kept; above the cap, {@link #admit} refuses it.
+     *
+     * @return the shaped request, or {@code request} itself when the policy changes nothing
+     */
+    @Override
+    public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+        return RequestShaping.shape(policies.current().policyFor(tenant), request);
+    }
+
+    /**
+     * Returns the tenants' fallback chains as the pipeline's fallback routes, read from this governance's policies.
+     *
+     * @return the routes; see {@link PolicyRoutes}
+     */
+    public PolicyRoutes fallbackRoutes() {
+        return PolicyRoutes.of(policies);
     }
 
     /**

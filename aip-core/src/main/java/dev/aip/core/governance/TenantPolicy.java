@@ -28,8 +28,10 @@ import java.util.Set;
  *       second.</li>
  * </ul>
  *
- * <p>{@code defaultSettings} and {@code fallbackChain} are carried for the stages that apply them (default
- * inference settings; fallback to other profiles on failure); admission does not use them.
+ * <p><b>Shaping and fallback.</b> {@code defaultSettings} fill the inference settings a request leaves unset, and a
+ * request without {@code maxTokens} is sent with {@code maxOutputTokens} ({@link Governance#shape}). The
+ * {@code fallbackChain} is where the pipeline sends a call once the tenant's own profiles have failed
+ * ({@link Governance#fallbackRoutes()}, {@code RetryPolicy}).
  *
  * <p>Immutable.
  *
@@ -41,8 +43,8 @@ import java.util.Set;
  * @param budget the spending limit per period
  * @param allowedModels the logical models the tenant may call (as in {@code ChatRequest.model}); {@code "*"} allows
  *     any; an empty set allows none; copied
- * @param maxOutputTokens the largest {@code maxTokens} a call may ask for, at least 1; also the output reserved for
- *     calls that do not set {@code maxTokens}
+ * @param maxOutputTokens the largest {@code maxTokens} a call may ask for, at least 1; also the {@code maxTokens}
+ *     sent (and reserved) for calls that do not set one
  * @param defaultSettings inference settings for calls that leave them unset
  * @param fallbackChain profiles to try, in order, when the tenant's own fails (profile ARNs or logical models);
  *     copied

@@ -112,6 +112,20 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Asks the {@linkplain Builder#lookup lookup} resolver, which knows the profiles that exist (including those
+     * this resolver created); without one, only the default rule applies.
+     */
+    @Override
+    public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(profileArn, "profileArn");
+        return lookup != null ? lookup.resolveArn(tenant, profileArn)
+                : TenantProfileResolver.super.resolveArn(tenant, profileArn);
+    }
+
     private boolean fresh(Cached cached) {
         return cached != null && (cached.recheckAt() == null || clock.instant().isBefore(cached.recheckAt()));
     }

@@ -2,6 +2,7 @@ package dev.aip.core.profile;
 
 import dev.aip.core.tenant.TenantId;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The profile a tenant's call to a logical model goes to: pass {@link #profileArn()} as the Bedrock
@@ -51,6 +52,20 @@ public record ResolvedProfile(
     static ResolvedProfile of(TenantId tenant, String logicalModel, InferenceProfile profile, boolean pooled) {
         return new ResolvedProfile(tenant, logicalModel, profile.arn(), profile.id(), profile.sourceModelId(),
                 profile.region(), pooled);
+    }
+
+    /**
+     * A system-defined (cross-Region) profile ARN as a shared profile of the tenant, its source model read from the
+     * profile id ({@code us.anthropic...} → {@code anthropic...}); empty for anything else.
+     */
+    static Optional<ResolvedProfile> systemDefined(TenantId tenant, String arn) {
+        if (arn == null || !Arns.isArn(arn) || !"inference-profile".equals(Arns.resourceType(arn))
+                || !Constraints.PROFILE_ARN.matcher(arn).matches()) {
+            return Optional.empty();
+        }
+        String id = Arns.resourceId(arn);
+        return Optional.of(new ResolvedProfile(tenant, id, arn, id, Arns.foundationModelId(id), Arns.region(arn),
+                true));
     }
 
     /** The same profile resolved for another tenant (a shared profile handed to each tenant that uses it). */

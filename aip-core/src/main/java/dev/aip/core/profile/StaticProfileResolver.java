@@ -5,9 +5,13 @@ import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,19 +40,35 @@ public final class StaticProfileResolver implements TenantProfileResolver {
     private record Mapping(String arn, String sourceModelId) {
     }
 
-    private final Map<ProfileKey, Mapping> mappings;
+    private final Map<ProfileKey, List<Mapping>> mappings;
     private final Map<String, Mapping> defaults;
+    /** Which keys each mapped ARN is mapped under, to tell a tenant's own ARN from another's. */
+    private final Map<String, List<ProfileKey>> keysByArn;
+    /** The logical model of each default profile ARN. */
+    private final Map<String, String> defaultModels;
     private final InferenceProfileApi api;
     private final TagSchema schema;
     private final boolean verifyOwnership;
     private final ProfileModelLookup models;
-    private final ConcurrentHashMap<ProfileKey, ResolvedProfile> verified = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProfileKey, List<ResolvedProfile>> verified = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, String> defaultSources = new ConcurrentHashMap<>();
     private final SingleFlight<Object, Object> flights = new SingleFlight<>();
 
     private StaticProfileResolver(Builder b) {
-        this.mappings = Map.copyOf(b.mappings);
+        Map<ProfileKey, List<Mapping>> m = new HashMap<>();
+        Map<String, List<ProfileKey>> byArn = new HashMap<>();
+        b.mappings.forEach((key, list) -> {
+            m.put(key, List.copyOf(list));
+            for (Mapping mapping : list) {
+                byArn.computeIfAbsent(mapping.arn(), a -> new ArrayList<>()).add(key);
+            }
+        });
+        this.mappings = Map.copyOf(m);
+        this.keysByArn = Map.copyOf(byArn);
         this.defaults = Map.copyOf(b.defaults);
+        Map<String, String> defaultModels = new HashMap<>();
+        b.defaults.forEach((model, mapping) -> defaultModels.putIfAbsent(mapping.arn(), model));
+        this.defaultModels = Map.copyOf(defaultModels);
         this.api = b.api;
         this.schema = b.schema;
         this.verifyOwnership = b.verifyOwnership;
@@ -63,28 +83,45 @@ public final class StaticProfileResolver implements TenantProfileResolver {
     /**
      * {@inheritDoc}
      *
-     * <p>A mapped tenant gets its profile ({@code pooled = false}); an unmapped tenant gets the default profile of
-     * the logical model ({@code pooled = true}) if one is configured.
+     * <p>A mapped tenant gets its (first mapped) profile ({@code pooled = false}); an unmapped tenant gets the
+     * default profile of the logical model ({@code pooled = true}) if one is configured.
      */
     @Override
     public ResolvedProfile resolve(TenantContext tenant, String logicalModel) {
+        return resolveAll(tenant, logicalModel).get(0);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A mapped tenant gets every profile mapped for it and the model, in the order they were mapped, each
+     * ownership-checked; an unmapped tenant the default profile alone.
+     */
+    @Override
+    public List<ResolvedProfile> resolveAll(TenantContext tenant, String logicalModel) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(logicalModel, "logicalModel");
         ProfileKey key = new ProfileKey(tenant.id(), logicalModel);
-        ResolvedProfile done = verified.get(key);
+        List<ResolvedProfile> done = verified.get(key);
         if (done != null) {
             return done;
         }
-        Mapping mapping = mappings.get(key);
-        if (mapping != null) {
-            return (ResolvedProfile) flights.run(key, () -> {
-                ResolvedProfile again = verified.get(key);
+        List<Mapping> mapped = mappings.get(key);
+        if (mapped != null) {
+            @SuppressWarnings("unchecked")
+            List<ResolvedProfile> all = (List<ResolvedProfile>) flights.run(key, () -> {
+                List<ResolvedProfile> again = verified.get(key);
                 if (again == null) {
-                    again = verify(key, mapping);
+                    List<ResolvedProfile> list = new ArrayList<>(mapped.size());
+                    for (Mapping mapping : mapped) {
+                        list.add(verify(key, mapping));
+                    }
+                    again = List.copyOf(list);
                     verified.put(key, again);
                 }
                 return again;
             });
+            return all;
         }
         Mapping fallback = defaults.get(logicalModel);
         if (fallback == null) {
@@ -92,8 +129,43 @@ public final class StaticProfileResolver implements TenantProfileResolver {
                     + logicalModel + " in the static mapping, and no default profile is configured for that model;"
                     + " add StaticProfileResolver.builder().profile(...) or defaultProfile(...)");
         }
-        return ResolvedProfile.of(tenant.id(), logicalModel, fallback.arn(), defaultSource(logicalModel, fallback),
-                true);
+        return List.of(ResolvedProfile.of(tenant.id(), logicalModel, fallback.arn(),
+                defaultSource(logicalModel, fallback), true));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An ARN mapped for the tenant is its own profile (ownership-checked as for {@link #resolve}); one mapped
+     * only for other tenants is refused; a default profile's ARN is shared; any other ARN is left to the default
+     * rule (system-defined profiles are shared, anything else unknown).
+     */
+    @Override
+    public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(profileArn, "profileArn");
+        List<ProfileKey> keys = keysByArn.get(profileArn);
+        if (keys != null) {
+            for (ProfileKey key : keys) {
+                if (key.tenant().equals(tenant.id())) {
+                    for (ResolvedProfile p : resolveAll(tenant, key.logicalModel())) {
+                        if (p.profileArn().equals(profileArn)) {
+                            return Optional.of(p);
+                        }
+                    }
+                }
+            }
+            throw new ProfileResolutionException(tenant.id(), "Profile " + profileArn + " is mapped to another"
+                    + " tenant, not to tenant " + tenant.id() + "; a tenant's call may only use its own profile or a"
+                    + " shared one", false, null);
+        }
+        String model = defaultModels.get(profileArn);
+        if (model != null) {
+            Mapping mapping = defaults.get(model);
+            return Optional.of(ResolvedProfile.of(tenant.id(), model, mapping.arn(), defaultSource(model, mapping),
+                    true));
+        }
+        return TenantProfileResolver.super.resolveArn(tenant, profileArn);
     }
 
     /**
@@ -103,7 +175,7 @@ public final class StaticProfileResolver implements TenantProfileResolver {
      * @throws ProfileResolutionException on the first mapping that fails
      */
     public void verifyAll() {
-        mappings.forEach((key, mapping) -> resolve(TenantContext.of(key.tenant()), key.logicalModel()));
+        mappings.forEach((key, mapping) -> resolveAll(TenantContext.of(key.tenant()), key.logicalModel()));
         defaults.forEach(this::defaultSource);
     }
 
@@ -147,7 +219,7 @@ public final class StaticProfileResolver implements TenantProfileResolver {
 
     /** Builds a {@link StaticProfileResolver}. Not thread-safe; confine to one thread. */
     public static final class Builder {
-        private final Map<ProfileKey, Mapping> mappings = new HashMap<>();
+        private final Map<ProfileKey, List<Mapping>> mappings = new LinkedHashMap<>();
         private final Map<String, Mapping> defaults = new HashMap<>();
         private InferenceProfileApi api;
         private TagSchema schema = TagSchema.defaults();
@@ -169,9 +241,11 @@ public final class StaticProfileResolver implements TenantProfileResolver {
         }
 
         /**
-         * Maps a tenant's logical model to a profile; its source model is read from the control plane.
+         * Maps a tenant's logical model to a profile; its source model is read from the control plane. Mapping the
+         * same tenant and model again adds a further profile (e.g. in another region): {@link #resolve} returns
+         * the first, {@link #resolveAll} all of them, for a {@link ProfileBalancer} to spread calls over.
          *
-         * @throws IllegalArgumentException if the ARN is invalid or the pair is mapped twice
+         * @throws IllegalArgumentException if the ARN is invalid or already mapped for this tenant and model
          */
         public Builder profile(TenantId tenant, String logicalModel, String profileArn) {
             return put(tenant, logicalModel, profileArn, null);
@@ -209,7 +283,7 @@ public final class StaticProfileResolver implements TenantProfileResolver {
          *     {@link #api(InferenceProfileApi)} is set
          */
         public StaticProfileResolver build() {
-            boolean lookups = mappings.values().stream().anyMatch(m -> m.sourceModelId() == null)
+            boolean lookups = mappings.values().stream().flatMap(List::stream).anyMatch(m -> m.sourceModelId() == null)
                     || defaults.values().stream().anyMatch(m -> m.sourceModelId() == null);
             if (api == null && (verifyOwnership && !mappings.isEmpty() || lookups)) {
                 throw new ConfigurationException("StaticProfileResolver needs api(...) to verify the ownership"
@@ -223,9 +297,13 @@ public final class StaticProfileResolver implements TenantProfileResolver {
             Objects.requireNonNull(tenant, "tenant");
             Objects.requireNonNull(logicalModel, "logicalModel");
             Constraints.requireProfileArn(arn);
-            if (mappings.putIfAbsent(new ProfileKey(tenant, logicalModel), new Mapping(arn, source)) != null) {
-                throw new IllegalArgumentException("tenant " + tenant + " is mapped twice for " + logicalModel);
+            List<Mapping> list = mappings.computeIfAbsent(new ProfileKey(tenant, logicalModel),
+                    k -> new ArrayList<>(1));
+            if (list.stream().anyMatch(m -> m.arn().equals(arn))) {
+                throw new IllegalArgumentException("tenant " + tenant + " is mapped twice to " + arn + " for "
+                        + logicalModel);
             }
+            list.add(new Mapping(arn, source));
             return this;
         }
 

@@ -9,6 +9,7 @@ import dev.aip.core.tenant.Tier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Ownership.</b> A profile is found only under the tenant its {@link TagSchema#tenantKey()} tag names, and
  * under the logical model its {@link TagSchema#modelKey()} tag names (or, without that tag, its source model id);
- * its name is never consulted. Several profiles for one tenant and model: the most recently created wins.
+ * its name is never consulted. Several profiles for one tenant and model: {@link #resolve} returns the most recently
+ * created, {@link #resolveAll} all of them (newest first), for a {@link ProfileBalancer} to spread calls over.
  * Pool profiles ({@code TenantId=pool:TIER}) serve unknown tenants of their tier only if
  * {@link Builder#poolFallback(boolean)} is on.
  *
@@ -177,6 +179,57 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
                 + schema.tenantKey() + "=" + tenant.id() + " and " + schema.modelKey() + "=" + logicalModel
                 + (poolFallback ? ", and there is no pool profile for tier " + tenant.tier() : "")
                 + "; create it (ProfileLifecycle, or ProvisioningProfileResolver) or fix its tags");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every profile tagged for the tenant and model, newest first (after one refresh on a miss, as for
+     * {@link #resolve}); without one, {@link #resolve}'s answer (a pool profile, or the exception).
+     */
+    @Override
+    public List<ResolvedProfile> resolveAll(TenantContext tenant, String logicalModel) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(logicalModel, "logicalModel");
+        List<InferenceProfile> all = index.dedicatedAll(tenant.id(), logicalModel);
+        if (all.isEmpty()) {
+            return List.of(resolve(tenant, logicalModel));
+        }
+        List<ResolvedProfile> out = new ArrayList<>(all.size());
+        for (InferenceProfile p : all) {
+            out.add(ResolvedProfile.of(tenant.id(), logicalModel, p, false));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Looks the ARN up in the index (refreshing it once on a miss, rate-limited as for {@link #resolve}): a
+     * profile tagged for the tenant is its own; one tagged for another tenant is refused; a pool profile is shared.
+     */
+    @Override
+    public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(profileArn, "profileArn");
+        Optional<ProfileIndex.Owner> owner = index.owner(profileArn);
+        if (owner.isEmpty() && Arns.isArn(profileArn)
+                && "application-inference-profile".equals(Arns.resourceType(profileArn))) {
+            owner = refreshOnMiss().owner(profileArn);
+        }
+        if (owner.isEmpty()) {
+            return TenantProfileResolver.super.resolveArn(tenant, profileArn);
+        }
+        ProfileIndex.Owner o = owner.get();
+        if (o.owner() == null) {
+            return Optional.of(ResolvedProfile.of(tenant.id(), o.logicalModel(), o.profile(), true));
+        }
+        if (!o.owner().equals(tenant.id())) {
+            throw new ProfileResolutionException(tenant.id(), "Profile " + profileArn + " is tagged for another"
+                    + " tenant, not for tenant " + tenant.id() + "; a tenant's call may only use its own profile or"
+                    + " a shared one", false, null);
+        }
+        return Optional.of(ResolvedProfile.of(tenant.id(), o.logicalModel(), o.profile(), false));
     }
 
     /** The pool profile of a tier and logical model in the current index, if any. */

@@ -3,6 +3,8 @@ package dev.aip.core.profile;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.tenant.TenantContext;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Finds the inference profile a tenant's call to a logical model must use. Strategies:
@@ -13,6 +15,10 @@ import dev.aip.core.tenant.TenantContext;
  * <p><b>Ownership.</b> A dedicated profile ({@code pooled == false}) is only ever returned for the tenant its tags
  * name (the {@link TagSchema#tenantKey()} tag); a profile tagged for another tenant, or not tagged at all, is
  * refused with a {@link ProfileResolutionException}, whatever its name says.
+ *
+ * <p><b>Several profiles per tenant and model.</b> A tenant may own several profiles for one logical model (e.g. one
+ * per region); {@link #resolveAll} returns all of them, for a {@link ProfileBalancer} to spread calls over. Callers
+ * that name a profile ARN directly (instead of a logical model) are checked with {@link #resolveArn}.
  *
  * <p>Implementations must be thread-safe; resolvers sit on the hot path of every model call.
  */
@@ -31,4 +37,39 @@ public interface TenantProfileResolver {
      *     belongs to another tenant (not retryable)
      */
     ResolvedProfile resolve(TenantContext tenant, String logicalModel);
+
+    /**
+     * Resolves every profile a tenant may use for a logical model, ownership-checked like {@link #resolve}: the
+     * first is the one {@link #resolve} returns, the others are further profiles the tenant owns for the same model
+     * (e.g. in other regions). The default returns {@link #resolve}'s profile alone.
+     *
+     * @param tenant the calling tenant
+     * @param logicalModel the model the caller asked for
+     * @return at least one profile, unmodifiable
+     * @throws UnknownTenantException as for {@link #resolve}
+     * @throws ProfileResolutionException as for {@link #resolve}
+     */
+    default List<ResolvedProfile> resolveAll(TenantContext tenant, String logicalModel) {
+        return List.of(resolve(tenant, logicalModel));
+    }
+
+    /**
+     * Identifies an inference-profile ARN that a tenant's call names directly instead of a logical model (a fallback
+     * chain entry, or an SDK request sent to an ARN), so that the call can be governed and metered under it.
+     *
+     * <p>A profile this resolver knows as the tenant's own is returned with {@code pooled == false}; a shared one
+     * (a pool or default profile) with {@code pooled == true}. A profile it knows as <em>another tenant's</em> is
+     * refused. The default knows no application profiles: it returns system-defined (cross-Region) profile ARNs as
+     * shared profiles, their source model read from the profile id, and nothing else.
+     *
+     * @param tenant the calling tenant
+     * @param profileArn the ARN the call names
+     * @return the profile, or empty if this resolver cannot tell whose the ARN is (an unknown application
+     *     profile, a foundation-model ARN, or not an ARN at all)
+     * @throws ProfileResolutionException if the ARN is a profile of another tenant (not retryable), or the control
+     *     plane failed while checking it
+     */
+    default Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
+        return ResolvedProfile.systemDefined(tenant.id(), profileArn);
+    }
 }

@@ -10,10 +10,12 @@
  * {@link dev.aip.core.profile.ProvisioningProfileResolver} (creates a tenant's profile on first use, once even under
  * concurrent first calls; beyond the account's profile quota, tenants share their tier's pool profile).
  * {@link dev.aip.core.profile.ProfileModelLookup} finds the foundation model behind a profile ARN for pricing.
+ * A tenant may own several profiles for one model ({@code resolveAll}); a
+ * {@link dev.aip.core.profile.ProfileBalancer} spreads its calls over them (weighted random or least loaded).
  *
  * <p><b>Ownership.</b> A profile belongs to the tenant its owner tag ({@link dev.aip.core.profile.TagSchema},
  * default {@code TenantId}) names; names are cosmetic. No resolver returns a dedicated profile for a tenant its tag
- * does not name.
+ * does not name, and none accepts another tenant's profile ARN named directly ({@code resolveArn}).
  *
  * <p><b>Lifecycle.</b> {@link dev.aip.core.profile.ProfileLifecycle} creates, reads, tags and deletes profiles, and
  * reconciles a list of {@link dev.aip.core.profile.DesiredProfile}s with the account: {@code plan} computes

@@ -2,9 +2,14 @@ package dev.aip.core.bedrock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.chat.ChatMessage;
+import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.InferenceSettings;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
 
 class AdmissionRequestsTest {
 
@@ -16,6 +21,32 @@ class AdmissionRequestsTest {
     void maxTokens_fromAnthropicOrNovaBodies_isRead() {
         assertThat(AdmissionRequests.maxTokens(utf8("{\"max_tokens\":200,\"messages\":[]}"))).isEqualTo(200);
         assertThat(AdmissionRequests.maxTokens(utf8(" {\"inferenceConfig\":{\"maxTokens\":64}}"))).isEqualTo(64);
+    }
+
+    @Test
+    void maxTokens_fromNovaTitanAndLlamaLimits_isRead() {
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"inferenceConfig\":{\"max_new_tokens\":70}}"))).isEqualTo(70);
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"textGenerationConfig\":{\"maxTokenCount\":80}}")))
+                .isEqualTo(80);
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"prompt\":\"x\",\"max_gen_len\":90}"))).isEqualTo(90);
+    }
+
+    @Test
+    void shaped_fillsOnlyWhatTheCallerLeftUnset() {
+        ChatRequest asked = ChatRequest.builder().model("m").message(ChatMessage.user("hi")).build();
+        ChatRequest shaped = asked.toBuilder()
+                .settings(new InferenceSettings(50, 0.25f, 0.5f, List.of("STOP"))).build();
+        InferenceConfiguration own = InferenceConfiguration.builder().temperature(0.9f).build();
+
+        InferenceConfiguration sent = AdmissionRequests.shaped(own, asked, shaped);
+
+        assertThat(sent.maxTokens()).isEqualTo(50);
+        assertThat(sent.temperature()).isEqualTo(0.9f);
+        assertThat(sent.topP()).isEqualTo(0.5f);
+        assertThat(sent.stopSequences()).containsExactly("STOP");
+        assertThat(AdmissionRequests.shaped(null, asked, shaped).temperature()).isEqualTo(0.25f);
+        assertThat(AdmissionRequests.shaped(own, asked, asked)).isSameAs(own);
+        assertThat(AdmissionRequests.shaped(null, asked, asked)).isNull();
     }
 
     @Test

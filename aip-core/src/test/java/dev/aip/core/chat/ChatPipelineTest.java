@@ -48,9 +48,9 @@ class ChatPipelineTest {
                     journal.add("admit " + profile.profileArn());
                     return attempts -> journal.add("release " + attempts.size());
                 })
-                .retryPolicy((failed, failure) -> {
-                    journal.add("retry? " + failure.outcome());
-                    return upToTwo.retry(failed, failure);
+                .retryPolicy(failed -> {
+                    journal.add("retry? " + failed.failure().outcome());
+                    return upToTwo.decide(failed);
                 })
                 .build();
 

@@ -1,0 +1,349 @@
+package dev.aip.langchain4j;
+
+import dev.aip.core.ConfigurationException;
+import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.Admission;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantScope;
+import dev.langchain4j.model.bedrock.BedrockChatModel;
+import dev.langchain4j.model.bedrock.BedrockStreamingChatModel;
+import dev.langchain4j.model.chat.ChatRequestOptions;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.client.builder.SdkClientBuilder;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClientBuilder;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
+
+/**
+ * Tenant-aware LangChain4j Bedrock chat models: one {@link BedrockChatModel} or {@link BedrockStreamingChatModel}
+ * serves every tenant, and aip routes each call to the tenant's application inference profile, governs it and
+ * meters it exactly once. AiServices, tools, chat memory and structured output work as with any LangChain4j model;
+ * only the way the model is built changes.
+ *
+ * <pre>{@code
+ * TenantBedrockModels models = TenantBedrockModels.builder()
+ *     .resolver(resolver)                 // which profile each tenant's "claude-haiku" is
+ *     .meter(meter)                       // one usage record per model call
+ *     .admission(governance)              // optional: rate limits, budgets, model policy
+ *     .build();
+ * ChatModel model = models.chatModel("claude-haiku", b -> b.maxRetries(2));
+ * Assistant assistant = AiServices.builder(Assistant.class).chatModel(model).tools(new Tools()).build();
+ *
+ * TenantScope.run(TenantContext.of("acme"), () -> assistant.chat("Plan the launch"));
+ * }</pre>
+ *
+ * <p><b>How.</b> The models are LangChain4j's own, built on SDK clients that carry aip's
+ * {@link TenantRoutingInterceptor}, with the logical model id as {@code modelId}. The interceptor replaces it with
+ * the tenant's profile ARN, admits the call (when an admission is set) and meters every Converse and ConverseStream
+ * attempt, streams included (time to first token; a stream the caller cancels is settled as {@code CANCELLED}).
+ * Every model call of an AiServices tool loop is one SDK call, so it is metered once.
+ *
+ * <p><b>The tenant</b> of a call is, in this order: the {@link #TENANT} listener attribute of the call's
+ * {@link ChatRequestOptions} (see {@link #optionsFor(TenantContext)}), else the caller's {@link TenantScope}. Each
+ * call runs in that tenant's scope, so tools that AiServices runs on the calling thread see it too, and the
+ * streaming model runs its handler's callbacks in it (a streaming tool loop continues on the SDK's threads). Model
+ * listeners find the tenant under {@link #TENANT} in their {@code attributes()}. A call without a tenant is refused
+ * before it is sent.
+ *
+ * <p><b>Refusals</b> (no tenant, unresolvable profile, rate limit, budget, policy) reach the caller as
+ * {@link CallRejectedException}, a LangChain4j {@code NonRetriableException} with the aip exception as its cause: the
+ * model's retry loop does not repeat them, and nothing reaches Bedrock. Bedrock's own errors keep LangChain4j's
+ * mapping and retries, and each retry is metered as the call it is.
+ *
+ * <p><b>Record attributes.</b> The tenant context's attributes are copied into every usage record (and forwarded as
+ * {@code requestMetadata}); run the call in {@code TenantScope.run(tenant.withAttribute("feature", "chat"), ...)} to
+ * tag it. {@link TenantNodeHook} does this for LangGraph4j nodes.
+ *
+ * <p>Thread-safe: share one instance and its models across threads. {@link #close()} closes the SDK clients it built.
+ */
+public final class TenantBedrockModels implements AutoCloseable {
+
+    /**
+     * The listener attribute that names a call's tenant: a {@link TenantContext}, a
+     * {@link dev.aip.core.tenant.TenantId} or a tenant id string. The models also set it (as a
+     * {@code TenantContext}) for their listeners.
+     */
+    public static final String TENANT = "aip.tenant";
+
+    private final TenantRoutingInterceptor interceptor;
+    private final BedrockRuntimeClient client;
+    private final Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings;
+    /** Built with the first streaming model: an application that never streams starts no Netty event loop. */
+    private BedrockRuntimeAsyncClient asyncClient;
+    private boolean closed;
+
+    private TenantBedrockModels(TenantRoutingInterceptor interceptor, BedrockRuntimeClient client,
+                                Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings) {
+        this.interceptor = interceptor;
+        this.client = client;
+        this.asyncClientSettings = asyncClientSettings;
+    }
+
+    /**
+     * Returns a builder; a resolver and a meter (or a ready {@link TenantRoutingInterceptor}) are required.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns call options that name the tenant, for code that calls a model directly rather than in a
+     * {@link TenantScope}: {@code model.chat(request, TenantBedrockModels.optionsFor(tenant))}.
+     *
+     * @param tenant the tenant
+     * @return options with the {@link #TENANT} listener attribute
+     */
+    public static ChatRequestOptions optionsFor(TenantContext tenant) {
+        return ChatRequestOptions.builder().addListenerAttribute(TENANT, Objects.requireNonNull(tenant, "tenant"))
+                .build();
+    }
+
+    /**
+     * Builds a chat model for a logical model id (e.g. {@code "claude-haiku"}), routed per tenant.
+     *
+     * @param logicalModel the model id the resolver knows
+     * @return the model; thread-safe
+     */
+    public BedrockChatModel chatModel(String logicalModel) {
+        return chatModel(logicalModel, b -> { });
+    }
+
+    /**
+     * Builds a chat model for a logical model id, with LangChain4j settings (default request parameters,
+     * {@code maxRetries}, listeners, capabilities). The model id and the client are set by this class: the settings
+     * {@code modelId}, {@code client}, and those that only apply to a client the model builds itself
+     * ({@code region}, {@code timeout}, logging, {@code customHeaders}) have no effect; configure the SDK client with
+     * {@link Builder#client(Consumer)} instead.
+     *
+     * @param logicalModel the model id the resolver knows
+     * @param settings LangChain4j settings for the model
+     * @return the model; thread-safe
+     */
+    public BedrockChatModel chatModel(String logicalModel, Consumer<BedrockChatModel.Builder> settings) {
+        requireModel(logicalModel);
+        BedrockChatModel.Builder b = BedrockChatModel.builder();
+        settings.accept(b);
+        return new TenantChatModel(b.modelId(logicalModel).client(client));
+    }
+
+    /**
+     * Builds a streaming chat model for a logical model id, routed per tenant.
+     *
+     * @param logicalModel the model id the resolver knows
+     * @return the model; thread-safe
+     */
+    public BedrockStreamingChatModel streamingChatModel(String logicalModel) {
+        return streamingChatModel(logicalModel, b -> { });
+    }
+
+    /**
+     * Builds a streaming chat model for a logical model id, with LangChain4j settings; as for
+     * {@link #chatModel(String, Consumer)}, the model id and the client are set by this class.
+     *
+     * @param logicalModel the model id the resolver knows
+     * @param settings LangChain4j settings for the model
+     * @return the model; thread-safe
+     */
+    public BedrockStreamingChatModel streamingChatModel(String logicalModel,
+                                                        Consumer<BedrockStreamingChatModel.Builder> settings) {
+        requireModel(logicalModel);
+        BedrockStreamingChatModel.Builder b = BedrockStreamingChatModel.builder();
+        settings.accept(b);
+        return new TenantStreamingChatModel(b.modelId(logicalModel).client(asyncClient()));
+    }
+
+    private synchronized BedrockRuntimeAsyncClient asyncClient() {
+        if (closed) {
+            throw new IllegalStateException("TenantBedrockModels is closed");
+        }
+        if (asyncClient == null) {
+            BedrockRuntimeAsyncClientBuilder async = BedrockRuntimeAsyncClient.builder();
+            asyncClientSettings.accept(async);
+            asyncClient = new RejectionTranslatingAsyncClient(Builder.withInterceptor(async, interceptor).build());
+        }
+        return asyncClient;
+    }
+
+    /**
+     * Returns the interceptor on the models' clients, to put on other Bedrock clients of the application so that
+     * their calls are routed and metered the same way.
+     *
+     * @return the interceptor
+     */
+    public TenantRoutingInterceptor interceptor() {
+        return interceptor;
+    }
+
+    /** Closes the SDK clients this instance built; the models cannot be used afterwards. */
+    @Override
+    public void close() {
+        BedrockRuntimeAsyncClient async;
+        synchronized (this) {
+            closed = true;
+            async = asyncClient;
+        }
+        try {
+            client.close();
+        } finally {
+            if (async != null) {
+                async.close();
+            }
+        }
+    }
+
+    private static void requireModel(String logicalModel) {
+        if (logicalModel == null || logicalModel.isBlank()) {
+            throw new ConfigurationException("A tenant-aware model needs a logical model id, e.g. \"claude-haiku\","
+                    + " that the profile resolver maps to each tenant's profile");
+        }
+    }
+
+    /** Builds {@link TenantBedrockModels}. Not thread-safe; confine to one thread. */
+    public static final class Builder {
+        private TenantProfileResolver resolver;
+        private Meter meter;
+        private Admission admission;
+        private Predicate<String> logicalModels;
+        private TenantRoutingInterceptor interceptor;
+        private Consumer<BedrockRuntimeClientBuilder> clientSettings = b -> { };
+        private Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings = b -> { };
+
+        private Builder() {
+        }
+
+        /**
+         * Sets how tenants' profiles are found (required unless {@link #interceptor} is given).
+         *
+         * @param value the resolver
+         * @return this builder
+         */
+        public Builder resolver(TenantProfileResolver value) {
+            resolver = Objects.requireNonNull(value, "resolver");
+            return this;
+        }
+
+        /**
+         * Sets the metering engine (required unless {@link #interceptor} is given); share it with the rest of the
+         * application so all usage lands in the same sink.
+         *
+         * @param value the meter
+         * @return this builder
+         */
+        public Builder meter(Meter value) {
+            meter = Objects.requireNonNull(value, "meter");
+            return this;
+        }
+
+        /**
+         * Sets the governance admission, e.g. a {@link dev.aip.core.governance.Governance}; default: every call is
+         * admitted. A refusal reaches the caller as {@link CallRejectedException}.
+         *
+         * @param value the admission
+         * @return this builder
+         */
+        public Builder admission(Admission value) {
+            admission = Objects.requireNonNull(value, "admission");
+            return this;
+        }
+
+        /**
+         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN.
+         *
+         * @param rule accepts a model id to route
+         * @return this builder
+         */
+        public Builder logicalModels(Predicate<String> rule) {
+            logicalModels = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Uses an interceptor the application already built (and shares with its other clients) instead of building
+         * one from {@link #resolver}, {@link #meter}, {@link #admission} and {@link #logicalModels}.
+         *
+         * @param value the interceptor
+         * @return this builder
+         */
+        public Builder interceptor(TenantRoutingInterceptor value) {
+            interceptor = Objects.requireNonNull(value, "interceptor");
+            return this;
+        }
+
+        /**
+         * Configures the sync SDK client the chat models use (Region, credentials, endpoint, HTTP client, retry
+         * strategy, timeouts). The routing interceptor is added after these settings, next to any interceptors they
+         * add.
+         *
+         * @param settings applied to a fresh {@link BedrockRuntimeClient#builder()}
+         * @return this builder
+         */
+        public Builder client(Consumer<BedrockRuntimeClientBuilder> settings) {
+            clientSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Configures the async SDK client the streaming models use; as for {@link #client(Consumer)}. The client is
+         * built when the first streaming model is.
+         *
+         * @param settings applied to a fresh {@link BedrockRuntimeAsyncClient#builder()}
+         * @return this builder
+         */
+        public Builder asyncClient(Consumer<BedrockRuntimeAsyncClientBuilder> settings) {
+            asyncClientSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Builds the SDK clients and returns the models' factory.
+         *
+         * @return the models' factory
+         * @throws ConfigurationException if neither an interceptor nor a resolver and a meter are set, or an
+         *     interceptor and its parts are both set
+         */
+        public TenantBedrockModels build() {
+            TenantRoutingInterceptor routing = interceptor != null ? interceptor : buildInterceptor();
+            if (interceptor != null && (resolver != null || meter != null || admission != null
+                    || logicalModels != null)) {
+                throw new ConfigurationException("TenantBedrockModels takes either an interceptor or a resolver,"
+                        + " meter, admission and logical-model rule to build one, not both");
+            }
+            BedrockRuntimeClientBuilder sync = BedrockRuntimeClient.builder();
+            clientSettings.accept(sync);
+            BedrockRuntimeClient client = withInterceptor(sync, routing).build();
+            return new TenantBedrockModels(routing, new RejectionTranslatingClient(client), asyncClientSettings);
+        }
+
+        private TenantRoutingInterceptor buildInterceptor() {
+            if (resolver == null || meter == null) {
+                throw new ConfigurationException("TenantBedrockModels needs a resolver and a meter (or a ready"
+                        + " TenantRoutingInterceptor): set them with resolver(...) and meter(...)");
+            }
+            TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);
+            if (admission != null) {
+                b.admission(admission);
+            }
+            if (logicalModels != null) {
+                b.logicalModels(logicalModels);
+            }
+            return b.build();
+        }
+
+        /** Adds the interceptor to whatever override configuration the settings left, keeping its interceptors. */
+        private static <B extends SdkClientBuilder<B, ?>> B withInterceptor(B builder,
+                                                                         TenantRoutingInterceptor routing) {
+            ClientOverrideConfiguration current = builder.overrideConfiguration();
+            ClientOverrideConfiguration.Builder next = current == null ? ClientOverrideConfiguration.builder()
+                    : current.toBuilder();
+            return builder.overrideConfiguration(next.addExecutionInterceptor(routing).build());
+        }
+    }
+}
