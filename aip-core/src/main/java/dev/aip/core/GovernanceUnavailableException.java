@@ -24,7 +24,8 @@ public final class GovernanceUnavailableException extends AipException {
      * Creates the exception.
      *
      * @param tenant the tenant whose call was refused, or {@code null} when raised by a store outside any call
-     * @param state which state could not be reached: {@code budget} or {@code rate-limits}
+     * @param state which state could not be reached: {@code budget}, {@code rate-limits} or
+     *     {@code concurrency}
      * @param message what could not be reached and what to do
      * @param cause the store's failure
      */
@@ -36,7 +37,7 @@ public final class GovernanceUnavailableException extends AipException {
     /**
      * Returns which shared state could not be reached.
      *
-     * @return {@code budget} or {@code rate-limits}
+     * @return {@code budget}, {@code rate-limits} or {@code concurrency}
      */
     public String state() {
         return state;

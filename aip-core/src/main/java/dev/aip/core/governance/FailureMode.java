@@ -1,7 +1,7 @@
 package dev.aip.core.governance;
 
 /**
- * What governance does when a shared state (budget store or rate-limit state) cannot be reached.
+ * What governance does when a shared state (budget store, rate-limit state or concurrency state) cannot be reached.
  *
  * <p>Immutable.
  */

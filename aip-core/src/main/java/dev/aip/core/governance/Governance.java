@@ -11,7 +11,6 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.pricing.CostCalculator;
-import dev.aip.core.pricing.ModelPrice;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
@@ -24,16 +23,14 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,11 +100,11 @@ import org.slf4j.LoggerFactory;
  * minus spent minus reserved) covers its worst case; after all permits are released nothing stays reserved and every
  * slot is free. Budget alerts ({@link BudgetListener}) fire on settled spend, once per threshold and period.
  *
- * <p><b>Scope.</b> Concurrency is local to this instance. Request and token rates are as shared as the
- * {@link RateLimitState} is (default: Bucket4j buckets in this instance); budgets are as shared as the
- * {@link BudgetStore} is (default: this instance's memory). With both on Redis
- * ({@code dev.aip.core.governance.redis.RedisGovernanceState}) N instances enforce one limit and one budget per
- * tenant.
+ * <p><b>Scope.</b> Each check is as shared as its state: concurrency slots as the {@link ConcurrencyState} (default
+ * {@link ConcurrencyState#local()}: a counter per tenant in this instance), request and token rates as the
+ * {@link RateLimitState} (default: Bucket4j buckets in this instance), budgets as the {@link BudgetStore} (default:
+ * this instance's memory). With all three on Redis ({@code dev.aip.core.governance.redis.RedisGovernanceState}) N
+ * instances enforce one concurrency cap, one rate limit and one budget per tenant.
  *
  * <p><b>Request shaping and fallback.</b> Before admitting, {@link #shape} applies the tenant's
  * {@code defaultSettings} and {@code maxOutputTokens} to the request (see {@link TenantPolicy}), on the pipeline and
@@ -116,14 +113,16 @@ import org.slf4j.LoggerFactory;
  * with all its retries and fail-overs: its reservation is priced on the first profile, its settlement charges every
  * attempt at its own model's price.
  *
- * <p><b>Unreachable state.</b> When the rate-limit state or the budget store throws (e.g. Redis is down), the
- * tenant's tier decides, per check, by its {@link FailurePolicy} ({@link Builder#failurePolicy(Tier, FailurePolicy)},
- * default {@link FailurePolicy#DEFAULT}: rate limits fail open, budgets fail closed). {@link FailureMode#FAIL_OPEN}
- * skips the check for this call, reserves nothing in that state, logs a warning and counts the call in
- * {@link #failOpenAdmissions()}; {@link FailureMode#FAIL_CLOSED} refuses with a retryable
- * {@link GovernanceUnavailableException} ({@code rate-limits} or {@code budget}) and gives back what earlier checks
- * took. The tier is the policy's {@link TenantPolicy#tier()} when set, else the caller's. Settlement against an
- * unreachable state is logged and dropped (a Redis budget store's lease then charges the reservation).
+ * <p><b>Unreachable state.</b> When the concurrency state, the rate-limit state or the budget store throws (e.g.
+ * Redis is down), the tenant's tier decides, per check, by its {@link FailurePolicy}
+ * ({@link Builder#failurePolicy(Tier, FailurePolicy)}, default {@link FailurePolicy#DEFAULT}: rate limits and
+ * concurrency fail open, budgets fail closed). {@link FailureMode#FAIL_OPEN} skips the check for this call, takes
+ * nothing in that state, logs a warning and counts the call in {@link #failOpenAdmissions()};
+ * {@link FailureMode#FAIL_CLOSED} refuses with a retryable {@link GovernanceUnavailableException}
+ * ({@code concurrency}, {@code rate-limits} or {@code budget}) and gives back what earlier checks took. The tier is
+ * the policy's {@link TenantPolicy#tier()} when set, else the caller's. Settlement against an unreachable state is
+ * logged and dropped (a Redis budget store's lease then charges the reservation, and a Redis slot's lease frees the
+ * slot).
  *
  * <p>Thread-safe; share one instance.
  */
@@ -148,8 +147,11 @@ public final class Governance implements Admission {
     private final FailurePolicy defaultFailure;
     private final Map<Tier, FailurePolicy> tierFailure;
     private final AtomicLong failOpenAdmissions = new AtomicLong();
+    private final ConcurrencyState concurrency;
+    private final long leaseMillis;
     private final Map<TenantId, TenantLimits> tenants = new ConcurrentHashMap<>();
-    private final Set<Grant> open = ConcurrentHashMap.newKeySet();
+    private final Function<TenantId, TenantLimits> newLimits;
+    private final OpenPermits open = new OpenPermits();
     private final AtomicLong nextSweepMillis;
     private final AtomicLong expiredLeases = new AtomicLong();
     private final FairShareController fairShare;
@@ -172,12 +174,15 @@ public final class Governance implements Admission {
             }
         };
         this.rates = b.rates != null ? b.rates : new LocalRateLimitState(time);
+        this.concurrency = b.concurrency != null ? b.concurrency : ConcurrencyState.local();
+        this.newLimits = id -> new TenantLimits(id, rates, concurrency);
         this.defaultFailure = b.defaultFailure;
         this.tierFailure = Map.copyOf(b.tierFailure);
         this.budgets = b.budgets;
         this.listener = b.listener;
         this.thresholds = List.copyOf(new TreeSet<>(b.thresholds));
         this.lease = b.lease;
+        this.leaseMillis = b.lease.toMillis();
         this.sweepEveryMillis = Math.max(1000, b.lease.toMillis() / 10);
         this.defaultOutputTokens = b.defaultOutputTokens;
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
@@ -266,22 +271,33 @@ public final class Governance implements Admission {
         long inputTokens = Meter.estimateTokens(request.inputChars());
         long tokens = Math.addExact(inputTokens, outputTokens);
 
-        TenantLimits limits = tenants.computeIfAbsent(id, k -> new TenantLimits(k, rates));
-        FailurePolicy onFailure = tierFailure.getOrDefault(policy.tier() != null ? policy.tier() : tenant.tier(),
-                defaultFailure);
-        List<Runnable> undo = new ArrayList<>(3);
+        TenantLimits limits = tenants.get(id);
+        if (limits == null) {
+            limits = tenants.computeIfAbsent(id, newLimits);
+        }
+        FailurePolicy onFailure = tierFailure.isEmpty() ? defaultFailure
+                : tierFailure.getOrDefault(policy.tier() != null ? policy.tier() : tenant.tier(), defaultFailure);
+        // What this call takes, step by step: given back at once on refusal, settled on release.
+        Grant grant = new Grant(this, tenant, profile, limits, now.toEpochMilli() + leaseMillis);
 
         // 2. Concurrency.
         int concurrency = policy.concurrencyCap();
-        boolean slot = false;
         if (concurrency > 0) {
-            if (!limits.tryTakeSlot(concurrency)) {
-                return Decision.refuse(new RateLimitExceededException(id, "concurrent-calls", concurrency, 0,
+            boolean full = false;
+            try {
+                grant.slot = limits.slots().tryAcquire(concurrency);
+                full = grant.slot == null;
+            } catch (RuntimeException e) {
+                if (onFailure.concurrency() == FailureMode.FAIL_CLOSED) {
+                    return refuse(grant, unavailable(id, "concurrency", e));
+                }
+                failedOpen(id, "concurrency", e);
+            }
+            if (full) {
+                return refuse(grant, new RateLimitExceededException(id, "concurrent-calls", concurrency, 0,
                         CONCURRENCY_RETRY_AFTER, "Tenant " + id + " already has " + concurrency + " calls in flight,"
                         + " its limit. Retry when one of them ends, or raise maxConcurrentCalls."));
             }
-            slot = true;
-            undo.add(limits.inFlight::decrementAndGet);
         }
 
         // 3. Request rate.
@@ -296,28 +312,24 @@ public final class Governance implements Admission {
                 bucket = null;
                 probe = null;
                 if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
-                    return refuse(undo, unavailable(id, "rate-limits", e));
+                    return refuse(grant, unavailable(id, "rate-limits", e));
                 }
                 failedOpen(id, "rate-limits", e);
             }
             if (probe != null && !probe.isConsumed()) {
-                return refuse(undo, new RateLimitExceededException(id, "requests-per-minute", rpm,
+                return refuse(grant, new RateLimitExceededException(id, "requests-per-minute", rpm,
                         probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
                         + id + " reached its limit of " + rpm + " requests per minute. Retry after "
                         + millis(probe.getNanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
             }
-            if (bucket != null) {
-                Bucket taken = bucket;
-                undo.add(() -> taken.addTokens(1));
-            }
+            grant.requestBucket = bucket;
         }
 
         // 4. Token rate.
         long tpm = policy.tokenRate();
-        Bucket tokenBucket = null;
         if (tpm > 0) {
             if (tokens > tpm) {
-                return refuse(undo, new PolicyViolationException(id, "tokens-per-minute", "The call needs up to "
+                return refuse(grant, new PolicyViolationException(id, "tokens-per-minute", "The call needs up to "
                         + tokens + " tokens (" + inputTokens + " input, estimated, + " + outputTokens + " output),"
                         + " more than tenant " + id + "'s whole limit of " + tpm + " tokens per minute, so it can"
                         + " never be admitted. Lower maxTokens or shorten the input."));
@@ -331,12 +343,12 @@ public final class Governance implements Admission {
                 bucket = null;
                 probe = null;
                 if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
-                    return refuse(undo, unavailable(id, "rate-limits", e));
+                    return refuse(grant, unavailable(id, "rate-limits", e));
                 }
                 failedOpen(id, "rate-limits", e);
             }
             if (probe != null && !probe.isConsumed()) {
-                return refuse(undo, new RateLimitExceededException(id, "tokens-per-minute", tpm,
+                return refuse(grant, new RateLimitExceededException(id, "tokens-per-minute", tpm,
                         probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
                         + id + " has " + Math.max(0, probe.getRemainingTokens()) + " of its " + tpm
                         + " tokens per minute left; the call reserves " + tokens + " (" + inputTokens
@@ -344,39 +356,37 @@ public final class Governance implements Admission {
                         + millis(probe.getNanosToWaitForRefill()) + " ms, or lower maxTokens."));
             }
             if (bucket != null) {
-                Bucket taken = bucket;
-                tokenBucket = taken;
-                undo.add(() -> taken.addTokens(tokens));
+                grant.tokenBucket = bucket;
+                grant.reservedTokens = tokens;
             }
         }
 
         // 5. Fair share of the model's account capacity.
-        FairShareController.Ticket share = null;
         FairShare fairShareSettings = fairShare.settings(policySet);
         if (fairShareSettings != null) {
-            share = fairShare.admit(fairShareSettings, id, policy.tier() != null ? policy.tier() : tenant.tier(),
-                    profile, tokens);
+            FairShareController.Ticket share = fairShare.admit(fairShareSettings, id,
+                    policy.tier() != null ? policy.tier() : tenant.tier(), profile, tokens);
             if (share.refusal() != null) {
-                return refuse(undo, share.refusal());
+                return refuse(grant, share.refusal());
             }
-            undo.add(share::cancel);
+            grant.share = share;
         }
 
         // 6. Budget.
         Budget budget = policy.budgetInForce();
         BudgetStore.Reservation reservation = null;
         if (budget != null) {
-            Optional<ModelPrice> price = prices.find(profile.sourceModelId(), profile.region());
-            if (price.isEmpty()) {
-                return refuse(undo, new PolicyViolationException(id, "budget-usd", "Tenant " + id + " has a"
+            TenantLimits.Prices price = limits.prices(prices, profile.sourceModelId(), profile.region());
+            if (price == null) {
+                return refuse(grant, new PolicyViolationException(id, "budget-usd", "Tenant " + id + " has a"
                         + " budget, but model " + profile.sourceModelId() + " (region " + profile.region() + ") has"
                         + " no price in catalog " + prices.version() + ", so the call's cost cannot be bounded."
                         + " Add the model's price to the catalog given to Governance."));
             }
-            BigDecimal worstCase = worstCase(price.get(), inputTokens, outputTokens);
-            BudgetKey key = budget.period().keyAt(id, now);
+            BigDecimal worstCase = price.worstCase(inputTokens, outputTokens);
+            BudgetKey key = limits.budgetKey(budget.period(), now);
             if (worstCase.compareTo(budget.amountUsd()) > 0) {
-                return refuse(undo, new PolicyViolationException(id, "budget-usd", "The call may cost up to "
+                return refuse(grant, new PolicyViolationException(id, "budget-usd", "The call may cost up to "
                         + worstCase.toPlainString() + " USD, more than tenant " + id + "'s whole budget of "
                         + budget.amountUsd().toPlainString() + " USD per period, so it can never be admitted."
                         + " Lower maxTokens or shorten the input."));
@@ -385,13 +395,13 @@ public final class Governance implements Admission {
                 reservation = budgets.reserve(key, worstCase, budget.amountUsd());
             } catch (RuntimeException e) {
                 if (onFailure.budgets() == FailureMode.FAIL_CLOSED) {
-                    return refuse(undo, unavailable(id, "budget", e));
+                    return refuse(grant, unavailable(id, "budget", e));
                 }
                 failedOpen(id, "budget", e);
             }
             if (reservation != null && !reservation.granted()) {
                 Duration untilReset = Duration.between(now, key.end());
-                return refuse(undo, new BudgetExceededException(id, key.period(), budget.amountUsd(),
+                return refuse(grant, new BudgetExceededException(id, key.period(), budget.amountUsd(),
                         reservation.remainingUsd(), worstCase, untilReset, "Tenant " + id + " has "
                         + reservation.remainingUsd().max(BigDecimal.ZERO).toPlainString() + " USD left of its "
                         + budget.amountUsd().toPlainString() + " USD budget for " + key.period() + " (after calls in"
@@ -400,8 +410,10 @@ public final class Governance implements Admission {
             }
         }
 
-        Grant grant = new Grant(this, tenant, profile, limits, slot, tokenBucket, tokenBucket != null ? tokens : 0,
-                reservation, reservation != null ? budget.amountUsd() : null, now.plus(lease), share);
+        if (reservation != null) {
+            grant.budget = reservation;
+            grant.budgetLimit = budget.amountUsd();
+        }
         open.add(grant);
         return Decision.admit(grant);
     }
@@ -414,8 +426,8 @@ public final class Governance implements Admission {
     public int sweep() {
         Instant now = clock.instant();
         int expired = 0;
-        for (Grant grant : open) {
-            if (!grant.expiresAt.isAfter(now) && grant.expire()) {
+        for (Grant grant : open.expiredAt(now.toEpochMilli())) {
+            if (grant.expire()) {
                 expired++;
                 expiredLeases.incrementAndGet();
                 LOG.warn("A call of tenant {} on {} was not released within its lease of {}; settled at its"
@@ -443,14 +455,16 @@ public final class Governance implements Admission {
     }
 
     /**
-     * Returns how many of a tenant's calls are admitted and not yet released.
+     * Returns how many of a tenant's calls hold a concurrency slot: admitted and not yet released.
      *
      * @param tenant the tenant
-     * @return the count, counted only for tenants with a concurrency cap
+     * @return the count, counted only for tenants with a concurrency cap; with a shared {@link ConcurrencyState},
+     *     across every instance that shares it
+     * @throws RuntimeException what a shared state throws when it cannot be reached
      */
     public int inFlight(TenantId tenant) {
         TenantLimits limits = tenants.get(tenant);
-        return limits == null ? 0 : limits.inFlight.get();
+        return limits != null ? limits.slots().held() : concurrency.slots(tenant).held();
     }
 
     /**
@@ -539,9 +553,7 @@ public final class Governance implements Admission {
                 }
             }
         } finally {
-            if (grant.slot) {
-                grant.limits.inFlight.decrementAndGet();
-            }
+            grant.releaseSlot();
             open.remove(grant);
         }
     }
@@ -564,21 +576,24 @@ public final class Governance implements Admission {
 
     /** The attempts' real cost; an attempt that cannot be priced at all is charged the whole reservation. */
     private BigDecimal cost(Grant grant, List<UsageRecord> attempts) {
-        BigDecimal sum = BigDecimal.ZERO;
+        BigDecimal sum = null;
         for (UsageRecord r : attempts) {
-            Optional<BigDecimal> amount = r.cost().amount();
-            if (amount.isEmpty()) {
+            BigDecimal amount = r.cost().amountUsd();
+            if (amount == null) {
                 String model = r.sourceModelId() != null ? r.sourceModelId() : grant.profile.sourceModelId();
-                amount = costs.cost(model, r.region(), r.usage()).amount();
+                amount = costs.cost(model, r.region(), r.usage()).amountUsd();
             }
-            sum = sum.add(amount.orElse(grant.budget.amountUsd()));
+            amount = amount != null ? amount : grant.budget.amountUsd();
+            sum = sum == null ? amount : sum.add(amount);
         }
-        return sum;
+        return sum == null ? BigDecimal.ZERO : sum;
     }
 
     private void alert(Grant grant, BudgetStore.Settlement settled) {
-        for (BigDecimal threshold : thresholds) {
-            BigDecimal level = grant.budgetLimit.multiply(threshold);
+        BigDecimal[] levels = grant.limits.alertLevels(grant.budgetLimit, thresholds);
+        for (int i = 0; i < levels.length; i++) {
+            BigDecimal threshold = thresholds.get(i);
+            BigDecimal level = levels[i];
             if (settled.spentBeforeUsd().compareTo(level) < 0 && settled.spentAfterUsd().compareTo(level) >= 0) {
                 try {
                     listener.onThreshold(new BudgetAlert(settled.key(), threshold, grant.budgetLimit,
@@ -591,22 +606,8 @@ public final class Governance implements Admission {
         }
     }
 
-    private static BigDecimal worstCase(ModelPrice price, long inputTokens, long outputTokens) {
-        BigDecimal inputPrice = price.inputPerMillion().max(price.cacheWritePerMillion())
-                .max(price.cacheReadPerMillion());
-        return BigDecimal.valueOf(inputTokens).multiply(inputPrice)
-                .add(BigDecimal.valueOf(outputTokens).multiply(price.outputPerMillion()))
-                .movePointLeft(6); // exact, like dividing by 10^6, without a long division on every admission
-    }
-
-    private static Decision refuse(List<Runnable> undo, AipException refusal) {
-        for (int i = undo.size() - 1; i >= 0; i--) {
-            try {
-                undo.get(i).run();
-            } catch (RuntimeException e) {
-                LOG.warn("Could not give back what a refused call of tenant {} took", refusal.tenant().orElse(null), e);
-            }
-        }
+    private static Decision refuse(Grant taken, AipException refusal) {
+        taken.giveBack();
         return Decision.refuse(refusal);
     }
 
@@ -644,6 +645,7 @@ public final class Governance implements Admission {
         private LongSupplier ticker;
         private BudgetStore budgets;
         private RateLimitState rates;
+        private ConcurrencyState concurrency;
         private FailurePolicy defaultFailure;
         private final Map<Tier, FailurePolicy> tierFailure = new HashMap<>();
         private BudgetListener listener;
@@ -700,8 +702,17 @@ public final class Governance implements Admission {
         }
 
         /**
+         * Sets where the concurrency slots live; default {@link ConcurrencyState#local()}, a counter per tenant in
+         * this instance, so {@code maxConcurrentCalls} holds per instance. A shared state makes it hold per tenant.
+         */
+        public Builder concurrencyState(ConcurrencyState value) {
+            concurrency = once(concurrency, value, "concurrencyState");
+            return this;
+        }
+
+        /**
          * Sets what calls of tiers without a policy of their own do when a shared state is unreachable; default
-         * {@link FailurePolicy#DEFAULT} (rate limits fail open, budgets fail closed).
+         * {@link FailurePolicy#DEFAULT} (rate limits and concurrency fail open, budgets fail closed).
          */
         public Builder failurePolicy(FailurePolicy value) {
             defaultFailure = once(defaultFailure, value, "failurePolicy");

@@ -16,11 +16,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * other. Open reservations are kept by id, so settlement is idempotent and {@code reserved} is always their sum.
  * An account is evicted only when it holds no reservation, and marked so that a reserve racing with the eviction
  * retries on a fresh account instead of writing to a dropped one.
+ *
+ * <p>Reservation ids are numbers, unique in the store: each account draws a range of 2<sup>32</sup> from a shared
+ * counter when it is created (and another when it has used one up) and numbers its reservations from it under its own
+ * monitor, so reserving touches no state shared between accounts or with a concurrent settlement, and an account
+ * created again after an eviction never reuses an id of the one before it.
  */
 final class LocalBudgetStore implements BudgetStore {
 
+    private static final long RANGE = 1L << 32;
+
     private final Map<BudgetKey, Account> accounts = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong ranges = new AtomicLong();
 
     @Override
     public Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
@@ -28,21 +35,29 @@ final class LocalBudgetStore implements BudgetStore {
         if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
             throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
         }
-        String id = Long.toString(ids.incrementAndGet());
         while (true) {
-            Account account = accounts.computeIfAbsent(key, k -> new Account());
+            Account account = accounts.get(key);
+            if (account == null) {
+                account = accounts.computeIfAbsent(key, k -> new Account(ranges.getAndAdd(RANGE)));
+            }
+            BigDecimal headroom;
+            long id;
             synchronized (account) {
                 if (account.evicted) {
                     continue;
                 }
-                BigDecimal headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
+                headroom = limitUsd.subtract(account.spent).subtract(account.reserved);
                 if (headroom.compareTo(amountUsd) < 0) {
-                    return new Reservation(key, id, amountUsd, false, headroom);
+                    id = -1;
+                } else {
+                    id = account.nextId(ranges);
+                    account.holds.put(id, amountUsd);
+                    account.reserved = account.reserved.add(amountUsd);
                 }
-                account.holds.put(id, amountUsd);
-                account.reserved = account.reserved.add(amountUsd);
-                return new Reservation(key, id, amountUsd, true, headroom.subtract(amountUsd));
             }
+            // the answer is built outside the monitor, which other threads of the tenant are waiting for
+            return id < 0 ? new Reservation(key, "refused", amountUsd, false, headroom)
+                    : new Reservation(key, Long.toString(id), amountUsd, true, headroom.subtract(amountUsd));
         }
     }
 
@@ -53,18 +68,35 @@ final class LocalBudgetStore implements BudgetStore {
             throw new IllegalArgumentException("Actual cost is negative: " + actualUsd);
         }
         Account account = accounts.get(reservation.key());
-        if (account == null) {
+        Long id = id(reservation);
+        if (account == null || id == null) {
             return new Settlement(reservation.key(), BigDecimal.ZERO, BigDecimal.ZERO, false);
         }
+        BigDecimal before;
+        BigDecimal after;
+        boolean applied;
         synchronized (account) {
-            BigDecimal held = account.holds.remove(reservation.id());
-            BigDecimal before = account.spent;
-            if (held == null) {
-                return new Settlement(reservation.key(), before, before, false);
+            BigDecimal held = account.holds.remove(id);
+            before = account.spent;
+            applied = held != null;
+            if (applied) {
+                account.reserved = account.reserved.subtract(held);
+                account.spent = before.add(actualUsd);
             }
-            account.reserved = account.reserved.subtract(held);
-            account.spent = before.add(actualUsd);
-            return new Settlement(reservation.key(), before, account.spent, true);
+            after = account.spent;
+        }
+        return new Settlement(reservation.key(), before, after, applied);
+    }
+
+    /** A granted reservation's id; {@code null} for an id this store never gives out. */
+    private static Long id(Reservation reservation) {
+        if (!reservation.granted()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(reservation.id());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -97,7 +129,23 @@ final class LocalBudgetStore implements BudgetStore {
     private static final class Account {
         BigDecimal spent = BigDecimal.ZERO;
         BigDecimal reserved = BigDecimal.ZERO;
-        final Map<String, BigDecimal> holds = new HashMap<>();
+        final Map<Long, BigDecimal> holds = new HashMap<>();
         boolean evicted;
+        private long next;
+        private long rangeEnd;
+
+        Account(long range) {
+            next = range;
+            rangeEnd = range + RANGE;
+        }
+
+        /** The next id of this account's range, drawing a new range when it is used up. */
+        long nextId(AtomicLong ranges) {
+            if (next == rangeEnd) {
+                next = ranges.getAndAdd(RANGE);
+                rangeEnd = next + RANGE;
+            }
+            return next++;
+        }
     }
 }

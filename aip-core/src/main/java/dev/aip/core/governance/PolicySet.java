@@ -81,6 +81,12 @@ public final class PolicySet {
         if (own == null) {
             return forTier(tenant.tier());
         }
+        // get first: the layering lambda captures, so computeIfAbsent alone would allocate on every call
+        Map<Tier, TenantPolicy> byTier = layered.get(tenant.id());
+        TenantPolicy cached = byTier != null ? byTier.get(tenant.tier()) : null;
+        if (cached != null) {
+            return cached;
+        }
         return layered.computeIfAbsent(tenant.id(), id -> new ConcurrentHashMap<>())
                 .computeIfAbsent(tenant.tier(), t -> forTier(own.tier() != null ? own.tier() : t).overriddenBy(own));
     }
@@ -145,7 +151,8 @@ public final class PolicySet {
         if (layer == null) {
             return defaults;
         }
-        return tierLayered.computeIfAbsent(tier, t -> defaults.overriddenBy(layer));
+        TenantPolicy cached = tierLayered.get(tier);
+        return cached != null ? cached : tierLayered.computeIfAbsent(tier, t -> defaults.overriddenBy(layer));
     }
 
     /** Builds a {@link PolicySet}. Not thread-safe; confine to one thread. */

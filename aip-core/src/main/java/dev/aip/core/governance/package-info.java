@@ -8,7 +8,10 @@
  * ({@link dev.aip.core.governance.Budget} per {@link dev.aip.core.governance.BudgetPeriod}, kept in a
  * {@link dev.aip.core.governance.BudgetStore}, alerting a {@link dev.aip.core.governance.BudgetListener}); fair share
  * of each model's account capacity by tier ({@link dev.aip.core.governance.FairShare}, seen through a
- * {@link dev.aip.core.governance.FairShareSnapshot}); and the exception-free {@link dev.aip.core.governance.Decision}. Refusals are the typed
+ * {@link dev.aip.core.governance.FairShareSnapshot}); where rate limits and concurrency slots live
+ * ({@link dev.aip.core.governance.RateLimitState}, {@link dev.aip.core.governance.ConcurrencyState}) and what happens
+ * when that state is unreachable ({@link dev.aip.core.governance.FailurePolicy}); and the exception-free
+ * {@link dev.aip.core.governance.Decision}. Refusals are the typed
  * {@link dev.aip.core.RateLimitExceededException}, {@link dev.aip.core.BudgetExceededException} and
  * {@link dev.aip.core.PolicyViolationException}.
  *

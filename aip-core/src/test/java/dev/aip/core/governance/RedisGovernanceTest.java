@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.GovernanceUnavailableException;
+import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission.Permit;
 import dev.aip.core.governance.redis.RedisGovernanceState;
@@ -17,6 +18,7 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -33,10 +35,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Several Governance instances, each with its own Redis connections as separate application instances would have,
- * sharing one Redis: the limits and budgets hold per tenant across them.
+ * sharing one Redis: the limits, concurrency caps and budgets hold per tenant across them; every refusal is typed;
+ * and each state fails open or closed by tier when Redis cannot be reached.
  */
 class RedisGovernanceTest {
 
@@ -61,7 +66,8 @@ class RedisGovernanceTest {
                     .build();
             states.add(state);
             Governance.Builder b = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
-                    .budgetStore(state.budgetStore()).rateLimitState(state.rateLimitState());
+                    .budgetStore(state.budgetStore()).rateLimitState(state.rateLimitState())
+                    .concurrencyState(state.concurrencyState());
             failure.forEach(b::failurePolicy);
             list.add(b.build());
         }
@@ -166,6 +172,214 @@ class RedisGovernanceTest {
         // Settles to 150 tokens: 850 are left, so a call of 800 now fits on another instance.
         permit.release(List.of(attempt(tenant, TokenUsage.of(100, 50))));
         assertThat(instances.get(2).tryAdmit(tenant, request(100, 700), profile(tenant)).admitted()).isTrue();
+    }
+
+    @Test
+    void concurrency_callsOnSeveralInstances_shareOneCap() throws Exception {
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().maxConcurrentCalls(5).build()).build();
+        List<Governance> instances = instances(RedisServer.url(), policies, Map.of());
+        TenantContext tenant = TenantContext.of("acme");
+        Queue<RuntimeException> refusals = new ConcurrentLinkedQueue<>();
+
+        // Every permit is held: 5 slots for the tenant across all instances, not 5 per instance.
+        Queue<Permit> permits = admitEverywhere(instances, tenant, 1, refusals);
+
+        assertThat(permits).hasSize(5);
+        assertThat(refusals).hasSize(INSTANCES * THREADS_PER_INSTANCE - 5)
+                .allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(RateLimitExceededException.class,
+                        r -> assertThat(r.limitName()).isEqualTo("concurrent-calls")));
+        for (Governance g : instances) {
+            assertThat(g.inFlight(tenant.id())).isEqualTo(5);
+        }
+
+        // A slot freed on one instance is taken on another.
+        permits.poll().release(List.of());
+        assertThat(instances.get(1).inFlight(tenant.id())).isEqualTo(4);
+        Decision next = instances.get(2).tryAdmit(tenant, request(100, 100), profile(tenant));
+        assertThat(next.admitted()).isTrue();
+        assertThat(instances.get(0).tryAdmit(tenant, request(100, 100), profile(tenant)).admitted()).isFalse();
+
+        next.permit().release(List.of());
+        permits.forEach(p -> p.release(List.of()));
+        for (Governance g : instances) {
+            assertThat(g.inFlight(tenant.id())).isZero();
+            assertThat(g.openPermits()).isZero();
+        }
+    }
+
+    @Test
+    void concurrency_slotsOfACrashedInstance_areFreeWhenTheirLeaseEnds() {
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().maxConcurrentCalls(2).build()).build();
+        List<Governance> instances = instances(RedisServer.url(), policies, Map.of());
+        TenantContext tenant = TenantContext.of("acme");
+        instances.get(0).admit(tenant, request(100, 100), profile(tenant));
+        instances.get(0).admit(tenant, request(100, 100), profile(tenant));
+
+        // Instance 0 dies holding both slots: its permits are never released, its connections are gone.
+        states.remove(0).close();
+        Governance survivor = instances.get(1);
+        assertThat(survivor.tryAdmit(tenant, request(100, 100), profile(tenant)).refusal())
+                .isInstanceOf(RateLimitExceededException.class);
+
+        // Just before the slot lease (default 20 minutes) ends they are still held; then they are free again.
+        clock.advance(Duration.ofMinutes(20).minusSeconds(1));
+        assertThat(survivor.inFlight(tenant.id())).isEqualTo(2);
+        assertThat(survivor.tryAdmit(tenant, request(100, 100), profile(tenant)).admitted()).isFalse();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(survivor.inFlight(tenant.id())).isZero();
+        Permit a = survivor.admit(tenant, request(100, 100), profile(tenant));
+        Permit b = instances.get(2).admit(tenant, request(100, 100), profile(tenant));
+        assertThat(survivor.tryAdmit(tenant, request(100, 100), profile(tenant)).admitted()).isFalse();
+        a.release(List.of());
+        b.release(List.of());
+        assertThat(survivor.inFlight(tenant.id())).isZero();
+    }
+
+    @Test
+    void everyRefusal_onRedis_isTypedAndSaysWhetherAndWhenToRetry() {
+        TenantContext cap = TenantContext.of("cap");
+        TenantContext rpm = TenantContext.of("rpm");
+        TenantContext tpm = TenantContext.of("tpm");
+        TenantContext usd = TenantContext.of("usd");
+        TenantContext never = TenantContext.of("never");
+        PolicySet policies = PolicySet.builder()
+                .tenant(cap.id(), TenantPolicy.builder().maxConcurrentCalls(1).build())
+                .tenant(rpm.id(), TenantPolicy.builder().requestsPerMinute(1).build())
+                .tenant(tpm.id(), TenantPolicy.builder().tokensPerMinute(1000).build())
+                .tenant(usd.id(), TenantPolicy.builder().budget(Gov.monthly("0.001")).build())
+                .tenant(never.id(), TenantPolicy.builder().budget(Gov.monthly("0.0001")).build())
+                .build();
+        Governance g = instances(RedisServer.url(), policies, Map.of()).get(0);
+
+        Permit held = g.admit(cap, request(100, 100), profile(cap));
+        assertThat(g.tryAdmit(cap, request(100, 100), profile(cap)).refusal())
+                .isInstanceOfSatisfying(RateLimitExceededException.class, e -> {
+                    assertThat(e.limitName()).isEqualTo("concurrent-calls");
+                    assertThat(e.limit()).isEqualTo(1);
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.retryAfter()).isPositive();
+                    assertThat(e.tenant()).contains(cap.id());
+                });
+        held.release(List.of());
+
+        g.admit(rpm, request(100, 100), profile(rpm)).release(List.of());
+        assertThat(g.tryAdmit(rpm, request(100, 100), profile(rpm)).refusal())
+                .isInstanceOfSatisfying(RateLimitExceededException.class, e -> {
+                    assertThat(e.limitName()).isEqualTo("requests-per-minute");
+                    assertThat(e.remaining()).isZero();
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.retryAfter()).isPositive();
+                    assertThat(e.tenant()).contains(rpm.id());
+                });
+
+        // 900 of 1000 tokens used; a call of 200 must wait, one of 1100 can never fit.
+        g.admit(tpm, request(100, 800), profile(tpm)).release(List.of(attempt(tpm, TokenUsage.of(100, 800))));
+        assertThat(g.tryAdmit(tpm, request(100, 100), profile(tpm)).refusal())
+                .isInstanceOfSatisfying(RateLimitExceededException.class, e -> {
+                    assertThat(e.limitName()).isEqualTo("tokens-per-minute");
+                    assertThat(e.remaining()).isEqualTo(100);
+                    assertThat(e.retryAfter()).isPositive();
+                    assertThat(e.retryable()).isTrue();
+                });
+        assertThat(g.tryAdmit(tpm, request(100, 1000), profile(tpm)).refusal())
+                .isInstanceOfSatisfying(PolicyViolationException.class, e -> {
+                    assertThat(e.rule()).isEqualTo("tokens-per-minute");
+                    assertThat(e.retryable()).isFalse();
+                });
+
+        Permit reserved = g.admit(usd, request(100, 100), profile(usd));
+        assertThat(g.tryAdmit(usd, request(100, 100), profile(usd)).refusal())
+                .isInstanceOfSatisfying(BudgetExceededException.class, e -> {
+                    assertThat(e.remaining()).isEqualByComparingTo("0.0004");
+                    assertThat(e.requested()).isEqualByComparingTo("0.0006");
+                    assertThat(e.limit()).isEqualByComparingTo("0.001");
+                    assertThat(e.retryable()).as("not before the period resets").isFalse();
+                    assertThat(e.retryAfter()).isPositive();
+                    assertThat(e.tenant()).contains(usd.id());
+                });
+        reserved.release(List.of());
+
+        assertThat(g.tryAdmit(never, request(100, 100), profile(never)).refusal())
+                .isInstanceOfSatisfying(PolicyViolationException.class, e -> {
+                    assertThat(e.rule()).isEqualTo("budget-usd");
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.tenant()).contains(never.id());
+                });
+        assertThat(g.openPermits()).isZero();
+        assertThat(g.failOpenAdmissions()).isZero();
+    }
+
+    /** One state at a time on a Redis that cannot be reached, the others local. */
+    enum Down { CONCURRENCY, REQUEST_RATE, TOKEN_RATE, BUDGET }
+
+    @ParameterizedTest
+    @EnumSource(Down.class)
+    void unreachableState_failsOpenOrClosedByTier_andAClosedRefusalGivesBackWhatEarlierChecksTook(Down down) {
+        // Each call meets the unreachable state once: the request rate is checked without a token rate.
+        TenantPolicy.Builder p = TenantPolicy.builder().maxConcurrentCalls(3);
+        switch (down) {
+            case REQUEST_RATE -> p.requestsPerMinute(100);
+            case BUDGET -> p.tokensPerMinute(10_000).budget(Gov.monthly("1"));
+            default -> p.tokensPerMinute(10_000);
+        }
+        RedisGovernanceState unreachable = RedisGovernanceState.builder().uri(RedisServer.unreachableUrl())
+                .keyPrefix(prefix).clock(clock).build();
+        states.add(unreachable);
+        Governance.Builder b = Governance.builder().policies(PolicySet.of(p.build())).priceCatalog(Gov.PRICES)
+                .clock(clock).ticker(new Gov.ManualTicker())
+                .failurePolicy(Tier.BASIC, FailurePolicy.OPEN).failurePolicy(Tier.PREMIUM, FailurePolicy.CLOSED);
+        switch (down) {
+            case CONCURRENCY -> b.concurrencyState(unreachable.concurrencyState());
+            case REQUEST_RATE, TOKEN_RATE -> b.rateLimitState(unreachable.rateLimitState());
+            case BUDGET -> b.budgetStore(unreachable.budgetStore());
+        }
+        Governance g = b.build();
+        String state = switch (down) {
+            case CONCURRENCY -> "concurrency";
+            case REQUEST_RATE, TOKEN_RATE -> "rate-limits";
+            case BUDGET -> "budget";
+        };
+        TenantContext basic = new TenantContext(TenantId.of("cheap"), Tier.BASIC, Map.of());
+        TenantContext premium = new TenantContext(TenantId.of("vip"), Tier.PREMIUM, Map.of());
+        TenantContext standard = new TenantContext(TenantId.of("plain"), Tier.STANDARD, Map.of());
+
+        // Fail open: admitted without that check, counted; the others still apply and settle.
+        Permit open = g.admit(basic, request(100, 100), profile(basic));
+        assertThat(g.failOpenAdmissions()).isEqualTo(1);
+        if (down != Down.CONCURRENCY) {
+            assertThat(g.inFlight(basic.id())).isEqualTo(1);
+        }
+        open.release(List.of(attempt(basic, TokenUsage.of(100, 100))));
+        assertThat(g.openPermits()).isZero();
+
+        // Fail closed: a retryable refusal naming the state; the slot and tokens taken before it are given back.
+        assertThat(g.tryAdmit(premium, request(100, 100), profile(premium)).refusal())
+                .isInstanceOfSatisfying(GovernanceUnavailableException.class, e -> {
+                    assertThat(e.state()).isEqualTo(state);
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.tenant()).contains(premium.id());
+                    assertThat(e.getCause()).isNotNull();
+                });
+        if (down != Down.CONCURRENCY) {
+            assertThat(g.inFlight(premium.id())).isZero();
+        }
+        if (down == Down.BUDGET) {
+            assertThat(g.availableTokens(premium)).isEqualTo(10_000);
+        }
+
+        // The default policy: budgets fail closed; rate limits and concurrency fail open.
+        Decision d = g.tryAdmit(standard, request(100, 100), profile(standard));
+        if (down == Down.BUDGET) {
+            assertThat(d.refusal()).isInstanceOf(GovernanceUnavailableException.class);
+            assertThat(g.failOpenAdmissions()).isEqualTo(1);
+        } else {
+            assertThat(d.admitted()).isTrue();
+            assertThat(g.failOpenAdmissions()).isEqualTo(2);
+            d.permit().release(List.of());
+        }
+        assertThat(g.openPermits()).isZero();
     }
 
     @Test

@@ -31,6 +31,7 @@ final class RedisBudgetStore implements BudgetStore {
     /** Pico-dollars: fine enough for per-token prices quoted per million tokens with up to six decimals. */
     static final int SCALE = 12;
     private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    private static final BigDecimal MAX_USD = new BigDecimal(MAX, SCALE);
 
     private static final String COMMON = """
             local function le(a, b)
@@ -48,9 +49,10 @@ final class RedisBudgetStore implements BudgetStore {
             """;
 
     /**
-     * KEYS: acct, holds, amounts. ARGV: amount, limit, now (ms), lease end (ms), key expiry (ms). Charges
-     * reservations whose lease has ended, then reserves if {@code used + amount <= limit}. Returns
-     * {@code {granted, id, spent, reserved}}.
+     * KEYS: acct, holds, amounts. ARGV: amount, room ({@code limit - amount}, negative when the amount alone is
+     * above the limit), now (ms), lease end (ms), key expiry (ms). Charges reservations whose lease has ended, then
+     * reserves if {@code used <= room}, i.e. {@code used + amount <= limit}: checked before anything is added, so
+     * the sum never leaves the 64 bits of {@code HINCRBY}. Returns {@code {granted, id, spent, reserved}}.
      */
     private static final String RESERVE = COMMON + """
             local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
@@ -63,16 +65,14 @@ final class RedisBudgetStore implements BudgetStore {
               end
               redis.call('ZREM', KEYS[2], id)
             end
-            redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])
-            local granted = le(field('used'), ARGV[2])
+            local granted = string.sub(ARGV[2], 1, 1) ~= '-' and le(field('used'), ARGV[2])
             local id = ''
             if granted then
+              redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])
               redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
               id = tostring(redis.call('HINCRBY', KEYS[1], 'seq', 1))
               redis.call('HSET', KEYS[3], id, ARGV[1])
               redis.call('ZADD', KEYS[2], ARGV[4], id)
-            else
-              redis.call('HINCRBY', KEYS[1], 'used', neg(ARGV[1]))
             end
             for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[5]) end
             return {granted and 1 or 0, id, field('spent'), field('reserved')}
@@ -121,11 +121,13 @@ final class RedisBudgetStore implements BudgetStore {
             throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
         }
         long now = clock.millis();
-        List<Object> r = run(RESERVE, keys(key), units(amountUsd, RoundingMode.CEILING),
-                units(limitUsd, RoundingMode.FLOOR), Long.toString(now), Long.toString(now + lease.toMillis()),
-                Long.toString(expiry(key)));
+        String amount = units(amountUsd, RoundingMode.CEILING);
+        // both at most Long.MAX_VALUE and non-negative, so the difference fits
+        long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
+        List<Object> r = run(RESERVE, keys(key), amount, Long.toString(room), Long.toString(now),
+                Long.toString(now + lease.toMillis()), Long.toString(expiry(key)));
         boolean granted = ((Long) r.get(0)) == 1L;
-        BigDecimal remaining = limitUsd.subtract(usd(r.get(2))).subtract(usd(r.get(3)));
+        BigDecimal remaining = limitUsd.min(MAX_USD).subtract(usd(r.get(2))).subtract(usd(r.get(3)));
         return new Reservation(key, granted ? (String) r.get(1) : "refused", amountUsd, granted, remaining);
     }
 
@@ -164,9 +166,18 @@ final class RedisBudgetStore implements BudgetStore {
         BigInteger units = usd.movePointRight(SCALE).setScale(0, mode).toBigIntegerExact();
         if (units.compareTo(MAX) > 0) {
             throw new IllegalArgumentException(usd.toPlainString() + " USD is more than a Redis budget account"
-                    + " holds (" + new BigDecimal(MAX, SCALE).toPlainString() + " USD)");
+                    + " holds (" + MAX_USD.toPlainString() + " USD)");
         }
         return units.toString();
+    }
+
+    /**
+     * A limit in pico-dollars, rounded down; a limit above what an account holds is that most, since spent plus
+     * reserved can never exceed it anyway (a misconfigured limit must not read as an unreachable store).
+     */
+    static String limitUnits(BigDecimal usd) {
+        BigInteger units = usd.movePointRight(SCALE).setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
+        return units.min(MAX).toString();
     }
 
     private static BigDecimal usd(Object units) {

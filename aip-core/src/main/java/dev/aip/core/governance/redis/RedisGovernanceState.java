@@ -2,6 +2,7 @@ package dev.aip.core.governance.redis;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.governance.BudgetStore;
+import dev.aip.core.governance.ConcurrencyState;
 import dev.aip.core.governance.RateLimitState;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -17,8 +18,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Governance state on one Redis server, shared by every application instance that points at it: budgets and rate
- * limits then hold per tenant, not per instance.
+ * Governance state on one Redis server, shared by every application instance that points at it: budgets, rate limits
+ * and concurrency caps then hold per tenant, not per instance.
  *
  * <pre>{@code
  * RedisGovernanceState redis = RedisGovernanceState.builder().uri("redis://10.0.0.5:6379").build();
@@ -26,6 +27,7 @@ import java.util.Objects;
  *     .policies(policies)
  *     .budgetStore(redis.budgetStore())
  *     .rateLimitState(redis.rateLimitState())
+ *     .concurrencyState(redis.concurrencyState())
  *     .failurePolicy(Tier.PREMIUM, FailurePolicy.OPEN)
  *     .build();
  * ...
@@ -38,19 +40,28 @@ import java.util.Objects;
  * are another, idempotent by reservation id. Arithmetic is Redis's exact 64-bit {@code HINCRBY}; the comparison is
  * made on the decimal strings, so nothing passes through a floating-point number. Amounts finer than a pico-dollar
  * are rounded up (a reservation never holds less than asked); a limit is rounded down. An account holds at most
- * about 9.2 million USD. Every open reservation has a store lease ({@link Builder#lease}, default 1 hour, longer than
- * the governance lease): a reservation not settled by then, e.g. because its instance died, is charged at its
- * reserved amount by the next reservation on the account. Account keys expire {@link Builder#retention} after their
- * period ends.
+ * about 9.2 million USD; a larger budget is enforced as that much. Every open reservation has a store lease
+ * ({@link Builder#lease}, default 1 hour, longer than the governance lease): a reservation not settled by then, e.g.
+ * because its instance died, is charged at its reserved amount by the next reservation on the account. Account keys
+ * expire {@link Builder#retention} after their period ends.
  *
  * <p><b>Rate limits</b> are Bucket4j buckets in Redis, one per tenant and limit, through Bucket4j's Lettuce
  * compare-and-swap proxy manager, refilled by {@link Builder#clock} (all instances' clocks should agree). Keys
  * expire once a bucket would be full again.
  *
+ * <p><b>Concurrency slots</b> are one sorted set per tenant of the slots held, each with a lease
+ * ({@link Builder#slotLease}, default 20 minutes, longer than the governance lease of 15 minutes plus its sweep
+ * interval). A slot is taken by a Lua script that first drops slots whose lease has ended, then takes one only if fewer
+ * than the cap are held; it is released by removing its id, once. A slot never released, because its instance died
+ * or lost Redis at the wrong moment, is reclaimed when its lease ends, so a crashed instance holds a tenant's slots
+ * for at most one slot lease.
+ *
  * <p><b>Failures.</b> Connections are opened on first use and re-opened after a failure, so an instance starts while
  * Redis is down. Commands issued while disconnected fail at once, and every command has a {@link Builder#timeout};
  * the failure reaches {@link dev.aip.core.governance.Governance}, whose per-tier
- * {@link dev.aip.core.governance.FailurePolicy} decides (by default rate limits fail open, budgets fail closed).
+ * {@link dev.aip.core.governance.FailurePolicy} decides (by default rate limits and concurrency fail open, budgets fail
+ * closed). A settlement or release that fails is logged and dropped: the store lease then charges a budget
+ * reservation at its reserved amount, and the slot lease frees a slot.
  *
  * <p>Thread-safe; share one per application instance; {@link #close()} when done.
  */
@@ -61,6 +72,7 @@ public final class RedisGovernanceState implements AutoCloseable {
     private final Lazy<StatefulRedisConnection<String, byte[]>> binary;
     private final RedisBudgetStore budgets;
     private final RedisRateLimitState rates;
+    private final RedisConcurrencyState slots;
 
     private RedisGovernanceState(Builder b) {
         RedisURI uri = RedisURI.create(b.uri);
@@ -75,6 +87,7 @@ public final class RedisGovernanceState implements AutoCloseable {
         this.binary = new Lazy<>(() -> client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
         this.budgets = new RedisBudgetStore(text, b.prefix, b.clock, b.lease, b.retention);
         this.rates = new RedisRateLimitState(binary, b.prefix, b.clock);
+        this.slots = new RedisConcurrencyState(text, b.prefix, b.clock, b.slotLease);
     }
 
     /**
@@ -104,6 +117,15 @@ public final class RedisGovernanceState implements AutoCloseable {
         return rates;
     }
 
+    /**
+     * Returns the concurrency slots on this Redis.
+     *
+     * @return the state, one per state
+     */
+    public ConcurrencyState concurrencyState() {
+        return slots;
+    }
+
     /** Closes the connections and the client. */
     @Override
     public void close() {
@@ -122,6 +144,7 @@ public final class RedisGovernanceState implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(2);
         private Duration lease = Duration.ofHours(1);
         private Duration retention = Duration.ofDays(1);
+        private Duration slotLease = Duration.ofMinutes(20);
 
         private Builder() {
         }
@@ -141,7 +164,7 @@ public final class RedisGovernanceState implements AutoCloseable {
             return this;
         }
 
-        /** Sets the clock for bucket refills and store leases; default the system UTC clock. */
+        /** Sets the clock for bucket refills, budget and slot leases; default the system UTC clock. */
         public Builder clock(Clock value) {
             clock = Objects.requireNonNull(value, "clock");
             return this;
@@ -159,6 +182,16 @@ public final class RedisGovernanceState implements AutoCloseable {
          */
         public Builder lease(Duration value) {
             lease = positive(value, "lease");
+            return this;
+        }
+
+        /**
+         * Sets how long a concurrency slot may stay held before the store reclaims it; default 20 minutes. Keep it
+         * above the governance lease plus a tenth of it (the sweep interval), so that a live instance always releases
+         * its slots first; a crashed instance's slots are free again after at most this long.
+         */
+        public Builder slotLease(Duration value) {
+            slotLease = positive(value, "slotLease");
             return this;
         }
 
