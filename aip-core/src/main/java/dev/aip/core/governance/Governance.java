@@ -359,7 +359,7 @@ public final class Governance implements Admission {
             if (share.refusal() != null) {
                 return refuse(undo, share.refusal());
             }
-            undo.add(share::cancel);
+            undo.add(share);
         }
 
         // 6. Budget.
