@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Invariants: every admitted call's estimate is in its tenant's and its model's window from admission until it
  * leaves the minute; a refused or undone call's estimate is taken back before anyone can count on it; a settlement
  * replaces the estimate by the attempts' real tokens in the second the estimate was counted in. The uncongested path
- * is two CAS adds and one 60-slot sum, without locks or allocation beyond the ticket; shares are computed only when a
- * model is congested, at most once per second per model (and again when a tenant becomes active).
+ * is two CAS adds and an upper bound of the minute from three reads ({@link ModelLoad#totalAtMost}), without locks or
+ * allocation beyond the ticket; the exact 61-slot sum is taken only near the capacity, and shares are computed only
+ * when a model is congested, at most once per second per model (and again when a tenant becomes active).
  *
  * <p>Thread-safe.
  */
