@@ -84,6 +84,25 @@ final class UsageWindow {
     }
 
     /**
+     * Returns the tokens counted in the seconds of the window before {@code epoch}: the 60 before it.
+     *
+     * @param epoch the current second
+     * @return the sum, at least 0
+     */
+    long sumBefore(long epoch) {
+        long tag = epoch & EPOCH_MASK;
+        long sum = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            long v = slots.get(i);
+            long age = (tag - (v >>> COUNT_BITS)) & EPOCH_MASK;
+            if (age > 0 && age < SLOTS) {
+                sum += v & COUNT_MASK;
+            }
+        }
+        return sum;
+    }
+
+    /**
      * Returns how long until the window's sum is at most {@code target}, if nothing more is added.
      *
      * @param nowNanos the ticker reading the window is seen at

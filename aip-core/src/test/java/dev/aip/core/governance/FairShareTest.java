@@ -304,6 +304,20 @@ class FairShareTest {
     }
 
     @Test
+    void admit_afterASettlementAboveTheEstimateInAnEarlierSecond_seesTheModelCongested() {
+        Governance g = governance(tenThousand().build());
+        Permit held = g.admit(STANDARD, request(200, 800), profile(STANDARD));     // second 0: 1,000 reserved
+        ticker.advance(Duration.ofSeconds(1));
+        use(g, BASIC, 4);                                                          // second 1: 4,000
+
+        held.release(List.of(attempt(STANDARD, TokenUsage.of(1_000, 7_000))));     // second 0 now holds 8,000
+
+        assertThat(g.tryAdmit(BASIC, request(200, 800), profile(BASIC)).refusal())
+                .isInstanceOf(RateLimitExceededException.class);
+        assertThat(model(g).recentTokens()).isEqualTo(12_000);
+    }
+
+    @Test
     void release_settlesTheReservationToTheRealTokens() {
         Governance g = governance(tenThousand().build());
         Permit p = g.admit(STANDARD, request(200, 800), profile(STANDARD));
