@@ -17,10 +17,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 
 /**
  * The interceptor's state for one SDK execution: the tenant, the routing decision and the attempt being metered.
@@ -196,7 +199,12 @@ final class InterceptedCall {
         if (status >= 300) {
             pendingStatus = status;
             pendingErrorCode = BedrockErrors.errorCode(errorType);
-        } else if (operation.streaming) {
+            return;
+        }
+        if (m != null) {
+            m.accepted();
+        }
+        if (operation.streaming) {
             streamStarted = true;
         }
     }
@@ -277,7 +285,24 @@ final class InterceptedCall {
 
         @Override
         public void failed(Throwable error) {
-            // Settled by onExecutionFailure with the SDK's exception, so both paths record the same error code.
+            // Most failures are settled by onExecutionFailure with the SDK's exception, so that both paths record the
+            // same error code. Two never reach that hook on the async client's event streams: the SDK's call timeout
+            // and the caller cancelling the call's future. The body's error is then the only signal, and the stream
+            // was accepted (it has a body), so it is settled here, with an estimate if no usage arrived.
+            Throwable cause = error;
+            for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
+                if (cause instanceof ApiCallTimeoutException
+                        || cause instanceof ApiCallAttemptTimeoutException) {
+                    metered.fail(Outcome.TIMEOUT, cause.getClass().getSimpleName());
+                    release();
+                    return;
+                }
+                if (cause instanceof CancellationException) {
+                    metered.cancel();
+                    release();
+                    return;
+                }
+            }
         }
 
         @Override

@@ -94,8 +94,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  *       gives the time to first token, {@code metadata} the usage. The attempt is settled when the body ends: with
  *       the reported usage; with an estimate if {@code messageStop} came but no usage; as
  *       {@code STREAM_INTERRUPTED} if the body ended before {@code messageStop} or an exception frame came. If the
- *       caller cancels the stream, the attempt is {@code CANCELLED}, with the reported usage if it had arrived, else
- *       an estimate.</li>
+ *       caller cancels the stream, the attempt is {@code CANCELLED}. Bedrock bills a stream it accepted (HTTP 200)
+ *       however it ends, so an interrupted, timed-out or cancelled stream without its usage event is recorded with
+ *       an estimate ({@code ESTIMATED}: the request's input estimate, the one admission reserved with, and the
+ *       output characters received, 4 to a token), even when it broke before its first delta.</li>
  *   <li>InvokeModel: the {@code X-Amzn-Bedrock-*-Token-Count} response headers, else an estimate.</li>
  *   <li>InvokeModelWithResponseStream: the {@code amazon-bedrock-invocationMetrics} of the last {@code chunk}, else
  *       as for ConverseStream.</li>
@@ -233,16 +235,18 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
         if (request instanceof InvokeModelRequest r) {
             Route route = route(call, r.modelId());
-            call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
-            ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
+            ChatRequest asked = AdmissionRequests.ofBody(r.modelId(), r.body());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            ChatRequest shaped = shape(call, route, asked);
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
             return tracked(call, route, admit(call, route, shaped, routed));
         }
         if (request instanceof InvokeModelWithResponseStreamRequest r) {
             Route route = route(call, r.modelId());
-            call.routed(r.modelId(), route.profile, route.modelId, bodyEstimate(r.body()));
-            ChatRequest shaped = shape(call, route, AdmissionRequests.ofBody(r.modelId(), r.body()));
+            ChatRequest asked = AdmissionRequests.ofBody(r.modelId(), r.body());
+            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
+            ChatRequest shaped = shape(call, route, asked);
             SdkRequest routed = r.toBuilder().modelId(route.modelId)
                     .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
             return tracked(call, route, admit(call, route, shaped, routed));
@@ -418,13 +422,10 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         return RequestMetadata.merge(call.tenant, route.profile != null && route.profile.pooled(), own);
     }
 
+    /** The input estimate of a request: the one admission reserves with, so that estimates and reservations agree. */
     private static long estimate(ChatRequest request) {
         // A request the chat model cannot express (e.g. images only) is estimated at nothing rather than failed.
         return request == null ? 0 : Meter.estimateTokens(request.inputChars());
-    }
-
-    private static long bodyEstimate(software.amazon.awssdk.core.SdkBytes body) {
-        return body == null ? 0 : Meter.estimateTokens(body.asByteArray().length);
     }
 
     private static TenantContext tenantFromMetadata(SdkRequest request) {

@@ -17,7 +17,10 @@ public interface CallProgress {
      */
     void awsRequestId(String requestId);
 
-    /** A stream's response headers arrived; failures from now on interrupt a running stream. */
+    /**
+     * A stream's response headers arrived: Bedrock accepted the attempt and bills it, so failures from now on
+     * interrupt a running stream and are recorded with the reported usage or an estimate, never as free.
+     */
     void streamStarted();
 
     /** The first content delta of a stream arrived (time to first token). */

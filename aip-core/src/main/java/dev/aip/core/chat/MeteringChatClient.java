@@ -109,6 +109,7 @@ final class MeteringChatClient implements ChatStage {
         @Override
         public void streamStarted() {
             started = true;
+            metered.accepted();
         }
 
         @Override

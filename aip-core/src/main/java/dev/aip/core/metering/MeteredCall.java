@@ -12,7 +12,8 @@ import java.util.TreeMap;
 
 /**
  * One model call attempt being metered. Whoever drives the attempt reports what it learns ({@link #awsRequestId},
- * {@link #firstToken()}, {@link #outputSeen(int)}, {@link #reported(TokenUsage)}) and then settles it with exactly
+ * {@link #accepted()}, {@link #firstToken()}, {@link #outputSeen(int)}, {@link #reported(TokenUsage)}) and then
+ * settles it with exactly
  * one of {@link #succeed()}, {@link #succeed(TokenUsage)}, {@link #fail(Outcome, String)} or {@link #cancel()}.
  *
  * <p><b>Exactly once.</b> The first settlement wins; it prices the usage, builds the {@link UsageRecord} and hands
@@ -27,10 +28,18 @@ import java.util.TreeMap;
  *   <li>{@code cancel()}: the reported usage if it arrived, else an estimate from the input estimate of the
  *       {@link CallInfo} and the output characters seen ({@code ESTIMATED}). Bedrock bills abandoned streams, so
  *       a cancelled attempt is never recorded as free.</li>
- *   <li>{@code fail(...)}: the reported usage if it arrived; else an estimate if the model had started to answer
- *       (first token or output seen); else zero tokens with {@link UsageProvenance#NONE}.</li>
+ *   <li>{@code fail(...)}: the reported usage if it arrived; else an estimate if Bedrock had
+ *       {@linkplain #accepted() accepted} the attempt or the model had started to answer (first token or output
+ *       seen); else zero tokens with {@link UsageProvenance#NONE}: an attempt Bedrock never accepted (refused
+ *       with an HTTP error, never answered) is not billed.</li>
  * </ul>
- * Cache read and write tokens stay in their own buckets; estimates never invent cache tokens.
+ * <b>The estimate</b> is the input estimate of the {@link CallInfo} (the one admission reserved with:
+ * {@link Meter#estimateTokens} of the request's characters) and, for output, {@link Meter#estimateTokens} of the
+ * output characters received (text and tool input): what Bedrock generated but never delivered cannot be known,
+ * so an accepted stream cut before its first delta is estimated at its input alone. Cache read and write tokens
+ * stay in their own buckets; estimates never invent cache tokens. So a record is {@code ESTIMATED} exactly when
+ * the attempt reached Bedrock (accepted, or cancelled by the caller while Bedrock was answering) and Bedrock did not
+ * deliver its usage.
  *
  * <p>Thread-safe: reports and settlements may come from any threads, concurrently.
  */
@@ -64,6 +73,7 @@ public final class MeteredCall {
     }
 
     private volatile boolean settled;
+    private volatile boolean accepted;
     private volatile long firstTokenNanos = NOT_SEEN;
     private volatile long outputChars;
     private volatile TokenUsage reported;
@@ -96,6 +106,15 @@ public final class MeteredCall {
         if (requestId != null && !requestId.isBlank()) {
             awsRequestId = requestId;
         }
+    }
+
+    /**
+     * Marks the attempt as accepted by Bedrock: a successful (2xx) response status arrived. Bedrock bills an accepted
+     * attempt whatever happens to it afterwards, so from now on a failure without reported usage is recorded with an
+     * estimate, never as free.
+     */
+    public void accepted() {
+        accepted = true;
     }
 
     /**
@@ -169,7 +188,7 @@ public final class MeteredCall {
         if (r != null) {
             return settle(outcome, errorCode, r, UsageProvenance.REPORTED);
         }
-        if (firstTokenNanos != NOT_SEEN || outputChars > 0) {
+        if (accepted || firstTokenNanos != NOT_SEEN || outputChars > 0) {
             return settle(outcome, errorCode, estimate(), UsageProvenance.ESTIMATED);
         }
         return settle(outcome, errorCode, TokenUsage.ZERO, UsageProvenance.NONE);

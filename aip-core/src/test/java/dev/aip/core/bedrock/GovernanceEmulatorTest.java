@@ -20,9 +20,11 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
+import dev.aip.emulator.FaultPlan;
 import java.math.BigDecimal;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -141,6 +143,26 @@ class GovernanceEmulatorTest {
         // The slot is free again: the next call is admitted and served.
         assertThat(chat.chat(GLOBEX, ask("short")).text()).isNotEmpty();
         assertThat(governance.inFlight(GLOBEX.id())).isZero();
+    }
+
+    @Test
+    void stream_cutRightAfterMessageStart_chargesTheBudgetItsEstimateNotNothing() {
+        fx.emulator.faults().set(fx.arn("globex"), FaultPlan.builder().cutStreamAfterEvents(1).build());
+        try {
+            ChatStream stream = chat.stream(GLOBEX, ask("a story please"), new ChatStreamListener() { });
+            assertThatThrownBy(() -> stream.completion().join()).isInstanceOf(CompletionException.class);
+        } finally {
+            fx.emulator.faults().clear();
+        }
+
+        UsageRecord cut = fx.records.stream().filter(r -> r.tenant().equals(TenantId.of("globex")))
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(cut.outcome()).isEqualTo(Outcome.STREAM_INTERRUPTED);
+        assertThat(cut.provenance()).isEqualTo(UsageProvenance.ESTIMATED);
+        assertThat(cut.cost().amountUsd()).isPositive();
+        assertThat(governance.openPermits()).isZero();
+        assertThat(governance.budgetUsage(GLOBEX).reservedUsd()).isEqualByComparingTo("0");
+        assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isEqualByComparingTo(cut.cost().amountUsd());
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.aip.core.bedrock;
 
+import java.time.Duration;
+
+import dev.aip.core.metering.UsageProvenance;
+
 import static dev.aip.core.bedrock.EmulatorFixture.MODEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -277,5 +281,51 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
         assertSettled(GLOBEX);
         assertThat(governance.budgetUsage(GLOBEX).spentUsd()).isPositive();
         assertThat(governance.expiredLeases()).isZero();
+    }
+
+    @Test
+    void converseStream_cutRightAfterMessageStart_chargesTheBudgetItsEstimateNotNothing() throws Exception {
+        fx.emulator.faults().set(fx.arn("globex"), FaultPlan.builder().cutStreamAfterEvents(1).build());
+        ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+                .subscriber(ConverseStreamResponseHandler.Visitor.builder().build()).build();
+
+        TenantScope.get(GLOBEX, () -> async.converseStream(converseStream("Tell me a story"), handler))
+                .handle((ok, error) -> null).get(10, TimeUnit.SECONDS);
+
+        assertThat(fx.records).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(Outcome.STREAM_INTERRUPTED);
+            assertThat(r.provenance()).isEqualTo(UsageProvenance.ESTIMATED);
+            assertThat(r.usage().inputTokens()).isPositive();
+            assertThat(r.cost().amountUsd()).isPositive();
+        });
+        assertSettled(GLOBEX);
+    }
+
+    @Test
+    void converseStream_futureCancelledByTheCaller_isOneCancelledRecordAndReleasesItsPermit() throws Exception {
+        fx.emulator.script().forModel(fx.arn("globex")).whenPromptContains("long").replyTokens(3000);
+        fx.emulator.faults().set(fx.arn("globex"), FaultPlan.builder().chunkDelay(Duration.ofMillis(20)).build());
+        CompletableFuture<CompletableFuture<Void>> holder = new CompletableFuture<>();
+        CompletableFuture<Void> firstEvent = new CompletableFuture<>();
+        ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+                .subscriber(ConverseStreamResponseHandler.Visitor.builder()
+                        .onDefault(e -> firstEvent.complete(null)).build()).build();
+
+        CompletableFuture<Void> call = TenantScope.get(GLOBEX,
+                () -> async.converseStream(converseStream("a long story"), handler));
+        holder.complete(call);
+        firstEvent.get(10, TimeUnit.SECONDS);
+        // The SDK calls no interceptor hook when its future is cancelled; only the response body hears of it.
+        call.cancel(true);
+        for (int i = 0; i < 500 && released.get() < admitted.get(); i++) {
+            Thread.sleep(10);
+        }
+
+        assertThat(fx.records).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(Outcome.CANCELLED);
+            assertThat(r.provenance()).isEqualTo(UsageProvenance.ESTIMATED);
+            assertThat(r.cost().amountUsd()).isPositive();
+        });
+        assertSettled(GLOBEX);
     }
 }

@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
 class MeteredCallProperties {
 
     /** The steps a driver may take on an attempt, in any order, any number of times. */
-    enum Step { REQUEST_ID, FIRST_TOKEN, OUTPUT, REPORTED, SUCCEED, SUCCEED_WITH_USAGE, FAIL, CANCEL }
+    enum Step { REQUEST_ID, ACCEPTED, FIRST_TOKEN, OUTPUT, REPORTED, SUCCEED, SUCCEED_WITH_USAGE, FAIL, CANCEL }
 
     @Property(tries = 500)
     void anySequence_producesOneRecordMatchingTheFirstSettlement(@ForAll("steps") List<Step> steps) {
@@ -23,13 +23,14 @@ class MeteredCallProperties {
 
         TokenUsage reportedBeforeFirstSettle = null;
         Step firstSettle = null;
-        boolean outputBeforeSettle = false;
+        boolean billedBeforeSettle = false;
         for (Step step : steps) {
             boolean won;
             switch (step) {
                 case REQUEST_ID -> { call.awsRequestId("req"); continue; }
-                case FIRST_TOKEN -> { call.firstToken(); outputBeforeSettle |= firstSettle == null; continue; }
-                case OUTPUT -> { call.outputSeen(4); outputBeforeSettle |= firstSettle == null; continue; }
+                case ACCEPTED -> { call.accepted(); billedBeforeSettle |= firstSettle == null; continue; }
+                case FIRST_TOKEN -> { call.firstToken(); billedBeforeSettle |= firstSettle == null; continue; }
+                case OUTPUT -> { call.outputSeen(4); billedBeforeSettle |= firstSettle == null; continue; }
                 case REPORTED -> {
                     call.reported(TokenUsage.of(7, 3));
                     if (firstSettle == null) {
@@ -74,7 +75,7 @@ class MeteredCallProperties {
             default -> {
                 assertThat(r.outcome()).isEqualTo(Outcome.SERVER_ERROR);
                 UsageProvenance expected = reportedBeforeFirstSettle != null ? UsageProvenance.REPORTED
-                        : outputBeforeSettle ? UsageProvenance.ESTIMATED : UsageProvenance.NONE;
+                        : billedBeforeSettle ? UsageProvenance.ESTIMATED : UsageProvenance.NONE;
                 assertThat(r.provenance()).isEqualTo(expected);
                 if (expected == UsageProvenance.NONE) {
                     assertThat(r.usage()).isEqualTo(TokenUsage.ZERO);

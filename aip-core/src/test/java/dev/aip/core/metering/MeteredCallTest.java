@@ -162,6 +162,33 @@ class MeteredCallTest {
     }
 
     @Test
+    void fail_afterBedrockAcceptedButBeforeAnyOutput_recordsTheInputEstimateNotZero() {
+        MeteredCall call = meter.start(info(true).build());
+        call.accepted();
+
+        call.fail(Outcome.STREAM_INTERRUPTED, "IncompleteStream");
+
+        UsageRecord r = records.get(0);
+        assertThat(r.usage()).isEqualTo(TokenUsage.of(100, 0));
+        assertThat(r.provenance()).isEqualTo(UsageProvenance.ESTIMATED);
+        // 100 input tokens at Sonnet's $3 per 1M: an accepted call is never recorded as free.
+        assertThat(r.cost().amountUsd()).isEqualByComparingTo(new BigDecimal("0.0003"));
+        assertThat(r.timeToFirstToken()).isNull();
+    }
+
+    @Test
+    void fail_afterAcceptedWithReportedUsage_keepsTheReportedUsage() {
+        MeteredCall call = meter.start(info(true).build());
+        call.accepted();
+        call.reported(TokenUsage.of(12, 60));
+
+        call.fail(Outcome.STREAM_INTERRUPTED, "ModelStreamErrorException");
+
+        assertThat(records.get(0).usage()).isEqualTo(TokenUsage.of(12, 60));
+        assertThat(records.get(0).provenance()).isEqualTo(UsageProvenance.REPORTED);
+    }
+
+    @Test
     void fail_withSuccessOutcome_isRejected() {
         MeteredCall call = meter.start(info(false).build());
         assertThatThrownBy(() -> call.fail(Outcome.SUCCESS, null)).isInstanceOf(IllegalArgumentException.class);
