@@ -1,6 +1,7 @@
 package dev.aip.cli;
 
 import dev.aip.emulator.BedrockEmulator;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +44,12 @@ final class EmulatorCommand extends Subcommand {
             description = "Tokens of text per stream delta (default ${DEFAULT-VALUE}).")
     int streamChunkTokens;
 
+    @Option(names = "--max-reset-frames", paramLabel = "N[/S]", defaultValue = "1000000/30",
+            description = {"HTTP/2 stream resets a connection may receive (or send) per S seconds (30 if not given)"
+                    + " before it is closed; 0: no limit (default ${DEFAULT-VALUE}).",
+                "Clients cancel streams all the time; a low limit makes them re-send the calls of closed connections."})
+    String maxResetFrames;
+
     /** Set by tests to stop the server; otherwise it runs until the process ends. */
     CountDownLatch stop = new CountDownLatch(1);
 
@@ -50,6 +57,7 @@ final class EmulatorCommand extends Subcommand {
     int execute() throws InterruptedException {
         BedrockEmulator.Builder builder = BedrockEmulator.builder();
         try {
+            applyMaxResetFrames(builder);
             int dash = replyTokens.indexOf('-');
             int min = Integer.parseInt(dash < 0 ? replyTokens : replyTokens.substring(0, dash));
             int max = dash < 0 ? min : Integer.parseInt(replyTokens.substring(dash + 1));
@@ -88,5 +96,17 @@ final class EmulatorCommand extends Subcommand {
             }
         }
         return AipCommand.EXIT_OK;
+    }
+
+    private void applyMaxResetFrames(BedrockEmulator.Builder builder) {
+        int slash = maxResetFrames.indexOf('/');
+        try {
+            int frames = Integer.parseInt(slash < 0 ? maxResetFrames : maxResetFrames.substring(0, slash));
+            long seconds = slash < 0 ? 30 : Long.parseLong(maxResetFrames.substring(slash + 1));
+            builder.maxResetFramesPerWindow(frames, Duration.ofSeconds(seconds));
+        } catch (NumberFormatException e) {
+            throw CliException.usage("--max-reset-frames needs N or N/S (whole numbers), got '" + maxResetFrames
+                    + "'");
+        }
     }
 }

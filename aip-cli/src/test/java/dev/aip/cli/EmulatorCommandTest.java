@@ -47,6 +47,24 @@ class EmulatorCommandTest {
         assertThat(run.error()).isEqualTo("aip: --reply-tokens needs N or N-M (whole numbers), got 'lots'");
     }
 
+    @Test
+    void emulator_badMaxResetFrames_isAUsageErrorNamingIt() {
+        CliRun.Result words = CliRun.run("emulator", "--max-reset-frames", "lots");
+        CliRun.Result negative = CliRun.run("emulator", "--max-reset-frames=-1/30");
+
+        assertThat(words.exitCode()).isEqualTo(2);
+        assertThat(words.error()).isEqualTo("aip: --max-reset-frames needs N or N/S (whole numbers), got 'lots'");
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.error()).contains("maxResetFramesPerWindow frames must be >= 0");
+    }
+
+    @Test
+    void emulator_help_listsMaxResetFrames() {
+        CliRun.Result help = CliRun.run("emulator", "--help");
+
+        assertThat(help.out()).contains("--max-reset-frames=N[/S]").contains("default 1000000/30");
+    }
+
     private static String awaitEndpoint(StringWriter out) throws InterruptedException {
         Pattern endpoint = Pattern.compile("endpoint=(http://\\S+)");
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,10 @@ import java.util.Objects;
  *
  * <p>{@link #faults()} injects throttling, errors, latency and stream faults; {@link #metrics()} and
  * {@link #invocations()} show what the server counted (see {@link InvocationRecord} for each outcome).
+ *
+ * <p>Stream resets (a client cancelling a ConverseStream, a stream-cut fault) end only their own stream: the HTTP/2
+ * rapid-reset guard closes a connection only past {@linkplain Builder#maxResetFramesPerWindow 1,000,000 resets per
+ * 30 seconds}, so the other calls on it are never cut and re-sent by the client (and counted twice).
  *
  * <p>Thread-safe: share one instance across threads and clients. {@link #close()} stops the server and is
  * idempotent.
@@ -193,6 +198,8 @@ public final class BedrockEmulator implements AutoCloseable {
         private int maxRequestBodyBytes = 26 * 1024 * 1024;
         private int maxHeaderBytes = 64 * 1024;
         private int workerThreads = 64;
+        private int maxResetFrames = EmulatorConfig.DEFAULT_MAX_RESET_FRAMES;
+        private Duration resetWindow = EmulatorConfig.DEFAULT_RESET_WINDOW;
         private int minReplyTokens = RuntimeSettings.DEFAULTS.minReplyTokens();
         private int maxReplyTokens = RuntimeSettings.DEFAULTS.maxReplyTokens();
         private int streamChunkTokens = RuntimeSettings.DEFAULTS.streamChunkTokens();
@@ -274,6 +281,26 @@ public final class BedrockEmulator implements AutoCloseable {
         }
 
         /**
+         * The HTTP/2 rapid-reset guard: a connection that receives more than {@code frames} RST_STREAM frames within
+         * {@code window}, or sends more than that many, is closed with GOAWAY {@code ENHANCE_YOUR_CALM}, which ends
+         * every stream on it (clients then re-send those calls). Clients reset streams all the time (an AWS SDK
+         * cancel of a ConverseStream is one), and so does a stream-cut {@linkplain FaultPlan fault}, so the default,
+         * 1,000,000 per 30 seconds, is far above what they produce and only stops a reset flood. Netty's own default
+         * (200 per 30 seconds) would close busy connections of well-behaved clients.
+         *
+         * @param frames RST_STREAM frames allowed per window and direction; 0 for no limit
+         * @param window a whole number of seconds, at least 1 second
+         * @return this builder
+         * @throws IllegalArgumentException from {@link #build()} if {@code frames} is negative or {@code window} is
+         *     not a positive whole number of seconds
+         */
+        public Builder maxResetFramesPerWindow(int frames, Duration window) {
+            this.maxResetFrames = frames;
+            this.resetWindow = Objects.requireNonNull(window, "window");
+            return this;
+        }
+
+        /**
          * Length of the model's own replies, in output tokens, drawn per request from the seeded PRNG (default
          * 20–60). Scripts and {@code maxTokens} override it per call.
          */
@@ -348,7 +375,7 @@ public final class BedrockEmulator implements AutoCloseable {
          */
         public BedrockEmulator build() {
             return new BedrockEmulator(new EmulatorConfig(bindAddress, port, accountId, region, seed, clock,
-                    profileQuota, maxRequestBodyBytes, maxHeaderBytes, workerThreads),
+                    profileQuota, maxRequestBodyBytes, maxHeaderBytes, workerThreads, maxResetFrames, resetWindow),
                     new RuntimeSettings(minReplyTokens, maxReplyTokens, streamChunkTokens, invocationLogCapacity,
                             globalFaults, faults, capacities));
         }

@@ -2,6 +2,7 @@ package dev.aip.emulator;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -18,9 +19,24 @@ import java.util.Objects;
  * @param maxRequestBodyBytes larger bodies are refused with 413 before they are buffered
  * @param maxHeaderBytes larger request heads are refused with 431
  * @param workerThreads threads answering requests (handlers may block while they pace streams)
+ * @param maxResetFrames RST_STREAM frames one HTTP/2 connection may receive, and separately send, within
+ *     {@code resetWindow} before it is closed with GOAWAY {@code ENHANCE_YOUR_CALM}; 0 for no limit
+ * @param resetWindow the window of {@code maxResetFrames}, a whole number of seconds
  */
 record EmulatorConfig(InetAddress bindAddress, int port, String accountId, String region, long seed, Clock clock,
-                      int profileQuota, int maxRequestBodyBytes, int maxHeaderBytes, int workerThreads) {
+                      int profileQuota, int maxRequestBodyBytes, int maxHeaderBytes, int workerThreads,
+                      int maxResetFrames, Duration resetWindow) {
+
+    // Far above what cancelling clients produce (1,000 cancels a second is 30,000 a window), yet a reset flood ends.
+    static final int DEFAULT_MAX_RESET_FRAMES = 1_000_000;
+    static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(30);
+
+    /** The settings with the default stream-reset guard. */
+    EmulatorConfig(InetAddress bindAddress, int port, String accountId, String region, long seed, Clock clock,
+                   int profileQuota, int maxRequestBodyBytes, int maxHeaderBytes, int workerThreads) {
+        this(bindAddress, port, accountId, region, seed, clock, profileQuota, maxRequestBodyBytes, maxHeaderBytes,
+                workerThreads, DEFAULT_MAX_RESET_FRAMES, DEFAULT_RESET_WINDOW);
+    }
 
     EmulatorConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -45,6 +61,16 @@ record EmulatorConfig(InetAddress bindAddress, int port, String accountId, Strin
         }
         if (workerThreads < 1) {
             throw new IllegalArgumentException("workerThreads must be >= 1, was " + workerThreads);
+        }
+        Objects.requireNonNull(resetWindow, "resetWindow");
+        if (maxResetFrames < 0) {
+            throw new IllegalArgumentException("maxResetFramesPerWindow frames must be >= 0 (0 for no limit), was "
+                    + maxResetFrames);
+        }
+        if (resetWindow.getNano() != 0 || resetWindow.getSeconds() < 1
+                || resetWindow.getSeconds() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxResetFramesPerWindow window must be a whole number of seconds, at"
+                    + " least 1, was " + resetWindow);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.aip.emulator;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -9,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>{@code
  * java -jar aip-emulator.jar --port 4566 [--bind 127.0.0.1] [--seed 42] [--account 123456789012]
  *      [--region us-east-1] [--profile-quota 1000] [--reply-tokens 20-60] [--stream-chunk-tokens 4]
+ *      [--max-reset-frames 1000000/30]
  * }</pre>
  *
  * <p>Prints {@code endpoint=http://host:port} on one line once it is listening, then serves until the process is
@@ -63,7 +65,8 @@ public final class EmulatorMain {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
                 out.println("Usage: aip-emulator [--port N] [--bind HOST] [--seed N] [--account ID] [--region R]"
-                        + " [--profile-quota N] [--reply-tokens N[-M]] [--stream-chunk-tokens N]");
+                        + " [--profile-quota N] [--reply-tokens N[-M]] [--stream-chunk-tokens N]"
+                        + " [--max-reset-frames N[/S]]");
                 out.println("  --port N           TCP port (default 0: a free port, printed on start)");
                 out.println("  --bind HOST        address to listen on (default 127.0.0.1)");
                 out.println("  --seed N           seed of the deterministic model (default 42)");
@@ -72,6 +75,9 @@ public final class EmulatorMain {
                 out.println("  --profile-quota N  application inference profiles allowed (default 1000)");
                 out.println("  --reply-tokens N[-M]      length of the model's replies in tokens (default 20-60)");
                 out.println("  --stream-chunk-tokens N   tokens of text per stream delta (default 4)");
+                out.println("  --max-reset-frames N[/S]  HTTP/2 stream resets a connection may receive (or send) per S"
+                        + " seconds (30 if not given)");
+                out.println("                            before it is closed; 0: no limit (default 1000000/30)");
                 return null;
             }
             String name = arg;
@@ -100,6 +106,13 @@ public final class EmulatorMain {
                     builder.replyTokens(min, max);
                 }
                 case "--stream-chunk-tokens" -> builder.streamChunkTokens(parseInt(name, value));
+                case "--max-reset-frames" -> {
+                    int slash = value.indexOf('/');
+                    int frames = parseInt(name, slash < 0 ? value : value.substring(0, slash));
+                    long seconds = slash < 0 ? EmulatorConfig.DEFAULT_RESET_WINDOW.toSeconds()
+                            : parseLong(name, value.substring(slash + 1));
+                    builder.maxResetFramesPerWindow(frames, Duration.ofSeconds(seconds));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }

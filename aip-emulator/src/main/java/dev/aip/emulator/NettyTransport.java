@@ -13,6 +13,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -53,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * running total says so, without buffering the rest; malformed HTTP/1.1 and bytes that are neither protocol get
  * 400. These errors carry {@code x-amzn-ErrorType: ValidationException}, {@code x-amzn-RequestId} and a JSON
  * {@code {"message"}}, and on HTTP/1.1 end the connection. Bad HTTP/2 frames get Netty's GOAWAY or RST_STREAM.
+ * An HTTP/2 connection that receives more than {@code config.maxResetFrames()} RST_STREAM frames for open streams
+ * within {@code config.resetWindow()}, or sends more than that many (Netty does not count the CANCEL and NO_ERROR
+ * ones it sends), is closed with GOAWAY {@code ENHANCE_YOUR_CALM}: the guard against rapid-reset floods, set far
+ * above what cancelling clients and stream-cut faults produce, since closing a connection ends every stream on it.
  * Connections with no traffic and no request in progress are closed after the idle timeout (5 minutes).
  *
  * <p>Thread-safe. {@link #start()} once; {@link #close()} is idempotent and releases all threads before returning.
@@ -221,11 +226,16 @@ final class NettyTransport implements AutoCloseable {
     }
 
     void installHttp2(ChannelPipeline pipeline) {
+        int resetWindowSeconds = Math.toIntExact(config.resetWindow().toSeconds());
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(config.maxHeaderBytes())
                         .initialWindowSize(HTTP2_WINDOW_BYTES))
+                // Netty's default (200 per 30 s each way) closes the connection of a client that merely cancels
+                // streams, or whose streams a stream-cut fault resets; the SDK then re-sends the calls that were on it.
+                .decoderEnforceMaxRstFramesPerWindow(config.maxResetFrames(), resetWindowSeconds)
+                .encoderEnforceMaxRstFramesPerWindow(config.maxResetFrames(), resetWindowSeconds)
                 .build();
         int maxBody = config.maxRequestBodyBytes();
         pipeline.addLast(codec,
@@ -258,7 +268,11 @@ final class NettyTransport implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("HTTP/2 connection {} failed: {}", ctx.channel(), cause.toString());
-            ctx.close();
+            // The codec answers its own connection errors with a GOAWAY carrying the reason (PROTOCOL_ERROR,
+            // ENHANCE_YOUR_CALM, ...) and then closes; closing first would send GOAWAY(NO_ERROR) instead.
+            if (!(cause instanceof Http2Exception)) {
+                ctx.close();
+            }
         }
     }
 }

@@ -17,14 +17,15 @@ class EmulatorMainTest {
         BedrockEmulator.Builder builder = EmulatorMain.configure(new String[] {"--help"}, print(out));
 
         assertThat(builder).isNull();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port").contains("--profile-quota");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port").contains("--profile-quota")
+                .contains("--max-reset-frames");
     }
 
     @Test
     void configure_allOptions_applied() {
         BedrockEmulator.Builder builder = EmulatorMain.configure(new String[] {"--port", "0", "--bind=127.0.0.1",
             "--seed", "7", "--account", "210987654321", "--region", "eu-west-1", "--profile-quota", "5", "--reply-tokens", "10-12",
-            "--stream-chunk-tokens", "1"},
+            "--stream-chunk-tokens", "1", "--max-reset-frames", "0"},
                 print(new ByteArrayOutputStream()));
 
         try (BedrockEmulator emulator = builder.build().start()) {
@@ -44,6 +45,20 @@ class EmulatorMainTest {
                 .hasMessageContaining("--port needs a whole number");
         assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--seed"}, sink))
                 .hasMessageContaining("missing value for --seed");
+    }
+
+    @Test
+    void configure_badMaxResetFrames_namesTheOptionOrSetting() {
+        PrintStream sink = print(new ByteArrayOutputStream());
+
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--max-reset-frames", "many"}, sink))
+                .hasMessageContaining("--max-reset-frames needs a whole number");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--max-reset-frames", "10/soon"}, sink))
+                .hasMessageContaining("--max-reset-frames needs a whole number");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--max-reset-frames=-1"}, sink).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxResetFramesPerWindow");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--max-reset-frames", "10/0"}, sink).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxResetFramesPerWindow");
     }
 
     @Test
