@@ -44,8 +44,8 @@ import java.util.function.LongSupplier;
  *   <li><b>Retry</b> makes further attempts as the {@link RetryPolicy} decides (default {@link RetryPolicy#none()}):
  *       on the same profile after a pause, or on the call's next profile: the balancer's further profiles, then
  *       the entries of the {@link FallbackRoutes} (default none), each resolved by the same ownership rule (an entry
- *       it refuses is skipped, and attached to the call's final failure). Sync calls pause on the caller's thread; streams
- *       are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
+ *       it refuses is skipped, and attached to the call's final failure). Sync calls pause on the caller's thread;
+ *       streams are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
  *   <li><b>Track</b> counts each attempt in flight on its profile for the balancer's least-loaded strategy, from
  *       its start to its end, on every outcome.</li>
  *   <li><b>Meter</b> is innermost, so every real attempt is recorded, including retried ones; records of one call

@@ -138,11 +138,12 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
      *
      * <p>In order: a profile this resolver resolved (the tenant's own, another tenant's, or a pool profile) or
      * whose owner it read before is answered from memory; a configured pool profile is shared; then the
-     * {@linkplain Builder#lookup lookup} resolver is asked, if any; then an application profile's tags are read (and its model, with GetInferenceProfile), and the
-     * answer is remembered for the ARN: the tenant's own if its owner tag names the tenant, shared if it is a pool
-     * profile ({@code TenantId=pool:TIER}), refused if it names another tenant. A profile that does not exist or has
-     * no owner tag is unknown (empty; asked again after a minute at the earliest). Anything else follows the default
-     * rule (system-defined profiles are shared, anything else unknown).
+     * {@linkplain Builder#lookup lookup} resolver is asked, if any; then an application profile's tags are read
+     * (and its model, with GetInferenceProfile), and the answer is remembered for the ARN (at most
+     * 10,000 ARNs): the tenant's own if its owner tag names the tenant, shared if it is a pool profile
+     * ({@code TenantId=pool:TIER}), refused if it names another tenant. A profile that does not exist or has no owner
+     * tag is unknown (empty; its tags are read again after a minute at the earliest). Anything else follows the
+     * default rule (system-defined profiles are shared, anything else unknown).
      *
      * @throws ProfileResolutionException if the profile is another tenant's (not retryable), or the control plane
      *     failed while reading its tags (retryable as classified)
