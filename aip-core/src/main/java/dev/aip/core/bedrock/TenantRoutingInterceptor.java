@@ -81,8 +81,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  *       of, a foundation-model ARN, any other id): refused with a {@link ProfileResolutionException} (not
  *       retryable) before anything is sent, leaving one {@code REJECTED_BY_POLICY} record (error code
  *       {@code ProfileResolutionException}, the id as requested model, no profile). If the resolver cannot check
- *       the owner because the control plane failed, the call is refused the same way, with a retryable
- *       exception.</li>
+ *       the owner because the control plane failed, the call is refused the same way (the exception is retryable
+ *       when the failure is transient).</li>
  * </ul>
  * A logical model whose profile cannot be resolved (an unknown tenant, a control plane out of reach) fails with the
  * resolver's exception before anything is sent and leaves no record: the call never had a profile, and tenant ids
