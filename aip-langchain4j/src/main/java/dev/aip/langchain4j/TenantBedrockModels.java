@@ -255,7 +255,9 @@ public final class TenantBedrockModels implements AutoCloseable {
         }
 
         /**
-         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN.
+         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN. Any other
+         * id (a profile ARN) is sent only if it is the tenant's own profile or a shared one, as the interceptor's
+         * ownership rule decides; otherwise the call is refused ({@link CallRejectedException}).
          *
          * @param rule accepts a model id to route
          * @return this builder

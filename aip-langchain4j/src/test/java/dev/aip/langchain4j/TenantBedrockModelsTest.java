@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.PolicyViolationException;
+import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.governance.Governance;
@@ -86,6 +87,28 @@ class TenantBedrockModelsTest {
         });
         assertThat(fx.emulator.invocations()).allSatisfy(i ->
                 assertThat(i.requestMetadata()).containsEntry("tenantId", fx.ownerOf(i)));
+    }
+
+    @Test
+    void chat_modelNamedByAnotherTenantsProfileArn_isRejectedAndNothingIsSent() {
+        BedrockChatModel globexProfile = models.chatModel(fx.arn("globex"), b -> b.maxRetries(3));
+        BedrockChatModel acmeProfile = models.chatModel(fx.arn("acme"));
+        TenantContext acme = TenantContext.of("acme");
+
+        assertThatThrownBy(() -> TenantScope.run(acme, () -> globexProfile.chat(ask("hello"))))
+                .isInstanceOf(CallRejectedException.class)
+                .hasCauseInstanceOf(ProfileResolutionException.class);
+        assertThat(fx.emulator.invocations()).isEmpty();
+        assertThat(fx.records).singleElement().satisfies(r -> {
+            assertThat(r.tenant().value()).isEqualTo("acme");
+            assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
+            assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
+        });
+
+        TenantScope.run(acme, () -> acmeProfile.chat(ask("hello")));
+        assertThat(fx.emulator.invocations()).singleElement()
+                .satisfies(i -> assertThat(i.profileArn()).isEqualTo(fx.arn("acme")));
+        assertThat(fx.records.get(1).cost().amountUsd()).isPositive();
     }
 
     @Test

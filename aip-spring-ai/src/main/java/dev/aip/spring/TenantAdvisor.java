@@ -5,13 +5,12 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.metering.CallInfo;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Outcome;
-import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
-import java.util.Map;
 import java.util.Objects;
 import org.springframework.ai.chat.client.ChatClientRequest;
 import org.springframework.ai.chat.client.ChatClientResponse;
@@ -45,6 +44,12 @@ import reactor.core.publisher.Flux;
  * is made. The model calls the ChatClient call then makes (every round of a tool loop) are still routed and metered
  * one by one by the SDK interceptor, but not admitted again: they run under this call's permit, which settles to
  * their real usage when the call ends (normally, by failure, or when a stream is cancelled).
+ *
+ * <p><b>Profiles named by ARN.</b> A prompt whose model is a profile ARN goes by the ownership rule every aip path
+ * shares ({@link ProfileOwnership}): the tenant's own profile or a shared one is admitted as above and sent there;
+ * another tenant's profile, or one the resolver does not know, is refused here with a
+ * {@link dev.aip.core.ProfileResolutionException}, with or without governance, leaving one
+ * {@code REJECTED_BY_POLICY} record, and no model call is made.
  *
  * <p>Order: {@link #ORDER}, early, so that memory or RAG advisors do no work for a refused call.
  *
@@ -148,23 +153,54 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
         return TenantScope.current().orElse(fallback);
     }
 
-    /** Admits the call, or returns {@code null} when there is nothing to admit (no governance, or an ARN). */
+    /**
+     * Checks the profile the call names and admits the call; returns {@code null} when there is nothing to admit (no
+     * governance). A named profile ARN is checked even without governance, so that a refused call does no other
+     * advisor's work.
+     */
     private AdmissionGate.Cover admit(TenantContext tenant, Prompt prompt, boolean streaming) {
         String model = Prompts.model(prompt, defaultModel);
-        if (gate == null || model == null || model.startsWith("arn:")) {
+        if (model == null) {
             return null;
         }
-        ResolvedProfile profile = resolver.resolve(tenant, model);
+        boolean named = ProfileOwnership.isArn(model);
+        if (gate == null && !named) {
+            return null;
+        }
         ChatRequest asked = Prompts.asRequest(prompt, model);
+        ResolvedProfile profile;
+        if (named) {
+            try {
+                profile = ProfileOwnership.named(resolver, tenant, model);
+            } catch (RuntimeException refused) {
+                rejected(tenant, model, null, asked, streaming, refused);
+                throw refused;
+            }
+        } else {
+            profile = ProfileOwnership.resolve(resolver, tenant, model);
+        }
+        if (gate == null) {
+            return null;
+        }
         try {
             return gate.admitCall(tenant, asked, profile);
         } catch (RuntimeException refusal) {
-            meter.start(new CallInfo(UsageRecord.newId(), 1, tenant, streaming ? "ConverseStream" : "Converse",
-                    model, profile.profileArn(), profile.profileId(), profile.sourceModelId(), profile.region(),
-                    profile.pooled(), streaming, Meter.estimateTokens(asked.inputChars()), Map.of()))
-                    .fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
+            rejected(tenant, model, profile, asked, streaming, refusal);
             throw refusal;
         }
+    }
+
+    /** The one {@code REJECTED_BY_POLICY} record of a call refused here; nothing of it reaches the model. */
+    private void rejected(TenantContext tenant, String model, ResolvedProfile profile, ChatRequest asked,
+                          boolean streaming, RuntimeException refusal) {
+        CallInfo.Builder info = CallInfo.builder().tenant(tenant).operation(streaming ? "ConverseStream" : "Converse")
+                .requestedModel(model).streaming(streaming)
+                .estimatedInputTokens(Meter.estimateTokens(asked.inputChars()));
+        if (profile != null) {
+            info.profileArn(profile.profileArn()).profileId(profile.profileId())
+                    .sourceModelId(profile.sourceModelId()).region(profile.region()).pooled(profile.pooled());
+        }
+        meter.start(info.build()).fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
     }
 
     private static UnknownTenantException noTenant() {

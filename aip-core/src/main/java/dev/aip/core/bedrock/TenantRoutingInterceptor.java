@@ -3,7 +3,6 @@ package dev.aip.core.bedrock;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.aip.core.ConfigurationException;
-import dev.aip.core.PolicyViolationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.Admission;
@@ -13,6 +12,7 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.profile.ProfileBalancer;
+import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -71,18 +71,22 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * <p><b>Routing.</b> A model id that the {@linkplain Builder#logicalModels logical-model rule} accepts (by default
  * any id that is not an ARN) is resolved with the {@link TenantProfileResolver} and replaced by the tenant's profile
  * ARN (with a {@linkplain Builder#balancer balancer}: one of the tenant's profiles for the model, by the balancer's
- * strategy). Any other id (an ARN the caller names directly) is sent as it is, after the resolver's
- * {@link TenantProfileResolver#resolveArn} says whose it is:
+ * strategy). Any other id (an ARN the caller names directly) goes by the ownership rule that the chat pipeline and
+ * the Spring AI advisor apply too ({@link ProfileOwnership#named}, on the resolver's
+ * {@link TenantProfileResolver#resolveArn}), whether or not an admission is set:
  * <ul>
  *   <li>the tenant's own profile, or a shared one (a pool or default profile; a system-defined cross-Region profile,
- *       priced by its model): routed, governed and metered as that profile;</li>
- *   <li>another tenant's profile: refused with a {@link ProfileResolutionException} before anything is sent (tenant
- *       isolation), whether or not an admission is set;</li>
- *   <li>unknown (an application profile the resolver does not know, a foundation-model ARN): with an admission, it
- *       cannot be governed, so it is refused with a {@link dev.aip.core.PolicyViolationException}
- *       ({@code unrouted-model}) and one {@code REJECTED_BY_POLICY} record; without one, sent and metered as
- *       before (an application profile ARN by its ARN, without a price).</li>
+ *       priced by its model): sent as it is, governed and metered as that profile;</li>
+ *   <li>another tenant's profile, or one the resolver does not know (an application profile it cannot tell the owner
+ *       of, a foundation-model ARN, any other id): refused with a {@link ProfileResolutionException} (not
+ *       retryable) before anything is sent, leaving one {@code REJECTED_BY_POLICY} record (error code
+ *       {@code ProfileResolutionException}, the id as requested model, no profile). If the resolver cannot check
+ *       the owner because the control plane failed, the call is refused the same way (the exception is retryable
+ *       when the failure is transient).</li>
  * </ul>
+ * A logical model whose profile cannot be resolved (an unknown tenant, a control plane out of reach) fails with the
+ * resolver's exception before anything is sent and leaves no record: the call never had a profile, and tenant ids
+ * that name nobody must not become ledger entries.
  * The {@code requestMetadata} gets the tenant entries by the {@link RequestMetadata} rule: as the body member for
  * Converse and ConverseStream, as the {@code X-Amzn-Bedrock-Request-Metadata} JSON header for InvokeModel and
  * InvokeModelWithResponseStream.
@@ -124,7 +128,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * unchanged (the async client completes its future with it); the SDK does not retry it, since it is thrown before
  * the SDK's retry loop. An admitted call's permit is released exactly once, with the records of all its attempts,
  * when the execution is over: after the response (for streams, when the body ends), on failure, or when the caller
- * cancels a stream. Calls sent directly to a profile ARN are admitted as described under Routing.
+ * cancels a stream. Calls sent directly to a profile ARN are admitted on that profile once the ownership rule
+ * accepts it (see Routing).
  *
  * <p>Exceptions from the resolver ({@code ProfileResolutionException}) and from the metadata rule
  * ({@code IllegalArgumentException}) reach the caller before anything is sent. Bedrock's exceptions pass unchanged.
@@ -256,8 +261,8 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
 
     /**
      * Lets the admission shape the request (the tenant's default settings and output cap); a refusal there is a
-     * refusal of the call. A call sent to a model id the interceptor cannot govern is refused here too, once it is
-     * known to the meter.
+     * refusal of the call. A call naming a profile the ownership rule refuses is refused here too, once it is known
+     * to the meter.
      */
     private ChatRequest shape(InterceptedCall call, Route route, ChatRequest asked) {
         if (route.refusal != null) {
@@ -377,45 +382,27 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
     }
 
+    /**
+     * Where the call goes, by the ownership rule every path shares ({@link ProfileOwnership}). A model id named
+     * directly that the rule refuses becomes a refusal in the route, thrown (and recorded) once the call is known to
+     * the meter; a logical model that cannot be resolved throws here, before anything is recorded.
+     */
     private Route route(InterceptedCall call, String modelId) {
         if (modelId == null) {
             return new Route(null, null, null);
         }
         if (!logicalModels.test(modelId)) {
-            // Sent to a profile (or model) directly: governed as the tenant's when the resolver knows it as such.
-            Optional<ResolvedProfile> known = resolver.resolveArn(call.tenant, modelId);
-            if (known.isPresent()) {
-                return new Route(modelId, owned(call, modelId, known.get()), null);
+            try {
+                return new Route(null, ProfileOwnership.named(resolver, call.tenant, modelId), null).routed();
+            } catch (RuntimeException refused) {
+                return new Route(null, null, refused);
             }
-            if (admission != ALLOW_ALL) {
-                return new Route(modelId, null, new PolicyViolationException(call.tenant.id(), "unrouted-model",
-                        "Tenant " + call.tenant.id() + " called " + modelId + ", which is neither a logical model nor"
-                        + " a profile the resolver knows as the tenant's own or a shared one, so the call cannot be"
-                        + " governed. Call a logical model, or the tenant's own profile ARN."));
-            }
-            return new Route(modelId, null, null);
         }
         if (balancer == null) {
-            return new Route(null, owned(call, modelId, resolver.resolve(call.tenant, modelId)), null).routed();
+            return new Route(null, ProfileOwnership.resolve(resolver, call.tenant, modelId), null).routed();
         }
-        List<ResolvedProfile> all = resolver.resolveAll(call.tenant, modelId);
-        if (all == null || all.isEmpty()) {
-            owned(call, modelId, null);
-        }
-        for (ResolvedProfile p : all) {
-            owned(call, modelId, p);
-        }
+        List<ResolvedProfile> all = ProfileOwnership.resolveAll(resolver, call.tenant, modelId);
         return new Route(null, balancer.order(all).get(0), null).routed();
-    }
-
-    private static ResolvedProfile owned(InterceptedCall call, String modelId, ResolvedProfile profile) {
-        if (profile == null || (!profile.pooled() && !profile.tenant().equals(call.tenant.id()))) {
-            throw new ProfileResolutionException(call.tenant.id(), "The profile resolver returned "
-                    + (profile == null ? "no profile" : "profile " + profile.profileArn() + " of tenant "
-                    + profile.tenant()) + " for tenant " + call.tenant.id() + " and model " + modelId
-                    + "; a tenant's call may only use its own profile or a pooled one", false, null);
-        }
-        return profile;
     }
 
     private static Map<String, String> merge(InterceptedCall call, Route route, Map<String, String> own) {
@@ -490,7 +477,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
      * Where a call goes: the model id to send, the profile behind it ({@code null} when not known), and why the call
      * must be refused ({@code null} when it may go).
      */
-    private record Route(String modelId, ResolvedProfile profile, PolicyViolationException refusal) {
+    private record Route(String modelId, ResolvedProfile profile, RuntimeException refusal) {
 
         /** Routed to the profile: its ARN is the model id to send. */
         Route routed() {
@@ -502,7 +489,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     public static final class Builder {
         private TenantProfileResolver resolver;
         private Meter meter;
-        private Predicate<String> logicalModels = id -> !id.startsWith("arn:");
+        private Predicate<String> logicalModels = id -> !ProfileOwnership.isArn(id);
         private boolean rejectWithoutTenant = true;
         private Admission admission = ALLOW_ALL;
         private ProfileBalancer balancer;
@@ -523,7 +510,9 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
 
         /**
-         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN.
+         * Sets which model ids are logical names to route per tenant; default: every id that is not an ARN. Any other
+         * id is sent only if the ownership rule accepts it as the tenant's own profile or a shared one (see the class
+         * comment, Routing).
          *
          * @param rule accepts a model id to route
          * @return this builder

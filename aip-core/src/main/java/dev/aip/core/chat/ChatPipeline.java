@@ -4,6 +4,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
+import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.util.Objects;
@@ -26,8 +27,15 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>Resolve</b> asks the {@link TenantProfileResolver} for the tenant's profile of the request's model (with a
  *       {@linkplain Builder#balancer balancer}: all its profiles for that model, in the balancer's order) and merges
- *       the {@code requestMetadata} ({@link RequestMetadata}). A call that cannot be resolved fails with the
- *       resolver's exception and has no usage record: it never became an attempt.</li>
+ *       the {@code requestMetadata} ({@link RequestMetadata}), by the ownership rule the SDK interceptor and the
+ *       Spring AI advisor share ({@link ProfileOwnership}). A request whose model is a profile ARN goes to that
+ *       profile only if the resolver knows it as the tenant's own or a shared one
+ *       ({@link TenantProfileResolver#resolveArn}); another tenant's profile, or one the resolver does not know (an
+ *       unknown application profile, a foundation-model ARN), is refused with a
+ *       {@link dev.aip.core.ProfileResolutionException} before anything is sent and leaves one
+ *       {@code REJECTED_BY_POLICY} record, with or without an admission. A logical model that cannot be resolved
+ *       (an unknown tenant, a control plane out of reach) fails with the resolver's exception and leaves no record:
+ *       the call never became an attempt, and tenant ids that name nobody must not become ledger entries.</li>
  *   <li><b>Admit</b> lets the {@link Admission} {@linkplain Admission#shape shape} the request (e.g. the tenant's
  *       default inference settings and output cap), then runs it once per call, on the first profile: one
  *       reservation per logical call, priced on that profile. A refused call gets one {@code REJECTED_BY_POLICY}
@@ -35,8 +43,9 @@ import java.util.function.LongSupplier;
  *       profile, so settlement charges what each attempt really cost on its own model.</li>
  *   <li><b>Retry</b> makes further attempts as the {@link RetryPolicy} decides (default {@link RetryPolicy#none()}):
  *       on the same profile after a pause, or on the call's next profile: the balancer's further profiles, then
- *       the entries of the {@link FallbackRoutes} (default none). Sync calls pause on the caller's thread; streams
- *       are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
+ *       the entries of the {@link FallbackRoutes} (default none), each resolved by the same ownership rule (an entry
+ *       it refuses is skipped, and attached to the call's final failure). Sync calls pause on the caller's thread;
+ *       streams are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
  *   <li><b>Track</b> counts each attempt in flight on its profile for the balancer's least-loaded strategy, from
  *       its start to its end, on every outcome.</li>
  *   <li><b>Meter</b> is innermost, so every real attempt is recorded, including retried ones; records of one call
@@ -69,7 +78,7 @@ public final class ChatPipeline implements ChatClient {
         ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, b.resolver, b.fallbackRoutes, b.ticker,
                 b.sleeper, b.scheduler, track);
         ChatStage admit = new AdmittingStage(b.admission, b.meter, retry);
-        this.head = new ResolvingStage(b.resolver, b.balancer, admit);
+        this.head = new ResolvingStage(b.resolver, b.balancer, b.meter, admit);
         this.ticker = b.ticker;
     }
 

@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * <p>Immutable.
  *
  * @param model the logical model, resolved per tenant by the {@code TenantProfileResolver} (an alias such as
- *     {@code claude-haiku}, or a foundation model id)
+ *     {@code claude-haiku}, or a foundation model id); or a profile ARN, which the pipeline sends only if it is the
+ *     tenant's own profile or a shared one (see {@code ChatPipeline})
  * @param messages the conversation, at least one message; copied
  * @param system system prompt parts: {@link ContentPart.Text} and {@link ContentPart.CachePoint} only; copied
  * @param settings sampling settings

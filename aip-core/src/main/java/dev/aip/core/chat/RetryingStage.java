@@ -1,13 +1,12 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.ProfileResolutionException;
+import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -202,18 +201,10 @@ final class RetryingStage implements ChatStage {
             return null;
         }
 
+        /** A fallback entry by the ownership rule every path shares: a logical model, or a named profile ARN. */
         private ResolvedProfile resolve(String entry) {
-            if (!entry.startsWith("arn:")) {
-                return ResolvingStage.checked(call.tenant, entry, resolver.resolve(call.tenant, entry));
-            }
-            Optional<ResolvedProfile> known = resolver.resolveArn(call.tenant, entry);
-            if (known.isEmpty()) {
-                throw new ProfileResolutionException(call.tenant.id(), "Fallback profile " + entry + " is not known"
-                        + " to the profile resolver as a profile of tenant " + call.tenant.id() + " or a shared one,"
-                        + " so its owner cannot be checked; map it for the tenant, or name a logical model instead",
-                        false, null);
-            }
-            return ResolvingStage.checked(call.tenant, entry, known.get());
+            return ProfileOwnership.isArn(entry) ? ProfileOwnership.named(resolver, call.tenant, entry)
+                    : ProfileOwnership.resolve(resolver, call.tenant, entry);
         }
 
         /** The call's final failure, with the entries that were refused attached. */

@@ -51,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * the quota, with {@link ProfileLifecycle#ensurePoolProfile(Tier, String)}. A pooled tenant tries its own profile
  * again after {@link Builder#pooledRecheckInterval(Duration)}.
  *
+ * <p><b>Profiles named by ARN</b> ({@link #resolveArn}) are told apart by what this resolver knows of them: the
+ * profiles it resolved (created, or found by the lookup) and its configured pool profiles; then what the lookup
+ * knows; then the profile's own tags, read once (ListTagsForResource and GetInferenceProfile) and remembered per
+ * ARN, under the same rule as a new profile's: the owner tag must name the tenant, a pool tag makes it shared.
+ *
  * <p>Thread-safe; share one instance.
  */
 public final class ProvisioningProfileResolver implements TenantProfileResolver {
@@ -59,6 +64,19 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
 
     private record Cached(ResolvedProfile profile, Instant recheckAt) {
     }
+
+    /**
+     * Whose a profile named by ARN is: a tenant's ({@code owner} set), shared ({@code shared}), or unknown (neither,
+     * asked again after {@code recheckAt}).
+     */
+    private record Known(TenantId owner, boolean shared, String logicalModel, String sourceModelId,
+                         Instant recheckAt) {
+    }
+
+    /** How many ARNs the resolver remembers the owner of; beyond it, arbitrary ones are forgotten. */
+    static final int KNOWN_ARNS = 10_000;
+    /** How long an ARN found unknown (absent, or without an owner tag) is refused before its tags are read again. */
+    static final Duration UNKNOWN_RECHECK = Duration.ofMinutes(1);
 
     private final InferenceProfileApi api;
     private final ProfileSpecs specs;
@@ -72,6 +90,7 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
 
     private final ConcurrentHashMap<ProfileKey, Cached> resolved = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ProfileIndex.PoolKey, InferenceProfile> pools = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
     private final SingleFlight<Object, Object> flights = new SingleFlight<>();
 
     private ProvisioningProfileResolver(Builder b) {
@@ -108,6 +127,8 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
             ResolvedProfile profile = provision(tenant, logicalModel);
             Instant recheckAt = profile.pooled() ? clock.instant().plus(pooledRecheckInterval) : null;
             resolved.put(key, new Cached(profile, recheckAt));
+            remember(profile.profileArn(), new Known(profile.pooled() ? null : profile.tenant(), profile.pooled(),
+                    logicalModel, profile.sourceModelId(), null));
             return profile;
         });
     }
@@ -115,15 +136,124 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
     /**
      * {@inheritDoc}
      *
-     * <p>Asks the {@linkplain Builder#lookup lookup} resolver, which knows the profiles that exist (including those
-     * this resolver created); without one, only the default rule applies.
+     * <p>In order: a profile this resolver resolved (the tenant's own, another tenant's, or a pool profile) or
+     * whose owner it read before is answered from memory; a configured pool profile is shared; then the
+     * {@linkplain Builder#lookup lookup} resolver is asked, if any; then an application profile's tags are read
+     * (and its model, with GetInferenceProfile), and the answer is remembered for the ARN (at most
+     * 10,000 ARNs): the tenant's own if its owner tag names the tenant, shared if it is a pool profile
+     * ({@code TenantId=pool:TIER}), refused if it names another tenant. A profile that does not exist or has no owner
+     * tag is unknown (empty; its tags are read again after a minute at the earliest). Anything else follows the
+     * default rule (system-defined profiles are shared, anything else unknown).
+     *
+     * @throws ProfileResolutionException if the profile is another tenant's (not retryable), or the control plane
+     *     failed while reading its tags (retryable as classified)
      */
     @Override
     public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(profileArn, "profileArn");
-        return lookup != null ? lookup.resolveArn(tenant, profileArn)
-                : TenantProfileResolver.super.resolveArn(tenant, profileArn);
+        Known k = known.get(profileArn);
+        if (k == null || k.owner() == null && !k.shared()) {
+            Optional<ResolvedProfile> pool = configuredPool(tenant, profileArn);
+            if (pool.isPresent()) {
+                return pool;
+            }
+            if (lookup != null) {
+                Optional<ResolvedProfile> found = lookup.resolveArn(tenant, profileArn);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+            if (!Arns.isArn(profileArn) || !"application-inference-profile".equals(Arns.resourceType(profileArn))) {
+                return TenantProfileResolver.super.resolveArn(tenant, profileArn);
+            }
+            if (k == null || !fresh(k)) {
+                k = readOwner(tenant.id(), profileArn);
+            }
+        }
+        if (k.shared()) {
+            return Optional.of(ResolvedProfile.of(tenant.id(), k.logicalModel(), profileArn, k.sourceModelId(), true));
+        }
+        if (k.owner() == null) {
+            return Optional.empty();
+        }
+        if (!k.owner().equals(tenant.id())) {
+            throw new ProfileResolutionException(tenant.id(), "Profile " + profileArn + " is tagged for another"
+                    + " tenant, not for tenant " + tenant.id() + "; a tenant's call may only use its own profile or"
+                    + " a shared one", false, null);
+        }
+        return Optional.of(ResolvedProfile.of(tenant.id(), k.logicalModel(), profileArn, k.sourceModelId(), false));
+    }
+
+    private Optional<ResolvedProfile> configuredPool(TenantContext tenant, String arn) {
+        for (Map.Entry<ProfileIndex.PoolKey, String> pool : configuredPools.entrySet()) {
+            if (pool.getValue().equals(arn)) {
+                String model = pool.getKey().logicalModel();
+                return Optional.of(ResolvedProfile.of(tenant.id(), model, arn, models.sourceModelId(arn), true));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /*
+     * One tag read per ARN at a time (concurrent callers share it); the answer is remembered, an unknown one only
+     * for UNKNOWN_RECHECK, since a profile may be tagged later. A failure is not remembered.
+     */
+    private Known readOwner(TenantId tenant, String arn) {
+        return (Known) flights.run(arn, () -> {
+            Known again = known.get(arn);
+            if (again != null && fresh(again)) {
+                return again;
+            }
+            Map<String, String> tags;
+            try {
+                tags = api.tags(arn);
+            } catch (RuntimeException e) {
+                if (Failures.classify(api, e) == ControlPlaneFailure.NOT_FOUND) {
+                    return remember(arn, unknown());
+                }
+                throw Failures.resolution(api, tenant, "read the tags of profile " + arn, e);
+            }
+            Optional<TenantId> owner = specs.schema.tenantOf(tags);
+            boolean shared = owner.isEmpty() && specs.schema.poolTierOf(tags).isPresent();
+            if (owner.isEmpty() && !shared) {
+                return remember(arn, unknown());
+            }
+            Optional<InferenceProfile> profile = models.profile(arn);
+            if (profile.isEmpty()) {
+                return remember(arn, unknown());
+            }
+            String source = profile.get().sourceModelId();
+            return remember(arn, new Known(owner.orElse(null), shared,
+                    tags.getOrDefault(specs.schema.modelKey(), source), source, null));
+        });
+    }
+
+    private Known unknown() {
+        return new Known(null, false, null, null, clock.instant().plus(UNKNOWN_RECHECK));
+    }
+
+    private Known remember(String arn, Known k) {
+        if (known.size() >= KNOWN_ARNS && !known.containsKey(arn)) {
+            // Bounded, so that callers naming many ARNs cannot grow it without end; a forgotten ARN costs one more
+            // tag read when it is named again.
+            var it = known.keySet().iterator();
+            if (it.hasNext()) {
+                it.next();
+                it.remove();
+            }
+        }
+        known.put(arn, k);
+        return k;
+    }
+
+    /** How many ARNs the resolver remembers the owner of; for tests. */
+    int knownArns() {
+        return known.size();
+    }
+
+    private boolean fresh(Known k) {
+        return k.recheckAt() == null || clock.instant().isBefore(k.recheckAt());
     }
 
     private boolean fresh(Cached cached) {

@@ -17,8 +17,11 @@ import java.util.Optional;
  * refused with a {@link ProfileResolutionException}, whatever its name says.
  *
  * <p><b>Several profiles per tenant and model.</b> A tenant may own several profiles for one logical model (e.g. one
- * per region); {@link #resolveAll} returns all of them, for a {@link ProfileBalancer} to spread calls over. Callers
- * that name a profile ARN directly (instead of a logical model) are checked with {@link #resolveArn}.
+ * per region); {@link #resolveAll} returns all of them, for a {@link ProfileBalancer} to spread calls over.
+ *
+ * <p><b>Profiles named by ARN.</b> Callers that name a profile ARN directly (instead of a logical model) are checked
+ * with {@link #resolveArn}: on every path the ARN is used only if it is the tenant's own profile or a shared one,
+ * and refused otherwise, whether it is another tenant's or unknown ({@link ProfileOwnership}).
  *
  * <p>Implementations must be thread-safe; resolvers sit on the hot path of every model call.
  */
@@ -55,17 +58,24 @@ public interface TenantProfileResolver {
 
     /**
      * Identifies an inference-profile ARN that a tenant's call names directly instead of a logical model (a fallback
-     * chain entry, or an SDK request sent to an ARN), so that the call can be governed and metered under it.
+     * chain entry, a chat request or an SDK request sent to an ARN), so that the call can be governed and metered
+     * under it.
      *
      * <p>A profile this resolver knows as the tenant's own is returned with {@code pooled == false}; a shared one
      * (a pool or default profile) with {@code pooled == true}. A profile it knows as <em>another tenant's</em> is
      * refused. The default knows no application profiles: it returns system-defined (cross-Region) profile ARNs as
      * shared profiles, their source model read from the profile id, and nothing else.
      *
+     * <p>Every aip path (the chat pipeline, the SDK interceptor, the Spring AI advisor) applies this answer through
+     * {@link ProfileOwnership#named}: a call naming an ARN is sent only when this method returns a profile, and is
+     * refused with a {@link ProfileResolutionException} before it is sent when it throws <em>or returns empty</em>.
+     * So an empty answer never lets a call through: a resolver that should accept a tenant's own profile by ARN must
+     * know it here, and one that cannot tell whose an ARN is returns empty.
+     *
      * @param tenant the calling tenant
      * @param profileArn the ARN the call names
      * @return the profile, or empty if this resolver cannot tell whose the ARN is (an unknown application
-     *     profile, a foundation-model ARN, or not an ARN at all)
+     *     profile, a foundation-model ARN, or not an ARN at all); the paths refuse such calls
      * @throws ProfileResolutionException if the ARN is a profile of another tenant (not retryable), or the control
      *     plane failed while checking it
      */

@@ -304,21 +304,29 @@ class ShapingEmulatorTest {
 
         assertThat(seen(fx.arn("globex"))).hasSize((int) before);
         assertThat(WIRE.bodies).isEmpty();
+        assertThat(fx.records).singleElement().satisfies(r -> {
+            assertThat(r.tenant()).isEqualTo(ACME.id());
+            assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
+            assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
+            assertThat(r.profileArn()).isNull();
+        });
     }
 
     @Test
-    void sdkCall_toAForeignModelArn_isRefusedAsUngovernable() {
+    void sdkCall_toAForeignModelArn_isRefusedAsUnknown() {
         String foundation = "arn:aws:bedrock:" + fx.emulator.region() + "::foundation-model/" + SOURCE;
         long before = fx.emulator.invocations().size();
 
         assertThatThrownBy(() -> TenantScope.run(ACME, () -> sdkSync.converse(r -> r.modelId(foundation)
-                .messages(user("Hello"))))).isInstanceOfSatisfying(PolicyViolationException.class,
-                    e -> assertThat(e.getMessage()).contains(foundation));
+                .messages(user("Hello"))))).isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
+                    assertThat(e.getMessage()).contains(foundation).contains("acme");
+                    assertThat(e.retryable()).isFalse();
+                });
 
         assertThat(fx.emulator.invocations()).hasSize((int) before);
         assertThat(fx.records).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
-            assertThat(r.errorCode()).isEqualTo("PolicyViolationException");
+            assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
         });
     }
 

@@ -133,6 +133,102 @@ class ChatPipelineTest {
     }
 
     @Test
+    void chat_requestNamingTheTenantsOwnProfileArn_isSentThereAndMeteredAsThatProfile() {
+        ModelResolver resolver = new ModelResolver();
+        String own = resolver.resolve(acme, "claude-sonnet").profileArn();
+        transport.answer(TokenUsage.of(3, 2));
+        List<ResolvedProfile> admitted = new ArrayList<>();
+        ChatClient chat = ChatPipeline.builder().resolver(resolver).meter(meter).transport(transport)
+                .admission((tenant, request, profile) -> {
+                    admitted.add(profile);
+                    return Admission.Permit.NONE;
+                }).build();
+
+        ChatResponse response = chat.chat(acme, request().toBuilder().model(own).build());
+
+        assertThat(response.profileArn()).isEqualTo(own);
+        assertThat(admitted).extracting(ResolvedProfile::profileArn).containsExactly(own);
+        assertThat(records).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+            assertThat(r.requestedModel()).isEqualTo(own);
+            assertThat(r.profileArn()).isEqualTo(own);
+            assertThat(r.sourceModelId()).isEqualTo(Fixtures.SONNET);
+            assertThat(r.cost().isPriced()).isTrue();
+        });
+    }
+
+    @Test
+    void chat_requestNamingAnotherTenantsOrAnUnknownArn_isRefusedWithOneRejectedRecord() {
+        ModelResolver resolver = new ModelResolver();
+        String globex = resolver.resolve(TenantContext.of("globex"), "claude-sonnet").profileArn();
+        String unknown = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/nobody";
+        String foundation = "arn:aws:bedrock:us-east-1::foundation-model/" + Fixtures.SONNET;
+        List<String> admitted = new ArrayList<>();
+        ChatClient plain = ChatPipeline.builder().resolver(resolver).meter(meter).transport(transport).build();
+        ChatClient governed = ChatPipeline.builder().resolver(resolver).meter(meter).transport(transport)
+                .admission((tenant, request, profile) -> {
+                    admitted.add(profile.profileArn());
+                    return Admission.Permit.NONE;
+                }).build();
+
+        for (ChatClient chat : List.of(plain, governed)) {
+            for (String arn : List.of(globex, unknown, foundation)) {
+                records.clear();
+                assertThatThrownBy(() -> chat.chat(acme, request().toBuilder().model(arn).build()))
+                        .isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
+                            assertThat(e.retryable()).isFalse();
+                            assertThat(e.tenant()).contains(acme.id());
+                            assertThat(e.getMessage()).contains(arn);
+                        });
+                assertThat(records).singleElement().satisfies(r -> {
+                    assertThat(r.tenant()).isEqualTo(acme.id());
+                    assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
+                    assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
+                    assertThat(r.requestedModel()).isEqualTo(arn);
+                    assertThat(r.profileArn()).isNull();
+                    assertThat(r.operation()).isEqualTo("Converse");
+                });
+            }
+        }
+        assertThat(transport.invocations).isEmpty();
+        assertThat(admitted).isEmpty();
+    }
+
+    @Test
+    void stream_requestNamingAnotherTenantsArn_deliversTheRefusalWithOneRejectedRecord() {
+        ModelResolver resolver = new ModelResolver();
+        String globex = resolver.resolve(TenantContext.of("globex"), "claude-sonnet").profileArn();
+        List<Throwable> errors = new ArrayList<>();
+
+        ChatStream stream = ChatPipeline.builder().resolver(resolver).meter(meter).transport(transport).build()
+                .stream(acme, request().toBuilder().model(globex).build(), new ChatStreamListener() {
+                    @Override
+                    public void onError(Throwable error) {
+                        errors.add(error);
+                    }
+                });
+
+        assertThat(errors).singleElement().isInstanceOf(ProfileResolutionException.class);
+        assertThat(stream.completion()).isCompletedExceptionally();
+        assertThat(transport.invocations).isEmpty();
+        assertThat(records).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
+            assertThat(r.operation()).isEqualTo("ConverseStream");
+        });
+    }
+
+    @Test
+    void chat_logicalModelTheResolverCannotResolve_failsWithoutARecord() {
+        ChatClient chat = ChatPipeline.builder().resolver((tenant, model) -> {
+            throw new UnknownTenantException(tenant.id(), "no profile");
+        }).meter(meter).transport(transport).build();
+
+        assertThatThrownBy(() -> chat.chat(acme, request())).isInstanceOf(UnknownTenantException.class);
+        assertThat(records).isEmpty();
+        assertThat(transport.invocations).isEmpty();
+    }
+
+    @Test
     void chat_pooledProfileOfAnotherTenant_isUsedAndFlaggedPooled() {
         transport.answer(TokenUsage.of(1, 1));
         ChatClient chat = ChatPipeline.builder()

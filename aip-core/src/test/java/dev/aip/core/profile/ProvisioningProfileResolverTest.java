@@ -297,6 +297,145 @@ class ProvisioningProfileResolverTest {
                 .hasMessageContaining("routes");
     }
 
+    @Test
+    void resolveArn_profilesItResolvedWithoutLookup_tellsOwnFromAnothersWithoutAControlPlaneCall() {
+        ProvisioningProfileResolver resolver = resolver().build();
+        ResolvedProfile acme = resolver.resolve(TenantContext.of("acme"), "claude-haiku");
+        ResolvedProfile globex = resolver.resolve(TenantContext.of("globex"), "claude-haiku");
+        api.resetCounts();
+
+        assertThat(resolver.resolveArn(TenantContext.of("acme"), acme.profileArn())).hasValueSatisfying(p -> {
+            assertThat(p.pooled()).isFalse();
+            assertThat(p.tenant()).isEqualTo(TenantId.of("acme"));
+            assertThat(p.logicalModel()).isEqualTo("claude-haiku");
+            assertThat(p.sourceModelId()).isEqualTo(FakeInferenceProfileApi.HAIKU);
+        });
+        assertThatThrownBy(() -> resolver.resolveArn(TenantContext.of("acme"), globex.profileArn()))
+                .isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.tenant()).contains(TenantId.of("acme"));
+                    assertThat(e.getMessage()).contains(globex.profileArn()).doesNotContain("globex ");
+                });
+        assertThat(api.totalCalls()).isZero();
+    }
+
+    @Test
+    void resolveArn_profileCreatedElsewhere_readsItsTagsOnceAndRemembersTheAnswer() {
+        InferenceProfile globex = api.seed("globex-haiku", FakeInferenceProfileApi.HAIKU,
+                Map.of("TenantId", "globex", "Model", "claude-haiku"));
+        InferenceProfile acme = api.seed("acme-haiku", FakeInferenceProfileApi.HAIKU,
+                Map.of("TenantId", "acme", "Model", "claude-haiku"));
+        ProvisioningProfileResolver resolver = resolver().build();
+
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> resolver.resolveArn(TenantContext.of("acme"), globex.arn()))
+                    .isInstanceOfSatisfying(ProfileResolutionException.class, e -> assertThat(e.retryable()).isFalse());
+            assertThat(resolver.resolveArn(TenantContext.of("acme"), acme.arn())).hasValueSatisfying(p -> {
+                assertThat(p.pooled()).isFalse();
+                assertThat(p.logicalModel()).isEqualTo("claude-haiku");
+                assertThat(p.sourceModelId()).isEqualTo(FakeInferenceProfileApi.HAIKU);
+            });
+        }
+        assertThat(api.calls(Op.TAGS)).isEqualTo(2);
+        assertThat(api.calls(Op.CREATE)).isZero();
+    }
+
+    @Test
+    void resolveArn_withLookupThatMissesAProfile_readsItsTags() {
+        TagDiscoveryProfileResolver discovery = TagDiscoveryProfileResolver.builder(api).scanParallelism(1).build();
+        discovery.refresh();
+        // Created after the index was loaded, and named within the index's refresh rate limit.
+        discovery.resolveArn(TenantContext.of("acme"), "arn:aws:bedrock:us-east-1:123456789012:"
+                + "application-inference-profile/nothing");
+        InferenceProfile globex = api.seed("globex-haiku", FakeInferenceProfileApi.HAIKU,
+                Map.of("TenantId", "globex", "Model", "claude-haiku"));
+        ProvisioningProfileResolver resolver = resolver().lookup(discovery).build();
+
+        assertThat(discovery.resolveArn(TenantContext.of("acme"), globex.arn())).isEmpty();
+        assertThatThrownBy(() -> resolver.resolveArn(TenantContext.of("acme"), globex.arn()))
+                .isInstanceOf(ProfileResolutionException.class);
+        assertThat(resolver.resolveArn(TenantContext.of("globex"), globex.arn())).isPresent();
+    }
+
+    @Test
+    void resolveArn_unknownOrForeignIds_areEmptyAndSharedProfilesShared() {
+        InferenceProfile untagged = api.seed("untagged", FakeInferenceProfileApi.HAIKU, Map.of());
+        InferenceProfile pool = api.seed("pool-standard-claude-haiku", FakeInferenceProfileApi.HAIKU,
+                Map.of("TenantId", "pool:standard", "Model", "claude-haiku"));
+        ProvisioningProfileResolver resolver = resolver().build();
+        TenantContext acme = TenantContext.of("acme");
+
+        assertThat(resolver.resolveArn(acme, untagged.arn())).isEmpty();
+        assertThat(resolver.resolveArn(acme, "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/"
+                + "gone")).isEmpty();
+        assertThat(resolver.resolveArn(acme, "arn:aws:bedrock:us-east-1::foundation-model/"
+                + FakeInferenceProfileApi.HAIKU)).isEmpty();
+        assertThat(resolver.resolveArn(acme, "claude-haiku")).isEmpty();
+        assertThat(resolver.resolveArn(acme, FakeInferenceProfileApi.HAIKU_SYSTEM_ARN))
+                .hasValueSatisfying(p -> assertThat(p.pooled()).isTrue());
+        assertThat(resolver.resolveArn(acme, pool.arn())).hasValueSatisfying(p -> {
+            assertThat(p.pooled()).isTrue();
+            assertThat(p.tenant()).isEqualTo(acme.id());
+            assertThat(p.sourceModelId()).isEqualTo(FakeInferenceProfileApi.HAIKU);
+        });
+    }
+
+    @Test
+    void resolveArn_configuredAndFallbackPools_areShared() {
+        InferenceProfile configured = api.seed("premium-pool", FakeInferenceProfileApi.HAIKU, Map.of());
+        ProvisioningProfileResolver resolver = resolver().poolProfile(Tier.PREMIUM, "claude-haiku", configured.arn())
+                .build();
+
+        assertThat(resolver.resolveArn(TenantContext.of("acme"), configured.arn())).hasValueSatisfying(p -> {
+            assertThat(p.pooled()).isTrue();
+            assertThat(p.logicalModel()).isEqualTo("claude-haiku");
+        });
+    }
+
+    @Test
+    void resolveArn_unknownProfileTaggedLater_isAskedAgainOnlyAfterTheRecheck() {
+        MutableClock clock = new MutableClock();
+        InferenceProfile later = api.seed("later", FakeInferenceProfileApi.HAIKU, Map.of());
+        ProvisioningProfileResolver resolver = resolver().clock(clock).build();
+        TenantContext acme = TenantContext.of("acme");
+
+        assertThat(resolver.resolveArn(acme, later.arn())).isEmpty();
+        api.setTags(later.arn(), Map.of("TenantId", "acme", "Model", "claude-haiku"));
+        assertThat(resolver.resolveArn(acme, later.arn())).isEmpty();
+        assertThat(api.calls(Op.TAGS)).isEqualTo(1);
+
+        clock.advance(ProvisioningProfileResolver.UNKNOWN_RECHECK);
+        assertThat(resolver.resolveArn(acme, later.arn())).hasValueSatisfying(p -> assertThat(p.pooled()).isFalse());
+        assertThat(api.calls(Op.TAGS)).isEqualTo(2);
+    }
+
+    @Test
+    void resolveArn_controlPlaneFailure_isRetryableAndNotRemembered() {
+        InferenceProfile acme = api.seed("acme-haiku", FakeInferenceProfileApi.HAIKU,
+                Map.of("TenantId", "acme", "Model", "claude-haiku"));
+        ProvisioningProfileResolver resolver = resolver().build();
+        api.throttleNext(Op.TAGS, 1);
+
+        assertThatThrownBy(() -> resolver.resolveArn(TenantContext.of("acme"), acme.arn()))
+                .isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.getMessage()).contains(acme.arn());
+                });
+        assertThat(resolver.resolveArn(TenantContext.of("acme"), acme.arn())).isPresent();
+    }
+
+    @Test
+    void resolveArn_manyNamedArns_remembersABoundedNumber() {
+        ProvisioningProfileResolver resolver = resolver().build();
+        TenantContext acme = TenantContext.of("acme");
+
+        for (int i = 0; i <= ProvisioningProfileResolver.KNOWN_ARNS + 10; i++) {
+            resolver.resolveArn(acme, "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/p" + i);
+        }
+
+        assertThat(resolver.knownArns()).isEqualTo(ProvisioningProfileResolver.KNOWN_ARNS);
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(30, TimeUnit.SECONDS);

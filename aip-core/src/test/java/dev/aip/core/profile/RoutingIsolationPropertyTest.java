@@ -23,7 +23,9 @@ import net.jqwik.api.constraints.UniqueElements;
 /**
  * Whatever profiles exist, however many per tenant, with whatever (possibly swapped or missing) owner tags, and
  * however they are mapped: no resolver hands tenant A a dedicated profile tagged for another tenant, neither among
- * {@code resolveAll}'s profiles (which the balancer then orders) nor for an ARN A names directly.
+ * {@code resolveAll}'s profiles (which the balancer then orders) nor for an ARN A names directly; and the ownership
+ * rule every path applies to a named ARN either answers A's own (or a shared) profile or refuses, never letting an
+ * unknown ARN through.
  */
 class RoutingIsolationPropertyTest {
 
@@ -51,11 +53,15 @@ class RoutingIsolationPropertyTest {
         TagDiscoveryProfileResolver discovery = TagDiscoveryProfileResolver.builder(api).scanParallelism(1).build();
         discovery.refresh();
         StaticProfileResolver fixed = mapped.build();
+        ProvisioningProfileResolver provisioning = ProvisioningProfileResolver.builder(api)
+                .routes(FakeInferenceProfileApi.routes()).build();
+        ProvisioningProfileResolver provisioningWithLookup = ProvisioningProfileResolver.builder(api)
+                .routes(FakeInferenceProfileApi.routes()).lookup(discovery).build();
         ProfileBalancer balancer = ProfileBalancer.builder().random(new Random(seed)).build();
 
         for (String tenant : tenants) {
             TenantContext ctx = TenantContext.of(tenant);
-            for (TenantProfileResolver resolver : List.of(discovery, fixed)) {
+            for (TenantProfileResolver resolver : List.of(discovery, fixed, provisioning, provisioningWithLookup)) {
                 try {
                     List<ResolvedProfile> all = resolver.resolveAll(ctx, "claude-haiku");
                     for (ResolvedProfile p : balancer.order(all)) {
@@ -73,6 +79,15 @@ class RoutingIsolationPropertyTest {
                         });
                     } catch (ProfileResolutionException refused) {
                         assertThat(refused.tenant()).contains(TenantId.of(tenant));
+                    }
+                    try {
+                        ResolvedProfile named = ProfileOwnership.named(resolver, ctx, arn);
+                        assertThat(named.profileArn()).isEqualTo(arn);
+                        assertOwn(api, tenant, named);
+                        assertThat(named.pooled()).isFalse();
+                    } catch (ProfileResolutionException refused) {
+                        assertThat(refused.tenant()).contains(TenantId.of(tenant));
+                        assertThat(refused.retryable()).isFalse();
                     }
                 }
             }

@@ -49,9 +49,11 @@ class TenantIsolationPropertyTest {
         StaticProfileResolver fixed = mapped.build();
         ProvisioningProfileResolver provisioning = ProvisioningProfileResolver.builder(api)
                 .routes(FakeInferenceProfileApi.routes()).lookup(discovery).build();
+        ProvisioningProfileResolver provisioningAlone = ProvisioningProfileResolver.builder(api)
+                .routes(FakeInferenceProfileApi.routes()).build();
 
         for (String tenant : tenants) {
-            for (TenantProfileResolver resolver : List.of(discovery, fixed, provisioning)) {
+            for (TenantProfileResolver resolver : List.of(discovery, fixed, provisioning, provisioningAlone)) {
                 try {
                     ResolvedProfile p = resolver.resolve(TenantContext.of(tenant), "claude-haiku");
                     assertThat(p.tenant().value()).isEqualTo(tenant);
