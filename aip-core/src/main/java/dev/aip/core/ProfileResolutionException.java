@@ -14,6 +14,9 @@ public final class ProfileResolutionException extends AipException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Whether the call named a profile it may not use (the caller's mistake, not a misconfiguration). */
+    private final boolean notPermitted;
+
     /**
      * Creates the exception.
      *
@@ -23,6 +26,35 @@ public final class ProfileResolutionException extends AipException {
      * @param cause the underlying failure, or {@code null}
      */
     public ProfileResolutionException(TenantId tenant, String message, boolean retryable, Throwable cause) {
+        this(tenant, message, retryable, false, cause);
+    }
+
+    private ProfileResolutionException(TenantId tenant, String message, boolean retryable, boolean notPermitted,
+                                       Throwable cause) {
         super(message, tenant, retryable, cause);
+        this.notPermitted = notPermitted;
+    }
+
+    /**
+     * Creates the refusal of a call that named a profile (or model) ARN directly that the tenant may not use:
+     * another tenant's profile, or one whose owner is not known. Not retryable.
+     *
+     * @param tenant the calling tenant
+     * @param message which ARN and what to do instead
+     * @param cause the resolver's own refusal, or {@code null}
+     * @return the exception
+     */
+    public static ProfileResolutionException notPermitted(TenantId tenant, String message, Throwable cause) {
+        return new ProfileResolutionException(tenant, message, false, true, cause);
+    }
+
+    /**
+     * Returns whether the call named a profile the tenant may not use: the caller's mistake (a web API answers
+     * 403), as opposed to a profile that could not be resolved or a resolver that is misconfigured.
+     *
+     * @return {@code true} for a refused profile named by the call
+     */
+    public boolean notPermitted() {
+        return notPermitted;
     }
 }

@@ -33,7 +33,9 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  *   <tr><td>{@link InvalidTenantIdException}, {@link UnknownTenantException} without a tenant</td><td>400 {@code tenant_required}</td><td></td></tr>
  *   <tr><td>{@link UnknownTenantException} for a tenant</td><td>403 {@code unknown_tenant}</td><td></td></tr>
  *   <tr><td>{@link GovernanceUnavailableException}</td><td>503</td><td>1 s</td></tr>
- *   <tr><td>{@link ProfileResolutionException}</td><td>503 if retryable, else 500</td><td>1 s if retryable</td></tr>
+ *   <tr><td>{@link ProfileResolutionException} for a profile the call named and may not use
+ *       ({@link ProfileResolutionException#notPermitted()})</td><td>403 {@code profile_not_permitted}</td><td></td></tr>
+ *   <tr><td>other {@link ProfileResolutionException}</td><td>503 if retryable, else 500</td><td>1 s if retryable</td></tr>
  *   <tr><td>{@link IncompleteStreamException}</td><td>502</td><td></td></tr>
  *   <tr><td>Bedrock throttling (429) or 503</td><td>503 {@code upstream_unavailable}</td><td>1 s</td></tr>
  *   <tr><td>Bedrock timeouts (408, model timeout), SDK timeouts</td><td>504</td><td></td></tr>
@@ -112,6 +114,11 @@ public final class AipErrors {
                     SHORT_WAIT, e);
         }
         if (t instanceof ProfileResolutionException e) {
+            if (e.notPermitted()) {
+                // Whose profile it is stays unsaid: a tenant must not learn which ARNs exist for other tenants.
+                return new Answer(403, "profile_not_permitted", "The request names a model profile this tenant may"
+                        + " not use; name a logical model, or a profile of the tenant's own.", null, e);
+            }
             return e.retryable()
                     ? new Answer(503, "profile_unavailable", "The tenant's model profile cannot be resolved right"
                             + " now; retry shortly.", SHORT_WAIT, e)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.PolicyViolationException;
+import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.tenant.TenantContext;
@@ -108,6 +109,23 @@ class WebSupportTest {
         assertThat(none.status()).isEqualTo(400);
         assertThat(upstream.status()).isEqualTo(503);
         assertThat(upstream.retryAfterHeader()).hasValue("1");
+    }
+
+    @Test
+    void errors_profileNamedByTheCallAndNotPermitted_is403WithoutSayingWhose() {
+        TenantId acme = TenantId.of("acme");
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/globex1";
+        AipErrors.Answer notPermitted = AipErrors.map(ProfileResolutionException.notPermitted(acme,
+                "Profile " + arn + " belongs to tenant globex", null));
+        AipErrors.Answer misconfigured = AipErrors.map(new ProfileResolutionException(acme, "bad mapping", false,
+                null));
+        AipErrors.Answer unavailable = AipErrors.map(new ProfileResolutionException(acme, "throttled", true, null));
+
+        assertThat(notPermitted.status()).isEqualTo(403);
+        assertThat(notPermitted.type()).isEqualTo("profile_not_permitted");
+        assertThat(notPermitted.message()).doesNotContain("globex").doesNotContain(arn);
+        assertThat(misconfigured.status()).isEqualTo(500);
+        assertThat(unavailable.status()).isEqualTo(503);
     }
 
     @Test

@@ -8,7 +8,7 @@ import dev.aip.core.metering.Outcome;
 /**
  * Second stage: lets the {@link Admission} shape the request, asks it before any attempt (once per call, on the
  * call's first profile), records a {@code REJECTED_BY_POLICY} attempt when it refuses, and releases the permit
- * exactly once when the call is over, with the records of all attempts.
+ * exactly once when the call is over and every attempt it started is settled, with the records of all attempts.
  */
 final class AdmittingStage implements ChatStage {
 
@@ -28,7 +28,7 @@ final class AdmittingStage implements ChatStage {
         try {
             return next.call(call);
         } finally {
-            permit.release(call.records());
+            call.whenAttemptsSettled(() -> permit.release(call.records()));
         }
     }
 
@@ -45,18 +45,19 @@ final class AdmittingStage implements ChatStage {
         Relay relay = new Relay(listener) {
             @Override
             ChatResponse onCompleting(ChatResponse response) {
-                permit.release(call.records());
+                call.whenAttemptsSettled(() -> permit.release(call.records()));
                 return response;
             }
 
             @Override
             void onFailing(Throwable error) {
-                permit.release(call.records());
+                call.whenAttemptsSettled(() -> permit.release(call.records()));
             }
 
             @Override
             void onCancelled() {
-                permit.release(call.records());
+                // A cancel can overtake an attempt still settling on the transport's thread: release after it.
+                call.whenAttemptsSettled(() -> permit.release(call.records()));
             }
         };
         relay.upstream(next.stream(call, relay));

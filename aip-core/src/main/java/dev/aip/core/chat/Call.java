@@ -30,6 +30,10 @@ final class Call {
     // thread ends an attempt, and are read once when the call is over).
     private UsageRecord firstRecord;
     private List<UsageRecord> laterRecords;
+    // Attempts started and not yet settled, and what to run once the call is over and none is left. Guarded by this.
+    private int openAttempts;
+    private Runnable settledAction;
+    private boolean released;
     volatile ResolvedProfile profile;
     volatile Map<String, String> requestMetadata = Map.of();
     volatile int attempt = 1;
@@ -62,6 +66,66 @@ final class Call {
         return new CallInfo(callId, attempt, tenant, operation(), r.model(), p.profileArn(), p.profileId(),
                 p.sourceModelId(), p.region(), p.pooled(), streaming, Meter.estimateTokens(r.inputChars()),
                 r.attributes());
+    }
+
+    /**
+     * An attempt is about to start. {@code false} if the call is already over (its permit released, typically by a
+     * cancel that raced with a retry): the attempt must then not start, since its cost could no longer be settled.
+     */
+    synchronized boolean attemptStarting() {
+        if (released || settledAction != null) {
+            return false;
+        }
+        openAttempts++;
+        return true;
+    }
+
+    /**
+     * An attempt that {@link #attemptStarting() started} is settled, with its record ({@code null} only if another
+     * path already reported it). Runs the {@link #whenAttemptsSettled} action if the call is over and this was the
+     * last attempt still settling.
+     */
+    void attemptEnded(UsageRecord record) {
+        Runnable action;
+        synchronized (this) {
+            if (record != null) {
+                recorded(record);
+            }
+            openAttempts--;
+            action = takeSettledAction();
+        }
+        if (action != null) {
+            action.run();
+        }
+    }
+
+    /**
+     * The call is over (complete, failed or cancelled): runs {@code action} once every attempt it started is settled,
+     * now or when the last one ends. A cancel can overtake an attempt that is still settling on the transport's
+     * thread; releasing the permit only then gives the permit every attempt's record.
+     */
+    void whenAttemptsSettled(Runnable action) {
+        Runnable run;
+        synchronized (this) {
+            if (released || settledAction != null) {
+                return;
+            }
+            settledAction = action;
+            run = takeSettledAction();
+        }
+        if (run != null) {
+            run.run();
+        }
+    }
+
+    private Runnable takeSettledAction() {
+        if (settledAction == null || openAttempts > 0) {
+            return null;
+        }
+        Runnable action = settledAction;
+        settledAction = null;
+        released = true;
+        return action;
     }
 
     synchronized void recorded(UsageRecord record) {

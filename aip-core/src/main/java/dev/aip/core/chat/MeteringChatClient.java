@@ -4,6 +4,8 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.metering.UsageRecord;
+import java.util.concurrent.CancellationException;
 
 /**
  * Innermost stage, the metering decorator: one {@link MeteredCall} per attempt, settled exactly once on every
@@ -23,6 +25,9 @@ final class MeteringChatClient implements ChatStage {
 
     @Override
     public ChatResponse call(Call call) {
+        if (!call.attemptStarting()) {
+            throw new CancellationException("The call " + call.callId + " is over; no further attempt starts");
+        }
         MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
         ChatResponse response;
@@ -39,6 +44,11 @@ final class MeteringChatClient implements ChatStage {
 
     @Override
     public ChatStream stream(Call call, ChatStreamListener listener) {
+        if (!call.attemptStarting()) {
+            Relay over = new Relay(listener);
+            over.onError(new CancellationException("The call " + call.callId + " is over; no further attempt starts"));
+            return over;
+        }
         MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
         Relay relay = new Relay(listener) {
@@ -57,7 +67,7 @@ final class MeteringChatClient implements ChatStage {
             @Override
             void onCancelling() {
                 metered.cancel();
-                metered.record().ifPresent(call::recorded);
+                call.attemptEnded(metered.record().orElse(null));
             }
         };
         try {
@@ -81,15 +91,13 @@ final class MeteringChatClient implements ChatStage {
         }
         metered.awsRequestId(failure.awsRequestId());
         metered.fail(outcome, failure.errorCode());
-        metered.record().ifPresent(call::recorded);
+        call.attemptEnded(metered.record().orElse(null));
     }
 
     private static ChatResponse settled(Call call, MeteredCall metered, ChatResponse response) {
-        // Only the winning settlement has a record; a cancel that won is reported by the relay instead.
-        return metered.record().map(r -> {
-            call.recorded(r);
-            return response.metered(r);
-        }).orElse(response);
+        UsageRecord r = metered.record().orElse(null);
+        call.attemptEnded(r);
+        return r != null ? response.metered(r) : response;
     }
 
     /** Forwards the transport's reports to the attempt's meter. */

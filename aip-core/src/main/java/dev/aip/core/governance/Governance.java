@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Admission order.</b> {@link #admit} checks, in this order, under the tenant's {@link TenantPolicy}
  * (from the {@link PolicyStore}, read once per call):
  * <ol>
- *   <li><b>Model policy</b>: the request's logical model is allowed; its {@code maxTokens} is within
+ *   <li><b>Model policy</b>: the request's logical model is allowed (a request naming a profile ARN: the ARN, or
+ *       the logical model the profile serves); its {@code maxTokens} is within
  *       {@code maxOutputTokens}. Else {@link PolicyViolationException}.</li>
  *   <li><b>Concurrency</b>: takes one of {@code maxConcurrentCalls} slots. Else {@link RateLimitExceededException}
  *       ({@code concurrent-calls}).</li>
@@ -254,8 +255,10 @@ public final class Governance implements Admission {
         TenantPolicy policy = policySet.policyFor(tenant);
         TenantId id = tenant.id();
 
-        // 1. Model policy.
-        if (!policy.allowsModel(request.model())) {
+        // 1. Model policy. A call naming a profile ARN (its owner already checked) is a call to the logical model the
+        // profile serves, so listing the logical model is enough.
+        if (!policy.allowsModel(request.model()) && !(request.model().startsWith("arn:")
+                && policy.allowsModel(profile.logicalModel()))) {
             return Decision.refuse(new PolicyViolationException(id, "allowed-models", "Tenant " + id
                     + " may not use model \"" + request.model() + "\"; allowed: " + policy.allowedModels()
                     + ". Ask for an allowed model, or allow this one in the tenant's policy."));

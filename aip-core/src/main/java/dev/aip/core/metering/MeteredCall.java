@@ -79,6 +79,7 @@ public final class MeteredCall {
     private volatile TokenUsage reported;
     private volatile String awsRequestId;
     private volatile UsageRecord record;
+    private volatile boolean buildFailed;
 
     MeteredCall(Meter meter, CallInfo info, String region, Instant startedAt, long startNanos) {
         this.meter = meter;
@@ -216,12 +217,24 @@ public final class MeteredCall {
     }
 
     /**
-     * Returns the record of the attempt, once settled.
+     * Returns the record of the attempt, once settled. Once settled, this waits for the winning settlement to build
+     * the record (microseconds: the record is set before it goes to the sink), so that a losing settlement on
+     * another thread sees it too.
      *
-     * @return the record, or empty while the attempt is running (or while the winning settlement is building it)
+     * @return the record, or empty while the attempt is running (or if building it failed)
      */
     public Optional<UsageRecord> record() {
-        return Optional.ofNullable(record);
+        UsageRecord r = record;
+        if (r == null && settled) {
+            for (int spins = 0; (r = record) == null && !buildFailed; spins++) {
+                if (spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+        return Optional.ofNullable(r);
     }
 
     /** The tenant's attributes overlaid with the call's; the call's win, as for the record builder. */
@@ -250,11 +263,18 @@ public final class MeteredCall {
         Duration ttft = info.streaming() && first != NOT_SEEN ? nonNegative(first - startNanos) : null;
         // The record's constructor, not its builder: this runs once per model call and allocates only the record.
         TenantContext tenant = info.tenant();
-        UsageRecord r = new UsageRecord(RecordIds.next(), info.callId(), info.attempt(), tenant.id(), tenant.tier(),
-                info.operation(), info.requestedModel(), info.profileArn(), info.profileId(), info.sourceModelId(),
-                region, info.pooled(), usage, provenance, meter.price(info.sourceModelId(), region, usage), outcome,
-                errorCode, startedAt, nonNegative(end - startNanos), ttft, awsRequestId,
-                attributes(tenant.attributes(), info.attributes()));
+        UsageRecord r;
+        try {
+            r = new UsageRecord(RecordIds.next(), info.callId(), info.attempt(), tenant.id(), tenant.tier(),
+                    info.operation(), info.requestedModel(), info.profileArn(), info.profileId(),
+                    info.sourceModelId(), region, info.pooled(), usage, provenance,
+                    meter.price(info.sourceModelId(), region, usage), outcome, errorCode, startedAt,
+                    nonNegative(end - startNanos), ttft, awsRequestId, attributes(tenant.attributes(),
+                            info.attributes()));
+        } catch (RuntimeException | Error e) {
+            buildFailed = true;
+            throw e;
+        }
         record = r;
         meter.publish(r);
         return true;

@@ -25,8 +25,9 @@ import java.util.Optional;
  *       does not know (an application profile it cannot tell the owner of, a foundation-model ARN, any other id),
  *       is refused, whether or not the path has an admission.</li>
  * </ul>
- * A refusal is a {@link ProfileResolutionException} that is not retryable, naming the tenant and the profile; the
- * paths throw it before anything is sent. The resolver's own failures (an unknown tenant, a control plane that
+ * A refusal is a {@link ProfileResolutionException} that is not retryable, naming the tenant and the profile (for a
+ * model id named directly, {@link ProfileResolutionException#notPermitted()}: the caller's mistake); the paths
+ * throw it before anything is sent. The resolver's own failures (an unknown tenant, a control plane that
  * cannot be reached) reach the caller unchanged.
  *
  * <p>Stateless; thread-safe.
@@ -60,14 +61,29 @@ public final class ProfileOwnership {
         Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(modelId, "modelId");
-        Optional<ResolvedProfile> known = resolver.resolveArn(tenant, modelId);
+        Optional<ResolvedProfile> known;
+        try {
+            known = resolver.resolveArn(tenant, modelId);
+        } catch (ProfileResolutionException refused) {
+            if (refused.retryable() || refused.notPermitted()) {
+                throw refused;
+            }
+            // The resolver knows the profile as another tenant's: the call named what it may not use.
+            throw ProfileResolutionException.notPermitted(tenant.id(), refused.getMessage(), refused);
+        }
         if (known == null || known.isEmpty()) {
-            throw new ProfileResolutionException(tenant.id(), "Tenant " + tenant.id() + " named " + modelId
+            throw ProfileResolutionException.notPermitted(tenant.id(), "Tenant " + tenant.id() + " named " + modelId
                     + " directly, but the profile resolver does not know it as a profile of the tenant's own or as a"
                     + " shared one, so the call is refused before it is sent. Name a logical model instead, or a"
-                    + " profile of the tenant's own (mapped for it, or carrying its owner tag)", false, null);
+                    + " profile of the tenant's own (mapped for it, or carrying its owner tag)", null);
         }
-        ResolvedProfile profile = checked(tenant, modelId, known.get());
+        ResolvedProfile known0 = known.get();
+        if (!known0.pooled() && !known0.tenant().equals(tenant.id())) {
+            throw ProfileResolutionException.notPermitted(tenant.id(), "Profile " + modelId + " belongs to another"
+                    + " tenant, not to tenant " + tenant.id() + "; a tenant's call may only name its own profile or a"
+                    + " shared one", null);
+        }
+        ResolvedProfile profile = checked(tenant, modelId, known0);
         if (!profile.profileArn().equals(modelId)) {
             throw new ProfileResolutionException(tenant.id(), "The profile resolver answered profile "
                     + profile.profileArn() + " when tenant " + tenant.id() + " named " + modelId + "; a call naming"

@@ -27,6 +27,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import dev.aip.core.profile.ResolvedProfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,21 @@ class GovernanceTest {
                     assertThat(e.tenant()).contains(ACME.id());
                     assertThat(e.getMessage()).contains("sonnet", "haiku");
                 });
+        assertNothingHeld(g);
+    }
+
+    @Test
+    void admit_profileArnNamedDirectly_isAllowedByTheLogicalModelItServes() {
+        Governance g = governance(TenantPolicy.builder().allowedModels(Gov.MODEL).build());
+        ResolvedProfile own = profile(ACME);
+
+        g.admit(ACME, request(own.profileArn(), 10, 10), own).release(List.of());
+        ResolvedProfile other = new ResolvedProfile(ACME.id(), "sonnet", own.profileArn() + "x", own.profileId() + "x",
+                own.sourceModelId(), own.region(), false);
+        assertThatThrownBy(() -> g.admit(ACME, request(other.profileArn(), 10, 10), other))
+                .isInstanceOfSatisfying(PolicyViolationException.class,
+                        e -> assertThat(e.rule()).isEqualTo("allowed-models"));
+
         assertNothingHeld(g);
     }
 

@@ -63,6 +63,7 @@ class ProfileOwnershipTest {
             assertThatThrownBy(() -> ProfileOwnership.named(defaults, ACME, id))
                     .isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
                         assertThat(e.retryable()).isFalse();
+                        assertThat(e.notPermitted()).isTrue();
                         assertThat(e.tenant()).contains(ACME.id());
                         assertThat(e.getMessage()).contains("acme").contains(id).contains("logical model");
                     });
@@ -73,7 +74,10 @@ class ProfileOwnershipTest {
     void named_resolverAnsweringAnotherTenantsOrAnotherProfile_isRefused() {
         assertThatThrownBy(() -> ProfileOwnership.named(answering(null,
                 Optional.of(profile("globex", GLOBEX_ARN, false))), ACME, GLOBEX_ARN))
-                .isInstanceOfSatisfying(ProfileResolutionException.class, e -> assertThat(e.retryable()).isFalse());
+                .isInstanceOfSatisfying(ProfileResolutionException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.notPermitted()).isTrue();
+                });
         assertThatThrownBy(() -> ProfileOwnership.named(answering(null,
                 Optional.of(profile("acme", ACME_ARN, false))), ACME, GLOBEX_ARN))
                 .isInstanceOfSatisfying(ProfileResolutionException.class,
