@@ -179,6 +179,7 @@ abstract class QueueWorker {
     private Object admit(UsageRecord record, long maxBlockNanos, boolean acknowledge) {
         Object result;
         long waitStart = 0;
+        long waitEnd = 0;
         boolean waited = false;
         lock.lock();
         try {
@@ -191,6 +192,7 @@ abstract class QueueWorker {
                 long now = maxLagNanos == UNBOUNDED ? 0 : ticker.getAsLong();
                 if (fits(now)) {
                     insert(record, now);
+                    waitEnd = now;
                     admittedRecords++;
                     if (acknowledge) {
                         if (openGroup == null) {
@@ -209,7 +211,7 @@ abstract class QueueWorker {
                 }
                 if (!waited) {
                     waited = true;
-                    waitStart = ticker.getAsLong();
+                    waitStart = maxLagNanos == UNBOUNDED ? ticker.getAsLong() : now;
                     throttled.incrementAndGet();
                     deadline = System.nanoTime() + maxBlockNanos;
                 }
@@ -235,7 +237,9 @@ abstract class QueueWorker {
             lock.unlock();
         }
         if (waited) {
-            throttledNanos.addAndGet(Math.max(0, ticker.getAsLong() - waitStart));
+            // With a maxLag the wait is measured between the ticker readings of the checks, taken under the lock.
+            boolean readAtAdmission = maxLagNanos != UNBOUNDED && !(result instanceof String);
+            throttledNanos.addAndGet(Math.max(0, (readAtAdmission ? waitEnd : ticker.getAsLong()) - waitStart));
         }
         if (result instanceof String why) {
             lose(record, why);
