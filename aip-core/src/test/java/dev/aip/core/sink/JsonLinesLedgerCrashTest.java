@@ -131,6 +131,7 @@ class JsonLinesLedgerCrashTest {
         long accepted = 0;
         long onDisk = 0;
         long lost = 0;
+        long syncs = 0;
         long newestLost = Long.MIN_VALUE;
         long oldestLost = Long.MAX_VALUE;
         for (int p = 0; p < PRODUCERS; p++) {
@@ -143,6 +144,7 @@ class JsonLinesLedgerCrashTest {
                     .isEqualTo(mine.size());
             int base = Math.toIntExact(slot * p);
             long returned = counters.getLong(base);
+            syncs = Math.max(syncs, counters.getLong(base + Long.BYTES));
             inFile[p] = mine.size();
             assertThat(inFile[p]).as("producer %d: nothing in the file it had not appended", p)
                     .isLessThanOrEqualTo(returned + 1);
@@ -157,14 +159,15 @@ class JsonLinesLedgerCrashTest {
         assertThat(lines).as("no line doubled").isEqualTo(onDisk);
         long span = lost == 0 ? 0 : newestLost - oldestLost;
         double rate = (accepted - readyAfter) / ((killedAt - readyAt) / 1e9);
+        String lostWhen = lost == 0 ? "" : String.format(Locale.ROOT, " (admitted within %.1f ms of each other;"
+                + " the oldest %.0f ms before the kill)", span / 1e6, (killedAt - oldestLost) / 1e6);
         System.out.printf(Locale.ROOT, "ledger kill -9 %s run %d: %,d appends returned (%,.0f/s before the kill),"
-                        + " %,d on disk, %,d lost%s, %,d torn bytes cut%n", durability, run, accepted, rate, onDisk,
-                lost, lost == 0 ? "" : String.format(Locale.ROOT, " (admitted within %.1f ms of each other; the"
-                        + " oldest %.0f ms before the kill)", span / 1e6, (killedAt - oldestLost) / 1e6), truncated);
+                        + " %,d on disk (%.1f per sync), %,d lost%s, %,d torn bytes cut%n", durability, run, accepted,
+                rate, onDisk, (double) onDisk / Math.max(1, syncs), lost, lostWhen, truncated);
         return new Outcome(accepted, onDisk, lost, span);
     }
 
     private static long admittedAt(ByteBuffer counters, int base, int ring, long seq) {
-        return counters.getLong(base + Long.BYTES + (int) (seq % ring) * Long.BYTES);
+        return counters.getLong(base + 2 * Long.BYTES + (int) (seq % ring) * Long.BYTES);
     }
 }

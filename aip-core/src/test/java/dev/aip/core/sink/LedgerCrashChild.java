@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
 /**
  * The process {@link JsonLinesLedgerCrashTest} kills: appends to a ledger at full speed from many threads until it
  * is killed. Each producer numbers its records (attributes {@code p}, producer, and {@code s}, sequence) and keeps,
- * in a memory-mapped file that outlives the process, how many of its appends returned and, for each recent one, when
- * the ledger admitted it. Prints {@code READY} once {@code readyAfter} appends in all have returned.
+ * in a memory-mapped file that outlives the process, how many of its appends returned, how many syncs the ledger
+ * had done, and, for each recent append, when the ledger admitted it. Prints {@code READY} once {@code readyAfter}
+ * appends in all have returned.
  *
  * <p>The admission time is the ledger's own: its ticker is {@link System#nanoTime()} (the default) wrapped to
  * remember, per thread, the last reading. The ledger reads its ticker on the caller's thread to decide admission,
@@ -33,9 +34,9 @@ final class LedgerCrashChild {
     /** Stores with a release fence, so the count never runs ahead of the times it covers. */
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-    /** Per producer: the count of appends that returned, then a ring of admission times. */
+    /** Per producer: the count of appends that returned, the ledger's syncs so far, a ring of admission times. */
     static long slotBytes(int ring) {
-        return Long.BYTES + (long) Long.BYTES * ring;
+        return 2L * Long.BYTES + (long) Long.BYTES * ring;
     }
 
     /** Ring entries per producer: more than a producer can have unwritten, which is at most the capacity. */
@@ -79,7 +80,8 @@ final class LedgerCrashChild {
                     UsageRecord record = Records.builder("tenant-" + producer).attribute("p", producer)
                             .attribute("s", Long.toString(s)).build();
                     ledger.accept(record);
-                    LONGS.setRelease(mine, Long.BYTES + (int) (s % ring) * Long.BYTES, admittedAt[0]);
+                    LONGS.setRelease(mine, 2 * Long.BYTES + (int) (s % ring) * Long.BYTES, admittedAt[0]);
+                    LONGS.setRelease(mine, Long.BYTES, ledger.syncs());
                     LONGS.setRelease(mine, 0, s + 1);
                     if (returned.incrementAndGet() == readyAfter) {
                         System.out.println("READY");
