@@ -74,7 +74,8 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#maxLag(Duration) maxLag} ago on the {@linkplain Builder#ticker(LongSupplier) ticker}. Otherwise
  * the caller waits for the writer to catch up (counted in {@link #throttledAppends()} and
  * {@link #throttledTime()}); after {@link Builder#maxBlock(Duration) maxBlock} the record is counted in
- * {@link #lostRecords()} and logged at ERROR — never silently. The check and the enqueue happen under one lock,
+ * {@link #lostRecords()} and logged at ERROR — never silently. Waiting callers are admitted in arrival order, so
+ * none is starved past {@code maxBlock} while the writer keeps up. The check and the enqueue happen under one lock,
  * so the bound is exact for any number of concurrent callers: <b>at every moment, the records accepted but not yet
  * written number at most {@code capacity}, and were all accepted within {@code maxLag} of the oldest of them.</b> A
  * healthy disk keeps the writer milliseconds behind and no caller ever waits; the bound matters when the disk stalls
@@ -91,15 +92,15 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}: fewer than {@code fsyncEvery} records plus one batch (at most 1,024), or about
  * {@code fsyncInterval} of records, more. Syncs run on the writer thread, so a sync slower than {@code maxLag}
  * makes callers wait too, which keeps the unsynced records bounded as well. {@link #flush()} closes both windows on
- * demand. Measured at full speed (16 threads appending 75,000–170,000 records/s on a shared 2-core machine, default
- * settings), five kills lost 5,827–16,384 records each, admitted within 47–67 ms of each other; see BENCHMARKS.md.
+ * demand. Measured at full speed (16 threads appending 40,000–75,000 records/s on a shared 2-core machine, default
+ * settings), five kills lost 1–5,356 records each, admitted within at most 95 ms of each other; see BENCHMARKS.md.
  *
  * <p>With {@link Durability#SYNC}, {@code accept} returns only once the record is written and synced, so no record
  * whose {@code accept} returned is lost by a crash of any kind; a record whose confirmation did not come within
  * {@code maxBlock} is counted in {@link #unconfirmedRecords()} (see {@link #accept}). Callers that append at the
  * same time share one sync: the writer writes everything queued, syncs once, and releases them all (group commit),
  * so the sync rate, not the record rate, is what the disk must sustain (measured: no acknowledged record lost in
- * five kills, about 19,000 records/s from 16 threads, about 9 records per sync). {@link #acceptDurably} gives the
+ * five kills, 19,000–25,000 records/s from 16 threads, about 9 records per sync). {@link #acceptDurably} gives the
  * same guarantee as a {@link CompletionStage}, in either mode, for callers that must not wait for I/O.
  *
  * <p><b>Reopening.</b> A crash can leave a torn last line. On open, the last line is checked: if it is not a

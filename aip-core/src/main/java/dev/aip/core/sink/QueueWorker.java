@@ -30,8 +30,12 @@ import org.slf4j.Logger;
  *       along the queue and the bounds hold exactly for any number of producers: there is no check-then-act
  *       window. Every item not yet processed was therefore admitted within {@code maxLag} of the oldest of them.
  *       </li>
- *   <li>Producers that do not fit wait on {@code room}; the worker signals it each time it finishes part of a
- *       batch, which is the only event that can make room (time passing only makes the backlog older).</li>
+ *   <li>Producers that do not fit wait in line ({@code waiters}, one condition each) and are admitted in arrival
+ *       order: while anyone waits, a newcomer queues behind rather than taking the room the worker just made, so no
+ *       producer is starved past its {@code maxBlock} while the worker keeps up. The worker signals the head each
+ *       time it finishes part of a batch, which is the only event that can make room (time passing only makes the
+ *       backlog older); a head that is admitted, or leaves, signals the next. Flush markers wait on {@code room}.
+ *       </li>
  *   <li>Flush markers travel through the queue, so "everything enqueued before" is exactly what precedes the
  *       marker (FIFO); they are handled between records.</li>
  *   <li>No item is enqueued after {@code closed} is set (both under the lock); the worker ends when it is set and
@@ -77,7 +81,8 @@ abstract class QueueWorker {
     private int inFlight;                  // guarded: taken by the worker, not yet processed
     private long inFlightSince;            // guarded: enqueue time of the oldest in-flight item
     private long lastEnqueuedAt;           // guarded: enqueue time of the newest item
-    private int waiting;                   // guarded: producers waiting for room
+    private final ArrayDeque<Condition> waiters = new ArrayDeque<>(); // guarded: producers waiting, in arrival order
+    private int markersWaiting;            // guarded: flushes waiting for room
     private long admittedRecords;          // guarded: sequence number of the last record admitted
     private Group openGroup;               // guarded
     private volatile boolean closed;       // written under the lock
@@ -180,17 +185,18 @@ abstract class QueueWorker {
         Object result;
         long waitStart = 0;
         long waitEnd = 0;
-        boolean waited = false;
+        Condition waiter = null;
         lock.lock();
         try {
             long deadline = 0;
             while (true) {
                 if (closed) {
-                    result = waited ? "the sink was closed while it waited for room" : "it arrived after close()";
+                    result = waiter != null ? "the sink was closed while it waited for room"
+                            : "it arrived after close()";
                     break;
                 }
                 long now = maxLagNanos == UNBOUNDED ? 0 : ticker.getAsLong();
-                if (fits(now)) {
+                if (waiters.peekFirst() == waiter && fits(now)) { // null == null: nobody waits, no barging
                     insert(record, now);
                     waitEnd = now;
                     admittedRecords++;
@@ -209,8 +215,9 @@ abstract class QueueWorker {
                     result = backlogDescription();
                     break;
                 }
-                if (!waited) {
-                    waited = true;
+                if (waiter == null) {
+                    waiter = lock.newCondition();
+                    waiters.addLast(waiter);
                     waitStart = maxLagNanos == UNBOUNDED ? ticker.getAsLong() : now;
                     throttled.incrementAndGet();
                     deadline = System.nanoTime() + maxBlockNanos;
@@ -219,24 +226,27 @@ abstract class QueueWorker {
                     result = "it waited " + Duration.ofNanos(maxBlockNanos) + " and still " + backlogDescription();
                     break;
                 }
-                waiting++;
-                try {
-                    if (maxBlockNanos < 0) {
-                        room.await();
-                    } else {
-                        room.awaitNanos(deadline - System.nanoTime());
-                    }
-                } finally {
-                    waiting--;
+                if (maxBlockNanos < 0) {
+                    waiter.await();
+                } else {
+                    waiter.awaitNanos(deadline - System.nanoTime());
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             result = "the caller was interrupted while waiting for room";
         } finally {
+            if (waiter != null) {
+                // Leave the line; if this was its head, the next one may fit now (or must learn it is its turn).
+                boolean head = waiters.peekFirst() == waiter;
+                waiters.remove(waiter);
+                if (head && !waiters.isEmpty()) {
+                    waiters.peekFirst().signal();
+                }
+            }
             lock.unlock();
         }
-        if (waited) {
+        if (waiter != null) {
             // With a maxLag the wait is measured between the ticker readings of the checks, taken under the lock.
             boolean readAtAdmission = maxLagNanos != UNBOUNDED && !(result instanceof String);
             throttledNanos.addAndGet(Math.max(0, (readAtAdmission ? waitEnd : ticker.getAsLong()) - waitStart));
@@ -378,11 +388,11 @@ abstract class QueueWorker {
                 if (left <= 0) {
                     return false;
                 }
-                waiting++;
+                markersWaiting++;
                 try {
                     room.awaitNanos(left);
                 } finally {
-                    waiting--;
+                    markersWaiting--;
                 }
             }
             if (closed) {
@@ -424,6 +434,7 @@ abstract class QueueWorker {
             closed = true;
             work.signal();
             room.signalAll();
+            waiters.forEach(Condition::signal);
         } finally {
             lock.unlock();
         }
@@ -559,7 +570,10 @@ abstract class QueueWorker {
             if (inFlight > 0) {
                 inFlightSince = batchEnqueuedAt[upTo];
             }
-            if (waiting > 0) {
+            if (!waiters.isEmpty()) {
+                waiters.peekFirst().signal(); // the head admits itself and wakes the next, while there is room
+            }
+            if (markersWaiting > 0) {
                 room.signalAll();
             }
         } finally {

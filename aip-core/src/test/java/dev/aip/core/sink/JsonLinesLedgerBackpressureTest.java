@@ -115,6 +115,34 @@ class JsonLinesLedgerBackpressureTest {
     }
 
     @Test
+    void accept_whenSeveralProducersWait_admitsThemInArrivalOrder() throws Exception {
+        List<UsageRecord> sent = new ArrayList<>();
+        try (JsonLinesLedger ledger = ledger().capacity(2).maxBlock(LONG_WAIT).build()) {
+            channel.writes.close();
+            sent.add(accept(ledger));
+            assertThat(channel.writes.awaitEntered(10)).isTrue();
+            sent.add(accept(ledger)); // the backlog is full: one being written, one queued
+            List<Future<?>> waiting = new ArrayList<>();
+            for (int i = 1; i <= 5; i++) {
+                UsageRecord r = Records.record("tenant-" + i);
+                sent.add(r);
+                waiting.add(producers.submit(() -> ledger.accept(r)));
+                int arrived = i;
+                awaitTrue(() -> ledger.throttledAppends() == arrived); // in line before the next one comes
+            }
+
+            channel.writes.open();
+            for (Future<?> f : waiting) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            ledger.flush();
+            assertThat(ledger.lostRecords()).isZero();
+        }
+        assertThat(readAll()).as("the capacity admits one waiting producer at a time, in arrival order")
+                .containsExactlyElementsOf(sent);
+    }
+
+    @Test
     void accept_whenWriterStaysBehindLongerThanMaxBlock_countsTheRecordAsLost() throws Exception {
         UsageRecord first = Records.record("acme");
         try (JsonLinesLedger ledger = ledger().maxLag(Duration.ofMillis(100)).maxBlock(Duration.ofMillis(50))

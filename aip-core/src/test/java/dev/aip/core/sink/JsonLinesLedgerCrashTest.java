@@ -160,7 +160,7 @@ class JsonLinesLedgerCrashTest {
         long span = lost == 0 ? 0 : newestLost - oldestLost;
         double rate = (accepted - readyAfter) / ((killedAt - readyAt) / 1e9);
         String lostWhen = lost == 0 ? "" : String.format(Locale.ROOT, " (admitted within %.1f ms of each other;"
-                + " the oldest %.0f ms before the kill)", span / 1e6, (killedAt - oldestLost) / 1e6);
+                + " the oldest %.0f ms before the kill)", span / 1e6, Math.max(0, killedAt - oldestLost) / 1e6);
         System.out.printf(Locale.ROOT, "ledger kill -9 %s run %d: %,d appends returned (%,.0f/s before the kill),"
                         + " %,d on disk (%.1f per sync), %,d lost%s, %,d torn bytes cut%n", durability, run, accepted,
                 rate, onDisk, (double) onDisk / Math.max(1, syncs), lost, lostWhen, truncated);
