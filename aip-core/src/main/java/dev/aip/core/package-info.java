@@ -12,7 +12,9 @@
  *   <li>{@code governance}: per-tenant policy, rate limits, concurrency caps and budgets, admitted before a call
  *       and settled after it; its refusals are {@link dev.aip.core.RateLimitExceededException},
  *       {@link dev.aip.core.BudgetExceededException} and {@link dev.aip.core.PolicyViolationException};</li>
- *   <li>{@code sink}: where usage records go (in-memory aggregates, log, durable ledger, async hand-off).</li>
+ *   <li>{@code sink}: where usage records go (in-memory aggregates, log, durable ledger, async hand-off); a durable
+ *       append to the ledger that cannot be confirmed on disk fails with
+ *       {@link dev.aip.core.LedgerWriteException}.</li>
  * </ul>
  *
  * <p>None of these packages depends on the AWS SDK; the Bedrock binding lives in its own package.

@@ -116,7 +116,8 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
 
     private final class Worker extends QueueWorker {
         Worker(int capacity) {
-            super("aip-async-sink", "AsyncUsageSink(" + delegate.getClass().getName() + ")", capacity, null, LOG);
+            super("aip-async-sink", "AsyncUsageSink(" + delegate.getClass().getName() + ")", capacity, false,
+                    UNBOUNDED, System::nanoTime, null, LOG);
         }
 
         @Override
@@ -135,8 +136,9 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
         }
 
         @Override
-        void onFlush() {
+        boolean onFlush() {
             delegate.flush();
+            return true;
         }
 
         @Override
