@@ -131,8 +131,12 @@ public class AipAutoConfiguration {
     @ConditionalOnProperty(prefix = "aip.ledger", name = "path")
     JsonLinesLedger aipLedger(AipProperties properties) {
         AipProperties.Ledger l = properties.getLedger();
-        return JsonLinesLedger.builder().path(l.getPath()).fsyncEvery(l.getFsyncEvery())
-                .fsyncInterval(l.getFsyncInterval()).build();
+        JsonLinesLedger.Builder b = JsonLinesLedger.builder().path(l.getPath()).fsyncEvery(l.getFsyncEvery())
+                .fsyncInterval(l.getFsyncInterval()).durability(l.getDurability());
+        if (l.getMaxLag() != null) {
+            b.maxLag(l.getMaxLag());
+        }
+        return b.build();
     }
 
     @Bean

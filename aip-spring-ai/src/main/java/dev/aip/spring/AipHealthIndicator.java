@@ -36,11 +36,14 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
     protected void doHealthCheck(Health.Builder builder) {
         boolean up = true;
         if (ledger != null) {
-            boolean ledgerOk = ledger.lostRecords() == 0 && ledger.syncFailures() == 0;
+            boolean ledgerOk = ledger.lostRecords() == 0 && ledger.syncFailures() == 0
+                    && ledger.unconfirmedRecords() == 0;
             up &= ledgerOk;
             builder.withDetail("ledger", java.util.Map.of("status", ledgerOk ? "UP" : "DOWN",
                     "path", ledger.path().toString(), "writtenRecords", ledger.writtenRecords(),
-                    "lostRecords", ledger.lostRecords(), "syncFailures", ledger.syncFailures()));
+                    "lostRecords", ledger.lostRecords(), "syncFailures", ledger.syncFailures(),
+                    "unconfirmedRecords", ledger.unconfirmedRecords(),
+                    "throttledAppends", ledger.throttledAppends()));
         } else {
             builder.withDetail("ledger", "none (aip.ledger.path not set)");
         }

@@ -1,5 +1,7 @@
 package dev.aip.spring;
 
+import dev.aip.core.sink.JsonLinesLedger;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -315,6 +317,38 @@ public class AipProperties {
 
         /** Longest time between two fsyncs. */
         private Duration fsyncInterval = Duration.ofSeconds(1);
+
+        /**
+         * When a record counts as taken: {@code async} once queued (a kill -9 loses at most the last {@code max-lag}
+         * of records), {@code sync} once written and synced (nothing acknowledged is lost; slower).
+         */
+        private JsonLinesLedger.Durability durability = JsonLinesLedger.Durability.ASYNC;
+
+        /**
+         * Longest time a record may wait unwritten before callers are slowed (async mode); the kill -9 loss window.
+         * Default: 100 ms, or the fsync interval if shorter.
+         */
+        private Duration maxLag;
+
+        /** @return the durability mode */
+        public JsonLinesLedger.Durability getDurability() {
+            return durability;
+        }
+
+        /** @param durability the durability mode */
+        public void setDurability(JsonLinesLedger.Durability durability) {
+            this.durability = durability;
+        }
+
+        /** @return the longest time a record waits unwritten, or {@code null} for the default */
+        public Duration getMaxLag() {
+            return maxLag;
+        }
+
+        /** @param maxLag the longest time a record waits unwritten */
+        public void setMaxLag(Duration maxLag) {
+            this.maxLag = maxLag;
+        }
 
         /** @return the ledger file, or {@code null} */
         public Path getPath() {

@@ -172,7 +172,8 @@ class AipAutoConfigurationTest {
                 "aip.profiles.balancer=least-loaded",
                 "aip.tenants-file=" + tenantsFile,
                 "aip.profiles.source-models.claude-haiku=anthropic.claude-3-5-haiku-20241022-v1:0",
-                "aip.ledger.path=" + dir.resolve("usage.jsonl"))
+                "aip.ledger.path=" + dir.resolve("usage.jsonl"),
+                "aip.ledger.durability=sync", "aip.ledger.max-lag=50ms")
             .run(context -> {
                 assertThat(context).hasNotFailed();
                 TenantDirectory tenants = context.getBean(TenantDirectory.class);
@@ -193,6 +194,8 @@ class AipAutoConfigurationTest {
 
                 assertThat(context).hasSingleBean(JsonLinesLedger.class);
                 assertThat(context.getBean(JsonLinesLedger.class).path()).isEqualTo(dir.resolve("usage.jsonl"));
+                assertThat(context.getBean(JsonLinesLedger.class).durability())
+                        .isEqualTo(JsonLinesLedger.Durability.SYNC);
                 assertThat(context.getBean(AipConnection.class).region()).isEqualTo(Region.US_EAST_1);
                 assertThat(context.getBean(AipConnection.class).endpoint()).isNull();
             });
@@ -225,7 +228,8 @@ class AipAutoConfigurationTest {
         String metadata = new String(AipAutoConfigurationTest.class.getResourceAsStream(
                 "/META-INF/spring-configuration-metadata.json").readAllBytes(), StandardCharsets.UTF_8);
         assertThat(metadata).contains("\"aip.tenants-file\"", "\"aip.policy-file\"", "\"aip.emulator.enabled\"",
-                "\"aip.ledger.path\"", "\"aip.profiles.strategy\"", "\"aip.tenant.jwt-claim\"",
+                "\"aip.ledger.path\"", "\"aip.ledger.durability\"", "\"aip.ledger.max-lag\"",
+                "\"aip.profiles.strategy\"", "\"aip.tenant.jwt-claim\"",
                 "\"aip.metrics.tenant-tag\"", "Start an in-process Bedrock emulator");
     }
 

@@ -341,6 +341,15 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
     }
 
     /**
+     * Returns when a record counts as taken: queued ({@link Durability#ASYNC}) or on disk ({@link Durability#SYNC}).
+     *
+     * @return the durability mode
+     */
+    public Durability durability() {
+        return durability;
+    }
+
+    /**
      * Returns the ledger file.
      *
      * @return the path
