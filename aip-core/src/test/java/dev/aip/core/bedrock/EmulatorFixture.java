@@ -102,6 +102,14 @@ final class EmulatorFixture implements AutoCloseable {
                 .overrideConfiguration(config(true, interceptors)).build();
     }
 
+    /** An async client (no retries) that gives up on a call after {@code apiCallTimeout}. */
+    BedrockRuntimeAsyncClient async(java.time.Duration apiCallTimeout, ExecutionInterceptor... interceptors) {
+        return BedrockRuntimeAsyncClient.builder().endpointOverride(emulator.endpoint())
+                .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
+                .overrideConfiguration(config(true, interceptors).toBuilder().apiCallTimeout(apiCallTimeout).build())
+                .build();
+    }
+
     private static ClientOverrideConfiguration config(boolean noRetries, ExecutionInterceptor... interceptors) {
         ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder();
         if (noRetries) {

@@ -41,7 +41,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
@@ -79,6 +78,8 @@ class StreamFaultMeteringEmulatorTest {
     static final CostCalculator PRICES = new CostCalculator(PriceCatalog.bundled());
     /** Generous: a timeout case waits for the SDK's call timeout, everything else is immediate. */
     static final long WAIT_SECONDS = 30;
+    /** Shorter than the time to first token of the timeout case. */
+    static final Duration CALL_TIMEOUT = Duration.ofMillis(600);
 
     static EmulatorFixture fx;
     static BedrockRuntimeAsyncClient async;
@@ -163,29 +164,15 @@ class StreamFaultMeteringEmulatorTest {
         TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(fx.resolver())
                 .meter(fx.meter).build();
         async = fx.async(routing);
-        asyncWithTimeout = withTimeout(routing);
+        asyncWithTimeout = fx.async(CALL_TIMEOUT, routing);
         pipelineAsync = fx.async();
-        pipelineAsyncWithTimeout = withTimeout();
+        pipelineAsyncWithTimeout = fx.async(CALL_TIMEOUT);
         chat = ChatPipeline.builder().resolver(fx.resolver()).meter(fx.meter)
                 .transport(BedrockChatTransport.builder().client(fx.sync()).asyncClient(pipelineAsync).build())
                 .build();
         chatWithTimeout = ChatPipeline.builder().resolver(fx.resolver()).meter(fx.meter)
                 .transport(BedrockChatTransport.builder().client(fx.sync()).asyncClient(pipelineAsyncWithTimeout)
                         .build())
-                .build();
-    }
-
-    private static BedrockRuntimeAsyncClient withTimeout(
-            software.amazon.awssdk.core.interceptor.ExecutionInterceptor... interceptors) {
-        return BedrockRuntimeAsyncClient.builder().endpointOverride(fx.emulator.endpoint())
-                .region(Region.of(fx.emulator.region())).credentialsProvider(EmulatorFixture.DUMMY)
-                .overrideConfiguration(o -> {
-                    o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry())
-                            .apiCallTimeout(Duration.ofMillis(600));
-                    for (var i : interceptors) {
-                        o.addExecutionInterceptor(i);
-                    }
-                })
                 .build();
     }
 
