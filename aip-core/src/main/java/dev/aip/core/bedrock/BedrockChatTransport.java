@@ -17,8 +17,9 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 
 /**
- * The Bedrock terminal of the chat pipeline: sends each attempt with Converse (sync) or ConverseStream (async), the
- * tenant's profile ARN as {@code modelId} and the merged {@code requestMetadata}.
+ * The Bedrock terminal of the chat pipeline: sends each attempt with Converse (on the sync client; for
+ * {@code chatAsync}, on the async client without blocking) or ConverseStream (async), the tenant's profile ARN as
+ * {@code modelId} and the merged {@code requestMetadata}.
  *
  * <pre>{@code
  * BedrockChatTransport transport = BedrockChatTransport.builder()
@@ -82,6 +83,22 @@ public final class BedrockChatTransport implements ChatTransport {
         }
         progress.awsRequestId(response.responseMetadata().requestId());
         return ConverseMapping.fromConverse(response, invocation.profile().profileArn());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On the async client, without blocking; without one, on the sync client on the calling thread.
+     */
+    @Override
+    public ChatStream converseAsync(ChatInvocation invocation, CallProgress progress, ChatStreamListener listener) {
+        if (asyncClient == null) {
+            return ChatTransport.super.converseAsync(invocation, progress, listener);
+        }
+        ConverseRequest request = ConverseMapping.toConverse(invocation).toBuilder()
+                .overrideConfiguration(BedrockChatTransport::marked)
+                .build();
+        return new ConverseCall(invocation, progress, listener, asyncClient.converse(request));
     }
 
     @Override

@@ -8,6 +8,8 @@ import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
@@ -69,6 +71,8 @@ import java.util.function.LongSupplier;
  */
 public final class ChatPipeline implements ChatClient {
 
+    private static final ChatStreamListener NO_LISTENER = new ChatStreamListener() { };
+
     private final ChatStage head;
     private final LongSupplier ticker;
 
@@ -96,6 +100,46 @@ public final class ChatPipeline implements ChatClient {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         return head.call(new Call(UsageRecord.newId(), tenant, request, false, ticker.getAsLong()));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Runs the same stages as a stream, with a Converse (not ConverseStream) attempt on the transport's
+     * non-blocking path ({@link ChatTransport#converseAsync}): retry pauses wait on the
+     * {@linkplain Builder#scheduler scheduler}, and no thread is held while the model answers. Records say
+     * {@code Converse}, as for {@link #chat(TenantContext, ChatRequest)}.
+     */
+    @Override
+    public CompletionStage<ChatResponse> chatAsync(TenantContext tenant, ChatRequest request) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(request, "request");
+        Relay relay = new Relay(NO_LISTENER);
+        try {
+            Call call = new Call(UsageRecord.newId(), tenant, request, false, ticker.getAsLong());
+            relay.upstream(head.stream(call, relay));
+        } catch (RuntimeException e) {
+            relay.onError(e);
+        }
+        // The caller's future: cancelling it cancels the call; the relay's own completion is never handed out.
+        CompletableFuture<ChatResponse> answer = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                boolean cancelled = super.cancel(mayInterruptIfRunning);
+                if (cancelled) {
+                    relay.cancel();
+                }
+                return cancelled;
+            }
+        };
+        relay.completion().whenComplete((response, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(response);
+            }
+        });
+        return answer;
     }
 
     @Override

@@ -37,6 +37,34 @@ public interface ChatTransport {
     ChatStream converseStream(ChatInvocation invocation, CallProgress progress, ChatStreamListener listener);
 
     /**
+     * Sends one attempt without waiting for the answer, and hands the whole answer to the listener: exactly one of
+     * its {@code onComplete} or {@code onError}, unless the returned handle is cancelled first (which abandons the
+     * service call). The transport reports the AWS request id and the usage Bedrock returned to {@code progress}
+     * before {@code onComplete}. Never calls {@code onText} or {@code onToolUse}: the answer comes whole.
+     *
+     * <p>The default runs {@link #converse} on the calling thread, so it blocks; a transport with a non-blocking
+     * client (as {@code BedrockChatTransport} with an async client) overrides it.
+     *
+     * @param invocation the attempt
+     * @param progress where to report the request id and the usage
+     * @param listener receives the answer or the failure
+     * @return the running call, to cancel it
+     */
+    default ChatStream converseAsync(ChatInvocation invocation, CallProgress progress, ChatStreamListener listener) {
+        Relay relay = new Relay(listener);
+        ChatResponse response;
+        try {
+            response = converse(invocation, progress);
+        } catch (RuntimeException e) {
+            relay.onError(e);
+            return relay;
+        }
+        progress.usageReported(response.usage());
+        relay.onComplete(response);
+        return relay;
+    }
+
+    /**
      * Classifies a failure of this transport (thrown by {@link #converse} or given to {@code onError}).
      *
      * @param failure the failure

@@ -71,7 +71,9 @@ final class MeteringChatClient implements ChatStage {
             }
         };
         try {
-            relay.upstream(transport.converseStream(call.invocation(), progress, relay));
+            // A non-streaming call on the stream path is an async Converse: the answer comes whole.
+            relay.upstream(call.streaming ? transport.converseStream(call.invocation(), progress, relay)
+                    : transport.converseAsync(call.invocation(), progress, relay));
         } catch (RuntimeException e) {
             relay.onError(e);
         }

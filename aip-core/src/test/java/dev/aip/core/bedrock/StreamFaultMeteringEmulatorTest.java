@@ -451,7 +451,7 @@ class StreamFaultMeteringEmulatorTest {
 
     /** The server logs a call when it ends; a client that timed out or cancelled may have left before that. */
     private static List<InvocationRecord> awaitInvocations(int n) throws InterruptedException {
-        for (int i = 0; i < 1000 && fx.emulator.invocations().size() < n; i++) {
+        for (int i = 0; i < 3000 && fx.emulator.invocations().size() < n; i++) {
             Thread.sleep(10);
         }
         return fx.emulator.invocations();
