@@ -115,6 +115,16 @@ public class PipelineOverheadBenchmark {
         return pipeline.chat(contexts[i], request);
     }
 
+    /** The same call through {@code chatAsync}, waited for: the non-blocking path's own cost. */
+    @Benchmark
+    public ChatResponse pipelineAsync() {
+        int i = next++;
+        if (next == tenants) {
+            next = 0;
+        }
+        return pipeline.chatAsync(contexts[i], request).toCompletableFuture().join();
+    }
+
     @Benchmark
     public ChatResponse direct() {
         int i = next++;
