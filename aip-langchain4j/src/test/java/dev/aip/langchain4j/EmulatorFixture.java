@@ -11,26 +11,22 @@ import dev.aip.emulator.InvocationRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.bedrock.BedrockClient;
-import software.amazon.awssdk.services.bedrock.model.Tag;
 
 /**
- * An emulator with one application inference profile per tenant (Claude 3.5 Haiku behind the logical model
- * {@value #MODEL}), a meter collecting records, and {@link TenantBedrockModels} on SDK clients pointed at it (SDK
- * retries off, so every LangChain4j attempt is one HTTP call).
+ * The test kit's emulator fixture (one application inference profile per tenant, Claude 3.5 Haiku behind the logical
+ * model {@value #MODEL}, a meter collecting records) plus {@link TenantBedrockModels} on SDK clients pointed at it
+ * (SDK retries off, so every LangChain4j attempt is one HTTP call).
  */
 final class EmulatorFixture implements AutoCloseable {
 
-    static final String MODEL = "claude-haiku";
-    static final String SOURCE = "anthropic.claude-3-5-haiku-20241022-v1:0";
+    static final String MODEL = dev.aip.testkit.EmulatorFixture.MODEL;
+    static final String SOURCE = dev.aip.testkit.EmulatorFixture.SOURCE_MODEL;
     static final StaticCredentialsProvider DUMMY =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "dummy-secret"));
 
@@ -40,25 +36,14 @@ final class EmulatorFixture implements AutoCloseable {
     final StaticProfileResolver resolver;
     /** Shared by every async client: closing a client then leaves it open, so tests need not wait for Netty. */
     private final SdkAsyncHttpClient netty = NettyNioAsyncHttpClient.builder().build();
-    private final Map<String, String> arns = new ConcurrentHashMap<>();
+    private final dev.aip.testkit.EmulatorFixture kit;
 
     EmulatorFixture(String... tenants) {
-        emulator = BedrockEmulator.builder().replyTokens(8, 40).build().start();
-        meter = Meter.builder().sink(records::add).region(emulator.region()).build();
-        StaticProfileResolver.Builder rb = StaticProfileResolver.builder().trustMapping();
-        try (BedrockClient control = BedrockClient.builder().endpointOverride(emulator.endpoint())
-                .region(Region.of(emulator.region())).credentialsProvider(DUMMY)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build()) {
-            for (String t : tenants) {
-                String arn = control.createInferenceProfile(r -> r.inferenceProfileName("aip-" + t + "-haiku")
-                        .modelSource(s -> s.copyFrom("arn:aws:bedrock:" + emulator.region() + "::foundation-model/"
-                                + SOURCE))
-                        .tags(Tag.builder().key("TenantId").value(t).build())).inferenceProfileArn();
-                arns.put(t, arn);
-                rb.profile(TenantId.of(t), MODEL, arn, SOURCE);
-            }
-        }
-        resolver = rb.build();
+        kit = dev.aip.testkit.EmulatorFixture.builder().tenants(tenants).emulator(b -> b.replyTokens(8, 40))
+                .sink(records::add).build();
+        emulator = kit.emulator();
+        meter = kit.meter();
+        resolver = kit.resolver();
     }
 
     TenantBedrockModels models() {
@@ -67,11 +52,9 @@ final class EmulatorFixture implements AutoCloseable {
 
     TenantBedrockModels models(Admission admission) {
         TenantBedrockModels.Builder b = TenantBedrockModels.builder().resolver(resolver).meter(meter)
-                .client(c -> c.endpointOverride(emulator.endpoint()).region(Region.of(emulator.region()))
-                        .credentialsProvider(DUMMY)
+                .client(c -> kit.configure(c)
                         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())))
-                .asyncClient(c -> c.endpointOverride(emulator.endpoint()).region(Region.of(emulator.region()))
-                        .credentialsProvider(DUMMY).httpClient(netty)
+                .asyncClient(c -> kit.configure(c).httpClient(netty)
                         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())));
         if (admission != null) {
             b.admission(admission);
@@ -80,13 +63,13 @@ final class EmulatorFixture implements AutoCloseable {
     }
 
     String arn(String tenant) {
-        return arns.get(tenant);
+        return kit.profileArn(tenant);
     }
 
     /** The tenant whose profile an invocation went to. */
     String ownerOf(InvocationRecord invocation) {
-        return arns.entrySet().stream().filter(e -> e.getValue().equals(invocation.profileArn()))
-                .map(Map.Entry::getKey).findFirst().orElse(null);
+        TenantId owner = kit.ownerOf(invocation.profileArn());
+        return owner == null ? null : owner.value();
     }
 
     /** Per tenant, the token totals of aip's records. */
@@ -111,13 +94,12 @@ final class EmulatorFixture implements AutoCloseable {
     /** Forgets the records, the emulator's invocations and its script, for the next test. */
     void reset() {
         records.clear();
-        emulator.resetMetrics();
-        emulator.script().clear();
+        kit.reset();
     }
 
     @Override
     public void close() {
         netty.close();
-        emulator.close();
+        kit.close();
     }
 }

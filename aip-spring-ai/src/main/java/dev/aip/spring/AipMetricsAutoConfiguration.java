@@ -1,5 +1,7 @@
 package dev.aip.spring;
 
+import dev.aip.core.tenant.TenantId;
+import dev.aip.micrometer.MicrometerUsageSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,6 +22,8 @@ public class AipMetricsAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     MicrometerUsageSink aipMicrometerUsageSink(MeterRegistry registry, AipProperties properties) {
-        return new MicrometerUsageSink(registry, properties.getMetrics().getTenantTag());
+        return MicrometerUsageSink.builder(registry)
+                .tenantTags(properties.getMetrics().getTenantTag().stream().map(TenantId::of).toList())
+                .build();
     }
 }
