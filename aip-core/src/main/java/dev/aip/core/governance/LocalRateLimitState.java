@@ -54,10 +54,18 @@ final class LocalRateLimitState implements RateLimitState {
             this.bucket = bucket;
         }
 
+        /**
+         * Tries the allocation-free {@code tryConsume} first; only a refusal asks Bucket4j for the level and the wait,
+         * in a second attempt that may take the tokens after all (the bucket refilled in between).
+         */
         @Override
         public Consumption tryConsume(long tokens) {
+            if (bucket.tryConsume(tokens)) {
+                return Consumption.CONSUMED;
+            }
             ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
-            return new Consumption(probe.isConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+            return probe.isConsumed() ? Consumption.CONSUMED
+                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
         }
 
         @Override

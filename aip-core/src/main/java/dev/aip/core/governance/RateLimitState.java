@@ -81,16 +81,43 @@ public interface RateLimitState {
     }
 
     /**
-     * What {@link TokenBucket#tryConsume} did: a refusal is a value, not an exception.
+     * What {@link TokenBucket#tryConsume} did: a refusal is a value, not an exception. Tokens taken are the shared
+     * {@link #CONSUMED}, so that the common case allocates nothing; a refusal says what the bucket holds and how long
+     * until it holds enough.
      *
      * <p>Immutable.
      *
      * @param consumed whether the tokens were taken
-     * @param remainingTokens the tokens left in the bucket after the attempt; negative while the bucket is in debt
+     * @param remainingTokens when refused, the tokens in the bucket (negative while it is in debt); 0 when consumed
      * @param nanosToWaitForRefill when refused, how long until the bucket holds the tokens asked for, in nanoseconds;
      *     0 when consumed
      */
     record Consumption(boolean consumed, long remainingTokens, long nanosToWaitForRefill) {
+
+        /** The tokens were taken. */
+        public static final Consumption CONSUMED = new Consumption(true, 0, 0);
+
+        /** Validates: a consumption reports no level and no wait. */
+        public Consumption {
+            if (consumed && (remainingTokens != 0 || nanosToWaitForRefill != 0)) {
+                throw new IllegalArgumentException("A consumption reports neither remaining tokens nor a wait; use"
+                        + " Consumption.CONSUMED");
+            }
+            if (nanosToWaitForRefill < 0) {
+                throw new IllegalArgumentException("The wait is negative: " + nanosToWaitForRefill + " ns");
+            }
+        }
+
+        /**
+         * Returns a refusal.
+         *
+         * @param remainingTokens the tokens in the bucket, negative while it is in debt
+         * @param nanosToWaitForRefill how long until the bucket holds the tokens asked for, in nanoseconds
+         * @return the refusal
+         */
+        public static Consumption refused(long remainingTokens, long nanosToWaitForRefill) {
+            return new Consumption(false, remainingTokens, nanosToWaitForRefill);
+        }
     }
 
     /**
@@ -104,7 +131,8 @@ public interface RateLimitState {
          * Takes {@code tokens} if the bucket holds them, atomically with the check.
          *
          * @param tokens the tokens to take, at least 1
-         * @return whether they were taken, what remains, and how long to wait when refused
+         * @return {@link Consumption#CONSUMED} if they were taken; else the refusal, with the tokens the bucket holds
+         *     and how long to wait
          */
         Consumption tryConsume(long tokens);
 

@@ -83,8 +83,10 @@ final class RedisRateLimitState implements RateLimitState {
 
         @Override
         public Consumption tryConsume(long tokens) {
+            // one round trip, which also reports the level and the wait of a refusal
             ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
-            return new Consumption(probe.isConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+            return probe.isConsumed() ? Consumption.CONSUMED
+                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
         }
 
         @Override
