@@ -5,8 +5,8 @@ import dev.aip.core.tenant.TenantId;
 /**
  * Where the concurrency slots of the {@code maxConcurrentCalls} limit live. By default ({@link #local()}) each
  * {@link Governance} counts its own calls in flight, so the cap holds per instance; a shared state (such as
- * {@code dev.aip.core.governance.redis.RedisGovernanceState}) keeps one set of slots per tenant that every instance
- * takes from, so the cap holds per tenant.
+ * {@code dev.aip.governance.redis.RedisGovernanceState} in {@code aip-governance-redis}) keeps one set of slots per
+ * tenant that every instance takes from, so the cap holds per tenant.
  *
  * <p>Governance asks for a tenant's {@link Slots} when it first needs them and then keeps them. It takes a slot
  * before the other limits and releases each slot it took exactly once: when the call is released, when its lease

@@ -16,9 +16,6 @@ import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,7 +78,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Settlement.</b> The permit's {@code release(attempts)} settles, exactly once, to what the call's attempts
  * really used: the token bucket gets back {@code reserved - actual} tokens ({@code addTokens}) or pays the extra
- * ({@code consumeIgnoringRateLimits}, which may leave it in debt so later calls wait); the budget account replaces the
+ * ({@code consumeIgnoringLimit}, which may leave it in debt so later calls wait); the budget account replaces the
  * reservation by the attempts' real cost (the record's priced cost; usage repriced from this catalog when the record
  * has none; the reservation when neither can be priced). Then the concurrency slot is freed. Actual tokens are
  * {@link dev.aip.core.metering.TokenUsage#totalTokens()} of each attempt (see {@link TenantPolicy} for why cache
@@ -103,9 +100,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Scope.</b> Each check is as shared as its state: concurrency slots as the {@link ConcurrencyState} (default
  * {@link ConcurrencyState#local()}: a counter per tenant in this instance), request and token rates as the
- * {@link RateLimitState} (default: Bucket4j buckets in this instance), budgets as the {@link BudgetStore} (default:
- * this instance's memory). With all three on Redis ({@code dev.aip.core.governance.redis.RedisGovernanceState}) N
- * instances enforce one concurrency cap, one rate limit and one budget per tenant.
+ * {@link RateLimitState} (default: token buckets in this instance), budgets as the {@link BudgetStore} (default:
+ * this instance's memory). With all three on Redis ({@code dev.aip.governance.redis.RedisGovernanceState}, in the
+ * {@code aip-governance-redis} module) N instances enforce one concurrency cap, one rate limit and one budget per
+ * tenant.
  *
  * <p><b>Request shaping and fallback.</b> Before admitting, {@link #shape} applies the tenant's
  * {@code defaultSettings} and {@code maxOutputTokens} to the request (see {@link TenantPolicy}), on the pipeline and
@@ -137,7 +135,6 @@ public final class Governance implements Admission {
     private final PriceCatalog prices;
     private final CostCalculator costs;
     private final Clock clock;
-    private final TimeMeter time;
     private final BudgetStore budgets;
     private final BudgetListener listener;
     private final List<BigDecimal> thresholds;
@@ -163,18 +160,7 @@ public final class Governance implements Admission {
         this.costs = new CostCalculator(b.prices);
         this.clock = b.clock;
         LongSupplier ticker = b.ticker;
-        this.time = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                return ticker.getAsLong();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return false;
-            }
-        };
-        this.rates = b.rates != null ? b.rates : new LocalRateLimitState(time);
+        this.rates = b.rates != null ? b.rates : RateLimitState.local(ticker);
         this.concurrency = b.concurrency != null ? b.concurrency : ConcurrencyState.local();
         this.newLimits = id -> new TenantLimits(id, rates, concurrency);
         this.defaultFailure = b.defaultFailure;
@@ -306,11 +292,11 @@ public final class Governance implements Admission {
         // 3. Request rate.
         long rpm = policy.requestRate();
         if (rpm > 0) {
-            Bucket bucket;
-            ConsumptionProbe probe;
+            RateLimitState.TokenBucket bucket;
+            RateLimitState.Consumption probe;
             try {
                 bucket = limits.requests(rpm);
-                probe = bucket.tryConsumeAndReturnRemaining(1);
+                probe = bucket.tryConsume(1);
             } catch (RuntimeException e) {
                 bucket = null;
                 probe = null;
@@ -319,11 +305,11 @@ public final class Governance implements Admission {
                 }
                 failedOpen(id, "rate-limits", e);
             }
-            if (probe != null && !probe.isConsumed()) {
+            if (probe != null && !probe.consumed()) {
                 return refuse(grant, new RateLimitExceededException(id, "requests-per-minute", rpm,
-                        probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
+                        probe.remainingTokens(), Duration.ofNanos(probe.nanosToWaitForRefill()), "Tenant "
                         + id + " reached its limit of " + rpm + " requests per minute. Retry after "
-                        + millis(probe.getNanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
+                        + millis(probe.nanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
             }
             grant.requestBucket = bucket;
         }
@@ -337,11 +323,11 @@ public final class Governance implements Admission {
                         + " more than tenant " + id + "'s whole limit of " + tpm + " tokens per minute, so it can"
                         + " never be admitted. Lower maxTokens or shorten the input."));
             }
-            Bucket bucket;
-            ConsumptionProbe probe;
+            RateLimitState.TokenBucket bucket;
+            RateLimitState.Consumption probe;
             try {
                 bucket = limits.tokens(tpm);
-                probe = bucket.tryConsumeAndReturnRemaining(tokens);
+                probe = bucket.tryConsume(tokens);
             } catch (RuntimeException e) {
                 bucket = null;
                 probe = null;
@@ -350,13 +336,13 @@ public final class Governance implements Admission {
                 }
                 failedOpen(id, "rate-limits", e);
             }
-            if (probe != null && !probe.isConsumed()) {
+            if (probe != null && !probe.consumed()) {
                 return refuse(grant, new RateLimitExceededException(id, "tokens-per-minute", tpm,
-                        probe.getRemainingTokens(), Duration.ofNanos(probe.getNanosToWaitForRefill()), "Tenant "
-                        + id + " has " + Math.max(0, probe.getRemainingTokens()) + " of its " + tpm
+                        probe.remainingTokens(), Duration.ofNanos(probe.nanosToWaitForRefill()), "Tenant "
+                        + id + " has " + Math.max(0, probe.remainingTokens()) + " of its " + tpm
                         + " tokens per minute left; the call reserves " + tokens + " (" + inputTokens
                         + " input, estimated, + " + outputTokens + " output). Retry after "
-                        + millis(probe.getNanosToWaitForRefill()) + " ms, or lower maxTokens."));
+                        + millis(probe.nanosToWaitForRefill()) + " ms, or lower maxTokens."));
             }
             if (bucket != null) {
                 grant.tokenBucket = bucket;
@@ -511,14 +497,14 @@ public final class Governance implements Admission {
     long availableTokens(TenantContext tenant) {
         long tpm = policies.current().policyFor(tenant).tokenRate();
         TenantLimits limits = tenants.get(tenant.id());
-        return limits == null || tpm == 0 ? -1 : limits.tokens(tpm).getAvailableTokens();
+        return limits == null || tpm == 0 ? -1 : limits.tokens(tpm).availableTokens();
     }
 
     /** Requests left in a tenant's requests-per-minute bucket, or -1 if it has none; for tests. */
     long availableRequests(TenantContext tenant) {
         long rpm = policies.current().policyFor(tenant).requestRate();
         TenantLimits limits = tenants.get(tenant.id());
-        return limits == null || rpm == 0 ? -1 : limits.requests(rpm).getAvailableTokens();
+        return limits == null || rpm == 0 ? -1 : limits.requests(rpm).availableTokens();
     }
 
     /**
@@ -537,7 +523,7 @@ public final class Governance implements Admission {
                     if (refund > 0) {
                         grant.tokenBucket.addTokens(refund);
                     } else if (refund < 0) {
-                        grant.tokenBucket.consumeIgnoringRateLimits(-refund);
+                        grant.tokenBucket.consumeIgnoringLimit(-refund);
                     }
                 } catch (RuntimeException e) {
                     LOG.error("Could not settle the token reservation of a call of tenant {}", grant.tenant.id(), e);

@@ -4,7 +4,6 @@ import dev.aip.core.chat.Admission;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
-import io.github.bucket4j.Bucket;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
@@ -44,9 +43,9 @@ final class Grant implements Admission.Permit {
     /** The concurrency slot taken, or {@code null}. */
     ConcurrencyState.Slot slot;
     /** The bucket one request was taken from, or {@code null}; given back only on refusal. */
-    Bucket requestBucket;
+    RateLimitState.TokenBucket requestBucket;
     /** The bucket tokens were reserved in, or {@code null}. */
-    Bucket tokenBucket;
+    RateLimitState.TokenBucket tokenBucket;
     long reservedTokens;
     /** The budget reservation, or {@code null}. */
     BudgetStore.Reservation budget;

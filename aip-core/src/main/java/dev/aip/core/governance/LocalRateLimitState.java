@@ -3,26 +3,89 @@ package dev.aip.core.governance;
 import dev.aip.core.tenant.TenantId;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import java.util.function.LongSupplier;
 
 /**
- * Buckets in this process's memory, refilled by the governance's ticker. Governance keeps each bucket it gets, so a
- * new one per call is right here.
+ * Bucket4j buckets in this process's memory, refilled by the governance's ticker. Governance keeps each bucket it
+ * gets, so a new one per call is right here. The only class of {@code aip-core} that knows Bucket4j.
  */
 final class LocalRateLimitState implements RateLimitState {
 
     private final TimeMeter time;
 
-    LocalRateLimitState(TimeMeter time) {
-        this.time = time;
+    LocalRateLimitState(LongSupplier ticker) {
+        this.time = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return ticker.getAsLong();
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
     }
 
     @Override
-    public Bucket bucket(TenantId tenant, String limit, BucketConfiguration configuration) {
+    public TokenBucket bucket(TenantId tenant, String name, Limit limit) {
         var builder = Bucket.builder().withCustomTimePrecision(time);
-        for (var bandwidth : configuration.getBandwidths()) {
+        for (var bandwidth : configuration(limit).getBandwidths()) {
             builder.addLimit(bandwidth);
         }
-        return builder.build();
+        return new Local(builder.build());
+    }
+
+    private static BucketConfiguration configuration(Limit limit) {
+        return BucketConfiguration.builder()
+                .addLimit(b -> b.capacity(limit.capacity()).refillGreedy(limit.refillTokens(), limit.refillPeriod()))
+                .build();
+    }
+
+    /** One in-memory bucket. */
+    private static final class Local implements TokenBucket {
+
+        private final Bucket bucket;
+
+        Local(Bucket bucket) {
+            this.bucket = bucket;
+        }
+
+        /**
+         * Tries the allocation-free {@code tryConsume} first; only a refusal asks Bucket4j for the level and the wait,
+         * in a second attempt that may take the tokens after all (the bucket refilled in between).
+         */
+        @Override
+        public Consumption tryConsume(long tokens) {
+            if (bucket.tryConsume(tokens)) {
+                return Consumption.CONSUMED;
+            }
+            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            return probe.isConsumed() ? Consumption.CONSUMED
+                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+        }
+
+        @Override
+        public void addTokens(long tokens) {
+            bucket.addTokens(tokens);
+        }
+
+        @Override
+        public void consumeIgnoringLimit(long tokens) {
+            bucket.consumeIgnoringRateLimits(tokens);
+        }
+
+        @Override
+        public long availableTokens() {
+            return bucket.getAvailableTokens();
+        }
+
+        @Override
+        public void reconfigure(Limit limit) {
+            bucket.replaceConfiguration(configuration(limit), TokensInheritanceStrategy.AS_IS);
+        }
     }
 }

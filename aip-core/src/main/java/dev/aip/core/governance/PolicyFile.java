@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.InvalidTenantIdException;
 import dev.aip.core.chat.InferenceSettings;
@@ -28,7 +27,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a {@link PolicySet} from a YAML or JSON file (JSON when the name ends in {@code .json}).
+ * Reads a {@link PolicySet} from a YAML or JSON file (JSON when the name ends in {@code .json}). JSON needs nothing
+ * beyond {@code aip-core}; YAML needs {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml} on the class
+ * path, an optional dependency that the application adds (reading YAML without it is a {@link ConfigurationException}
+ * that says so).
  *
  * <pre>{@code
  * defaults:                      # every tenant
@@ -95,7 +97,10 @@ public final class PolicyFile {
             "minimumCapacity");
     private static final String UNLIMITED = "unlimited";
 
-    private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
+    /** The artifact that reads YAML, an optional dependency: JSON policy files work without it. */
+    static final String YAML_ARTIFACT = "com.fasterxml.jackson.dataformat:jackson-dataformat-yaml";
+    private static final String YAML_FACTORY = "com.fasterxml.jackson.dataformat.yaml.YAMLFactory";
+
     private static final ObjectMapper JSON = configure(new ObjectMapper());
 
     private PolicyFile() {
@@ -106,8 +111,8 @@ public final class PolicyFile {
      *
      * @param file a YAML file, or JSON if its name ends in {@code .json}
      * @return the policies, with the file as their {@link PolicySet#source()}
-     * @throws ConfigurationException if the file cannot be read or is invalid; the message names the file, the path
-     *     in it and the problem
+     * @throws ConfigurationException if the file cannot be read or is invalid, or is YAML and YAML support is not on
+     *     the class path; the message names the file, the path in it and the problem
      */
     public static PolicySet load(Path file) {
         String text;
@@ -128,13 +133,13 @@ public final class PolicyFile {
      * @param source its name, used in messages and as {@link PolicySet#source()}
      * @param json {@code true} for JSON, {@code false} for YAML
      * @return the policies
-     * @throws ConfigurationException if the document is invalid; the message names the source, the path and the
-     *     problem
+     * @throws ConfigurationException if the document is invalid, or is YAML and YAML support is not on the class
+     *     path; the message names the source, the path and the problem
      */
     public static PolicySet parse(String text, String source, boolean json) {
         JsonNode root;
         try {
-            root = (json ? JSON : YAML).readTree(text);
+            root = (json ? JSON : yaml(source)).readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -176,6 +181,46 @@ public final class PolicyFile {
             set.fairShare(r.fairShare(root.get("fairShare"), "fairShare"));
         }
         return set.build();
+    }
+
+    /** The YAML mapper, or a refusal naming the artifact to add when YAML support is not on the class path. */
+    private static ObjectMapper yaml(String source) {
+        if (!Yaml.PRESENT) {
+            throw missingYaml(source);
+        }
+        return Yaml.MAPPER;
+    }
+
+    static ConfigurationException missingYaml(String source) {
+        return new ConfigurationException("Policy file " + source + " is YAML, but YAML support is not on the class"
+                + " path. Add the dependency " + YAML_ARTIFACT + " (the Jackson version aip uses), or write the"
+                + " policies as JSON in a file whose name ends in .json.");
+    }
+
+    /** Whether a class can be loaded, without initializing it. */
+    static boolean present(String className, ClassLoader loader) {
+        try {
+            Class.forName(className, false, loader);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * Holds the YAML mapper. Only this class names {@code YAMLFactory}, and it is initialized only when YAML support
+     * is present, so {@link PolicyFile} loads and reads JSON without it.
+     */
+    private static final class Yaml {
+        static final boolean PRESENT = present(YAML_FACTORY, PolicyFile.class.getClassLoader());
+        static final ObjectMapper MAPPER = PRESENT ? YamlMapper.create() : null;
+    }
+
+    /** Links to YAMLFactory; loaded only after its presence is checked. */
+    private static final class YamlMapper {
+        static ObjectMapper create() {
+            return configure(new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()));
+        }
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {

@@ -47,9 +47,10 @@ public final class PolicyStore {
     /**
      * Returns a store loaded from a policy file, which {@link #reload()} reads again.
      *
-     * @param file a YAML or JSON policy file (see {@link PolicyFile})
+     * @param file a YAML or JSON policy file (see {@link PolicyFile}; YAML needs {@code jackson-dataformat-yaml} on
+     *     the class path)
      * @return the store
-     * @throws ConfigurationException if the file cannot be read or is invalid
+     * @throws ConfigurationException if the file cannot be read or is invalid, or is YAML without YAML support
      */
     public static PolicyStore fromFile(Path file) {
         Objects.requireNonNull(file, "file");

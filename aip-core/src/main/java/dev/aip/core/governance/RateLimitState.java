@@ -1,32 +1,169 @@
 package dev.aip.core.governance;
 
 import dev.aip.core.tenant.TenantId;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * Where the token buckets of the request and token rate limits live. By default each {@link Governance} keeps its
  * buckets in its own memory, so a limit holds per instance; a shared state (such as
- * {@code dev.aip.core.governance.redis.RedisGovernanceState}) hands out Bucket4j proxies of one bucket per tenant and
- * limit, so that every instance draws from it and the limit holds per tenant.
+ * {@code dev.aip.governance.redis.RedisGovernanceState} in {@code aip-governance-redis}) hands out one bucket per
+ * tenant and limit that every instance draws from, so the limit holds per tenant.
  *
  * <p>Governance asks for a bucket when it first needs one for a tenant and limit, and then keeps it; when the
- * policy's limit changes it calls {@link Bucket#replaceConfiguration} on the same bucket.
+ * policy's limit changes it calls {@link TokenBucket#reconfigure} on the same bucket. Per call it takes tokens with
+ * {@link TokenBucket#tryConsume}; at settlement it gives back what the call reserved and did not use
+ * ({@link TokenBucket#addTokens}) or takes what it used beyond its reservation
+ * ({@link TokenBucket#consumeIgnoringLimit}).
  *
  * <p><b>Failures.</b> A state that cannot reach its store throws an unchecked exception, here or from the bucket's
  * operations; governance then applies the tier's {@link FailurePolicy} for rate limits.
  *
- * <p>Implementations must be thread-safe.
+ * <p>Implementations must be thread-safe. The built-in ones are Bucket4j buckets; the contract does not depend on it.
  */
 public interface RateLimitState {
 
     /**
-     * Returns the bucket of one tenant's limit, creating it with a configuration if it does not exist.
+     * Returns the bucket of one tenant's limit, creating it full with {@code limit} if it does not exist.
      *
      * @param tenant the tenant
-     * @param limit the limit's name: {@code requests-per-minute} or {@code tokens-per-minute}
-     * @param configuration the configuration of a new bucket (capacity and refill of the limit)
+     * @param name the limit's name: {@code requests-per-minute} or {@code tokens-per-minute}
+     * @param limit the capacity and refill of a new bucket
      * @return the bucket, to be shared by every call of the tenant under that limit
      */
-    Bucket bucket(TenantId tenant, String limit, BucketConfiguration configuration);
+    TokenBucket bucket(TenantId tenant, String name, Limit limit);
+
+    /**
+     * Returns a state that keeps buckets in this process's memory, refilled by a nanosecond ticker: what
+     * {@link Governance} uses when no state is set. Each call of {@link #bucket} makes a new, full bucket (governance
+     * keeps the one it gets), so a limit holds per instance.
+     *
+     * @param ticker the nanosecond ticker, e.g. {@code System::nanoTime}
+     * @return a new state
+     */
+    static RateLimitState local(LongSupplier ticker) {
+        return new LocalRateLimitState(Objects.requireNonNull(ticker, "ticker"));
+    }
+
+    /**
+     * A token bucket's configuration: it holds at most {@code capacity} tokens and refills greedily (continuously, in
+     * proportion to the time elapsed) at {@code refillTokens} per {@code refillPeriod}.
+     *
+     * <p>Immutable.
+     *
+     * @param capacity the most tokens the bucket holds, at least 1
+     * @param refillTokens the tokens added per period, at least 1
+     * @param refillPeriod the period, positive
+     */
+    record Limit(long capacity, long refillTokens, Duration refillPeriod) {
+
+        /** Validates. */
+        public Limit {
+            Objects.requireNonNull(refillPeriod, "refillPeriod");
+            if (capacity < 1 || refillTokens < 1 || refillPeriod.isNegative() || refillPeriod.isZero()) {
+                throw new IllegalArgumentException("A rate limit needs a capacity and a refill of at least 1 token"
+                        + " per positive period, was capacity " + capacity + ", " + refillTokens + " per "
+                        + refillPeriod);
+            }
+        }
+
+        /**
+         * Returns the limit of {@code tokens} per minute: a capacity of {@code tokens}, refilled by as many per
+         * minute.
+         *
+         * @param tokens tokens per minute, at least 1
+         * @return the limit
+         */
+        public static Limit perMinute(long tokens) {
+            return new Limit(tokens, tokens, Duration.ofMinutes(1));
+        }
+    }
+
+    /**
+     * What {@link TokenBucket#tryConsume} did: a refusal is a value, not an exception. Tokens taken are the shared
+     * {@link #CONSUMED}, so that the common case allocates nothing; a refusal says what the bucket holds and how long
+     * until it holds enough.
+     *
+     * <p>Immutable.
+     *
+     * @param consumed whether the tokens were taken
+     * @param remainingTokens when refused, the tokens in the bucket (negative while it is in debt); 0 when consumed
+     * @param nanosToWaitForRefill when refused, how long until the bucket holds the tokens asked for, in nanoseconds;
+     *     0 when consumed
+     */
+    record Consumption(boolean consumed, long remainingTokens, long nanosToWaitForRefill) {
+
+        /** The tokens were taken. */
+        public static final Consumption CONSUMED = new Consumption(true, 0, 0);
+
+        /** Validates: a consumption reports no level and no wait. */
+        public Consumption {
+            if (consumed && (remainingTokens != 0 || nanosToWaitForRefill != 0)) {
+                throw new IllegalArgumentException("A consumption reports neither remaining tokens nor a wait; use"
+                        + " Consumption.CONSUMED");
+            }
+            if (nanosToWaitForRefill < 0) {
+                throw new IllegalArgumentException("The wait is negative: " + nanosToWaitForRefill + " ns");
+            }
+        }
+
+        /**
+         * Returns a refusal.
+         *
+         * @param remainingTokens the tokens in the bucket, negative while it is in debt
+         * @param nanosToWaitForRefill how long until the bucket holds the tokens asked for, in nanoseconds
+         * @return the refusal
+         */
+        public static Consumption refused(long remainingTokens, long nanosToWaitForRefill) {
+            return new Consumption(false, remainingTokens, nanosToWaitForRefill);
+        }
+    }
+
+    /**
+     * One tenant's bucket of one limit.
+     *
+     * <p>Thread-safe; every operation is atomic.
+     */
+    interface TokenBucket {
+
+        /**
+         * Takes {@code tokens} if the bucket holds them, atomically with the check.
+         *
+         * @param tokens the tokens to take, at least 1
+         * @return {@link Consumption#CONSUMED} if they were taken; else the refusal, with the tokens the bucket holds
+         *     and how long to wait
+         */
+        Consumption tryConsume(long tokens);
+
+        /**
+         * Gives back tokens, e.g. those a call reserved and did not use; the bucket never holds more than its
+         * capacity.
+         *
+         * @param tokens the tokens to add, at least 1
+         */
+        void addTokens(long tokens);
+
+        /**
+         * Takes tokens whether or not the bucket holds them, e.g. those a call used beyond its reservation; the
+         * bucket may go into debt, which later refills pay back before anything can be taken again.
+         *
+         * @param tokens the tokens to take, at least 1
+         */
+        void consumeIgnoringLimit(long tokens);
+
+        /**
+         * Returns the tokens in the bucket now.
+         *
+         * @return the tokens; negative while the bucket is in debt
+         */
+        long availableTokens();
+
+        /**
+         * Replaces the bucket's limit, keeping the tokens it holds (capped at the new capacity).
+         *
+         * @param limit the new limit
+         */
+        void reconfigure(Limit limit);
+    }
 }

@@ -3,18 +3,14 @@ package dev.aip.core.governance;
 import dev.aip.core.pricing.ModelPrice;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.tenant.TenantId;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.TokensInheritanceStrategy;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * One tenant's state as this instance sees it: its concurrency slots, taken from the {@link ConcurrencyState}, and a
- * Bucket4j bucket per rate limit, taken from the {@link RateLimitState} (each local or shared); plus what admission
+ * token bucket per rate limit, taken from the {@link RateLimitState} (each local or shared); plus what admission
  * would otherwise recompute on every call (the budget account's key for the current period, the model's worst-case
  * prices, the budget's alert levels).
  *
@@ -58,7 +54,7 @@ final class TenantLimits {
         }
     }
 
-    Bucket requests(long perMinute) {
+    RateLimitState.TokenBucket requests(long perMinute) {
         Rate r = requests;
         if (r != null && r.perMinute == perMinute) {
             return r.bucket;
@@ -69,7 +65,7 @@ final class TenantLimits {
         }
     }
 
-    Bucket tokens(long perMinute) {
+    RateLimitState.TokenBucket tokens(long perMinute) {
         Rate r = tokens;
         if (r != null && r.perMinute == perMinute) {
             return r.bucket;
@@ -126,23 +122,19 @@ final class TenantLimits {
 
     private Rate adjust(Rate current, String limit, long perMinute) {
         if (current == null) {
-            return new Rate(perMinute, state.bucket(tenant, limit, perMinute(perMinute)));
+            return new Rate(perMinute, Objects.requireNonNull(
+                    state.bucket(tenant, limit, RateLimitState.Limit.perMinute(perMinute)),
+                    "RateLimitState.bucket returned null"));
         }
         if (current.perMinute != perMinute) {
-            current.bucket.replaceConfiguration(perMinute(perMinute), TokensInheritanceStrategy.AS_IS);
+            current.bucket.reconfigure(RateLimitState.Limit.perMinute(perMinute));
             return new Rate(perMinute, current.bucket);
         }
         return current;
     }
 
-    private static BucketConfiguration perMinute(long perMinute) {
-        return BucketConfiguration.builder()
-                .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                .build();
-    }
-
     /** A bucket and the per-minute limit it is configured for. */
-    private record Rate(long perMinute, Bucket bucket) {
+    private record Rate(long perMinute, RateLimitState.TokenBucket bucket) {
     }
 
     /** The account key last used, and the period (by identity: the policy's own object) it was computed for. */

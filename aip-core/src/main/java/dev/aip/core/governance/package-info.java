@@ -15,7 +15,12 @@
  * {@link dev.aip.core.RateLimitExceededException}, {@link dev.aip.core.BudgetExceededException} and
  * {@link dev.aip.core.PolicyViolationException}.
  *
- * <p>Rate limits are Bucket4j token buckets; the per-tenant state, the permits and the in-memory budget store are
- * package-private.
+ * <p>Rate limits are token buckets seen through {@link dev.aip.core.governance.RateLimitState.TokenBucket}; the
+ * in-memory ones are Bucket4j buckets, which no public signature names. The per-tenant state, the permits and the
+ * in-memory budget and rate-limit state are package-private. Shared state on Redis is the module
+ * {@code aip-governance-redis} ({@code dev.aip.governance.redis}).
+ *
+ * <p>Policy files ({@link dev.aip.core.governance.PolicyFile}) in JSON need nothing beyond {@code aip-core}; in YAML
+ * they need the optional {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml}.
  */
 package dev.aip.core.governance;

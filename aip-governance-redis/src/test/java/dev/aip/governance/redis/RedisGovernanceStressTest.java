@@ -1,15 +1,19 @@
-package dev.aip.core.governance;
+package dev.aip.governance.redis;
 
-import static dev.aip.core.governance.Gov.attempt;
-import static dev.aip.core.governance.Gov.profile;
-import static dev.aip.core.governance.Gov.request;
+import static dev.aip.governance.redis.Gov.attempt;
+import static dev.aip.governance.redis.Gov.profile;
+import static dev.aip.governance.redis.Gov.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.AipException;
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.RateLimitExceededException;
-import dev.aip.core.governance.redis.RedisGovernanceState;
-import dev.aip.core.governance.redis.RedisServer;
+import dev.aip.core.governance.BudgetStore;
+import dev.aip.core.governance.Decision;
+import dev.aip.core.governance.FailurePolicy;
+import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicySet;
+import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
 import java.math.BigDecimal;
@@ -86,12 +90,15 @@ class RedisGovernanceStressTest {
                 .tenant(USD.id(), TenantPolicy.builder().budget(Gov.monthly(BUDGET.toPlainString())).build())
                 .build();
         List<Governance> instances = new ArrayList<>();
+        List<Gov.SeenBuckets> buckets = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {
             RedisGovernanceState state = RedisGovernanceState.builder().uri(url).keyPrefix(prefix).clock(clock)
                     .build();
             states.add(state);
+            Gov.SeenBuckets rates = new Gov.SeenBuckets(state.rateLimitState());
+            buckets.add(rates);
             instances.add(Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
-                    .budgetStore(state.budgetStore()).rateLimitState(state.rateLimitState())
+                    .budgetStore(state.budgetStore()).rateLimitState(rates)
                     .concurrencyState(state.concurrencyState())
                     .failurePolicy(FailurePolicy.CLOSED).build());
         }
@@ -137,14 +144,14 @@ class RedisGovernanceStressTest {
         // Requests: exactly the limit was admitted; refused calls gave theirs back.
         Seen rpm = seen.get(0);
         assertThat(rpm.admitted.get()).isEqualTo((int) REQUESTS);
-        assertThat(any.availableRequests(RPM)).isZero();
+        assertThat(buckets.get(0).available(RPM, "requests-per-minute")).isZero();
         assertThat(rpm.refusals).allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(RateLimitExceededException.class,
                 r -> assertThat(r.limitName()).isIn("concurrent-calls", "requests-per-minute")));
 
         // Tokens: the bucket holds exactly the limit minus what settled calls used.
         Seen tpm = seen.get(1);
         long used = tpm.tokens.stream().mapToLong(Long::longValue).sum();
-        assertThat(any.availableTokens(TPM)).isEqualTo(TOKENS - used);
+        assertThat(buckets.get(0).available(TPM, "tokens-per-minute")).isEqualTo(TOKENS - used);
         assertThat(tpm.refusals).allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(RateLimitExceededException.class,
                 r -> assertThat(r.limitName()).isIn("concurrent-calls", "tokens-per-minute")));
 

@@ -1,4 +1,4 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

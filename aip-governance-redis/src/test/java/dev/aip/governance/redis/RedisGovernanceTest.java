@@ -1,8 +1,8 @@
-package dev.aip.core.governance;
+package dev.aip.governance.redis;
 
-import static dev.aip.core.governance.Gov.attempt;
-import static dev.aip.core.governance.Gov.profile;
-import static dev.aip.core.governance.Gov.request;
+import static dev.aip.governance.redis.Gov.attempt;
+import static dev.aip.governance.redis.Gov.profile;
+import static dev.aip.governance.redis.Gov.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +11,13 @@ import dev.aip.core.GovernanceUnavailableException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission.Permit;
-import dev.aip.core.governance.redis.RedisGovernanceState;
-import dev.aip.core.governance.redis.RedisServer;
+import dev.aip.core.governance.BudgetStore;
+import dev.aip.core.governance.Decision;
+import dev.aip.core.governance.FailurePolicy;
+import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicySet;
+import dev.aip.core.governance.RateLimitState;
+import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
@@ -51,6 +56,7 @@ class RedisGovernanceTest {
     private final String prefix = "aip-test-" + UUID.randomUUID();
     private final Gov.ManualClock clock = new Gov.ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final List<RedisGovernanceState> states = new ArrayList<>();
+    private final List<Gov.SeenBuckets> buckets = new ArrayList<>();
     private final ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS_PER_INSTANCE);
 
     @AfterEach
@@ -65,8 +71,10 @@ class RedisGovernanceTest {
             RedisGovernanceState state = RedisGovernanceState.builder().uri(url).keyPrefix(prefix).clock(clock)
                     .build();
             states.add(state);
+            Gov.SeenBuckets seen = new Gov.SeenBuckets(state.rateLimitState());
+            buckets.add(seen);
             Governance.Builder b = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
-                    .budgetStore(state.budgetStore()).rateLimitState(state.rateLimitState())
+                    .budgetStore(state.budgetStore()).rateLimitState(seen)
                     .concurrencyState(state.concurrencyState());
             failure.forEach(b::failurePolicy);
             list.add(b.build());
@@ -153,7 +161,7 @@ class RedisGovernanceTest {
                 .allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(RateLimitExceededException.class,
                         r -> assertThat(r.limitName()).isEqualTo("requests-per-minute")));
         permits.forEach(p -> p.release(List.of()));
-        assertThat(instances.get(0).availableRequests(tenant)).isZero();
+        assertThat(buckets.get(0).available(tenant, "requests-per-minute")).isZero();
         assertThat(instances.get(0).failOpenAdmissions()).isZero();
     }
 
@@ -327,13 +335,16 @@ class RedisGovernanceTest {
         RedisGovernanceState unreachable = RedisGovernanceState.builder().uri(RedisServer.unreachableUrl())
                 .keyPrefix(prefix).clock(clock).build();
         states.add(unreachable);
+        // The rate limits live in this instance's memory unless they are the state that is down.
+        Gov.SeenBuckets rates = new Gov.SeenBuckets(down == Down.REQUEST_RATE || down == Down.TOKEN_RATE
+                ? unreachable.rateLimitState() : RateLimitState.local(new Gov.ManualTicker()));
         Governance.Builder b = Governance.builder().policies(PolicySet.of(p.build())).priceCatalog(Gov.PRICES)
-                .clock(clock).ticker(new Gov.ManualTicker())
+                .clock(clock).rateLimitState(rates)
                 .failurePolicy(Tier.BASIC, FailurePolicy.OPEN).failurePolicy(Tier.PREMIUM, FailurePolicy.CLOSED);
         switch (down) {
             case CONCURRENCY -> b.concurrencyState(unreachable.concurrencyState());
-            case REQUEST_RATE, TOKEN_RATE -> b.rateLimitState(unreachable.rateLimitState());
             case BUDGET -> b.budgetStore(unreachable.budgetStore());
+            default -> { }
         }
         Governance g = b.build();
         String state = switch (down) {
@@ -366,7 +377,7 @@ class RedisGovernanceTest {
             assertThat(g.inFlight(premium.id())).isZero();
         }
         if (down == Down.BUDGET) {
-            assertThat(g.availableTokens(premium)).isEqualTo(10_000);
+            assertThat(rates.available(premium, "tokens-per-minute")).isEqualTo(10_000);
         }
 
         // The default policy: budgets fail closed; rate limits and concurrency fail open.

@@ -1,4 +1,4 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import dev.aip.core.governance.BudgetKey;
 import dev.aip.core.governance.BudgetStore;

@@ -1,4 +1,4 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.SkipExecutionHook;

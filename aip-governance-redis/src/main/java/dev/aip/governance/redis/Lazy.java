@@ -1,4 +1,4 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import io.lettuce.core.api.StatefulConnection;
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

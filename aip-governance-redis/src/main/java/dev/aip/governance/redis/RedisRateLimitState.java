@@ -1,10 +1,12 @@
-package dev.aip.core.governance.redis;
+package dev.aip.governance.redis;
 
 import dev.aip.core.governance.RateLimitState;
 import dev.aip.core.tenant.TenantId;
-import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
@@ -15,7 +17,7 @@ import java.time.Duration;
 /**
  * Buckets in Redis through Bucket4j's Lettuce compare-and-swap proxy manager, one per tenant and limit, under
  * {@code <prefix>:rate:{<tenant>}:<limit>}. The proxy manager is built on first use, so a failed connection is
- * retried by the next call.
+ * retried by the next call. Each operation on a bucket is one compare-and-swap on its key (retried on a conflict).
  */
 final class RedisRateLimitState implements RateLimitState {
 
@@ -41,8 +43,16 @@ final class RedisRateLimitState implements RateLimitState {
     }
 
     @Override
-    public Bucket bucket(TenantId tenant, String limit, BucketConfiguration configuration) {
-        return buckets().builder().build(prefix + ":rate:{" + tenant.value() + "}:" + limit, () -> configuration);
+    public TokenBucket bucket(TenantId tenant, String name, Limit limit) {
+        BucketConfiguration configuration = configuration(limit);
+        return new Shared(buckets().builder().build(prefix + ":rate:{" + tenant.value() + "}:" + name,
+                () -> configuration));
+    }
+
+    private static BucketConfiguration configuration(Limit limit) {
+        return BucketConfiguration.builder()
+                .addLimit(b -> b.capacity(limit.capacity()).refillGreedy(limit.refillTokens(), limit.refillPeriod()))
+                .build();
     }
 
     private ProxyManager<String> buckets() {
@@ -59,6 +69,44 @@ final class RedisRateLimitState implements RateLimitState {
                         .build();
             }
             return buckets;
+        }
+    }
+
+    /** One bucket in Redis, through its Bucket4j proxy. */
+    private static final class Shared implements TokenBucket {
+
+        private final BucketProxy bucket;
+
+        Shared(BucketProxy bucket) {
+            this.bucket = bucket;
+        }
+
+        @Override
+        public Consumption tryConsume(long tokens) {
+            // one round trip, which also reports the level and the wait of a refusal
+            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            return probe.isConsumed() ? Consumption.CONSUMED
+                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+        }
+
+        @Override
+        public void addTokens(long tokens) {
+            bucket.addTokens(tokens);
+        }
+
+        @Override
+        public void consumeIgnoringLimit(long tokens) {
+            bucket.consumeIgnoringRateLimits(tokens);
+        }
+
+        @Override
+        public long availableTokens() {
+            return bucket.getAvailableTokens();
+        }
+
+        @Override
+        public void reconfigure(Limit limit) {
+            bucket.replaceConfiguration(configuration(limit), TokensInheritanceStrategy.AS_IS);
         }
     }
 }
