@@ -31,6 +31,8 @@ final class RedisBudgetStore implements BudgetStore {
     /** Pico-dollars: fine enough for per-token prices quoted per million tokens with up to six decimals. */
     static final int SCALE = 12;
     private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    /** Between the account's key and the script's sequence number in a reservation id. */
+    private static final char SEQ_SEPARATOR = '#';
     private static final BigDecimal MAX_USD = new BigDecimal(MAX, SCALE);
 
     private static final String COMMON = """
@@ -124,11 +126,14 @@ final class RedisBudgetStore implements BudgetStore {
         String amount = units(amountUsd, RoundingMode.CEILING);
         // both at most Long.MAX_VALUE and non-negative, so the difference fits
         long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
-        List<Object> r = run(RESERVE, keys(key), amount, Long.toString(room), Long.toString(now),
+        String[] keys = keys(key);
+        List<Object> r = run(RESERVE, keys, amount, Long.toString(room), Long.toString(now),
                 Long.toString(now + lease.toMillis()), Long.toString(expiry(key)));
         boolean granted = ((Long) r.get(0)) == 1L;
         BigDecimal remaining = limitUsd.min(MAX_USD).subtract(usd(r.get(2))).subtract(usd(r.get(3)));
-        return new Reservation(key, granted ? (String) r.get(1) : "refused", amountUsd, granted, remaining);
+        // The script numbers reservations per account; the account's key makes the id unique in the store.
+        String id = granted ? keys[0] + SEQ_SEPARATOR + r.get(1) : "refused";
+        return new Reservation(key, id, amountUsd, granted, remaining);
     }
 
     @Override
@@ -140,8 +145,9 @@ final class RedisBudgetStore implements BudgetStore {
         if (!reservation.granted()) {
             return new Settlement(reservation.key(), BigDecimal.ZERO, BigDecimal.ZERO, false);
         }
-        List<Object> r = run(SETTLE, keys(reservation.key()), reservation.id(),
-                units(actualUsd, RoundingMode.CEILING));
+        String id = reservation.id();
+        String seq = id.substring(id.lastIndexOf(SEQ_SEPARATOR) + 1);
+        List<Object> r = run(SETTLE, keys(reservation.key()), seq, units(actualUsd, RoundingMode.CEILING));
         return new Settlement(reservation.key(), usd(r.get(1)), usd(r.get(2)), ((Long) r.get(0)) == 1L);
     }
 
