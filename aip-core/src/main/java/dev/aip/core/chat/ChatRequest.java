@@ -221,7 +221,7 @@ public record ChatRequest(
         }
 
         /** Sets the tool choice. */
-        public Builder toolChoice(ToolChoice value) {
+        public Builder toolChoice(@Nullable ToolChoice value) {
             toolChoice = value;
             return this;
         }

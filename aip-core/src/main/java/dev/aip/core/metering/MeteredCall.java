@@ -104,7 +104,7 @@ public final class MeteredCall {
      *
      * @param requestId the {@code x-amzn-RequestId}; {@code null} is ignored
      */
-    public void awsRequestId(String requestId) {
+    public void awsRequestId(@Nullable String requestId) {
         if (requestId != null && !requestId.isBlank()) {
             awsRequestId = requestId;
         }
