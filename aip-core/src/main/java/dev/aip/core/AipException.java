@@ -2,6 +2,7 @@ package dev.aip.core;
 
 import dev.aip.core.tenant.TenantId;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Base of every exception the library raises itself.
@@ -22,7 +23,7 @@ public abstract class AipException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient TenantId tenant;
+    private final transient @Nullable TenantId tenant;
     private final boolean retryable;
 
     /**
@@ -33,7 +34,7 @@ public abstract class AipException extends RuntimeException {
      * @param retryable whether retrying the same operation can succeed
      * @param cause the underlying failure, or {@code null}
      */
-    protected AipException(String message, TenantId tenant, boolean retryable, Throwable cause) {
+    protected AipException(String message, @Nullable TenantId tenant, boolean retryable, @Nullable Throwable cause) {
         super(message, cause);
         this.tenant = tenant;
         this.retryable = retryable;

@@ -2,6 +2,7 @@ package dev.aip.core;
 
 import dev.aip.core.tenant.TenantId;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown when governance cannot decide because the shared state it keeps limits or budgets in (e.g. Redis) cannot be
@@ -29,7 +30,7 @@ public final class GovernanceUnavailableException extends AipException {
      * @param message what could not be reached and what to do
      * @param cause the store's failure
      */
-    public GovernanceUnavailableException(TenantId tenant, String state, String message, Throwable cause) {
+    public GovernanceUnavailableException(@Nullable TenantId tenant, String state, String message, Throwable cause) {
         super(message, tenant, true, cause);
         this.state = Objects.requireNonNull(state, "state");
     }

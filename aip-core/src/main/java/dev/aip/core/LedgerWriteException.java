@@ -1,5 +1,7 @@
 package dev.aip.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The failure of a durable append to the usage ledger: the record could not be confirmed on disk. It was not
  * admitted (the ledger stayed behind for longer than its {@code maxBlock}, was closed, or the caller was
@@ -22,7 +24,7 @@ public final class LedgerWriteException extends AipException {
      * @param message what failed, on which file, and what to do
      * @param cause the I/O failure, or {@code null}
      */
-    public LedgerWriteException(String message, Throwable cause) {
+    public LedgerWriteException(String message, @Nullable Throwable cause) {
         super(message, null, true, cause);
     }
 }

@@ -1,6 +1,7 @@
 package dev.aip.core;
 
 import dev.aip.core.tenant.TenantId;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown when the application inference profile for a tenant and model cannot be resolved: it does not exist and
@@ -25,12 +26,13 @@ public final class ProfileResolutionException extends AipException {
      * @param retryable whether a retry can succeed
      * @param cause the underlying failure, or {@code null}
      */
-    public ProfileResolutionException(TenantId tenant, String message, boolean retryable, Throwable cause) {
+    public ProfileResolutionException(@Nullable TenantId tenant, String message, boolean retryable,
+            @Nullable Throwable cause) {
         this(tenant, message, retryable, false, cause);
     }
 
-    private ProfileResolutionException(TenantId tenant, String message, boolean retryable, boolean notPermitted,
-                                       Throwable cause) {
+    private ProfileResolutionException(@Nullable TenantId tenant, String message, boolean retryable,
+            boolean notPermitted, @Nullable Throwable cause) {
         super(message, tenant, retryable, cause);
         this.notPermitted = notPermitted;
     }
@@ -44,7 +46,8 @@ public final class ProfileResolutionException extends AipException {
      * @param cause the resolver's own refusal, or {@code null}
      * @return the exception
      */
-    public static ProfileResolutionException notPermitted(TenantId tenant, String message, Throwable cause) {
+    public static ProfileResolutionException notPermitted(TenantId tenant, String message,
+            @Nullable Throwable cause) {
         return new ProfileResolutionException(tenant, message, false, true, cause);
     }
 

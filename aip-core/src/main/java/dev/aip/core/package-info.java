@@ -19,4 +19,7 @@
  *
  * <p>None of these packages depends on the AWS SDK; the Bedrock binding lives in its own package.
  */
+@NullMarked
 package dev.aip.core;
+
+import org.jspecify.annotations.NullMarked;

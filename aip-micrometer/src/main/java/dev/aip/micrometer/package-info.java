@@ -10,4 +10,7 @@
  * <p>Spring Boot applications get the sink from {@code aip-spring-ai}'s auto-configuration ({@code aip.metrics.*});
  * everyone else builds it on their own {@code MeterRegistry}.
  */
+@NullMarked
 package dev.aip.micrometer;
+
+import org.jspecify.annotations.NullMarked;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -175,7 +176,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
      * @param profileArn a profile ARN, e.g. from the emulator's invocation log
      * @return the tenant, or {@code null} if the ARN is none of the fixture's profiles
      */
-    public TenantId ownerOf(String profileArn) {
+    public @Nullable TenantId ownerOf(String profileArn) {
         for (Map.Entry<TenantId, String> e : arns.entrySet()) {
             if (e.getValue().equals(profileArn)) {
                 return e.getKey();

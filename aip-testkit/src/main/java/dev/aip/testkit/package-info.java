@@ -20,4 +20,7 @@
  * from its own tests, with the kit in test scope: {@code aip-micrometer} does so for its sink, and a backend module
  * such as a Redis or PostgreSQL store does so for its stores.
  */
+@NullMarked
 package dev.aip.testkit;
+
+import org.jspecify.annotations.NullMarked;

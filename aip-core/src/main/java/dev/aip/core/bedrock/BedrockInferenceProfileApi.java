@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.bedrock.BedrockClient;
 import software.amazon.awssdk.services.bedrock.model.CreateInferenceProfileResponse;
 import software.amazon.awssdk.services.bedrock.model.GetInferenceProfileResponse;
@@ -100,7 +101,7 @@ public final class BedrockInferenceProfileApi implements InferenceProfileApi {
     }
 
     @Override
-    public ProfilePage listApplicationProfiles(String nextToken, int maxResults) {
+    public ProfilePage listApplicationProfiles(@Nullable String nextToken, int maxResults) {
         ListInferenceProfilesResponse r = client.listInferenceProfiles(b -> b
                 .typeEquals(InferenceProfileType.APPLICATION)
                 .maxResults(maxResults)

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -477,7 +478,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
      * Where a call goes: the model id to send, the profile behind it ({@code null} when not known), and why the call
      * must be refused ({@code null} when it may go).
      */
-    private record Route(String modelId, ResolvedProfile profile, RuntimeException refusal) {
+    private record Route(String modelId, @Nullable ResolvedProfile profile, @Nullable RuntimeException refusal) {
 
         /** Routed to the profile: its ARN is the model id to send. */
         Route routed() {

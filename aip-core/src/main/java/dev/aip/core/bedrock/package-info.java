@@ -7,4 +7,7 @@
  * produce the same usage records. {@link dev.aip.core.bedrock.BedrockInferenceProfileApi} is the control-plane
  * binding used by profile resolution and lifecycle.
  */
+@NullMarked
 package dev.aip.core.bedrock;
+
+import org.jspecify.annotations.NullMarked;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One chat request, independent of the tenant: the pipeline adds the tenant, routes the request to the tenant's
@@ -42,7 +43,7 @@ public record ChatRequest(
         List<ContentPart> system,
         InferenceSettings settings,
         List<ToolSpec> tools,
-        ToolChoice toolChoice,
+        @Nullable ToolChoice toolChoice,
         Map<String, String> requestMetadata,
         Map<String, String> attributes) {
 
@@ -220,7 +221,7 @@ public record ChatRequest(
         }
 
         /** Sets the tool choice. */
-        public Builder toolChoice(ToolChoice value) {
+        public Builder toolChoice(@Nullable ToolChoice value) {
             toolChoice = value;
             return this;
         }

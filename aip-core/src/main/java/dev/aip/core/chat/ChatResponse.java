@@ -4,6 +4,7 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The model's answer to a {@link ChatRequest}, with what it used.
@@ -25,9 +26,9 @@ public record ChatResponse(
         StopReason stopReason,
         TokenUsage usage,
         Duration latency,
-        String awsRequestId,
+        @Nullable String awsRequestId,
         String profileArn,
-        String usageRecordId) {
+        @Nullable String usageRecordId) {
 
     /** @throws NullPointerException if the message, stop reason, usage or latency is {@code null} */
     public ChatResponse {

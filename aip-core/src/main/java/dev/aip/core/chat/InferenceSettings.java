@@ -2,6 +2,7 @@ package dev.aip.core.chat;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sampling settings for one request; {@code null} leaves a setting to the model's default.
@@ -13,7 +14,8 @@ import java.util.Objects;
  * @param topP nucleus sampling mass, 0–1, or {@code null}
  * @param stopSequences texts that end the answer, each non-empty; copied
  */
-public record InferenceSettings(Integer maxTokens, Float temperature, Float topP, List<String> stopSequences) {
+public record InferenceSettings(
+        @Nullable Integer maxTokens, @Nullable Float temperature, @Nullable Float topP, List<String> stopSequences) {
 
     /** All defaults. */
     public static final InferenceSettings DEFAULTS = new InferenceSettings(null, null, null, List.of());

@@ -1,6 +1,7 @@
 package dev.aip.core.chat;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the model may use the request's tools.
@@ -10,7 +11,7 @@ import java.util.Objects;
  * @param mode auto, any or one named tool
  * @param toolName the tool for {@link Mode#TOOL}, else {@code null}
  */
-public record ToolChoice(Mode mode, String toolName) {
+public record ToolChoice(Mode mode, @Nullable String toolName) {
 
     /** The kinds of choice Bedrock supports. */
     public enum Mode {

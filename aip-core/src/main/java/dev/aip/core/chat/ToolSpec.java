@@ -1,5 +1,7 @@
 package dev.aip.core.chat;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A tool the model may ask to use.
  *
@@ -9,7 +11,7 @@ package dev.aip.core.chat;
  * @param description what the tool does, for the model; may be {@code null}
  * @param inputSchemaJson the JSON Schema of the tool's input, a JSON object
  */
-public record ToolSpec(String name, String description, String inputSchemaJson) {
+public record ToolSpec(String name, @Nullable String description, String inputSchemaJson) {
 
     /** @throws IllegalArgumentException if the name is malformed or the schema is not a JSON object */
     public ToolSpec {

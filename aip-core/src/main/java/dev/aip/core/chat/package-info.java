@@ -12,4 +12,7 @@
  * {@link dev.aip.core.chat.RequestMetadata} is the one rule for the {@code requestMetadata} every routed call
  * carries. The stages themselves are package-private.
  */
+@NullMarked
 package dev.aip.core.chat;
+
+import org.jspecify.annotations.NullMarked;

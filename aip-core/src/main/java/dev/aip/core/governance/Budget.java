@@ -2,6 +2,7 @@ package dev.aip.core.governance;
 
 import java.math.BigDecimal;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A spending limit in US dollars per period.
@@ -14,7 +15,7 @@ import java.util.Objects;
  * @param amountUsd the most the tenant may spend per period, positive; {@code null} only in {@link #UNLIMITED}
  * @param period the period the amount applies to; {@code null} only in {@link #UNLIMITED}
  */
-public record Budget(BigDecimal amountUsd, BudgetPeriod period) {
+public record Budget(@Nullable BigDecimal amountUsd, @Nullable BudgetPeriod period) {
 
     /** No budget at all. */
     public static final Budget UNLIMITED = new Budget(null, null);

@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a budget's spend is grouped in time: calendar days or calendar months in a time zone, or consecutive windows
@@ -26,7 +27,7 @@ import java.util.Objects;
  * @param zone the time zone of calendar periods; UTC for windows
  * @param length the window length for {@link Kind#FIXED_WINDOW}; {@code null} for calendar periods
  */
-public record BudgetPeriod(Kind kind, ZoneId zone, Duration length) {
+public record BudgetPeriod(Kind kind, ZoneId zone, @Nullable Duration length) {
 
     /** Kinds of period. */
     public enum Kind {

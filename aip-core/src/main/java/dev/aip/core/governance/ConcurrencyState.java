@@ -1,6 +1,7 @@
 package dev.aip.core.governance;
 
 import dev.aip.core.tenant.TenantId;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the concurrency slots of the {@code maxConcurrentCalls} limit live. By default ({@link #local()}) each
@@ -51,7 +52,7 @@ public interface ConcurrencyState {
          * @param cap the most slots the tenant may hold, at least 1; the policy's cap in force for this call
          * @return the slot taken, to release exactly once; {@code null} if {@code cap} slots are held
          */
-        Slot tryAcquire(int cap);
+        @Nullable Slot tryAcquire(int cap);
 
         /**
          * Returns how many slots are held now.

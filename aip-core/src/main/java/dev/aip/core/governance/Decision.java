@@ -7,6 +7,7 @@ import dev.aip.core.chat.Admission;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer of {@link Governance#tryAdmit}: a permit to release when the call is over, or the refusal.
@@ -20,7 +21,7 @@ import java.util.Optional;
  * @param permit the permit of an admitted call, {@code null} if refused; release it exactly once
  * @param refusal why the call was refused, {@code null} if admitted
  */
-public record Decision(Admission.Permit permit, AipException refusal) {
+public record Decision(Admission.@Nullable Permit permit, @Nullable AipException refusal) {
 
     /**
      * Validates.

@@ -4,6 +4,7 @@ import dev.aip.core.tenant.TenantId;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Slots counted in this process's memory: one counter per tenant, which is also the slot every call of the tenant
@@ -22,7 +23,7 @@ final class LocalConcurrencyState implements ConcurrencyState {
     static final class Counter extends AtomicInteger implements Slots, Slot {
 
         @Override
-        public Slot tryAcquire(int cap) {
+        public @Nullable Slot tryAcquire(int cap) {
             while (true) {
                 int n = get();
                 if (n >= cap) {

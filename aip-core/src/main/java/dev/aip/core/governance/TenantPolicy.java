@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one tenant (or every tenant of a tier) may do: rates, concurrency, budget, models and output size.
@@ -50,15 +51,15 @@ import java.util.Set;
  *     copied
  */
 public record TenantPolicy(
-        Tier tier,
-        Long requestsPerMinute,
-        Long tokensPerMinute,
-        Integer maxConcurrentCalls,
-        Budget budget,
-        Set<String> allowedModels,
-        Integer maxOutputTokens,
-        InferenceSettings defaultSettings,
-        List<String> fallbackChain) {
+        @Nullable Tier tier,
+        @Nullable Long requestsPerMinute,
+        @Nullable Long tokensPerMinute,
+        @Nullable Integer maxConcurrentCalls,
+        @Nullable Budget budget,
+        @Nullable Set<String> allowedModels,
+        @Nullable Integer maxOutputTokens,
+        @Nullable InferenceSettings defaultSettings,
+        @Nullable List<String> fallbackChain) {
 
     /** The value that lifts a numeric limit set by a lower layer. */
     public static final long UNLIMITED = Long.MAX_VALUE;

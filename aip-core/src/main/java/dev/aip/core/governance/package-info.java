@@ -23,4 +23,7 @@
  * <p>Policy files ({@link dev.aip.core.governance.PolicyFile}) in JSON need nothing beyond {@code aip-core}; in YAML
  * they need the optional {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml}.
  */
+@NullMarked
 package dev.aip.core.governance;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What is known about one model call attempt when it starts: who it is for, what was asked, where it goes. The
@@ -36,10 +37,10 @@ public record CallInfo(
         TenantContext tenant,
         String operation,
         String requestedModel,
-        String profileArn,
-        String profileId,
-        String sourceModelId,
-        String region,
+        @Nullable String profileArn,
+        @Nullable String profileId,
+        @Nullable String sourceModelId,
+        @Nullable String region,
         boolean pooled,
         boolean streaming,
         long estimatedInputTokens,

@@ -3,6 +3,7 @@ package dev.aip.core.metering;
 import java.math.BigDecimal;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cost of one model call attempt, in US dollars.
@@ -21,7 +22,7 @@ import java.util.Optional;
  * @param status whether a price was found
  * @param priceCatalogVersion the version of the price catalog used, for audit
  */
-public record Cost(BigDecimal amountUsd, CostStatus status, String priceCatalogVersion) {
+public record Cost(@Nullable BigDecimal amountUsd, CostStatus status, String priceCatalogVersion) {
 
     /**
      * Validates and normalises the cost.

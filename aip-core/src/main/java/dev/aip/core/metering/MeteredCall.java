@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One model call attempt being metered. Whoever drives the attempt reports what it learns ({@link #awsRequestId},
@@ -103,7 +104,7 @@ public final class MeteredCall {
      *
      * @param requestId the {@code x-amzn-RequestId}; {@code null} is ignored
      */
-    public void awsRequestId(String requestId) {
+    public void awsRequestId(@Nullable String requestId) {
         if (requestId != null && !requestId.isBlank()) {
             awsRequestId = requestId;
         }
@@ -180,7 +181,7 @@ public final class MeteredCall {
      * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
      * @throws IllegalArgumentException if {@code outcome} is {@code SUCCESS}
      */
-    public boolean fail(Outcome outcome, String errorCode) {
+    public boolean fail(Outcome outcome, @Nullable String errorCode) {
         Objects.requireNonNull(outcome, "outcome");
         if (outcome == Outcome.SUCCESS) {
             throw new IllegalArgumentException("fail(SUCCESS) is not a failure; use succeed()");

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one model call attempt used and cost. Exactly one record is produced per attempt, on every outcome: success,
@@ -70,20 +71,20 @@ public record UsageRecord(
         Tier tier,
         String operation,
         String requestedModel,
-        String profileArn,
-        String profileId,
-        String sourceModelId,
+        @Nullable String profileArn,
+        @Nullable String profileId,
+        @Nullable String sourceModelId,
         String region,
         boolean pooledProfile,
         TokenUsage usage,
         UsageProvenance provenance,
         Cost cost,
         Outcome outcome,
-        String errorCode,
+        @Nullable String errorCode,
         Instant startedAt,
         Duration latency,
-        Duration timeToFirstToken,
-        String awsRequestId,
+        @Nullable Duration timeToFirstToken,
+        @Nullable String awsRequestId,
         Map<String, String> attributes) {
 
     /**
@@ -340,7 +341,7 @@ public record UsageRecord(
          * @param value the ARN, or {@code null}
          * @return this builder
          */
-        public Builder profileArn(String value) {
+        public Builder profileArn(@Nullable String value) {
             profileArn = value;
             return this;
         }
@@ -351,7 +352,7 @@ public record UsageRecord(
          * @param value the id, or {@code null}
          * @return this builder
          */
-        public Builder profileId(String value) {
+        public Builder profileId(@Nullable String value) {
             profileId = value;
             return this;
         }
@@ -362,7 +363,7 @@ public record UsageRecord(
          * @param value the model id, or {@code null}
          * @return this builder
          */
-        public Builder sourceModelId(String value) {
+        public Builder sourceModelId(@Nullable String value) {
             sourceModelId = value;
             return this;
         }
@@ -439,7 +440,7 @@ public record UsageRecord(
          * @param value e.g. {@code ThrottlingException}, or {@code null}
          * @return this builder
          */
-        public Builder errorCode(String value) {
+        public Builder errorCode(@Nullable String value) {
             errorCode = value;
             return this;
         }
@@ -472,7 +473,7 @@ public record UsageRecord(
          * @param value the duration, or {@code null}
          * @return this builder
          */
-        public Builder timeToFirstToken(Duration value) {
+        public Builder timeToFirstToken(@Nullable Duration value) {
             timeToFirstToken = value;
             return this;
         }
@@ -483,7 +484,7 @@ public record UsageRecord(
          * @param value the id, or {@code null}
          * @return this builder
          */
-        public Builder awsRequestId(String value) {
+        public Builder awsRequestId(@Nullable String value) {
             awsRequestId = value;
             return this;
         }

@@ -7,4 +7,7 @@
  * <p>All values are immutable records; token arithmetic is exact ({@code long} with overflow checks) and money is
  * {@link java.math.BigDecimal}.
  */
+@NullMarked
 package dev.aip.core.metering;
+
+import org.jspecify.annotations.NullMarked;

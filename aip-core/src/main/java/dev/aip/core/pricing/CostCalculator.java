@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ public final class CostCalculator {
      * @param usage the tokens used
      * @return a priced cost, exact; or an {@code UNKNOWN_MODEL} cost without amount if the catalog has no price
      */
-    public Cost cost(String sourceModelId, String region, TokenUsage usage) {
+    public Cost cost(@Nullable String sourceModelId, String region, TokenUsage usage) {
         Objects.requireNonNull(usage, "usage");
         Rate rate = rate(sourceModelId, region);
         if (rate == null) {

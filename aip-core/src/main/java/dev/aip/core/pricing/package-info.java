@@ -6,4 +6,7 @@
  * {@link dev.aip.core.metering.TokenUsage} into a {@link dev.aip.core.metering.Cost}, exactly, and never prices an
  * unknown model at zero.
  */
+@NullMarked
 package dev.aip.core.pricing;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,6 +1,7 @@
 package dev.aip.core.profile;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one {@link PlanAction} ended.
@@ -19,9 +20,9 @@ import java.util.Objects;
 public record ActionResult(
         PlanAction action,
         boolean succeeded,
-        String profileArn,
-        ControlPlaneFailure failure,
-        String message,
+        @Nullable String profileArn,
+        @Nullable ControlPlaneFailure failure,
+        @Nullable String message,
         int attempts) {
 
     /** Validates. */

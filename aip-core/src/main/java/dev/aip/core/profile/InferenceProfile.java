@@ -3,6 +3,7 @@ package dev.aip.core.profile;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An inference profile as the control plane describes it (GetInferenceProfile, or one element of
@@ -23,11 +24,11 @@ public record InferenceProfile(
         String arn,
         String id,
         String name,
-        String description,
+        @Nullable String description,
         List<String> modelArns,
         String type,
-        Instant createdAt,
-        Instant updatedAt) {
+        @Nullable Instant createdAt,
+        @Nullable Instant updatedAt) {
 
     /** The {@code type} of application inference profiles. */
     public static final String APPLICATION = "APPLICATION";

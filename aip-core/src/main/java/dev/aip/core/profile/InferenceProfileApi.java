@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Bedrock control-plane operations on inference profiles that the profile package needs: the port through
@@ -45,7 +46,7 @@ public interface InferenceProfileApi {
      * @param nextToken the token of the previous page, or {@code null} for the first page
      * @param maxResults page size, 1-1000
      */
-    ProfilePage listApplicationProfiles(String nextToken, int maxResults);
+    ProfilePage listApplicationProfiles(@Nullable String nextToken, int maxResults);
 
     /** The tags of a profile (ListTagsForResource), keyed by tag key. */
     Map<String, String> tags(String arn);

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request to create an application inference profile (CreateInferenceProfile). Validated against Bedrock's
@@ -20,7 +21,11 @@ import java.util.TreeMap;
  *     token returns the first result instead of creating a second profile
  */
 public record NewProfile(
-        String name, String description, String copyFrom, Map<String, String> tags, String clientRequestToken) {
+        String name,
+        @Nullable String description,
+        String copyFrom,
+        Map<String, String> tags,
+        @Nullable String clientRequestToken) {
 
     /**
      * Validates and copies (tags are kept sorted by key).

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One step of a {@link ProfilePlan}, with the reason it is needed.
@@ -29,8 +30,8 @@ public record PlanAction(
         TenantId tenant,
         String logicalModel,
         String reason,
-        String profileArn,
-        NewProfile newProfile,
+        @Nullable String profileArn,
+        @Nullable NewProfile newProfile,
         Map<String, String> tagsToSet,
         Set<String> tagsToRemove) {
 

@@ -2,6 +2,7 @@ package dev.aip.core.profile;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One page of ListInferenceProfiles.
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param profiles the profiles on this page
  * @param nextToken the token for the next page, or {@code null} on the last page
  */
-public record ProfilePage(List<InferenceProfile> profiles, String nextToken) {
+public record ProfilePage(List<InferenceProfile> profiles, @Nullable String nextToken) {
 
     /** Copies the list. */
     public ProfilePage {

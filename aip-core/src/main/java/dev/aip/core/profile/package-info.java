@@ -30,4 +30,7 @@
  * {@link dev.aip.core.profile.InferenceProfileApi} port and never sees AWS SDK types; the SDK binding is
  * {@code dev.aip.core.bedrock.BedrockInferenceProfileApi}.
  */
+@NullMarked
 package dev.aip.core.profile;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,28 +3,11 @@ package dev.aip.core.sink;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.LedgerWriteException;
 import dev.aip.core.metering.UsageRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -33,10 +16,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +98,6 @@ import org.slf4j.LoggerFactory;
 public final class JsonLinesLedger implements UsageSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesLedger.class);
-    private static final int WRITE_ATTEMPTS = 5;
 
     /**
      * When {@link JsonLinesLedger#accept} returns.
@@ -140,59 +120,22 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
     }
 
     private final Path path;
-    private final FileChannel channel;
-    private final FileLock lock;
-    private final int fsyncEvery;
-    private final long fsyncIntervalNanos;
     private final LongSupplier ticker;
     private final Durability durability;
     private final long maxBlockNanos;
     private final long truncatedBytes;
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong syncFailures = new AtomicLong();
-    private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong unconfirmed = new AtomicLong();
-    private final Writer writer;
-
-    // Writer-thread state.
-    private final Bytes buffer = new Bytes();
-    private long end;
-    private int unsynced;
-    private long lastSync;
-    private boolean syncFailedSinceFlush;
-    private IOException lastFailure;
+    private final LedgerWriter writer;
 
     private JsonLinesLedger(Builder b) {
         this.path = b.path;
-        this.fsyncEvery = b.fsyncEvery;
-        this.fsyncIntervalNanos = b.fsyncInterval.toNanos();
         this.ticker = b.ticker;
         this.durability = b.durability;
         this.maxBlockNanos = b.maxBlock.toNanos();
-        FileChannel opened = null;
-        FileLock locked = null;
-        try {
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            locked = tryLock(opened, path);
-            this.truncatedBytes = repairTail(opened, path);
-            this.end = opened.size();
-        } catch (IOException e) {
-            closeQuietly(opened);
-            throw new ConfigurationException("Cannot open usage ledger " + path + ": " + e
-                    + ". Check that the directory exists and is writable.", e);
-        } catch (RuntimeException e) {
-            closeQuietly(opened);
-            throw e;
-        }
-        this.channel = b.channelDecorator.apply(opened);
-        this.lock = locked;
-        this.lastSync = ticker.getAsLong();
-        this.writer = new Writer(b.capacity, b.maxLagOrDefault().toNanos(), b.fsyncInterval);
+        LedgerFile file = LedgerFile.open(path);
+        this.truncatedBytes = file.truncatedBytes;
+        this.writer = new LedgerWriter(path, b.channelDecorator.apply(file.channel), file.lock, file.size,
+                b.fsyncEvery, b.fsyncInterval, ticker, b.capacity, b.maxLagOrDefault().toNanos());
         writer.start();
     }
 
@@ -323,7 +266,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
      *     is not a valid record (the message names the line)
      */
     public static Stream<UsageRecord> read(Path path) {
-        return read(path, r -> true);
+        return LedgerReader.read(path, r -> true);
     }
 
     /**
@@ -337,7 +280,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
     public static Stream<UsageRecord> read(Path path, Instant from, Instant to) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
-        return read(path, r -> !r.startedAt().isBefore(from) && r.startedAt().isBefore(to));
+        return LedgerReader.read(path, r -> !r.startedAt().isBefore(from) && r.startedAt().isBefore(to));
     }
 
     /**
@@ -364,7 +307,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
      * @return the count
      */
     public long writtenRecords() {
-        return written.get();
+        return writer.written();
     }
 
     /**
@@ -393,7 +336,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
      * @return the count
      */
     public long syncFailures() {
-        return syncFailures.get();
+        return writer.syncFailures();
     }
 
     /**
@@ -443,380 +386,12 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
 
     /** Successful syncs so far; for tests. */
     long syncs() {
-        return syncs.get();
+        return writer.syncs();
     }
 
     /** Waits until the writer has processed everything accepted so far, without forcing a sync; for tests. */
     boolean awaitWritten(Duration timeout) {
         return writer.barrier(timeout);
-    }
-
-    private static Stream<UsageRecord> read(Path path, Predicate<UsageRecord> filter) {
-        InputStream in;
-        try {
-            in = Files.newInputStream(path);
-        } catch (IOException e) {
-            throw new ConfigurationException("Cannot read usage ledger " + path + ": " + e, e);
-        }
-        LineReader lines = new LineReader(path, in, filter);
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines,
-                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(lines::close);
-    }
-
-    private static FileLock tryLock(FileChannel channel, Path path) throws IOException {
-        FileLock locked;
-        try {
-            locked = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            locked = null;
-        }
-        if (locked == null) {
-            throw new ConfigurationException("Usage ledger " + path + " is already open for writing (by this or"
-                    + " another process). Use one JsonLinesLedger per file and share it.");
-        }
-        return locked;
-    }
-
-    /** Checks the last line; cuts it if invalid, completes its newline if valid. Returns bytes cut. */
-    private static long repairTail(FileChannel channel, Path path) throws IOException {
-        long size = channel.size();
-        if (size == 0) {
-            return 0;
-        }
-        boolean newlineAtEnd = byteAt(channel, size - 1) == '\n';
-        long lineEnd = newlineAtEnd ? size - 1 : size;
-        long lineStart = lineEnd;
-        while (lineStart > 0 && byteAt(channel, lineStart - 1) != '\n') {
-            lineStart--;
-        }
-        byte[] line = new byte[Math.toIntExact(lineEnd - lineStart)];
-        readFully(channel, ByteBuffer.wrap(line), lineStart);
-        if (isBlank(line, line.length)) {
-            return 0;
-        }
-        try {
-            LedgerCodec.read(line, line.length);
-            if (!newlineAtEnd) {
-                writeFully(channel, ByteBuffer.wrap(new byte[] {'\n'}), size);
-                channel.force(false);
-            }
-            return 0;
-        } catch (IllegalArgumentException invalid) {
-            channel.truncate(lineStart);
-            channel.force(false);
-            LOG.warn("Usage ledger {} ended with a torn line ({} bytes, {}); it was cut away. The record it held, if"
-                    + " any, had not been synced and is lost.", path, size - lineStart, invalid.getMessage());
-            return size - lineStart;
-        }
-    }
-
-    private static byte byteAt(FileChannel channel, long position) throws IOException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        readFully(channel, one, position);
-        return one.get(0);
-    }
-
-    private static void readFully(FileChannel channel, ByteBuffer target, long position) throws IOException {
-        long at = position;
-        while (target.hasRemaining()) {
-            int n = channel.read(target, at);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at " + at);
-            }
-            at += n;
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer source, long position) throws IOException {
-        long at = position;
-        while (source.hasRemaining()) {
-            at += channel.write(source, at);
-        }
-    }
-
-    private static boolean isBlank(byte[] bytes, int length) {
-        for (int i = 0; i < length; i++) {
-            if (!Character.isWhitespace(bytes[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // Already failing; the original exception is the one to report.
-            }
-        }
-    }
-
-    private final class Writer extends QueueWorker {
-        Writer(int capacity, long maxLagNanos, Duration fsyncInterval) {
-            super("aip-ledger-writer", "Usage ledger " + path, capacity, true, maxLagNanos, ticker, fsyncInterval,
-                    LOG);
-        }
-
-        @Override
-        void process(List<UsageRecord> records) {
-            buffer.reset();
-            int encoded = 0;
-            for (UsageRecord record : records) {
-                int mark = buffer.size();
-                try {
-                    LedgerCodec.write(record, buffer);
-                    encoded++;
-                } catch (IOException | RuntimeException e) {
-                    buffer.truncate(mark);
-                    lose(record, "it could not be encoded: " + e);
-                }
-            }
-            if (encoded == 0) {
-                return;
-            }
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    writeFully(channel, buffer.view(), end);
-                    end += buffer.size();
-                    written.addAndGet(encoded);
-                    unsynced += encoded;
-                    return;
-                } catch (IOException e) {
-                    lastFailure = e;
-                    cutBackTo(end);
-                    if (attempt == WRITE_ATTEMPTS) {
-                        lose(records, "writing to the file failed " + WRITE_ATTEMPTS + " times: " + e);
-                        return;
-                    }
-                    LOG.error("Writing {} records to usage ledger {} failed (attempt {} of {}); retrying.",
-                            encoded, path, attempt, WRITE_ATTEMPTS, e);
-                    pause(attempt);
-                }
-            }
-        }
-
-        @Override
-        void afterProcess() {
-            // Synced here rather than in process() so that a slow sync does not count as backlog: the records are
-            // already in the file, where a kill -9 cannot take them.
-            if (unsynced >= fsyncEvery || (unsynced > 0 && syncIntervalPassed())) {
-                sync();
-            }
-        }
-
-        @Override
-        void onIdle() {
-            if (unsynced > 0 && syncIntervalPassed()) {
-                sync();
-            }
-        }
-
-        @Override
-        boolean onFlush() {
-            boolean durable = (unsynced == 0 || sync()) && !syncFailedSinceFlush;
-            syncFailedSinceFlush = false;
-            return durable;
-        }
-
-        @Override
-        void onClose() {
-            try {
-                lock.release();
-                channel.close();
-            } catch (IOException e) {
-                LOG.error("Closing usage ledger {} failed.", path, e);
-            }
-        }
-
-        @Override
-        RuntimeException unacknowledged(String why) {
-            return new LedgerWriteException("Usage ledger " + path + ": " + why + ". Check the disk and the log;"
-                    + " appending the record again is safe (readers count each recordId once).", lastFailure);
-        }
-
-        private boolean syncIntervalPassed() {
-            return ticker.getAsLong() - lastSync >= fsyncIntervalNanos;
-        }
-
-        /**
-         * Syncs written records to disk. A failed sync is remembered until the next flush: after one, the kernel
-         * may have dropped the pages it could not write, and a later successful sync does not bring them back.
-         */
-        private boolean sync() {
-            boolean ok;
-            try {
-                channel.force(false);
-                unsynced = 0;
-                syncs.incrementAndGet();
-                ok = true;
-            } catch (IOException e) {
-                lastFailure = e;
-                syncFailedSinceFlush = true;
-                long n = syncFailures.incrementAndGet();
-                LOG.error("Syncing usage ledger {} to disk failed ({} failures); the last {} records may not be"
-                        + " durable.", path, n, unsynced, e);
-                ok = false;
-            }
-            lastSync = ticker.getAsLong();
-            return ok;
-        }
-
-        private void cutBackTo(long size) {
-            try {
-                channel.truncate(size);
-            } catch (IOException e) {
-                LOG.error("Could not cut usage ledger {} back to {} bytes after a failed write.", path, size, e);
-            }
-        }
-
-        private void pause(int attempt) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(50L << attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** A byte buffer whose content can be written without copying and cut back to a mark. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes() {
-            super(1 << 16);
-        }
-
-        ByteBuffer view() {
-            return ByteBuffer.wrap(buf, 0, count);
-        }
-
-        void truncate(int size) {
-            count = size;
-        }
-    }
-
-    /**
-     * Reads records line by line. An invalid line is an error unless no non-blank line follows it (a torn tail).
-     */
-    private static final class LineReader implements Iterator<UsageRecord> {
-        private final Path path;
-        private final InputStream in;
-        private final Predicate<UsageRecord> filter;
-        private final Set<String> seen = new HashSet<>();
-        private final byte[] chunk = new byte[1 << 16];
-        private int chunkPos;
-        private int chunkEnd;
-        private byte[] line = new byte[1024];
-        private int length;
-        private long lineNumber;
-        private UsageRecord next;
-        private boolean done;
-
-        LineReader(Path path, InputStream in, Predicate<UsageRecord> filter) {
-            this.path = path;
-            this.in = in;
-            this.filter = filter;
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (next == null && !done) {
-                advance();
-            }
-            return next != null;
-        }
-
-        @Override
-        public UsageRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            UsageRecord record = next;
-            next = null;
-            return record;
-        }
-
-        void close() {
-            try {
-                in.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private void advance() {
-            while (readLine()) {
-                lineNumber++;
-                if (isBlank(line, length)) {
-                    continue;
-                }
-                UsageRecord record;
-                try {
-                    record = LedgerCodec.read(line, length);
-                } catch (IllegalArgumentException invalid) {
-                    long bad = lineNumber;
-                    if (restIsBlank()) {
-                        LOG.warn("Usage ledger {} ends with a torn line {} ({}); skipped.", path, bad,
-                                invalid.getMessage());
-                        break;
-                    }
-                    throw new ConfigurationException("Usage ledger " + path + " line " + bad + " is not a valid"
-                            + " record: " + invalid.getMessage() + ". Repair or remove that line; only a torn last"
-                            + " line is skipped automatically.");
-                }
-                if (seen.add(record.recordId()) && filter.test(record)) {
-                    next = record;
-                    return;
-                }
-            }
-            done = true;
-        }
-
-        /** Reads the next line (without its newline) into {@code line}; false at the end of the input. */
-        private boolean readLine() {
-            length = 0;
-            try {
-                while (true) {
-                    if (chunkPos == chunkEnd) {
-                        chunkEnd = in.read(chunk);
-                        chunkPos = 0;
-                        if (chunkEnd <= 0) {
-                            chunkEnd = 0;
-                            return length > 0;
-                        }
-                    }
-                    int newline = chunkPos;
-                    while (newline < chunkEnd && chunk[newline] != '\n') {
-                        newline++;
-                    }
-                    append(chunkPos, newline - chunkPos);
-                    chunkPos = newline;
-                    if (newline < chunkEnd) {
-                        chunkPos++;
-                        return true;
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("Reading usage ledger " + path + " failed", e);
-            }
-        }
-
-        private void append(int from, int count) {
-            if (length + count > line.length) {
-                line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
-            }
-            System.arraycopy(chunk, from, line, length, count);
-            length += count;
-        }
-
-        private boolean restIsBlank() {
-            while (readLine()) {
-                if (!isBlank(line, length)) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     /**

@@ -11,4 +11,7 @@
  *
  * <p>No sink ever loses a record silently: every drop is counted and logged.
  */
+@NullMarked
 package dev.aip.core.sink;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,4 +6,7 @@
  * and free attributes. The core API takes a context explicitly; {@link dev.aip.core.tenant.TenantScope} carries one
  * through framework code that cannot pass it, and is what framework adapters bridge to.
  */
+@NullMarked
 package dev.aip.core.tenant;
+
+import org.jspecify.annotations.NullMarked;

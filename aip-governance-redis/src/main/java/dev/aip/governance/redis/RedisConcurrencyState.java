@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Concurrency slots on Redis: one sorted set per tenant, {@code <prefix>:slots:{<tenant>}}, of the ids of the slots
@@ -68,7 +69,7 @@ final class RedisConcurrencyState implements ConcurrencyState {
         }
 
         @Override
-        public Slot tryAcquire(int cap) {
+        public @Nullable Slot tryAcquire(int cap) {
             if (cap < 1) {
                 throw new IllegalArgumentException("A concurrency cap must be at least 1, was " + cap);
             }

@@ -10,4 +10,7 @@
  * {@link dev.aip.governance.redis.RedisGovernanceState}; the states it hands out are seen through the
  * {@code aip-core} interfaces only.
  */
+@NullMarked
 package dev.aip.governance.redis;
+
+import org.jspecify.annotations.NullMarked;
