@@ -8,6 +8,8 @@ import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ChatTransport;
 import dev.aip.core.chat.TransportFailure;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
@@ -124,8 +126,13 @@ public final class BedrockChatTransport implements ChatTransport {
         o.putExecutionAttribute(AipAttributes.PIPELINE_REQUEST, Boolean.TRUE).addPlugin(AipAttributes.NO_SDK_RETRIES);
     }
 
-    /** Builds a {@link BedrockChatTransport}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link BedrockChatTransport}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private BedrockRuntimeClient client;
         private BedrockRuntimeAsyncClient asyncClient;
 
@@ -134,12 +141,14 @@ public final class BedrockChatTransport implements ChatTransport {
 
         /** Sets the sync client, used for Converse. */
         public Builder client(BedrockRuntimeClient value) {
+            ConfigurationException.requireFirstSet(given, "BedrockChatTransport.client", value);
             client = Objects.requireNonNull(value, "client");
             return this;
         }
 
         /** Sets the async client, used for ConverseStream (and for Converse when no sync client is set). */
         public Builder asyncClient(BedrockRuntimeAsyncClient value) {
+            ConfigurationException.requireFirstSet(given, "BedrockChatTransport.asyncClient", value);
             asyncClient = Objects.requireNonNull(value, "asyncClient");
             return this;
         }

@@ -18,6 +18,7 @@ import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -486,8 +487,13 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
     }
 
-    /** Builds a {@link TenantRoutingInterceptor}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link TenantRoutingInterceptor}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private TenantProfileResolver resolver;
         private Meter meter;
         private Predicate<String> logicalModels = id -> !ProfileOwnership.isArn(id);
@@ -500,12 +506,14 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
 
         /** Sets how tenants' profiles are found (required). */
         public Builder resolver(TenantProfileResolver value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.resolver", value);
             resolver = Objects.requireNonNull(value, "resolver");
             return this;
         }
 
         /** Sets the metering engine (required); share it with the chat pipeline. */
         public Builder meter(Meter value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.meter", value);
             meter = Objects.requireNonNull(value, "meter");
             return this;
         }
@@ -519,6 +527,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          * @return this builder
          */
         public Builder logicalModels(Predicate<String> rule) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.logicalModels", rule);
             logicalModels = Objects.requireNonNull(rule, "rule");
             return this;
         }
@@ -532,6 +541,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          * @return this builder
          */
         public Builder admission(Admission value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.admission", value);
             admission = Objects.requireNonNull(value, "admission");
             return this;
         }
@@ -547,6 +557,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          * @return this builder
          */
         public Builder balancer(ProfileBalancer value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.balancer", value);
             balancer = Objects.requireNonNull(value, "balancer");
             return this;
         }
@@ -558,6 +569,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
          * @return this builder
          */
         public Builder passThroughWithoutTenant() {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.passThroughWithoutTenant", "true");
             rejectWithoutTenant = false;
             return this;
         }

@@ -288,7 +288,8 @@ public final class ChatPipeline implements ChatClient {
         private static <T> T once(T current, T value, String name) {
             Objects.requireNonNull(value, name);
             if (current != null) {
-                throw new ConfigurationException("ChatPipeline." + name + " is set twice; set it once");
+                throw new ConfigurationException("ChatPipeline." + name + " was already set to " + current
+                        + "; cannot set it to " + value + ". Set each setting once.");
             }
             return value;
         }

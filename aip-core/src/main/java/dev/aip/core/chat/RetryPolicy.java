@@ -4,8 +4,10 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Outcome;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -169,8 +171,12 @@ public interface RetryPolicy {
 
     /**
      * Builds the backoff policy (see the interface comment for its rules). Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once ({@code deadline} and {@code noDeadline} are one setting); a second set is a
+     * {@link ConfigurationException}.
      */
     final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         int maxAttempts = 3;
         Duration baseDelay = Duration.ofMillis(100);
         Duration maxDelay = Duration.ofSeconds(5);
@@ -190,6 +196,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder maxAttempts(int value) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.maxAttempts", value);
             if (value < 1) {
                 throw new ConfigurationException("RetryPolicy maxAttempts must be at least 1, was " + value);
             }
@@ -204,6 +211,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder baseDelay(Duration value) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.baseDelay", value);
             baseDelay = nonNegative(value, "baseDelay");
             return this;
         }
@@ -215,6 +223,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder maxDelay(Duration value) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.maxDelay", value);
             maxDelay = nonNegative(value, "maxDelay");
             return this;
         }
@@ -226,6 +235,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder deadline(Duration value) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.deadline", value);
             Objects.requireNonNull(value, "deadline");
             if (value.isZero() || value.isNegative()) {
                 throw new ConfigurationException("RetryPolicy deadline must be positive, was " + value);
@@ -240,6 +250,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder noDeadline() {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.deadline", "none");
             deadline = null;
             return this;
         }
@@ -251,6 +262,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder retryOn(Outcome... values) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.retryOn", java.util.Arrays.toString(values));
             retryOn = values.length == 0 ? EnumSet.noneOf(Outcome.class) : EnumSet.copyOf(List.of(values));
             return this;
         }
@@ -263,6 +275,8 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder retryOnErrorCodes(String... codes) {
+            ConfigurationException.requireFirstSet(given,
+                    "RetryPolicy.retryOnErrorCodes", java.util.Arrays.toString(codes));
             retryOnCodes = new LinkedHashSet<>(List.of(codes));
             return this;
         }
@@ -275,6 +289,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder failOverOn(String... codes) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.failOverOn", java.util.Arrays.toString(codes));
             failOverOn = new LinkedHashSet<>(List.of(codes));
             return this;
         }
@@ -287,6 +302,7 @@ public interface RetryPolicy {
          * @return this builder
          */
         public Builder random(RandomGenerator value) {
+            ConfigurationException.requireFirstSet(given, "RetryPolicy.random", value);
             random = Objects.requireNonNull(value, "random");
             return this;
         }

@@ -5,6 +5,7 @@ import dev.aip.core.tenant.Tier;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -331,8 +332,12 @@ public final class FairShare {
 
     /**
      * Builds {@link FairShare} settings, starting from the defaults. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code weight},
+     * {@code reservedShare} and {@code capacity}, which add one entry per call.
      */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final Map<Tier, Integer> weights = new LinkedHashMap<>();
         private int defaultWeight = DEFAULT_WEIGHT;
         private final Map<Tier, BigDecimal> reserved = new LinkedHashMap<>();
@@ -374,6 +379,7 @@ public final class FairShare {
          * @throws ConfigurationException if the weight is out of range
          */
         public Builder defaultWeight(int weight) {
+            ConfigurationException.requireFirstSet(given, "FairShare.defaultWeight", weight);
             defaultWeight = checkWeight(weight, "defaultWeight");
             return this;
         }
@@ -440,6 +446,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder defaultCapacity(long tokensPerMinute) {
+            ConfigurationException.requireFirstSet(given, "FairShare.defaultCapacity", tokensPerMinute);
             defaultCapacity = checkCapacity(tokensPerMinute, "defaultCapacity");
             return this;
         }
@@ -451,6 +458,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder decrease(BigDecimal factor) {
+            ConfigurationException.requireFirstSet(given, "FairShare.decrease", factor);
             Objects.requireNonNull(factor, "factor");
             if (factor.signum() <= 0 || factor.compareTo(BigDecimal.ONE) >= 0
                     || factor.stripTrailingZeros().scale() > 6) {
@@ -471,6 +479,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder headroom(BigDecimal fraction) {
+            ConfigurationException.requireFirstSet(given, "FairShare.headroom", fraction);
             Objects.requireNonNull(fraction, "fraction");
             if (fraction.signum() < 0 || fraction.compareTo(BigDecimal.ONE) >= 0
                     || fraction.stripTrailingZeros().scale() > 6) {
@@ -489,6 +498,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder additiveIncrease(long tokensPerMinute) {
+            ConfigurationException.requireFirstSet(given, "FairShare.additiveIncrease", tokensPerMinute);
             if (tokensPerMinute < 1) {
                 throw new ConfigurationException("FairShare additiveIncrease must be at least 1 token per minute,"
                         + " was " + tokensPerMinute);
@@ -505,6 +515,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder increaseInterval(Duration value) {
+            ConfigurationException.requireFirstSet(given, "FairShare.increaseInterval", value);
             increaseInterval = positive(value, "increaseInterval");
             return this;
         }
@@ -517,6 +528,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder cooldown(Duration value) {
+            ConfigurationException.requireFirstSet(given, "FairShare.cooldown", value);
             cooldown = positive(value, "cooldown");
             return this;
         }
@@ -528,6 +540,7 @@ public final class FairShare {
          * @return this builder
          */
         public Builder minimumCapacity(long tokensPerMinute) {
+            ConfigurationException.requireFirstSet(given, "FairShare.minimumCapacity", tokensPerMinute);
             if (tokensPerMinute < 1) {
                 throw new ConfigurationException("FairShare minimumCapacity must be at least 1 token per minute,"
                         + " was " + tokensPerMinute);

@@ -804,7 +804,8 @@ public final class Governance implements Admission {
         private static <T> T once(T current, T value, String name) {
             Objects.requireNonNull(value, name);
             if (current != null) {
-                throw new ConfigurationException("Governance." + name + " is set twice; set it once");
+                throw new ConfigurationException("Governance." + name + " was already set to " + current
+                        + "; cannot set it to " + value + ". Set each setting once.");
             }
             return value;
         }

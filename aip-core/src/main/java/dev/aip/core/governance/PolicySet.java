@@ -1,9 +1,11 @@
 package dev.aip.core.governance;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -155,8 +157,14 @@ public final class PolicySet {
         return cached != null ? cached : tierLayered.computeIfAbsent(tier, t -> defaults.overriddenBy(layer));
     }
 
-    /** Builds a {@link PolicySet}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link PolicySet}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code tier} and
+     * {@code tenant}, which add one layer per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private TenantPolicy defaults = TenantPolicy.EMPTY;
         private final Map<Tier, TenantPolicy> tiers = new LinkedHashMap<>();
         private final Map<TenantId, TenantPolicy> tenants = new LinkedHashMap<>();
@@ -168,6 +176,7 @@ public final class PolicySet {
 
         /** Sets the default layer; default {@link TenantPolicy#EMPTY} (no limits). */
         public Builder defaults(TenantPolicy value) {
+            ConfigurationException.requireFirstSet(given, "PolicySet.defaults", value);
             defaults = Objects.requireNonNull(value, "defaults");
             return this;
         }
@@ -186,6 +195,7 @@ public final class PolicySet {
 
         /** Names where the set came from, for messages; default {@code "code"}. */
         public Builder source(String value) {
+            ConfigurationException.requireFirstSet(given, "PolicySet.source", value);
             source = Objects.requireNonNull(value, "source");
             return this;
         }
@@ -198,6 +208,7 @@ public final class PolicySet {
          * @return this builder
          */
         public Builder fairShare(FairShare value) {
+            ConfigurationException.requireFirstSet(given, "PolicySet.fairShare", value);
             fairShare = Objects.requireNonNull(value, "fairShare");
             return this;
         }

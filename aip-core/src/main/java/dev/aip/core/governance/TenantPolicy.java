@@ -1,10 +1,13 @@
 package dev.aip.core.governance;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.tenant.Tier;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -194,8 +197,13 @@ public record TenantPolicy(
         }
     }
 
-    /** Builds a {@link TenantPolicy}; unset fields are inherited. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link TenantPolicy}; unset fields are inherited. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private Tier tier;
         private Long requestsPerMinute;
         private Long tokensPerMinute;
@@ -211,30 +219,35 @@ public record TenantPolicy(
 
         /** Sets the tenant's tier (tenant layers only). */
         public Builder tier(Tier value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.tier", value);
             tier = value;
             return this;
         }
 
         /** Sets the admitted calls per minute; {@link TenantPolicy#UNLIMITED} for none. */
         public Builder requestsPerMinute(long value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.requestsPerMinute", value);
             requestsPerMinute = value;
             return this;
         }
 
         /** Sets the tokens per minute; {@link TenantPolicy#UNLIMITED} for none. */
         public Builder tokensPerMinute(long value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.tokensPerMinute", value);
             tokensPerMinute = value;
             return this;
         }
 
         /** Sets the calls in flight at once; {@code Integer.MAX_VALUE} for none. */
         public Builder maxConcurrentCalls(int value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.maxConcurrentCalls", value);
             maxConcurrentCalls = value;
             return this;
         }
 
         /** Sets the budget; {@link Budget#UNLIMITED} for none. */
         public Builder budget(Budget value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.budget", value);
             budget = value;
             return this;
         }
@@ -246,24 +259,28 @@ public record TenantPolicy(
 
         /** Sets the logical models the tenant may call; {@code "*"} for any. */
         public Builder allowedModels(Set<String> value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.allowedModels", value);
             allowedModels = Objects.requireNonNull(value, "allowedModels");
             return this;
         }
 
         /** Sets the largest {@code maxTokens} a call may ask for; {@code Integer.MAX_VALUE} for none. */
         public Builder maxOutputTokens(int value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.maxOutputTokens", value);
             maxOutputTokens = value;
             return this;
         }
 
         /** Sets the inference settings for calls that leave them unset. */
         public Builder defaultSettings(InferenceSettings value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.defaultSettings", value);
             defaultSettings = value;
             return this;
         }
 
         /** Sets the fallback profiles, in order. */
         public Builder fallbackChain(List<String> value) {
+            ConfigurationException.requireFirstSet(given, "TenantPolicy.fallbackChain", value);
             fallbackChain = value;
             return this;
         }

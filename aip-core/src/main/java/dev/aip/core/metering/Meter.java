@@ -4,6 +4,8 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.pricing.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -137,8 +139,13 @@ public final class Meter {
         }
     }
 
-    /** Builds a {@link Meter}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link Meter}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private Consumer<? super UsageRecord> sink;
         private PriceCatalog priceCatalog;
         private Clock clock = Clock.systemUTC();
@@ -156,30 +163,35 @@ public final class Meter {
          * @return this builder
          */
         public Builder sink(Consumer<? super UsageRecord> value) {
+            ConfigurationException.requireFirstSet(given, "Meter.sink", value);
             sink = Objects.requireNonNull(value, "sink");
             return this;
         }
 
         /** Sets the prices; default {@link PriceCatalog#bundled()}. */
         public Builder priceCatalog(PriceCatalog value) {
+            ConfigurationException.requireFirstSet(given, "Meter.priceCatalog", value);
             priceCatalog = Objects.requireNonNull(value, "priceCatalog");
             return this;
         }
 
         /** Sets the clock for {@code startedAt}; default the system UTC clock. */
         public Builder clock(Clock value) {
+            ConfigurationException.requireFirstSet(given, "Meter.clock", value);
             clock = Objects.requireNonNull(value, "clock");
             return this;
         }
 
         /** Sets the nanosecond ticker for latency and time to first token; default {@link System#nanoTime()}. */
         public Builder ticker(LongSupplier value) {
+            ConfigurationException.requireFirstSet(given, "Meter.ticker", value);
             ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 
         /** Sets the region used when a {@link CallInfo} names none. */
         public Builder region(String value) {
+            ConfigurationException.requireFirstSet(given, "Meter.region", value);
             region = Objects.requireNonNull(value, "region");
             return this;
         }

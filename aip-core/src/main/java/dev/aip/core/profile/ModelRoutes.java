@@ -2,6 +2,7 @@ package dev.aip.core.profile;
 
 import dev.aip.core.ConfigurationException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -17,8 +18,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>a foundation-model ARN or system inference-profile ARN is used as is;</li>
  *   <li>a system profile id ({@code us.}, {@code eu.}, {@code apac.}, {@code global.}... followed by a model id)
- *       becomes {@code arn:PARTITION:bedrock:REGION:ACCOUNT:inference-profile/ID} (needs {@link
- *       Builder#region(String)} and {@link Builder#accountId(String)});</li>
+ *       becomes {@code arn:PARTITION:bedrock:REGION:ACCOUNT:inference-profile/ID} (needs
+ * {@link       Builder#region(String)} and {@link Builder#accountId(String)});</li>
  *   <li>a foundation model id ({@code provider.model}, e.g. {@code anthropic.claude-3-5-haiku-20241022-v1:0})
  *       becomes {@code arn:PARTITION:bedrock:REGION::foundation-model/ID} (needs the region).</li>
  * </ul>
@@ -107,8 +108,14 @@ public final class ModelRoutes {
         return "ModelRoutes" + routes;
     }
 
-    /** Builds {@link ModelRoutes}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds {@link ModelRoutes}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code route}, which
+     * adds one route per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final TreeMap<String, String> routes = new TreeMap<>();
         private String partition = "aws";
         private String region;
@@ -137,12 +144,14 @@ public final class ModelRoutes {
 
         /** Region used to form ARNs for bare model and system profile ids. */
         public Builder region(String region) {
+            ConfigurationException.requireFirstSet(given, "ModelRoutes.region", region);
             this.region = Objects.requireNonNull(region, "region");
             return this;
         }
 
         /** Account id used to form system profile ARNs for bare system profile ids. */
         public Builder accountId(String accountId) {
+            ConfigurationException.requireFirstSet(given, "ModelRoutes.accountId", accountId);
             if (!accountId.matches("[0-9]{12}")) {
                 throw new IllegalArgumentException("account id \"" + accountId + "\" is not 12 digits");
             }
@@ -152,12 +161,14 @@ public final class ModelRoutes {
 
         /** ARN partition, default {@code aws}. */
         public Builder partition(String partition) {
+            ConfigurationException.requireFirstSet(given, "ModelRoutes.partition", partition);
             this.partition = Objects.requireNonNull(partition, "partition");
             return this;
         }
 
         /** Accept only explicitly routed logical models. */
         public Builder explicitOnly() {
+            ConfigurationException.requireFirstSet(given, "ModelRoutes.explicitOnly", "true");
             this.implicit = false;
             return this;
         }

@@ -166,8 +166,14 @@ public final class ProfileBalancer {
         return weights.getOrDefault(p.profileArn(), 1);
     }
 
-    /** Builds a {@link ProfileBalancer}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link ProfileBalancer}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code weight}, which
+     * adds one profile's weight per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private Strategy strategy = Strategy.WEIGHTED_RANDOM;
         private final Map<String, Integer> weights = new HashMap<>();
         private RandomGenerator random;
@@ -177,6 +183,7 @@ public final class ProfileBalancer {
 
         /** Sets how profiles are ordered; default {@link Strategy#WEIGHTED_RANDOM}. */
         public Builder strategy(Strategy value) {
+            ConfigurationException.requireFirstSet(given, "ProfileBalancer.strategy", value);
             strategy = Objects.requireNonNull(value, "strategy");
             return this;
         }
@@ -204,6 +211,7 @@ public final class ProfileBalancer {
          * {@link ThreadLocalRandom}. It is shared by all threads, so it must be thread-safe.
          */
         public Builder random(RandomGenerator value) {
+            ConfigurationException.requireFirstSet(given, "ProfileBalancer.random", value);
             random = Objects.requireNonNull(value, "random");
             return this;
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -326,8 +327,13 @@ public final class ProfileLifecycle {
         }
     }
 
-    /** Builds a {@link ProfileLifecycle}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link ProfileLifecycle}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final InferenceProfileApi api;
         private ModelRoutes routes;
         private TagSchema schema = TagSchema.defaults();
@@ -346,30 +352,35 @@ public final class ProfileLifecycle {
 
         /** Which model each logical model's profile copies (required). */
         public Builder routes(ModelRoutes routes) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.routes", routes);
             this.routes = Objects.requireNonNull(routes, "routes");
             return this;
         }
 
         /** The tags of managed profiles (default {@link TagSchema#defaults()}). */
         public Builder schema(TagSchema schema) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.schema", schema);
             this.schema = Objects.requireNonNull(schema, "schema");
             return this;
         }
 
         /** How new profiles are named (default {@link ProfileNameTemplate#DEFAULT}). */
         public Builder nameTemplate(ProfileNameTemplate names) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.nameTemplate", names);
             this.names = Objects.requireNonNull(names, "names");
             return this;
         }
 
         /** Clock for retry deadlines and elapsed times (default UTC system clock). */
         public Builder clock(Clock clock) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.clock", clock);
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /** Actions (and tag reads during a scan) run at once (default 8). */
         public Builder concurrency(int concurrency) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.concurrency", concurrency);
             if (concurrency < 1) {
                 throw new ConfigurationException("concurrency must be at least 1: " + concurrency);
             }
@@ -379,6 +390,7 @@ public final class ProfileLifecycle {
 
         /** Attempts per control-plane step, including the first (default 8). */
         public Builder maxAttempts(int maxAttempts) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.maxAttempts", maxAttempts);
             if (maxAttempts < 1) {
                 throw new ConfigurationException("maxAttempts must be at least 1: " + maxAttempts);
             }
@@ -388,12 +400,14 @@ public final class ProfileLifecycle {
 
         /** Time within which a step's retries must fall (default 2 minutes). */
         public Builder retryDeadline(Duration deadline) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.retryDeadline", deadline);
             this.retryDeadline = Objects.requireNonNull(deadline, "deadline");
             return this;
         }
 
         /** Backoff base and cap (default 100 ms and 5 s). */
         public Builder backoff(Duration base, Duration max) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.backoff", List.of(base, max));
             if (base.isNegative() || max.compareTo(base) < 0) {
                 throw new ConfigurationException("backoff needs 0 <= base <= max: " + base + ", " + max);
             }
@@ -403,6 +417,7 @@ public final class ProfileLifecycle {
         }
 
         Builder sleeper(Retrier.Sleeper sleeper) {
+            ConfigurationException.requireFirstSet(given, "ProfileLifecycle.sleeper", sleeper);
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }

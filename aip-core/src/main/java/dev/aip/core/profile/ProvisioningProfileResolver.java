@@ -382,8 +382,14 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
         return Optional.empty();
     }
 
-    /** Builds a {@link ProvisioningProfileResolver}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link ProvisioningProfileResolver}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code poolProfile},
+     * which adds one pool profile per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final InferenceProfileApi api;
         private ModelRoutes routes;
         private TagSchema schema = TagSchema.defaults();
@@ -401,18 +407,21 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
 
         /** Which model each logical model's profile copies (required). */
         public Builder routes(ModelRoutes routes) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.routes", routes);
             this.routes = Objects.requireNonNull(routes, "routes");
             return this;
         }
 
         /** The tags written on new profiles (default {@link TagSchema#defaults()}). */
         public Builder schema(TagSchema schema) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.schema", schema);
             this.schema = Objects.requireNonNull(schema, "schema");
             return this;
         }
 
         /** How new profiles are named (default {@link ProfileNameTemplate#DEFAULT}). */
         public Builder nameTemplate(ProfileNameTemplate names) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.nameTemplate", names);
             this.names = Objects.requireNonNull(names, "names");
             return this;
         }
@@ -423,6 +432,7 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
          * if the quota allows).
          */
         public Builder lookup(TenantProfileResolver lookup) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.lookup", lookup);
             this.lookup = Objects.requireNonNull(lookup, "lookup");
             return this;
         }
@@ -439,24 +449,29 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
 
         /** Whether to create a missing pool profile when the quota is reached (default true). */
         public Builder provisionPools(boolean provisionPools) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.provisionPools", provisionPools);
             this.provisionPools = provisionPools;
             return this;
         }
 
         /** Clock for the pooled re-check (default UTC system clock). */
         public Builder clock(Clock clock) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.clock", clock);
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /** How long a pooled tenant stays pooled before its own profile is tried again (default 10 minutes). */
         public Builder pooledRecheckInterval(Duration interval) {
+            ConfigurationException.requireFirstSet(given,
+                    "ProvisioningProfileResolver.pooledRecheckInterval", interval);
             this.pooledRecheckInterval = Objects.requireNonNull(interval, "interval");
             return this;
         }
 
         /** Per-tenant extra tags for new profiles, e.g. a cost center from the tenant's attributes. */
         public Builder extraTags(Function<TenantContext, Map<String, String>> extraTags) {
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.extraTags", extraTags);
             this.extraTags = Objects.requireNonNull(extraTags, "extraTags");
             return this;
         }

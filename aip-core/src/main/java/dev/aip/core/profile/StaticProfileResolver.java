@@ -217,8 +217,14 @@ public final class StaticProfileResolver implements TenantProfileResolver {
         return ResolvedProfile.of(key.tenant(), key.logicalModel(), mapping.arn(), source, false);
     }
 
-    /** Builds a {@link StaticProfileResolver}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link StaticProfileResolver}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code profile} and
+     * {@code defaultProfile}, which add one mapping per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final Map<ProfileKey, List<Mapping>> mappings = new LinkedHashMap<>();
         private final Map<String, Mapping> defaults = new HashMap<>();
         private InferenceProfileApi api;
@@ -230,12 +236,14 @@ public final class StaticProfileResolver implements TenantProfileResolver {
 
         /** The control plane used to verify ownership tags and to look up source models. */
         public Builder api(InferenceProfileApi api) {
+            ConfigurationException.requireFirstSet(given, "StaticProfileResolver.api", api);
             this.api = Objects.requireNonNull(api, "api");
             return this;
         }
 
         /** The tag schema whose tenant key names a profile's owner (default {@link TagSchema#defaults()}). */
         public Builder schema(TagSchema schema) {
+            ConfigurationException.requireFirstSet(given, "StaticProfileResolver.schema", schema);
             this.schema = Objects.requireNonNull(schema, "schema");
             return this;
         }
@@ -272,6 +280,7 @@ public final class StaticProfileResolver implements TenantProfileResolver {
          * control plane.
          */
         public Builder trustMapping() {
+            ConfigurationException.requireFirstSet(given, "StaticProfileResolver.trustMapping", "true");
             this.verifyOwnership = false;
             return this;
         }

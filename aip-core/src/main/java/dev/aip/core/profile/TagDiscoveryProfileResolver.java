@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -307,8 +309,13 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
         return running.join();
     }
 
-    /** Builds a {@link TagDiscoveryProfileResolver}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link TagDiscoveryProfileResolver}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final InferenceProfileApi api;
         private TagSchema schema = TagSchema.defaults();
         private Clock clock = Clock.systemUTC();
@@ -326,24 +333,28 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
 
         /** The tag schema (default {@link TagSchema#defaults()}). */
         public Builder schema(TagSchema schema) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.schema", schema);
             this.schema = Objects.requireNonNull(schema, "schema");
             return this;
         }
 
         /** The clock for the refresh rate limit and index timestamps (default UTC system clock). */
         public Builder clock(Clock clock) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.clock", clock);
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /** Time between background refreshes after {@link #start()} (default 5 minutes). */
         public Builder refreshInterval(Duration interval) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.refreshInterval", interval);
             this.refreshInterval = positive(interval, "refreshInterval");
             return this;
         }
 
         /** Least time between two refreshes triggered by misses (default 30 seconds). */
         public Builder minRefreshInterval(Duration interval) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.minRefreshInterval", interval);
             Objects.requireNonNull(interval, "minRefreshInterval");
             if (interval.isNegative()) {
                 throw new ConfigurationException("minRefreshInterval must not be negative: " + interval);
@@ -354,24 +365,28 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
 
         /** Runs background refreshes on this executor instead of a thread of the resolver's own. */
         public Builder executor(ScheduledExecutorService executor) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.executor", executor);
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
         /** Index only profiles carrying the schema's managed-by tag (default: any profile with an owner tag). */
         public Builder managedOnly(boolean managedOnly) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.managedOnly", managedOnly);
             this.managedOnly = managedOnly;
             return this;
         }
 
         /** Serve tenants without a profile from their tier's pool profile (default off: they are unknown). */
         public Builder poolFallback(boolean poolFallback) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.poolFallback", poolFallback);
             this.poolFallback = poolFallback;
             return this;
         }
 
         /** Concurrent tag reads during a refresh (default 8). */
         public Builder scanParallelism(int parallelism) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.scanParallelism", parallelism);
             if (parallelism < 1) {
                 throw new ConfigurationException("scanParallelism must be at least 1: " + parallelism);
             }
@@ -380,6 +395,7 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
         }
 
         Builder sleeper(Retrier.Sleeper sleeper) {
+            ConfigurationException.requireFirstSet(given, "TagDiscoveryProfileResolver.sleeper", sleeper);
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }

@@ -4,6 +4,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -202,8 +203,14 @@ public record TagSchema(
         return Collections.unmodifiableMap(tags);
     }
 
-    /** Builds a {@link TagSchema}. Not thread-safe; confine to one thread. */
+    /**
+     * Builds a {@link TagSchema}. Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}, except {@code tag}, which adds
+     * one fixed tag per call.
+     */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private String tenantKey = "TenantId";
         private String tierKey = "Tier";
         private String modelKey = "Model";
@@ -216,24 +223,28 @@ public record TagSchema(
 
         /** Tag key naming the owning tenant (default {@code TenantId}). */
         public Builder tenantKey(String key) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.tenantKey", key);
             this.tenantKey = key;
             return this;
         }
 
         /** Tag key holding the tier (default {@code Tier}). */
         public Builder tierKey(String key) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.tierKey", key);
             this.tierKey = key;
             return this;
         }
 
         /** Tag key holding the logical model (default {@code Model}). */
         public Builder modelKey(String key) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.modelKey", key);
             this.modelKey = key;
             return this;
         }
 
         /** The marker of managed profiles (default {@code ManagedBy=aip}). */
         public Builder managedBy(String key, String value) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.managedBy", key + "=" + value);
             this.managedByKey = key;
             this.managedByValue = value;
             return this;
@@ -241,11 +252,13 @@ public record TagSchema(
 
         /** Adds {@code CostCenter=value} to every profile. */
         public Builder costCenter(String value) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.costCenter", value);
             return tag("CostCenter", value);
         }
 
         /** Adds {@code Environment=value} to every profile. */
         public Builder environment(String value) {
+            ConfigurationException.requireFirstSet(given, "TagSchema.environment", value);
             return tag("Environment", value);
         }
 

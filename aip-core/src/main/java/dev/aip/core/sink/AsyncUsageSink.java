@@ -1,8 +1,11 @@
 package dev.aip.core.sink;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.UsageRecord;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -152,8 +155,11 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
      * time limit.
      *
      * <p>Not thread-safe; confine to one thread.
+     *
+     * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
      */
     public static final class Builder {
+        private final Map<String, Object> given = new HashMap<>();
         private final UsageSink delegate;
         private int capacity = 10_000;
         private OverflowPolicy policy = OverflowPolicy.BLOCK;
@@ -170,6 +176,7 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder capacity(int records) {
+            ConfigurationException.requireFirstSet(given, "AsyncUsageSink.capacity", records);
             if (records < 1) {
                 throw new IllegalArgumentException("capacity must be at least 1, got " + records);
             }
@@ -184,6 +191,7 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder overflowPolicy(OverflowPolicy overflowPolicy) {
+            ConfigurationException.requireFirstSet(given, "AsyncUsageSink.overflowPolicy", overflowPolicy);
             policy = Objects.requireNonNull(overflowPolicy, "overflowPolicy");
             return this;
         }
@@ -196,6 +204,7 @@ public final class AsyncUsageSink implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder maxBlock(Duration timeout) {
+            ConfigurationException.requireFirstSet(given, "AsyncUsageSink.maxBlock", timeout);
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("maxBlock must be positive, got " + timeout);
             }

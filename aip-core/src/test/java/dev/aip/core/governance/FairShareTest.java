@@ -442,7 +442,7 @@ class FairShareTest {
         assertThatThrownBy(() -> FairShare.builder().capacity("m@x", 5_000))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'@'");
         assertThatThrownBy(() -> Governance.builder().fairShare(FairShare.defaults()).fairShare(FairShare.defaults()))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("fairShare is set twice");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("fairShare was already set to");
     }
 
     @Test

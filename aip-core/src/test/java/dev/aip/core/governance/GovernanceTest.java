@@ -550,6 +550,7 @@ class GovernanceTest {
         assertThatThrownBy(() -> Governance.builder().build()).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("policies");
         assertThatThrownBy(() -> Governance.builder().lease(Duration.ofMinutes(1)).lease(Duration.ofMinutes(2)))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("twice");
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("Governance.lease was already set to PT1M; cannot set it to PT2M");
     }
 }
