@@ -27,6 +27,7 @@ import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.profile.TagDiscoveryProfileResolver;
 import dev.aip.core.profile.TagSchema;
 import dev.aip.core.sink.AsyncUsageSink;
+import dev.aip.core.sink.JsonLinesLedger;
 import dev.aip.core.sink.UsageSink;
 import dev.aip.core.tenant.Tier;
 import java.lang.reflect.Array;
@@ -129,7 +130,8 @@ class BuilderContractTest {
                 builder("FairShare", FairShare::builder),
                 builder("ProfileBalancer", ProfileBalancer::builder),
                 builder("RetryPolicy", RetryPolicy::backoff),
-                builder("AsyncUsageSink", () -> AsyncUsageSink.builder(proxy(UsageSink.class))));
+                builder("AsyncUsageSink", () -> AsyncUsageSink.builder(proxy(UsageSink.class))),
+                builder("JsonLinesLedger", JsonLinesLedger::builder));
     }
 
     @ParameterizedTest(name = "{0}")

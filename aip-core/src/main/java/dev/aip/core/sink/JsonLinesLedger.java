@@ -7,6 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -397,7 +399,8 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
     /**
      * Configures a {@link JsonLinesLedger}. Defaults: {@link Durability#ASYNC}; fsync every 256 records or every
      * second; a backlog of at most 16,384 records, none older than 100 ms (or {@code fsyncInterval} if shorter);
-     * callers wait at most 1 second for the writer; the system's {@link System#nanoTime() nanoTime} ticker.
+     * callers wait at most 1 second for the writer; the system's {@link System#nanoTime() nanoTime} ticker. Each
+     * setting may be set once: a second set is refused with a {@link ConfigurationException} naming both values.
      *
      * <p>Not thread-safe; confine to one thread.
      */
@@ -413,6 +416,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
         private Duration maxBlock = Duration.ofSeconds(1);
         private Durability durability = Durability.ASYNC;
         private UnaryOperator<FileChannel> channelDecorator = UnaryOperator.identity();
+        private final Map<String, Object> given = new HashMap<>();
 
         private Builder() {}
 
@@ -423,6 +427,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder path(Path file) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.path", file);
             path = Objects.requireNonNull(file, "path");
             return this;
         }
@@ -435,6 +440,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder durability(Durability mode) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.durability", mode);
             durability = Objects.requireNonNull(mode, "durability");
             return this;
         }
@@ -446,6 +452,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder fsyncEvery(int records) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.fsyncEvery", records);
             if (records < 1) {
                 throw new IllegalArgumentException("fsyncEvery must be at least 1, got " + records);
             }
@@ -460,6 +467,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder fsyncInterval(Duration interval) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.fsyncInterval", interval);
             if (interval.isNegative() || interval.isZero()) {
                 throw new IllegalArgumentException("fsyncInterval must be positive, got " + interval);
             }
@@ -476,6 +484,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder ticker(LongSupplier nanos) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.ticker", nanos);
             ticker = Objects.requireNonNull(nanos, "ticker");
             return this;
         }
@@ -489,6 +498,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder capacity(int records) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.capacity", records);
             if (records < 1) {
                 throw new IllegalArgumentException("capacity must be at least 1, got " + records);
             }
@@ -507,6 +517,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder maxLag(Duration lag) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.maxLag", lag);
             if (lag.isNegative() || lag.isZero()) {
                 throw new IllegalArgumentException("maxLag must be positive, got " + lag);
             }
@@ -523,6 +534,7 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
          * @return this builder
          */
         public Builder maxBlock(Duration timeout) {
+            ConfigurationException.requireFirstSet(given, "JsonLinesLedger.maxBlock", timeout);
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("maxBlock must be positive, got " + timeout);
             }

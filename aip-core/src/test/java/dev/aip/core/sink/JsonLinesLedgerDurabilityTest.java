@@ -44,8 +44,12 @@ class JsonLinesLedgerDurabilityTest {
     }
 
     private JsonLinesLedger.Builder ledger(Durability durability) {
+        return ledger(durability, LONG_WAIT);
+    }
+
+    private JsonLinesLedger.Builder ledger(Durability durability, Duration maxBlock) {
         return JsonLinesLedger.builder().path(dir.resolve("usage.jsonl")).durability(durability)
-                .maxBlock(LONG_WAIT).channelDecorator(c -> channel = new FaultyChannel(c));
+                .maxBlock(maxBlock).channelDecorator(c -> channel = new FaultyChannel(c));
     }
 
     @Test
@@ -110,7 +114,7 @@ class JsonLinesLedgerDurabilityTest {
     @Test
     void accept_inSyncModeWhenSyncOutlastsMaxBlock_returnsAfterMaxBlockAndCountsUnconfirmed() {
         UsageRecord r = Records.record("acme");
-        try (JsonLinesLedger ledger = ledger(Durability.SYNC).maxBlock(Duration.ofMillis(50)).build()) {
+        try (JsonLinesLedger ledger = ledger(Durability.SYNC, Duration.ofMillis(50)).build()) {
             channel.syncs.close();
             ledger.accept(r); // returns after 50 ms of real time
             assertThat(ledger.unconfirmedRecords()).isEqualTo(1);
