@@ -1,7 +1,5 @@
 package dev.aip.core;
 
-import static com.tngtech.archunit.base.DescribedPredicate.describe;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -41,17 +39,9 @@ class ArchitectureTest {
      * The packages form a graph without cycles, so each can be understood, tested and split off from the ones below
      * it.
      *
-     * <p>Two known edges are part of the model rather than a cycle to fix:
-     * <ul>
-     *   <li>The root package and {@code tenant} are one slice, "foundation": the library's exceptions carry the
-     *       {@code TenantId} they concern, and {@code tenant} throws them for a malformed or unknown tenant. Splitting
-     *       them would mean moving {@code TenantId} (used by every module) or giving the exceptions an untyped
-     *       tenant.
-     *   <li>{@code pricing.CostCalculator} uses {@code metering}'s {@code TokenUsage} and {@code Cost} while
-     *       {@code metering.Meter} prices records with it. The calculator belongs in {@code metering} (it turns usage
-     *       into a cost; {@code pricing} is the catalog), and moving it is the fix; until then this one class is the
-     *       only allowed edge from {@code pricing} to {@code metering}, so no further edge can join the cycle.
-     * </ul>
+     * <p>The root package and {@code tenant} are one slice, "foundation": the library's exceptions carry the
+     * {@code TenantId} they concern, and {@code tenant} throws them for a malformed or unknown tenant. Splitting them
+     * would mean moving {@code TenantId} (used by every module) or giving the exceptions an untyped tenant.
      */
     @ArchTest
     static final ArchRule packages_areFreeOfCycles = SlicesRuleDefinition.slices().assignedFrom(new SliceAssignment() {
@@ -71,10 +61,7 @@ class ArchitectureTest {
         public String getDescription() {
             return "top-level packages of dev.aip.core (root and tenant as one)";
         }
-    }).should().beFreeOfCycles()
-            .ignoreDependency(describe("pricing.CostCalculator",
-                    (JavaClass c) -> c.getName().startsWith("dev.aip.core.pricing.CostCalculator")),
-                    resideInAPackage("dev.aip.core.metering"));
+    }).should().beFreeOfCycles();
 
     /** Only the Bedrock binding talks to AWS; everything else sees the library's own interfaces. */
     @ArchTest

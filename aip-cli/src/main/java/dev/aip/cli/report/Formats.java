@@ -1,7 +1,7 @@
 package dev.aip.cli.report;
 
 import dev.aip.core.metering.Outcome;
-import dev.aip.core.pricing.CostCalculator;
+import dev.aip.core.metering.CostCalculator;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.pricing.CostCalculator;
+import dev.aip.core.metering.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;

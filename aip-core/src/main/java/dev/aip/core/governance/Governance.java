@@ -10,7 +10,7 @@ import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.pricing.CostCalculator;
+import dev.aip.core.metering.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;

@@ -1,7 +1,6 @@
 package dev.aip.core.metering;
 
 import dev.aip.core.ConfigurationException;
-import dev.aip.core.pricing.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
 import java.time.Clock;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
-package dev.aip.core.pricing;
+package dev.aip.core.metering;
 
-import dev.aip.core.metering.Cost;
-import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.pricing.ModelPrice;
+import dev.aip.core.pricing.PriceCatalog;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Objects;

@@ -1,10 +1,9 @@
-package dev.aip.core.pricing;
+package dev.aip.core.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aip.core.metering.Cost;
-import dev.aip.core.metering.CostStatus;
-import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.pricing.ModelPrice;
+import dev.aip.core.pricing.PriceCatalog;
 import java.math.BigDecimal;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
