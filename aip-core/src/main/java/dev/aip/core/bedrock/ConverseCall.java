@@ -26,21 +26,14 @@ final class ConverseCall implements ChatStream {
         this.sdkCall = sdkCall;
         sdkCall.whenComplete((response, error) -> {
             if (error != null) {
-                Throwable t = BedrockErrors.unwrap(error);
-                if (ended.compareAndSet(false, true)) {
-                    listener.onError(t);
-                    completion.completeExceptionally(t);
-                }
+                fail(listener, BedrockErrors.unwrap(error));
                 return;
             }
             ChatResponse answer;
             try {
                 answer = ConverseMapping.fromConverse(response, invocation.profile().profileArn());
             } catch (RuntimeException e) {
-                if (ended.compareAndSet(false, true)) {
-                    listener.onError(e);
-                    completion.completeExceptionally(e);
-                }
+                fail(listener, e);
                 return;
             }
             progress.awsRequestId(response.responseMetadata().requestId());
@@ -50,6 +43,13 @@ final class ConverseCall implements ChatStream {
                 completion.complete(answer);
             }
         });
+    }
+
+    private void fail(ChatStreamListener listener, Throwable error) {
+        if (ended.compareAndSet(false, true)) {
+            listener.onError(error);
+            completion.completeExceptionally(error);
+        }
     }
 
     @Override

@@ -114,13 +114,7 @@ public final class ChatPipeline implements ChatClient {
     public CompletionStage<ChatResponse> chatAsync(TenantContext tenant, ChatRequest request) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
-        Relay relay = new Relay(NO_LISTENER);
-        try {
-            Call call = new Call(UsageRecord.newId(), tenant, request, false, ticker.getAsLong());
-            relay.upstream(head.stream(call, relay));
-        } catch (RuntimeException e) {
-            relay.onError(e);
-        }
+        Relay relay = start(tenant, request, false, NO_LISTENER);
         // The caller's future: cancelling it cancels the call; the relay's own completion is never handed out.
         CompletableFuture<ChatResponse> answer = new CompletableFuture<>() {
             @Override
@@ -147,9 +141,14 @@ public final class ChatPipeline implements ChatClient {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
+        return start(tenant, request, true, listener);
+    }
+
+    /** Runs a call through the stages' asynchronous path; a failure to start reaches the listener too. */
+    private Relay start(TenantContext tenant, ChatRequest request, boolean streaming, ChatStreamListener listener) {
         Relay relay = new Relay(listener);
         try {
-            Call call = new Call(UsageRecord.newId(), tenant, request, true, ticker.getAsLong());
+            Call call = new Call(UsageRecord.newId(), tenant, request, streaming, ticker.getAsLong());
             relay.upstream(head.stream(call, relay));
         } catch (RuntimeException e) {
             relay.onError(e);

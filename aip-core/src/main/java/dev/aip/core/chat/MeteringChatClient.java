@@ -26,7 +26,7 @@ final class MeteringChatClient implements ChatStage {
     @Override
     public ChatResponse call(Call call) {
         if (!call.attemptStarting()) {
-            throw new CancellationException("The call " + call.callId + " is over; no further attempt starts");
+            throw over(call);
         }
         MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
@@ -45,9 +45,9 @@ final class MeteringChatClient implements ChatStage {
     @Override
     public ChatStream stream(Call call, ChatStreamListener listener) {
         if (!call.attemptStarting()) {
-            Relay over = new Relay(listener);
-            over.onError(new CancellationException("The call " + call.callId + " is over; no further attempt starts"));
-            return over;
+            Relay ended = new Relay(listener);
+            ended.onError(over(call));
+            return ended;
         }
         MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
@@ -78,6 +78,11 @@ final class MeteringChatClient implements ChatStage {
             relay.onError(e);
         }
         return relay;
+    }
+
+    /** An attempt asked for after its call ended (a cancel won the race with a retry): it is not sent. */
+    private static CancellationException over(Call call) {
+        return new CancellationException("The call " + call.callId + " is over; no further attempt starts");
     }
 
     private void fail(Call call, MeteredCall metered, Progress progress, Throwable error) {

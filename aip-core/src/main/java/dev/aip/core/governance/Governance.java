@@ -12,6 +12,7 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.metering.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
+import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
@@ -243,7 +244,7 @@ public final class Governance implements Admission {
 
         // 1. Model policy. A call naming a profile ARN (its owner already checked) is a call to the logical model the
         // profile serves, so listing the logical model is enough.
-        if (!policy.allowsModel(request.model()) && !(request.model().startsWith("arn:")
+        if (!policy.allowsModel(request.model()) && !(ProfileOwnership.isArn(request.model())
                 && policy.allowsModel(profile.logicalModel()))) {
             return Decision.refuse(new PolicyViolationException(id, "allowed-models", "Tenant " + id
                     + " may not use model \"" + request.model() + "\"; allowed: " + policy.allowedModels()

@@ -77,13 +77,12 @@ public final class ProfileOwnership {
                     + " shared one, so the call is refused before it is sent. Name a logical model instead, or a"
                     + " profile of the tenant's own (mapped for it, or carrying its owner tag)", null);
         }
-        ResolvedProfile known0 = known.get();
-        if (!known0.pooled() && !known0.tenant().equals(tenant.id())) {
+        ResolvedProfile profile = known.get();
+        if (!usableBy(tenant, profile)) {
             throw ProfileResolutionException.notPermitted(tenant.id(), "Profile " + modelId + " belongs to another"
                     + " tenant, not to tenant " + tenant.id() + "; a tenant's call may only name its own profile or a"
                     + " shared one", null);
         }
-        ResolvedProfile profile = checked(tenant, modelId, known0);
         if (!profile.profileArn().equals(modelId)) {
             throw new ProfileResolutionException(tenant.id(), "The profile resolver answered profile "
                     + profile.profileArn() + " when tenant " + tenant.id() + " named " + modelId + "; a call naming"
@@ -138,13 +137,18 @@ public final class ProfileOwnership {
         if (profile == null) {
             throw noProfile(tenant, model);
         }
-        if (!profile.pooled() && !profile.tenant().equals(tenant.id())) {
+        if (!usableBy(tenant, profile)) {
             throw new ProfileResolutionException(tenant.id(), "The profile resolver returned profile "
                     + profile.profileArn() + ", which is not shared and not tenant " + tenant.id() + "'s own, for "
                     + tenant.id() + "'s call to " + model + "; a tenant's call may only use its own profile or a"
                     + " shared one. Fix the resolver", false, null);
         }
         return profile;
+    }
+
+    /** The tenant's own profile, or a shared one. */
+    private static boolean usableBy(TenantContext tenant, ResolvedProfile profile) {
+        return profile.pooled() || profile.tenant().equals(tenant.id());
     }
 
     private static ProfileResolutionException noProfile(TenantContext tenant, String model) {
