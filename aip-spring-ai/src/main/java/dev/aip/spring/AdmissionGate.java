@@ -5,7 +5,8 @@ import dev.aip.core.BudgetExceededException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
@@ -13,25 +14,26 @@ import dev.aip.core.tenant.TenantId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The admission every aip path in a Spring application goes through ({@link #admission()}): it asks the governance
- * {@link Admission} (normally {@code Governance}), remembers each tenant's last refusal for {@code /actuator/aip}, and lets a
- * ChatClient call admitted once by {@link TenantAdvisor} cover the model calls it makes (a tool loop's rounds).
+ * {@link Admission} (normally {@code Governance}), remembers each tenant's last refusal for {@code /actuator/aip},
+ * and keeps the ChatClient calls admitted once by {@link TenantAdvisor} that model calls may run under.
  *
- * <p><b>Covered calls.</b> {@link #admitCall} admits a whole ChatClient call and opens a cover with an id; the
- * advisor puts the id in the prompt's user-message metadata, the {@link TenantBridgeInterceptor} takes it out of
- * each Bedrock request of that call again and {@linkplain #pass passes} it to this gate on the SDK's thread, right
- * before the routing interceptor asks for admission. A model call under a cover is admitted without asking the
- * governance again; its attempts' records go to the cover, and the cover releases the governance permit once, with
- * the records of every model call, when the ChatClient call has ended and its last model call is over. So a tool
- * loop counts as one request against the tenant's rate, and its budget reservation settles to the loop's real cost.
+ * <p><b>Covered calls.</b> The advisor admits a whole ChatClient call as one {@link LogicalCall} and
+ * {@linkplain #open opens} it here under a random id, which it puts in the prompt's user-message metadata. The
+ * {@link TenantBridgeInterceptor} takes the id out of each Bedrock request of that call again, looks the call up
+ * here and hands it to the routing interceptor as the request's
+ * {@link dev.aip.core.bedrock.TenantRoutingInterceptor#COVER} execution attribute. A model call under a cover is not
+ * admitted again; its records count for the cover's permit, released once when the ChatClient call and every model
+ * call under it have ended. So a tool loop counts as one request against the tenant's rate, and its budget
+ * reservation settles to the loop's real cost.
  *
  * <p>The gate itself is not an {@link Admission} bean, so that it never competes with the governance it wraps for
  * injection; pass {@link #admission()} to whatever admits calls (the SDK interceptor, a chat pipeline).
@@ -40,20 +42,34 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AdmissionGate {
 
-    private static final ThreadLocal<Cover> PASS = new ThreadLocal<>();
-
     private final Admission delegate;
     private final Clock clock;
-    private final Map<String, Cover> covers = new ConcurrentHashMap<>();
+    private final Map<String, LogicalCall> covers = new ConcurrentHashMap<>();
     private final Map<TenantId, Refusals> refusals = new ConcurrentHashMap<>();
     private final Admission view = new Admission() {
         @Override
-        public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
-            return AdmissionGate.this.admit(tenant, request, profile);
+        public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
+            try {
+                return delegate.admit(tenant, request, profile);
+            } catch (RuntimeException e) {
+                refused(tenant, e);
+                throw e;
+            }
         }
 
         @Override
-        public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+        public CompletionStage<Permit> admitAsync(TenantContext tenant, AdmissionRequest request,
+                                                  ResolvedProfile profile) {
+            return delegate.admitAsync(tenant, request, profile).whenComplete((permit, error) -> {
+                if (error != null) {
+                    refused(tenant, error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                }
+            });
+        }
+
+        @Override
+        public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
             return delegate.shape(tenant, request);
         }
     };
@@ -79,39 +95,24 @@ public final class AdmissionGate {
         return view;
     }
 
-    private Admission.Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
-        Cover cover = PASS.get();
-        if (cover != null) {
-            PASS.remove();
-            if (cover.tenant.equals(tenant.id())) {
-                return cover.child();
-            }
-        }
-        return ask(tenant, request, profile);
-    }
-
-    /** Admits a whole ChatClient call; the caller must {@link Cover#end()} it exactly once. */
-    Cover admitCall(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
-        Admission.Permit permit = ask(tenant, request, profile);
+    /** Opens an admitted ChatClient call for the model calls it makes; returns the id that names it. */
+    String open(LogicalCall call) {
         // A random id: a cover lets model calls skip admission, so it must not be guessable from a counter.
-        Cover cover = new Cover(UsageRecord.newId(), tenant.id(), permit);
-        covers.put(cover.id, cover);
-        return cover;
+        String id = UsageRecord.newId();
+        covers.put(id, call);
+        return id;
     }
 
-    /** Marks the Bedrock request now being prepared on this thread as part of a covered call (or of none). */
-    void pass(String coverId) {
-        Cover cover = coverId == null ? null : covers.get(coverId);
-        if (cover == null) {
-            PASS.remove();
-        } else {
-            PASS.set(cover);
+    /** The open call an id names, or {@code null} (unknown, or already closed). */
+    LogicalCall cover(String id) {
+        return id == null ? null : covers.get(id);
+    }
+
+    /** The ChatClient call is over: later model calls no longer run under it. */
+    void close(String id) {
+        if (id != null) {
+            covers.remove(id);
         }
-    }
-
-    /** Forgets a pass that no admission consumed (the request was not routed, or failed before admission). */
-    static void clearPass() {
-        PASS.remove();
     }
 
     /** Covers open now; for tests and the actuator. */
@@ -124,14 +125,9 @@ public final class AdmissionGate {
         return Map.copyOf(refusals);
     }
 
-    private Admission.Permit ask(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
-        try {
-            return delegate.admit(tenant, request, profile);
-        } catch (RuntimeException e) {
-            if (e instanceof AipException) {
-                refusals.computeIfAbsent(tenant.id(), k -> new Refusals()).add(e, clock.instant());
-            }
-            throw e;
+    private void refused(TenantContext tenant, Throwable e) {
+        if (e instanceof AipException) {
+            refusals.computeIfAbsent(tenant.id(), k -> new Refusals()).add((RuntimeException) e, clock.instant());
         }
     }
 
@@ -178,70 +174,6 @@ public final class AdmissionGate {
                 return p.rule();
             }
             return e.getClass().getSimpleName();
-        }
-    }
-
-    /**
-     * One admitted ChatClient call. Its governance permit is released once: when the call has {@linkplain #end()
-     * ended} and every model call under it has released its share.
-     */
-    final class Cover {
-        final String id;
-        final TenantId tenant;
-        private final Admission.Permit permit;
-        private final List<UsageRecord> attempts = new ArrayList<>();
-        private int open;
-        private boolean ended;
-        private boolean released;
-
-        private Cover(String id, TenantId tenant, Admission.Permit permit) {
-            this.id = id;
-            this.tenant = tenant;
-            this.permit = permit;
-        }
-
-        synchronized Admission.Permit child() {
-            open++;
-            return records -> {
-                boolean release;
-                synchronized (Cover.this) {
-                    attempts.addAll(records);
-                    open--;
-                    release = takeRelease();
-                }
-                if (release) {
-                    releaseNow();
-                }
-            };
-        }
-
-        /** The ChatClient call is over (normally, by failure or by cancellation); call once. */
-        void end() {
-            boolean release;
-            synchronized (this) {
-                ended = true;
-                release = takeRelease();
-            }
-            if (release) {
-                releaseNow();
-            }
-        }
-
-        private boolean takeRelease() {
-            if (ended && open == 0 && !released) {
-                released = true;
-                return true;
-            }
-            return false;
-        }
-
-        private void releaseNow() {
-            covers.remove(id);
-            List<UsageRecord> all;
-            synchronized (this) {
-                all = List.copyOf(attempts);
-            }
-            permit.release(all);
         }
     }
 }

@@ -1,20 +1,18 @@
 package dev.aip.spring;
 
-import dev.aip.core.chat.ChatMessage;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.RequestMetadata;
+import dev.aip.core.metering.Meter;
 import dev.aip.core.tenant.TenantContext;
 import java.util.HashMap;
 import java.util.Map;
-import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 
-/** Spring AI prompts as aip sees them: tagged with the tenant, and as a {@link ChatRequest} for admission. */
+/** Spring AI prompts as aip sees them: tagged with the tenant, and as an {@link AdmissionRequest}. */
 final class Prompts {
 
     private Prompts() {
@@ -43,32 +41,19 @@ final class Prompts {
     }
 
     /**
-     * The prompt as a request for admission: same model, text and output limit, so that governance checks the model
-     * and estimates tokens as it would for the chat pipeline. Tools and media are left out (they are estimated when
-     * metered).
+     * The prompt as admission sees it: its model, the input estimated from the characters of its messages (system,
+     * user, assistant and tool responses), and its output limit, so that governance checks the model and reserves as
+     * it would for the chat pipeline. Tools and media are left out here; each model call is metered on its own.
      */
-    static ChatRequest asRequest(Prompt prompt, String model) {
-        ChatRequest.Builder b = ChatRequest.builder().model(model);
+    static AdmissionRequest admissionOf(Prompt prompt, String model) {
+        long chars = 0;
         for (Message m : prompt.getInstructions()) {
-            String text = text(m);
-            if (m instanceof SystemMessage) {
-                if (!text.isEmpty()) {
-                    b.system(text);
-                }
-            } else if (m instanceof AssistantMessage) {
-                b.message(ChatMessage.assistant(text.isEmpty() ? "." : text));
-            } else {
-                b.message(ChatMessage.user(text.isEmpty() ? "." : text));
-            }
-        }
-        if (prompt.getInstructions().isEmpty()) {
-            b.message(ChatMessage.user("."));
+            chars += text(m).length();
         }
         ChatOptions options = prompt.getOptions();
-        if (options != null && options.getMaxTokens() != null && options.getMaxTokens() > 0) {
-            b.settings(InferenceSettings.DEFAULTS.withMaxTokens(options.getMaxTokens()));
-        }
-        return b.build();
+        InferenceSettings settings = options != null && options.getMaxTokens() != null && options.getMaxTokens() > 0
+                ? InferenceSettings.DEFAULTS.withMaxTokens(options.getMaxTokens()) : InferenceSettings.DEFAULTS;
+        return new AdmissionRequest(model, Meter.estimateTokens(chars), settings);
     }
 
     private static String text(Message m) {

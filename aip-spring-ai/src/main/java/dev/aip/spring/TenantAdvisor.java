@@ -1,16 +1,16 @@
 package dev.aip.spring;
 
 import dev.aip.core.UnknownTenantException;
-import dev.aip.core.chat.ChatRequest;
-import dev.aip.core.metering.CallInfo;
+import dev.aip.core.chat.CallEngine;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.metering.Meter;
-import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.profile.ProfileOwnership;
-import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
+import java.util.Map;
 import java.util.Objects;
 import org.springframework.ai.chat.client.ChatClientRequest;
 import org.springframework.ai.chat.client.ChatClientResponse;
@@ -21,6 +21,7 @@ import org.springframework.ai.chat.client.advisor.api.StreamAdvisorChain;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.core.Ordered;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The ChatClient advisor of aip: binds each ChatClient call to its tenant and admits it once, before anything else
@@ -64,9 +65,8 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
     public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 1000;
 
     private final TenantDirectory tenants;
-    private final TenantProfileResolver resolver;
     private final AdmissionGate gate;
-    private final Meter meter;
+    private final CallEngine engine;
     private final String defaultModel;
 
     /**
@@ -82,9 +82,13 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
     public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, Meter meter,
                          String defaultModel) {
         this.tenants = Objects.requireNonNull(tenants, "tenants");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.gate = gate;
-        this.meter = Objects.requireNonNull(meter, "meter");
+        CallEngine.Builder engine = CallEngine.builder().resolver(Objects.requireNonNull(resolver, "resolver"))
+                .meter(Objects.requireNonNull(meter, "meter"));
+        if (gate != null) {
+            engine.admission(gate.admission());
+        }
+        this.engine = engine.build();
         this.defaultModel = defaultModel;
     }
 
@@ -104,14 +108,18 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
         if (tenant == null) {
             throw noTenant();
         }
-        AdmissionGate.Cover cover = admit(tenant, request.prompt(), false);
+        LogicalCall call = begin(tenant, request.prompt(), false);
+        if (call != null) {
+            call.admit();
+        }
+        String cover = call == null ? null : gate.open(call);
         try {
-            ChatClientRequest tagged = request.mutate()
-                    .prompt(Prompts.tag(request.prompt(), tenant, cover == null ? null : cover.id)).build();
+            ChatClientRequest tagged = request.mutate().prompt(Prompts.tag(request.prompt(), tenant, cover)).build();
             return TenantScope.get(tenant, () -> chain.nextCall(tagged));
         } finally {
-            if (cover != null) {
-                cover.end();
+            if (call != null) {
+                gate.close(cover);
+                call.end();
             }
         }
     }
@@ -125,18 +133,35 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
             if (tenant == null) {
                 return Flux.error(noTenant());
             }
-            AdmissionGate.Cover cover;
+            LogicalCall call;
             try {
-                cover = admit(tenant, request.prompt(), true);
+                call = begin(tenant, request.prompt(), true);
             } catch (RuntimeException refused) {
                 return Flux.error(refused);
             }
-            ChatClientRequest tagged = request.mutate()
-                    .prompt(Prompts.tag(request.prompt(), tenant, cover == null ? null : cover.id)).build();
-            Flux<ChatClientResponse> answer = TenantAwareChatModel.scoped(tenant, chain.nextStream(tagged))
-                    .contextWrite(c -> c.put(TenantAwareChatModel.TENANT_KEY, tenant));
-            return cover == null ? answer : answer.doFinally(signal -> cover.end());
+            if (call == null) {
+                return answer(request, chain, tenant, null);
+            }
+            // Admitted without parking a thread; the call ends once, however the stream ends (a cancel while the
+            // admission is pending included: a permit granted after that is released at once).
+            String[] cover = new String[1];
+            return Mono.fromCompletionStage(call.admitAsync())
+                    .thenMany(Flux.defer(() -> {
+                        cover[0] = gate.open(call);
+                        return answer(request, chain, tenant, cover[0]);
+                    }))
+                    .doFinally(signal -> {
+                        gate.close(cover[0]);
+                        call.end();
+                    });
         });
+    }
+
+    private static Flux<ChatClientResponse> answer(ChatClientRequest request, StreamAdvisorChain chain,
+                                                   TenantContext tenant, String cover) {
+        ChatClientRequest tagged = request.mutate().prompt(Prompts.tag(request.prompt(), tenant, cover)).build();
+        return TenantAwareChatModel.scoped(tenant, chain.nextStream(tagged))
+                .contextWrite(c -> c.put(TenantAwareChatModel.TENANT_KEY, tenant));
     }
 
     private TenantContext tenantOf(ChatClientRequest request, TenantContext fallback) {
@@ -154,53 +179,22 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
     }
 
     /**
-     * Checks the profile the call names and admits the call; returns {@code null} when there is nothing to admit (no
-     * governance). A named profile ARN is checked even without governance, so that a refused call does no other
-     * advisor's work.
+     * Begins the ChatClient call on the engine, which checks a named profile by the ownership rule (a refusal is
+     * recorded and thrown, with or without governance, so that a refused call does no other advisor's work); returns
+     * {@code null} when there is nothing to admit here (no governance).
      */
-    private AdmissionGate.Cover admit(TenantContext tenant, Prompt prompt, boolean streaming) {
+    private LogicalCall begin(TenantContext tenant, Prompt prompt, boolean streaming) {
         String model = Prompts.model(prompt, defaultModel);
-        if (model == null) {
+        if (model == null || gate == null && !ProfileOwnership.isArn(model)) {
             return null;
         }
-        boolean named = ProfileOwnership.isArn(model);
-        if (gate == null && !named) {
-            return null;
-        }
-        ChatRequest asked = Prompts.asRequest(prompt, model);
-        ResolvedProfile profile;
-        if (named) {
-            try {
-                profile = ProfileOwnership.named(resolver, tenant, model);
-            } catch (RuntimeException refused) {
-                rejected(tenant, model, null, asked, streaming, refused);
-                throw refused;
-            }
-        } else {
-            profile = ProfileOwnership.resolve(resolver, tenant, model);
-        }
+        LogicalCall call = engine.begin(tenant, streaming ? Operation.CONVERSE_STREAM : Operation.CONVERSE,
+                Prompts.admissionOf(prompt, model), Map.of());
         if (gate == null) {
+            call.end();
             return null;
         }
-        try {
-            return gate.admitCall(tenant, asked, profile);
-        } catch (RuntimeException refusal) {
-            rejected(tenant, model, profile, asked, streaming, refusal);
-            throw refusal;
-        }
-    }
-
-    /** The one {@code REJECTED_BY_POLICY} record of a call refused here; nothing of it reaches the model. */
-    private void rejected(TenantContext tenant, String model, ResolvedProfile profile, ChatRequest asked,
-                          boolean streaming, RuntimeException refusal) {
-        CallInfo.Builder info = CallInfo.builder().tenant(tenant).operation(streaming ? "ConverseStream" : "Converse")
-                .requestedModel(model).streaming(streaming)
-                .estimatedInputTokens(Meter.estimateTokens(asked.inputChars()));
-        if (profile != null) {
-            info.profileArn(profile.profileArn()).profileId(profile.profileId())
-                    .sourceModelId(profile.sourceModelId()).region(profile.region()).pooled(profile.pooled());
-        }
-        meter.start(info.build()).fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
+        return call;
     }
 
     private static UnknownTenantException noTenant() {

@@ -1,6 +1,7 @@
 package dev.aip.spring;
 
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
@@ -23,8 +24,9 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamReques
  *       chat model put in the prompt's user-message metadata (Spring AI sends it as {@code requestMetadata}) is
  *       looked up in the {@link TenantDirectory}, so the call keeps its tenant's tier and attributes;</li>
  *   <li>the <b>cover</b> of a ChatClient call admitted once by {@link TenantAdvisor}: the
- *       {@value #COVER_KEY} entry is taken out of the request (it never reaches Bedrock) and passed to the
- *       {@link AdmissionGate} on this thread, right before the routing interceptor asks for admission.</li>
+ *       {@value #COVER_KEY} entry is taken out of the request (it never reaches Bedrock), the open call it names is
+ *       looked up in the {@link AdmissionGate} and handed to the routing interceptor as the request's
+ *       {@link TenantRoutingInterceptor#COVER} execution attribute.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -56,15 +58,15 @@ final class TenantBridgeInterceptor implements ExecutionInterceptor {
 
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
-        AdmissionGate.clearPass();
         SdkRequest request = context.request();
         Map<String, String> metadata = metadata(request);
         String cover = metadata.get(COVER_KEY);
         if (cover == null) {
             return request;
         }
-        if (gate != null) {
-            gate.pass(cover);
+        LogicalCall covering = gate == null ? null : gate.cover(cover);
+        if (covering != null) {
+            attributes.putAttribute(TenantRoutingInterceptor.COVER, covering);
         }
         Map<String, String> rest = new LinkedHashMap<>(metadata);
         rest.remove(COVER_KEY);
@@ -72,16 +74,6 @@ final class TenantBridgeInterceptor implements ExecutionInterceptor {
             return r.toBuilder().requestMetadata(rest).build();
         }
         return ((ConverseStreamRequest) request).toBuilder().requestMetadata(rest).build();
-    }
-
-    @Override
-    public void beforeMarshalling(Context.BeforeMarshalling context, ExecutionAttributes attributes) {
-        AdmissionGate.clearPass();
-    }
-
-    @Override
-    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
-        AdmissionGate.clearPass();
     }
 
     private static Map<String, String> metadata(SdkRequest request) {

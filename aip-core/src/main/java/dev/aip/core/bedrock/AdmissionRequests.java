@@ -1,22 +1,27 @@
 package dev.aip.core.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.aip.core.chat.ChatMessage;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.InferenceSettings;
+import dev.aip.core.metering.Meter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.Tool;
 import software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
 
 /**
- * The {@link ChatRequest} that the interceptor shows to the admission for a request the SDK is about to send: what
- * the admission sizes a call by is its input characters, its logical model and its {@code maxTokens}. And the way
- * back: the settings the admission {@linkplain dev.aip.core.chat.Admission#shape shaped} into a Converse
+ * The {@link AdmissionRequest} of a request the SDK is about to send, counted straight from the SDK's own types (the
+ * messages are never converted): the input characters as {@link dev.aip.core.chat.ChatRequest#inputChars()} counts
+ * them for the same conversation, so the SDK path and the pipeline estimate and reserve alike. And the way back: the
+ * settings the admission {@linkplain dev.aip.core.chat.Admission#shape shaped} into a Converse
  * {@code inferenceConfig}.
  */
 final class AdmissionRequests {
@@ -25,42 +30,54 @@ final class AdmissionRequests {
     }
 
     /**
-     * A Converse or ConverseStream request as a chat request; when the chat model cannot express it (e.g. images
-     * only), a request without input that keeps the model and {@code maxTokens}. {@code null} without a model id.
+     * A Converse or ConverseStream request: text, tool use (name and input JSON) and tool result characters of the
+     * messages, system text, and each tool's name, description and schema. {@code null} without a model id.
      */
-    static ChatRequest ofConverse(String model, List<Message> messages, List<SystemContentBlock> system,
-                                  InferenceConfiguration inference, ToolConfiguration tools) {
+    static AdmissionRequest ofConverse(String model, List<Message> messages, List<SystemContentBlock> system,
+                                       InferenceConfiguration inference, ToolConfiguration tools) {
         if (model == null || model.isBlank()) {
             return null;
         }
-        try {
-            return ConverseMapping.toChatRequest(model, messages, system, inference, tools);
-        } catch (RuntimeException e) {
-            Integer maxTokens = inference == null ? null : inference.maxTokens();
-            return sized(model, "", maxTokens != null && maxTokens > 0 ? maxTokens : null);
+        long chars = 0;
+        for (Message m : messages) {
+            for (ContentBlock c : m.content()) {
+                chars += chars(c);
+            }
         }
+        for (SystemContentBlock s : system) {
+            chars += s.text() == null ? 0 : s.text().length();
+        }
+        if (tools != null) {
+            for (Tool t : tools.tools()) {
+                ToolSpecification spec = t.toolSpec();
+                if (spec != null) {
+                    chars += spec.name().length() + (spec.description() == null ? 0 : spec.description().length())
+                            + (spec.inputSchema() == null ? 2 : Documents.toJson(spec.inputSchema().json()).length());
+                }
+            }
+        }
+        return new AdmissionRequest(model, Meter.estimateTokens(chars), settings(inference));
     }
 
     /**
-     * An InvokeModel body as a chat request of as many input characters as the body has bytes (the interceptor's
-     * input estimate for bodies), with {@code maxTokens} from the body's {@code max_tokens} or
-     * {@code inferenceConfig.maxTokens} when it has one. {@code null} without a model id.
+     * An InvokeModel body: as many input characters as the body has bytes (the body is model-specific), with
+     * {@code maxTokens} from the body's output limit when it has one. {@code null} without a model id.
      */
-    static ChatRequest ofBody(String model, SdkBytes body) {
+    static AdmissionRequest ofBody(String model, SdkBytes body) {
         if (model == null || model.isBlank()) {
             return null;
         }
         byte[] bytes = body == null ? new byte[0] : body.asByteArrayUnsafe();
-        // ISO-8859-1 maps each byte to one char: the text has exactly the body's length.
-        return sized(model, new String(bytes, StandardCharsets.ISO_8859_1), maxTokens(bytes));
+        return new AdmissionRequest(model, Meter.estimateTokens(bytes.length),
+                new InferenceSettings(maxTokens(bytes), null, null, List.of()));
     }
 
     /**
      * The Converse {@code inferenceConfig} to send after shaping: the caller's own, with the settings it left unset
-     * taken from the shaped request. The caller's own settings are never overwritten (the shaped request may have
-     * lost some, when the chat model could not express the request).
+     * taken from the shaped request. The caller's own settings are never overwritten.
      */
-    static InferenceConfiguration shaped(InferenceConfiguration original, ChatRequest asked, ChatRequest shaped) {
+    static InferenceConfiguration shaped(InferenceConfiguration original, AdmissionRequest asked,
+                                         AdmissionRequest shaped) {
         if (shaped == null || shaped == asked) {
             return original;
         }
@@ -85,6 +102,44 @@ final class AdmissionRequests {
             changed = true;
         }
         return changed ? b.build() : original;
+    }
+
+    /** The characters of one content block, as the chat model counts its part ({@code ChatRequest.inputChars}). */
+    private static long chars(ContentBlock c) {
+        if (c.text() != null) {
+            return c.text().length();
+        }
+        if (c.toolUse() != null) {
+            ToolUseBlock u = c.toolUse();
+            String input = Documents.toJson(u.input()).strip();
+            return (u.name() == null ? 0 : u.name().length()) + (input.startsWith("{") ? input.length() : 2);
+        }
+        if (c.toolResult() != null) {
+            long n = 0;
+            for (ToolResultContentBlock rc : c.toolResult().content()) {
+                n += rc.text() != null ? rc.text().length() : rc.json() != null ? Documents.toJson(rc.json()).length()
+                        : 0;
+            }
+            return n == 0 ? 1 : n;
+        }
+        return 0;
+    }
+
+    /**
+     * The settings of a Converse {@code inferenceConfig}; a value the chat model would refuse (e.g. a temperature out
+     * of range) is left out, since Bedrock answers it with its own validation error.
+     */
+    private static InferenceSettings settings(InferenceConfiguration inference) {
+        if (inference == null) {
+            return InferenceSettings.DEFAULTS;
+        }
+        Integer maxTokens = inference.maxTokens() != null && inference.maxTokens() > 0 ? inference.maxTokens() : null;
+        try {
+            return new InferenceSettings(maxTokens, inference.temperature(), inference.topP(),
+                    inference.hasStopSequences() ? inference.stopSequences() : List.of());
+        } catch (IllegalArgumentException e) {
+            return new InferenceSettings(maxTokens, null, null, List.of());
+        }
     }
 
     /**
@@ -118,11 +173,5 @@ final class AdmissionRequests {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static ChatRequest sized(String model, String text, Integer maxTokens) {
-        // A chat message needs some text: a single space stands for an input too small to count.
-        return ChatRequest.builder().model(model).message(ChatMessage.user(text.isEmpty() ? " " : text))
-                .settings(new InferenceSettings(maxTokens, null, null, List.of())).build();
     }
 }

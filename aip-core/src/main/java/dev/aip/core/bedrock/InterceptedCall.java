@@ -1,119 +1,81 @@
 package dev.aip.core.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.IncompleteStreamException;
-import dev.aip.core.metering.CallInfo;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.profile.ProfileBalancer;
-import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 
 /**
- * The interceptor's state for one SDK execution: the tenant, the routing decision and the attempt being metered.
+ * The interceptor's state for one SDK execution: the engine's {@link LogicalCall} (routing, admission, attempt
+ * bookkeeping, release) and what only the SDK path knows: the HTTP status of each attempt and the event-stream body.
  *
  * <p>The SDK runs the hooks of one execution one after another (attempts are sequential), but on different threads,
- * so fields are volatile. Every attempt is one {@link MeteredCall}; an attempt that the SDK retries is settled when
- * the next one starts (from the HTTP status it ended with), the last one by {@code afterExecution},
- * {@code onExecutionFailure} or, for streams, by the body tap. Each settlement is a CAS, so whichever of these comes
- * first wins and the others are no-ops.
+ * so fields are volatile. Every attempt is one {@link MeteredCall} started on the logical call; an attempt that the
+ * SDK retries is settled when the next one starts (from the HTTP status it ended with), the last one by
+ * {@code afterExecution}, {@code onExecutionFailure} or, for streams, by the body tap. Each settlement is a CAS, so
+ * whichever comes first wins and the others are no-ops; the winner hands the attempt back to the logical call.
  *
- * <p>An admitted execution holds its {@link Admission.Permit} here until the execution is over: success
- * ({@code afterExecution}, or the tap seeing the end of the last attempt's body), failure ({@code onExecutionFailure})
- * or a cancelled stream (the tap's cancel). Whichever comes first takes the permit (a CAS) and releases it with the
- * records of every attempt, so it is released exactly once and only after the last attempt is settled.
+ * <p>The execution is over on success ({@code afterExecution}, or the tap seeing the end of the last attempt's body),
+ * failure ({@code onExecutionFailure}) or a cancelled stream (the tap's cancel); each ends the logical call, which
+ * releases the permit once, after the last attempt is settled.
  */
 final class InterceptedCall {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterceptedCall.class);
 
-    /** The four model invocation operations the interceptor routes and meters. */
-    enum Operation {
-        CONVERSE("Converse", false),
-        CONVERSE_STREAM("ConverseStream", true),
-        INVOKE_MODEL("InvokeModel", false),
-        INVOKE_MODEL_WITH_RESPONSE_STREAM("InvokeModelWithResponseStream", true);
-
-        final String wireName;
-        final boolean streaming;
-
-        Operation(String wireName, boolean streaming) {
-            this.wireName = wireName;
-            this.streaming = streaming;
-        }
-
-        static Operation of(String name) {
-            for (Operation o : values()) {
-                if (o.wireName.equals(name)) {
-                    return o;
-                }
-            }
-            return null;
-        }
-    }
-
     final TenantContext tenant;
     final Operation operation;
     final Map<String, String> attributes;
-    private final Meter meter;
-    private final String callId = dev.aip.core.metering.UsageRecord.newId();
+    final String callId = UsageRecord.newId();
 
-    private volatile String requestedModel;
-    private volatile ResolvedProfile profile;
-    private volatile String modelIdSent;
-    private volatile long estimatedInputTokens;
+    private volatile LogicalCall call;
     private volatile int attempts;
     private volatile MeteredCall current;
     private volatile int pendingStatus;
     private volatile String pendingErrorCode;
     private volatile boolean streamStarted;
     private volatile FrameWatcher watcher;
-    private final List<MeteredCall> attemptCalls = new CopyOnWriteArrayList<>();
-    private final AtomicReference<Admission.Permit> permit = new AtomicReference<>();
-    private final AtomicReference<ProfileBalancer.Lease> lease = new AtomicReference<>();
 
-    InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes, Meter meter) {
+    InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes) {
         this.tenant = tenant;
         this.operation = operation;
         this.attributes = attributes;
-        this.meter = meter;
     }
 
-    void routed(String requestedModel, ResolvedProfile profile, String modelIdSent, long estimatedInputTokens) {
-        this.requestedModel = requestedModel;
-        this.profile = profile;
-        this.modelIdSent = modelIdSent;
-        this.estimatedInputTokens = estimatedInputTokens;
+    /** The execution is routed: from now on its attempts are metered on {@code value}. */
+    void begun(LogicalCall value) {
+        call = value;
     }
 
     /** A new HTTP attempt starts: settle the previous one (retried by the SDK) and meter this one. */
     void attemptStarting() {
+        LogicalCall c = call;
+        if (c == null) {
+            return;
+        }
         MeteredCall previous = current;
         if (previous != null && !previous.isSettled()) {
             int status = pendingStatus;
             if (status >= 300) {
-                previous.fail(BedrockErrors.outcomeOf(status, pendingErrorCode),
+                fail(previous, BedrockErrors.outcomeOf(status, pendingErrorCode),
                         pendingErrorCode != null ? pendingErrorCode : "HTTP " + status);
             } else if (streamStarted) {
-                previous.fail(Outcome.STREAM_INTERRUPTED, "Retried");
+                fail(previous, Outcome.STREAM_INTERRUPTED, "Retried");
             } else {
-                previous.fail(Outcome.SERVER_ERROR, "NoResponse");
+                fail(previous, Outcome.SERVER_ERROR, "NoResponse");
             }
         }
         pendingStatus = 0;
@@ -121,73 +83,54 @@ final class InterceptedCall {
         streamStarted = false;
         watcher = null;
         attempts++;
-        MeteredCall m = meter.start(info(attempts));
-        attemptCalls.add(m);
+        MeteredCall m = c.startAttempt(attempts, c.profile());
+        if (m == null) {
+            // Only a call already ended can refuse an attempt; an SDK execution ends after its last attempt.
+            throw new CancellationException("The " + operation.wireName() + " call " + callId + " is over");
+        }
         current = m;
     }
 
-    private CallInfo info(int attempt) {
-        ResolvedProfile p = profile;
-        CallInfo.Builder info = CallInfo.builder()
-                .callId(callId)
-                .attempt(attempt)
-                .tenant(tenant)
-                .operation(operation.wireName)
-                .requestedModel(requestedModel)
-                .streaming(operation.streaming)
-                .estimatedInputTokens(estimatedInputTokens)
-                .attributes(attributes);
-        if (p != null) {
-            info.profileArn(p.profileArn()).profileId(p.profileId()).sourceModelId(p.sourceModelId())
-                    .region(p.region()).pooled(p.pooled());
-        } else if (modelIdSent != null && modelIdSent.contains(":application-inference-profile/")) {
-            info.profileArn(modelIdSent).profileId(modelIdSent.substring(modelIdSent.lastIndexOf('/') + 1));
-        }
-        return info.build();
-    }
-
-    /** The admission admitted the execution: hold its permit until the execution is over. */
-    void admitted(Admission.Permit value) {
-        permit.set(value != null ? value : Admission.Permit.NONE);
-    }
-
-    /** The admission refused the execution before anything was sent: one {@code REJECTED_BY_POLICY} record. */
-    void rejected(RuntimeException refusal) {
-        meter.start(info(1)).fail(Outcome.REJECTED_BY_POLICY, refusal.getClass().getSimpleName());
-    }
-
-    /** The execution counts as in flight on its profile for the balancer until it is over. */
-    void tracked(ProfileBalancer.Lease value) {
-        lease.set(value);
-    }
-
     /**
-     * The execution is over: end its balancer lease, and release the permit, if it still holds one, with the records
-     * of all attempts. Never throws, since it runs inside the SDK's hooks and the tap.
+     * The execution is over: end the logical call, which releases its permit and balancer lease once its attempts
+     * are settled. Never throws, since it runs inside the SDK's hooks and the tap.
      */
     void release() {
-        ProfileBalancer.Lease l = lease.getAndSet(null);
-        if (l != null) {
-            l.release();
-        }
-        Admission.Permit p = permit.getAndSet(null);
-        if (p == null) {
+        LogicalCall c = call;
+        if (c == null) {
             return;
         }
-        List<UsageRecord> records = new ArrayList<>(attemptCalls.size());
-        for (MeteredCall m : attemptCalls) {
-            m.record().ifPresent(records::add);
-        }
         try {
-            p.release(records);
+            c.end();
         } catch (RuntimeException e) {
-            LOG.warn("Releasing the admission permit of a {} call of tenant {} failed", operation.wireName,
-                    tenant.id(), e);
+            LOG.warn("Ending a {} call of tenant {} failed", operation.wireName(), tenant.id(), e);
         }
     }
 
     MeteredCall current() {
         return current;
+    }
+
+    /** The current attempt answered whole: settle it with the usage Bedrock returned, or an estimate. */
+    void succeeded(String requestId, TokenUsage usage) {
+        MeteredCall m = current;
+        if (m == null) {
+            return;
+        }
+        m.awsRequestId(requestId);
+        ended(m, usage != null ? m.succeed(usage) : m.succeed());
+    }
+
+    private void fail(MeteredCall m, Outcome outcome, String errorCode) {
+        ended(m, m.fail(outcome, errorCode));
+    }
+
+    /** Hands a settled attempt back to the logical call, once: only the settlement that won. */
+    private void ended(MeteredCall m, boolean won) {
+        LogicalCall c = call;
+        if (won && c != null) {
+            c.attemptEnded(m);
+        }
     }
 
     /** The HTTP status of the current attempt arrived. */
@@ -204,7 +147,7 @@ final class InterceptedCall {
         if (m != null) {
             m.accepted();
         }
-        if (operation.streaming) {
+        if (operation.streaming()) {
             streamStarted = true;
         }
     }
@@ -226,7 +169,7 @@ final class InterceptedCall {
             outcome = Outcome.STREAM_INTERRUPTED;
         }
         m.awsRequestId(failure.awsRequestId());
-        m.fail(outcome, failure.errorCode());
+        fail(m, outcome, failure.errorCode());
         release();
     }
 
@@ -244,7 +187,7 @@ final class InterceptedCall {
         if (w != null) {
             w.finish();
         } else if (m != null) {
-            m.succeed();
+            ended(m, m.succeed());
         }
         release();
     }
@@ -271,7 +214,7 @@ final class InterceptedCall {
             } catch (RuntimeException e) {
                 broken = true;
                 LOG.warn("Cannot decode the {} event stream of tenant {}; its usage will be estimated",
-                        operation.wireName, tenant.id(), e);
+                        operation.wireName(), tenant.id(), e);
             }
         }
 
@@ -293,12 +236,12 @@ final class InterceptedCall {
             for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
                 if (cause instanceof ApiCallTimeoutException
                         || cause instanceof ApiCallAttemptTimeoutException) {
-                    metered.fail(Outcome.TIMEOUT, cause.getClass().getSimpleName());
+                    fail(metered, Outcome.TIMEOUT, cause.getClass().getSimpleName());
                     release();
                     return;
                 }
                 if (cause instanceof CancellationException) {
-                    metered.cancel();
+                    ended(metered, metered.cancel());
                     release();
                     return;
                 }
@@ -307,26 +250,26 @@ final class InterceptedCall {
 
         @Override
         public void cancelled() {
-            metered.cancel();
+            ended(metered, metered.cancel());
             release();
         }
 
         void finish() {
             if (usageSeen || stopSeen) {
-                metered.succeed();
+                ended(metered, metered.succeed());
             } else {
-                metered.fail(Outcome.STREAM_INTERRUPTED, IncompleteStreamException.ERROR_CODE);
+                fail(metered, Outcome.STREAM_INTERRUPTED, IncompleteStreamException.ERROR_CODE);
             }
         }
 
         private void frame(EventStreamDecoder.Frame frame) {
             String type = frame.header(":message-type");
             if ("exception".equals(type)) {
-                metered.fail(Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":exception-type")));
+                fail(metered, Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":exception-type")));
                 return;
             }
             if ("error".equals(type)) {
-                metered.fail(Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":error-code")));
+                fail(metered, Outcome.STREAM_INTERRUPTED, BedrockErrors.errorCode(frame.header(":error-code")));
                 return;
             }
             String event = frame.header(":event-type");

@@ -6,26 +6,25 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
+import dev.aip.core.chat.CallEngine;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.Meter;
-import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ProfileOwnership;
-import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,25 +146,31 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     public static final ExecutionAttribute<Map<String, String>> RECORD_ATTRIBUTES =
             new ExecutionAttribute<>("aip.RecordAttributes");
 
+    /**
+     * The admitted call a request runs under (e.g. a Spring AI ChatClient call that makes several model calls): set by
+     * an interceptor that runs before this one. A cover of the same tenant that is not over admits the request
+     * without asking the admission again, and its permit settles to the records of every call it covers.
+     */
+    public static final ExecutionAttribute<LogicalCall> COVER = new ExecutionAttribute<>("aip.Cover");
+
     private static final ExecutionAttribute<InterceptedCall> CALL = new ExecutionAttribute<>("aip.InterceptedCall");
     private static final Logger LOG = LoggerFactory.getLogger(TenantRoutingInterceptor.class);
     private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() { };
-    private static final Admission ALLOW_ALL = Admission.allowAll();
 
-    private final TenantProfileResolver resolver;
-    private final Meter meter;
-    private final Predicate<String> logicalModels;
+    private final CallEngine engine;
     private final boolean rejectWithoutTenant;
-    private final Admission admission;
-    private final ProfileBalancer balancer;
 
     private TenantRoutingInterceptor(Builder b) {
-        this.resolver = b.resolver;
-        this.meter = b.meter;
-        this.logicalModels = b.logicalModels;
+        CallEngine.Builder engine = CallEngine.builder().resolver(b.resolver).meter(b.meter)
+                .logicalModels(b.logicalModels);
+        if (b.admission != null) {
+            engine.admission(b.admission);
+        }
+        if (b.balancer != null) {
+            engine.balancer(b.balancer);
+        }
+        this.engine = engine.build();
         this.rejectWithoutTenant = b.rejectWithoutTenant;
-        this.admission = b.admission;
-        this.balancer = b.balancer;
     }
 
     /**
@@ -182,8 +187,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         if (Boolean.TRUE.equals(attributes.getAttribute(AipAttributes.PIPELINE_REQUEST))) {
             return;
         }
-        InterceptedCall.Operation operation =
-                InterceptedCall.Operation.of(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        Operation operation = Operation.ofWireName(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
         if (operation == null) {
             return;
         }
@@ -195,7 +199,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             tenant = tenantFromMetadata(context.request());
         }
         if (tenant == null) {
-            String message = "A Bedrock " + operation.wireName + " call has no tenant: run it inside"
+            String message = "A Bedrock " + operation.wireName() + " call has no tenant: run it inside"
                     + " TenantScope.run(...), set the TenantRoutingInterceptor.TENANT execution attribute on the"
                     + " request, or put \"" + RequestMetadata.TENANT_KEY + "\" in its requestMetadata.";
             if (rejectWithoutTenant) {
@@ -206,7 +210,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
         Map<String, String> recordAttributes = attributes.getAttribute(RECORD_ATTRIBUTES);
         attributes.putAttribute(CALL, new InterceptedCall(tenant, operation,
-                recordAttributes == null ? Map.of() : recordAttributes, meter));
+                recordAttributes == null ? Map.of() : recordAttributes));
     }
 
     @Override
@@ -217,97 +221,76 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             return request;
         }
         if (request instanceof ConverseRequest r) {
-            Route route = route(call, r.modelId());
-            ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
+            AdmissionRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
                     r.inferenceConfig(), r.toolConfig());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
-            ChatRequest shaped = shape(call, route, asked);
-            SdkRequest routed = r.toBuilder().modelId(route.modelId)
+            LogicalCall c = begin(call, asked, attributes);
+            if (c == null) {
+                return request;
+            }
+            AdmissionRequest shaped = c.shape();
+            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
                     .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
-                    .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
-                    .build();
-            return tracked(call, route, admit(call, route, shaped, routed));
+                    .requestMetadata(merge(c, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
+                    .build());
         }
         if (request instanceof ConverseStreamRequest r) {
-            Route route = route(call, r.modelId());
-            ChatRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
+            AdmissionRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
                     r.inferenceConfig(), r.toolConfig());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
-            ChatRequest shaped = shape(call, route, asked);
-            SdkRequest routed = r.toBuilder().modelId(route.modelId)
+            LogicalCall c = begin(call, asked, attributes);
+            if (c == null) {
+                return request;
+            }
+            AdmissionRequest shaped = c.shape();
+            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
                     .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
-                    .requestMetadata(merge(call, route, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
-                    .build();
-            return tracked(call, route, admit(call, route, shaped, routed));
+                    .requestMetadata(merge(c, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
+                    .build());
         }
         if (request instanceof InvokeModelRequest r) {
-            Route route = route(call, r.modelId());
-            ChatRequest asked = AdmissionRequests.ofBody(r.modelId(), r.body());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
-            ChatRequest shaped = shape(call, route, asked);
-            SdkRequest routed = r.toBuilder().modelId(route.modelId)
-                    .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return tracked(call, route, admit(call, route, shaped, routed));
+            LogicalCall c = begin(call, AdmissionRequests.ofBody(r.modelId(), r.body()), attributes);
+            if (c == null) {
+                return request;
+            }
+            c.shape();
+            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
+                    .requestMetadata(json(merge(c, parse(r.requestMetadata())))).build());
         }
         if (request instanceof InvokeModelWithResponseStreamRequest r) {
-            Route route = route(call, r.modelId());
-            ChatRequest asked = AdmissionRequests.ofBody(r.modelId(), r.body());
-            call.routed(r.modelId(), route.profile, route.modelId, estimate(asked));
-            ChatRequest shaped = shape(call, route, asked);
-            SdkRequest routed = r.toBuilder().modelId(route.modelId)
-                    .requestMetadata(json(merge(call, route, parse(r.requestMetadata())))).build();
-            return tracked(call, route, admit(call, route, shaped, routed));
+            LogicalCall c = begin(call, AdmissionRequests.ofBody(r.modelId(), r.body()), attributes);
+            if (c == null) {
+                return request;
+            }
+            c.shape();
+            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
+                    .requestMetadata(json(merge(c, parse(r.requestMetadata())))).build());
         }
         return request;
     }
 
     /**
-     * Lets the admission shape the request (the tenant's default settings and output cap); a refusal there is a
-     * refusal of the call. A call naming a profile the ownership rule refuses is refused here too, once it is known
-     * to the meter.
+     * Begins the execution's call on the engine, which routes it by the ownership rule every path shares: a refused
+     * named profile is recorded and thrown there; a logical model that cannot be resolved throws before anything is
+     * recorded. {@code null} for a request without a model id (the SDK refuses it itself).
      */
-    private ChatRequest shape(InterceptedCall call, Route route, ChatRequest asked) {
-        if (route.refusal != null) {
-            call.rejected(route.refusal);
-            throw route.refusal;
+    private LogicalCall begin(InterceptedCall call, AdmissionRequest asked, ExecutionAttributes attributes) {
+        if (asked == null) {
+            return null;
         }
-        if (route.profile == null || asked == null || admission == ALLOW_ALL) {
-            return asked;
-        }
-        try {
-            ChatRequest shaped = admission.shape(call.tenant, asked);
-            return shaped != null ? shaped : asked;
-        } catch (RuntimeException refusal) {
-            call.rejected(refusal);
-            throw refusal;
-        }
+        LogicalCall c = engine.begin(call.callId, call.tenant, call.operation, asked, call.attributes,
+                attributes.getAttribute(COVER));
+        call.begun(c);
+        return c;
     }
 
     /**
      * Asks the admission last, once nothing else in this hook can fail, so that a permit is only taken for a request
      * that will be sent. A refusal leaves one {@code REJECTED_BY_POLICY} record and reaches the caller unchanged:
-     * it is thrown before the SDK's retry loop, so the SDK never retries it.
+     * it is thrown before the SDK's retry loop, so the SDK never retries it. With a balancer, the admitted execution
+     * counts as in flight on its profile until it is over.
      */
-    private SdkRequest admit(InterceptedCall call, Route route, ChatRequest asked, SdkRequest routed) {
-        if (route.profile == null || asked == null || admission == ALLOW_ALL) {
-            return routed;
-        }
-        Admission.Permit permit;
-        try {
-            permit = admission.admit(call.tenant, asked, route.profile);
-        } catch (RuntimeException refusal) {
-            call.rejected(refusal);
-            throw refusal;
-        }
-        call.admitted(permit);
-        return routed;
-    }
-
-    /** With a balancer, the admitted execution counts as in flight on its profile until it is over. */
-    private SdkRequest tracked(InterceptedCall call, Route route, SdkRequest routed) {
-        if (balancer != null && route.profile != null) {
-            call.tracked(balancer.acquire(route.profile));
-        }
+    private static SdkRequest admitted(LogicalCall call, SdkRequest routed) {
+        call.admit();
+        call.trackLoad();
         return routed;
     }
 
@@ -334,7 +317,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                                                                          ExecutionAttributes attributes) {
         InterceptedCall call = attributes.getAttribute(CALL);
         Optional<Publisher<ByteBuffer>> body = context.responsePublisher();
-        if (call == null || !call.operation.streaming || body.isEmpty() || !context.httpResponse().isSuccessful()) {
+        if (call == null || !call.operation.streaming() || body.isEmpty() || !context.httpResponse().isSuccessful()) {
             return body;
         }
         return Optional.of(new StreamTap(body.get(), call.tap()));
@@ -350,23 +333,19 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             call.release();
             return;
         }
-        MeteredCall metered = call.current();
         switch (call.operation) {
             case CONVERSE -> {
                 ConverseResponse response = (ConverseResponse) context.response();
-                metered.awsRequestId(response.responseMetadata().requestId());
-                metered.succeed(BedrockUsage.of(response.usage()));
+                call.succeeded(response.responseMetadata().requestId(), BedrockUsage.of(response.usage()));
             }
             case INVOKE_MODEL -> {
                 SdkHttpResponse http = context.httpResponse();
                 TokenUsage usage = headerUsage(http);
-                if (usage != null) {
-                    metered.succeed(usage);
-                } else {
+                if (usage == null) {
                     InvokeModelResponse response = (InvokeModelResponse) context.response();
-                    metered.outputSeen(response.body() == null ? 0 : response.body().asByteArray().length);
-                    metered.succeed();
+                    call.current().outputSeen(response.body() == null ? 0 : response.body().asByteArray().length);
                 }
+                call.succeeded(null, usage);
             }
             default -> {
                 call.streamEnded();
@@ -384,37 +363,8 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
     }
 
-    /**
-     * Where the call goes, by the ownership rule every path shares ({@link ProfileOwnership}). A model id named
-     * directly that the rule refuses becomes a refusal in the route, thrown (and recorded) once the call is known to
-     * the meter; a logical model that cannot be resolved throws here, before anything is recorded.
-     */
-    private Route route(InterceptedCall call, String modelId) {
-        if (modelId == null) {
-            return new Route(null, null, null);
-        }
-        if (!logicalModels.test(modelId)) {
-            try {
-                return new Route(null, ProfileOwnership.named(resolver, call.tenant, modelId), null).routed();
-            } catch (RuntimeException refused) {
-                return new Route(null, null, refused);
-            }
-        }
-        if (balancer == null) {
-            return new Route(null, ProfileOwnership.resolve(resolver, call.tenant, modelId), null).routed();
-        }
-        List<ResolvedProfile> all = ProfileOwnership.resolveAll(resolver, call.tenant, modelId);
-        return new Route(null, balancer.order(all).get(0), null).routed();
-    }
-
-    private static Map<String, String> merge(InterceptedCall call, Route route, Map<String, String> own) {
-        return RequestMetadata.merge(call.tenant, route.profile != null && route.profile.pooled(), own);
-    }
-
-    /** The input estimate of a request: the one admission reserves with, so that estimates and reservations agree. */
-    private static long estimate(ChatRequest request) {
-        // A request the chat model cannot express (e.g. images only) is estimated at nothing rather than failed.
-        return request == null ? 0 : Meter.estimateTokens(request.inputChars());
+    private static Map<String, String> merge(LogicalCall call, Map<String, String> own) {
+        return RequestMetadata.merge(call.tenant(), call.profile().pooled(), own);
     }
 
     private static TenantContext tenantFromMetadata(SdkRequest request) {
@@ -476,18 +426,6 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     }
 
     /**
-     * Where a call goes: the model id to send, the profile behind it ({@code null} when not known), and why the call
-     * must be refused ({@code null} when it may go).
-     */
-    private record Route(String modelId, @Nullable ResolvedProfile profile, @Nullable RuntimeException refusal) {
-
-        /** Routed to the profile: its ARN is the model id to send. */
-        Route routed() {
-            return new Route(profile.profileArn(), profile, refusal);
-        }
-    }
-
-    /**
      * Builds a {@link TenantRoutingInterceptor}. Not thread-safe; confine to one thread.
      *
      * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
@@ -498,7 +436,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private Meter meter;
         private Predicate<String> logicalModels = id -> !ProfileOwnership.isArn(id);
         private boolean rejectWithoutTenant = true;
-        private Admission admission = ALLOW_ALL;
+        private Admission admission;
         private ProfileBalancer balancer;
 
         private Builder() {

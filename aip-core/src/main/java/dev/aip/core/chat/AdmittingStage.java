@@ -1,95 +1,82 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.ConfigurationException;
-import dev.aip.core.metering.Meter;
-import dev.aip.core.metering.MeteredCall;
-import dev.aip.core.metering.Outcome;
-
 /**
- * Second stage: lets the {@link Admission} shape the request, asks it before any attempt (once per call, on the
- * call's first profile), records a {@code REJECTED_BY_POLICY} attempt when it refuses, and releases the permit
- * exactly once when the call is over and every attempt it started is settled, with the records of all attempts.
+ * Second stage: lets the engine's call be shaped and admitted (once per call, on its first profile; a refusal is
+ * recorded by the engine), and ends it when the call is over, on every outcome: the engine releases the permit once
+ * every attempt started is settled, with the records of all attempts.
+ *
+ * <p>Sync calls ask the admission on the caller's thread; streams and asynchronous calls ask
+ * {@link Admission#admitAsync} and go on when it completes, so no thread waits on a remote store.
  */
 final class AdmittingStage implements ChatStage {
 
-    private final Admission admission;
-    private final Meter meter;
     private final ChatStage next;
 
-    AdmittingStage(Admission admission, Meter meter, ChatStage next) {
-        this.admission = admission;
-        this.meter = meter;
+    AdmittingStage(ChatStage next) {
         this.next = next;
     }
 
     @Override
     public ChatResponse call(Call call) {
-        Admission.Permit permit = admit(call);
+        LogicalCall logical = call.logical;
+        shape(call, logical);
+        logical.admit();
         try {
             return next.call(call);
         } finally {
-            call.whenAttemptsSettled(() -> permit.release(call.records()));
+            logical.end();
         }
     }
 
     @Override
     public ChatStream stream(Call call, ChatStreamListener listener) {
-        Admission.Permit permit;
-        try {
-            permit = admit(call);
-        } catch (RuntimeException e) {
-            Relay failed = new Relay(listener);
-            failed.onError(e);
-            return failed;
-        }
+        LogicalCall logical = call.logical;
         Relay relay = new Relay(listener) {
             @Override
             ChatResponse onCompleting(ChatResponse response) {
-                call.whenAttemptsSettled(() -> permit.release(call.records()));
+                logical.end();
                 return response;
             }
 
             @Override
             void onFailing(Throwable error) {
-                call.whenAttemptsSettled(() -> permit.release(call.records()));
+                logical.end();
             }
 
             @Override
             void onCancelled() {
-                // A cancel can overtake an attempt still settling on the transport's thread: release after it.
-                call.whenAttemptsSettled(() -> permit.release(call.records()));
+                // A cancel can overtake an attempt still settling on the transport's thread: the engine releases
+                // after it.
+                logical.end();
             }
         };
-        relay.upstream(next.stream(call, relay));
+        try {
+            shape(call, logical);
+        } catch (RuntimeException refused) {
+            relay.onError(refused);
+            return relay;
+        }
+        var admitted = logical.admitAsync().toCompletableFuture();
+        if (admitted.isDone() && !admitted.isCompletedExceptionally()) {
+            relay.upstream(next.stream(call, relay));
+            return relay;
+        }
+        admitted.whenComplete((ok, refused) -> {
+            if (refused != null) {
+                relay.onError(refused);
+            } else if (!relay.ended()) {
+                relay.upstream(next.stream(call, relay));
+            }
+        });
         return relay;
     }
 
-    private Admission.Permit admit(Call call) {
-        try {
-            ChatRequest shaped = admission.shape(call.tenant, call.request);
-            if (shaped != call.request) {
-                call.request = checkedShape(call.request, shaped);
-            }
-            Admission.Permit permit = admission.admit(call.tenant, call.request, call.profile);
-            return permit != null ? permit : Admission.Permit.NONE;
-        } catch (RuntimeException e) {
-            MeteredCall rejected = meter.start(call.callInfo());
-            rejected.fail(Outcome.REJECTED_BY_POLICY, e.getClass().getSimpleName());
-            rejected.record().ifPresent(call::recorded);
-            throw e;
+    /** Applies the settings the admission shaped to the request the pipeline sends. */
+    private static void shape(Call call, LogicalCall logical) {
+        AdmissionRequest asked = logical.request();
+        AdmissionRequest shaped = logical.shape();
+        if (shaped != asked) {
+            call.request = call.request.toBuilder().settings(shaped.settings()).build();
         }
-    }
-
-    /** A shaped request may change the inference settings only: the rest was resolved, metered and merged on. */
-    private static ChatRequest checkedShape(ChatRequest asked, ChatRequest shaped) {
-        if (shaped == null || !shaped.model().equals(asked.model())
-                || !shaped.messages().equals(asked.messages()) || !shaped.system().equals(asked.system())
-                || !shaped.tools().equals(asked.tools())
-                || !shaped.requestMetadata().equals(asked.requestMetadata())
-                || !shaped.attributes().equals(asked.attributes())) {
-            throw new ConfigurationException("Admission.shape may change a request's inference settings only; it"
-                    + " returned " + (shaped == null ? "null" : "a request with other content or model"));
-        }
-        return shaped;
     }
 }

@@ -77,12 +77,20 @@ public final class ChatPipeline implements ChatClient {
     private final LongSupplier ticker;
 
     private ChatPipeline(Builder b) {
-        ChatStage meter = new MeteringChatClient(b.meter, b.transport);
+        CallEngine.Builder engine = CallEngine.builder().resolver(b.resolver).meter(b.meter);
+        if (b.admission != null) {
+            engine.admission(b.admission);
+        }
+        if (b.balancer != null) {
+            engine.balancer(b.balancer);
+        }
+        CallEngine calls = engine.build();
+        ChatStage meter = new MeteringChatClient(b.transport);
         ChatStage track = b.balancer == null ? meter : new LoadTrackingStage(b.balancer, meter);
-        ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, b.resolver, b.fallbackRoutes, b.ticker,
+        ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, calls, b.fallbackRoutes, b.ticker,
                 b.sleeper, b.scheduler, track);
-        ChatStage admit = new AdmittingStage(b.admission, b.meter, retry);
-        this.head = new ResolvingStage(b.resolver, b.balancer, b.meter, admit);
+        ChatStage admit = new AdmittingStage(retry);
+        this.head = new ResolvingStage(calls, admit);
         this.ticker = b.ticker;
     }
 
@@ -192,7 +200,7 @@ public final class ChatPipeline implements ChatClient {
             return this;
         }
 
-        /** Sets the governance admission; default {@link Admission#allowAll()}. */
+        /** Sets the governance admission; default: every call is admitted without asking. */
         public Builder admission(Admission value) {
             admission = once(admission, value, "admission");
             return this;
@@ -262,9 +270,6 @@ public final class ChatPipeline implements ChatClient {
                 throw new ConfigurationException("ChatPipeline needs a resolver, a meter and a transport; missing:"
                         + (resolver == null ? " resolver" : "") + (meter == null ? " meter" : "")
                         + (transport == null ? " transport" : ""));
-            }
-            if (admission == null) {
-                admission = Admission.allowAll();
             }
             if (retryPolicy == null) {
                 retryPolicy = RetryPolicy.none();

@@ -1,6 +1,5 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
@@ -8,27 +7,25 @@ import dev.aip.core.metering.UsageRecord;
 import java.util.concurrent.CancellationException;
 
 /**
- * Innermost stage, the metering decorator: one {@link MeteredCall} per attempt, settled exactly once on every
- * outcome (success, failure, cancel), wrapped directly around the {@link ChatTransport}. Failures are classified by
+ * Innermost stage, the metering decorator: one {@link MeteredCall} per attempt (started on the engine's call, which
+ * keeps the records for the permit), settled exactly once on every outcome (success, failure, cancel), wrapped directly around the {@link ChatTransport}. Failures are classified by
  * the transport; a failure after a stream started is recorded as {@link Outcome#STREAM_INTERRUPTED} (unless it is
  * a timeout or a cancel), with the transport's error code.
  */
 final class MeteringChatClient implements ChatStage {
 
-    private final Meter meter;
     private final ChatTransport transport;
 
-    MeteringChatClient(Meter meter, ChatTransport transport) {
-        this.meter = meter;
+    MeteringChatClient(ChatTransport transport) {
         this.transport = transport;
     }
 
     @Override
     public ChatResponse call(Call call) {
-        if (!call.attemptStarting()) {
+        MeteredCall metered = call.logical.startAttempt(call.attempt, call.profile);
+        if (metered == null) {
             throw over(call);
         }
-        MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
         ChatResponse response;
         try {
@@ -44,12 +41,12 @@ final class MeteringChatClient implements ChatStage {
 
     @Override
     public ChatStream stream(Call call, ChatStreamListener listener) {
-        if (!call.attemptStarting()) {
+        MeteredCall metered = call.logical.startAttempt(call.attempt, call.profile);
+        if (metered == null) {
             Relay ended = new Relay(listener);
             ended.onError(over(call));
             return ended;
         }
-        MeteredCall metered = meter.start(call.callInfo());
         Progress progress = new Progress(metered);
         Relay relay = new Relay(listener) {
             @Override
@@ -67,7 +64,7 @@ final class MeteringChatClient implements ChatStage {
             @Override
             void onCancelling() {
                 metered.cancel();
-                call.attemptEnded(metered.record().orElse(null));
+                call.logical.attemptEnded(metered);
             }
         };
         try {
@@ -98,12 +95,12 @@ final class MeteringChatClient implements ChatStage {
         }
         metered.awsRequestId(failure.awsRequestId());
         metered.fail(outcome, failure.errorCode());
-        call.attemptEnded(metered.record().orElse(null));
+        call.logical.attemptEnded(metered);
     }
 
     private static ChatResponse settled(Call call, MeteredCall metered, ChatResponse response) {
         UsageRecord r = metered.record().orElse(null);
-        call.attemptEnded(r);
+        call.logical.attemptEnded(metered);
         return r != null ? response.metered(r) : response;
     }
 

@@ -1,8 +1,6 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
-import dev.aip.core.profile.TenantProfileResolver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,19 +44,19 @@ final class RetryingStage implements ChatStage {
 
     private final RetryPolicy policy;
     private final ChatTransport transport;
-    private final TenantProfileResolver resolver;
+    private final CallEngine engine;
     private final FallbackRoutes fallbacks;
     private final LongSupplier ticker;
     private final Sleeper sleeper;
     private final Scheduler scheduler;
     private final ChatStage next;
 
-    RetryingStage(RetryPolicy policy, ChatTransport transport, TenantProfileResolver resolver,
+    RetryingStage(RetryPolicy policy, ChatTransport transport, CallEngine engine,
                   FallbackRoutes fallbacks, LongSupplier ticker, Sleeper sleeper, Scheduler scheduler,
                   ChatStage next) {
         this.policy = policy;
         this.transport = transport;
-        this.resolver = resolver;
+        this.engine = engine;
         this.fallbacks = fallbacks;
         this.ticker = ticker;
         this.sleeper = sleeper;
@@ -203,8 +201,7 @@ final class RetryingStage implements ChatStage {
 
         /** A fallback entry by the ownership rule every path shares: a logical model, or a named profile ARN. */
         private ResolvedProfile resolve(String entry) {
-            return ProfileOwnership.isArn(entry) ? ProfileOwnership.named(resolver, call.tenant, entry)
-                    : ProfileOwnership.resolve(resolver, call.tenant, entry);
+            return engine.resolve(call.tenant, entry);
         }
 
         /** The call's final failure, with the entries that were refused attached. */

@@ -7,7 +7,7 @@ import dev.aip.core.GovernanceUnavailableException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.metering.CostCalculator;
@@ -195,7 +195,7 @@ public final class Governance implements Admission {
      * @throws GovernanceUnavailableException if a shared state is unreachable and the tier fails closed on it
      */
     @Override
-    public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+    public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
         Decision decision = tryAdmit(tenant, request, profile);
         if (!decision.admitted()) {
             throw decision.refusal();
@@ -211,7 +211,7 @@ public final class Governance implements Admission {
      * @return the shaped request, or {@code request} itself when the policy changes nothing
      */
     @Override
-    public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+    public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
         return RequestShaping.shape(policies.current().policyFor(tenant), request);
     }
 
@@ -232,7 +232,7 @@ public final class Governance implements Admission {
      * @param profile the profile the call will use (its source model prices the budget reservation)
      * @return a permit to release exactly once when the call is over, with its attempts' records; or the refusal
      */
-    public Decision tryAdmit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+    public Decision tryAdmit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(profile, "profile");
@@ -258,7 +258,7 @@ public final class Governance implements Admission {
                     + ". Lower maxTokens to " + cap + " or less."));
         }
         long outputTokens = maxTokens != null ? maxTokens : cap > 0 ? cap : defaultOutputTokens;
-        long inputTokens = Meter.estimateTokens(request.inputChars());
+        long inputTokens = request.estimatedInputTokens();
         long tokens = Math.addExact(inputTokens, outputTokens);
 
         TenantLimits limits = tenants.get(id);

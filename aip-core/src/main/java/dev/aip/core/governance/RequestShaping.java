@@ -1,6 +1,6 @@
 package dev.aip.core.governance;
 
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.InferenceSettings;
 import java.util.Objects;
 
@@ -17,10 +17,8 @@ final class RequestShaping {
     }
 
     /** The shaped request, or the same instance when the policy changes nothing. */
-    static ChatRequest shape(TenantPolicy policy, ChatRequest request) {
-        InferenceSettings asked = request.settings();
-        InferenceSettings shaped = settings(policy, asked);
-        return shaped.equals(asked) ? request : request.toBuilder().settings(shaped).build();
+    static AdmissionRequest shape(TenantPolicy policy, AdmissionRequest request) {
+        return request.withSettings(settings(policy, request.settings()));
     }
 
     static InferenceSettings settings(TenantPolicy policy, InferenceSettings asked) {

@@ -2,7 +2,9 @@ package dev.aip.core.bedrock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatMessage;
+import dev.aip.core.metering.Meter;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +35,9 @@ class AdmissionRequestsTest {
 
     @Test
     void shaped_fillsOnlyWhatTheCallerLeftUnset() {
-        ChatRequest asked = ChatRequest.builder().model("m").message(ChatMessage.user("hi")).build();
-        ChatRequest shaped = asked.toBuilder()
-                .settings(new InferenceSettings(50, 0.25f, 0.5f, List.of("STOP"))).build();
+        AdmissionRequest asked = AdmissionRequest.of(ChatRequest.builder().model("m").message(ChatMessage.user("hi"))
+                .build());
+        AdmissionRequest shaped = asked.withSettings(new InferenceSettings(50, 0.25f, 0.5f, List.of("STOP")));
         InferenceConfiguration own = InferenceConfiguration.builder().temperature(0.9f).build();
 
         InferenceConfiguration sent = AdmissionRequests.shaped(own, asked, shaped);
@@ -66,7 +68,7 @@ class AdmissionRequestsTest {
         var request = AdmissionRequests.ofBody("claude-haiku", SdkBytes.fromUtf8String(body));
 
         assertThat(request.model()).isEqualTo("claude-haiku");
-        assertThat(request.inputChars()).isEqualTo(utf8(body).length);
+        assertThat(request.estimatedInputTokens()).isEqualTo(Meter.estimateTokens(utf8(body).length));
         assertThat(request.settings().maxTokens()).isEqualTo(300);
     }
 

@@ -4,6 +4,7 @@ import static dev.aip.core.bedrock.EmulatorFixture.MODEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
@@ -168,7 +169,7 @@ class GovernanceEmulatorTest {
     @Test
     void chat_whileAnotherCallHoldsMostOfTheBudget_isRefusedBeforeBedrockThenAdmittedOnceItSettles() {
         // Another call in flight (e.g. on another thread) has reserved its worst case, 0.0160008 USD of 0.02.
-        var inFlight = governance.admit(GLOBEX, ask("x"), fx.resolver().resolve(GLOBEX, MODEL));
+        var inFlight = governance.admit(GLOBEX, AdmissionRequest.of(ask("x")), fx.resolver().resolve(GLOBEX, MODEL));
         long before = invocationsOf("globex");
 
         assertThatThrownBy(() -> chat.chat(GLOBEX, ask("Hello")))

@@ -8,6 +8,7 @@ import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.metering.Meter;
@@ -80,9 +81,10 @@ class ReconciliationTest {
             Meter meter = Meter.builder().sink(ledger::accept).region(fx.emulator.region()).build();
             BedrockRuntimeClient sync = fx.sync();
             BedrockRuntimeAsyncClient async = fx.async();
-            // Deterministic refusals: every 97th request of a tenant is over its (pretend) budget.
+            // Deterministic refusals: every 97th request is over its (pretend) budget; call(...) marks it with a
+            // stop sequence, since an admission sees the settings, not the record attributes.
             Admission admission = (tenant, request, profile) -> {
-                if (request.attributes().get("seq").hashCode() % 97 == 0) {
+                if (request.settings().stopSequences().contains(OVER_BUDGET)) {
                     throw new dev.aip.core.UnknownTenantException(tenant.id(), "over budget (test)");
                 }
                 return Admission.Permit.NONE;
@@ -165,10 +167,14 @@ class ReconciliationTest {
         };
     }
 
+    private static final String OVER_BUDGET = "over-budget";
+
     static void call(ChatClient chat, TenantContext tenant, int kind, String seq) {
         ChatRequest request = ChatRequest.builder().model(MODEL)
                 .message(ChatMessage.user((kind >= 90 ? "abandon " : "") + "request " + seq + " of " + tenant.id()))
                 .attribute("seq", seq)
+                .settings(seq.hashCode() % 97 == 0 ? InferenceSettings.DEFAULTS.withStopSequences(List.of(OVER_BUDGET))
+                        : InferenceSettings.DEFAULTS)
                 .build();
         try {
             if (kind < 45) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
@@ -104,19 +105,19 @@ class ShapingEmulatorTest {
     /** An admission that delegates to governance and notes the requests it admitted. */
     static final class Recording implements Admission {
         final Governance governance;
-        final List<ChatRequest> admitted = new CopyOnWriteArrayList<>();
+        final List<AdmissionRequest> admitted = new CopyOnWriteArrayList<>();
 
         Recording(Governance governance) {
             this.governance = governance;
         }
 
         @Override
-        public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+        public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
             return governance.shape(tenant, request);
         }
 
         @Override
-        public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
             Permit permit = governance.admit(tenant, request, profile);
             admitted.add(request);
             return permit;
@@ -131,12 +132,12 @@ class ShapingEmulatorTest {
         TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(fx.resolver())
                 .meter(fx.meter).admission(new Admission() {
                     @Override
-                    public ChatRequest shape(TenantContext tenant, ChatRequest request) {
+                    public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
                         return admission.shape(tenant, request);
                     }
 
                     @Override
-                    public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+                    public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
                         return admission.admit(tenant, request, profile);
                     }
                 }).build();

@@ -324,9 +324,9 @@ class StreamFaultMeteringEmulatorTest {
 
     private Received converseStream(Fault fault) throws Exception {
         ConverseStreamRequest request = converseRequest(fault.tool());
-        Received received = new Received(Meter.estimateTokens(AdmissionRequests.ofConverse(request.modelId(),
+        Received received = new Received(AdmissionRequests.ofConverse(request.modelId(),
                 request.messages(), request.system(), request.inferenceConfig(), request.toolConfig())
-                .inputChars()));
+                .estimatedInputTokens());
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<CompletableFuture<Void>> holder = new CompletableFuture<>();
         ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
@@ -342,8 +342,8 @@ class StreamFaultMeteringEmulatorTest {
 
     private Received invokeStream(Fault fault) throws Exception {
         InvokeModelWithResponseStreamRequest request = invokeRequest();
-        Received received = new Received(Meter.estimateTokens(AdmissionRequests.ofBody(request.modelId(),
-                request.body()).inputChars()));
+        Received received = new Received(AdmissionRequests.ofBody(request.modelId(),
+                request.body()).estimatedInputTokens());
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<CompletableFuture<Void>> holder = new CompletableFuture<>();
         InvokeModelWithResponseStreamResponseHandler handler = InvokeModelWithResponseStreamResponseHandler.builder()

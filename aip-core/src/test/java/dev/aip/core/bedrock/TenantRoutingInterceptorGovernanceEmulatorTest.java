@@ -2,6 +2,7 @@ package dev.aip.core.bedrock;
 
 import java.time.Duration;
 
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.metering.UsageProvenance;
 
 import static dev.aip.core.bedrock.EmulatorFixture.MODEL;
@@ -173,8 +174,8 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
     @Test
     void converseStream_overTheBudget_failsBeforeBedrockWithOneRejectedRecord() {
         // Another call in flight has reserved its worst case, 0.0160008 USD of 0.02.
-        var inFlight = governance.admit(GLOBEX, ChatRequest.builder().model(MODEL).message(ChatMessage.user("x"))
-                .settings(InferenceSettings.DEFAULTS.withMaxTokens(4000)).build(),
+        var inFlight = governance.admit(GLOBEX, AdmissionRequest.of(ChatRequest.builder().model(MODEL)
+                .message(ChatMessage.user("x")).settings(InferenceSettings.DEFAULTS.withMaxTokens(4000)).build()),
                 fx.resolver().resolve(GLOBEX, MODEL));
         long before = invocationsOf("globex");
         ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()

@@ -39,7 +39,7 @@ class ChatPipelineResilienceTest {
     private final List<Duration> slept = new CopyOnWriteArrayList<>();
     private final ManualScheduler scheduler = new ManualScheduler();
     private final List<ResolvedProfile> admittedOn = new CopyOnWriteArrayList<>();
-    private final List<ChatRequest> admitted = new CopyOnWriteArrayList<>();
+    private final List<AdmissionRequest> admitted = new CopyOnWriteArrayList<>();
     private final List<List<UsageRecord>> releases = new CopyOnWriteArrayList<>();
 
     private final Admission recording = (tenant, req, profile) -> {
@@ -306,13 +306,12 @@ class ChatPipelineResilienceTest {
         transport.answer(TokenUsage.of(1, 1));
         Admission shaping = new Admission() {
             @Override
-            public ChatRequest shape(TenantContext tenant, ChatRequest request) {
-                return request.toBuilder().settings(request.settings().withMaxTokens(50).withTemperature(0.2f))
-                        .build();
+            public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
+                return request.withSettings(request.settings().withMaxTokens(50).withTemperature(0.2f));
             }
 
             @Override
-            public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+            public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
                 return recording.admit(tenant, request, profile);
             }
         };
@@ -332,12 +331,12 @@ class ChatPipelineResilienceTest {
     void chat_shapeThatChangesTheModel_isRefusedWithOneRejectedRecord() {
         Admission bad = new Admission() {
             @Override
-            public ChatRequest shape(TenantContext tenant, ChatRequest request) {
-                return request.toBuilder().model("other").build();
+            public AdmissionRequest shape(TenantContext tenant, AdmissionRequest request) {
+                return new AdmissionRequest("other", request.estimatedInputTokens(), request.settings());
             }
 
             @Override
-            public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+            public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
                 return Permit.NONE;
             }
         };

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.chat.ChatRequest;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -70,7 +70,7 @@ final class FloodSimulation {
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     private final Deque<long[]> bedrock = new ArrayDeque<>();
     private final Random random = new Random(7);
-    private final ChatRequest request = Gov.request(200, 800);
+    private final AdmissionRequest request = Gov.request(200, 800);
     private long bedrockTokens;
     private long now;
     private long seq;

@@ -16,6 +16,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission.Permit;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.metering.Cost;
 import dev.aip.core.metering.TokenUsage;
@@ -48,7 +49,7 @@ class GovernanceTest {
                 .budgetListener(alerts::add).lease(Duration.ofMinutes(10)).build();
     }
 
-    private static Permit admit(Governance g, ChatRequest request) {
+    private static Permit admit(Governance g, AdmissionRequest request) {
         return g.admit(ACME, request, profile(ACME));
     }
 

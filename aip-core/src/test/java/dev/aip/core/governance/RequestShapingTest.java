@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.PolicyViolationException;
+import dev.aip.core.chat.AdmissionRequest;
+import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.tenant.TenantContext;
@@ -29,16 +31,23 @@ class RequestShapingTest {
                 .ticker(new Gov.ManualTicker()).build();
     }
 
+    /** A chat request as the pipeline asks for fallbacks with. */
+    private static ChatRequest chat(int inputTokens, Integer maxTokens) {
+        InferenceSettings settings = maxTokens == null ? InferenceSettings.DEFAULTS
+                : InferenceSettings.DEFAULTS.withMaxTokens(maxTokens);
+        return ChatRequest.builder().model(Gov.MODEL).message(ChatMessage.user("x".repeat(inputTokens * 4)))
+                .settings(settings).build();
+    }
+
     @Test
     void shape_fillsEveryUnsetSettingFromTheDefaults_andKeepsTheRequestsOwn() {
         Governance g = governance(TenantPolicy.builder().defaultSettings(DEFAULTS).build());
-        ChatRequest asked = request(10, null).toBuilder()
-                .settings(InferenceSettings.DEFAULTS.withTemperature(0.7f)).build();
+        AdmissionRequest asked = request(10, null).withSettings(InferenceSettings.DEFAULTS.withTemperature(0.7f));
 
-        ChatRequest shaped = g.shape(ACME, asked);
+        AdmissionRequest shaped = g.shape(ACME, asked);
 
         assertThat(shaped.settings()).isEqualTo(new InferenceSettings(800, 0.7f, 0.9f, List.of("END")));
-        assertThat(shaped.messages()).isEqualTo(asked.messages());
+        assertThat(shaped.estimatedInputTokens()).isEqualTo(asked.estimatedInputTokens());
         assertThat(shaped.model()).isEqualTo(asked.model());
     }
 
@@ -55,7 +64,7 @@ class RequestShapingTest {
     @Test
     void shape_keepsAnExplicitMaxTokens_andAdmissionRefusesItAboveTheCap() {
         Governance g = governance(TenantPolicy.builder().maxOutputTokens(300).build());
-        ChatRequest shaped = g.shape(ACME, request(10, 500));
+        AdmissionRequest shaped = g.shape(ACME, request(10, 500));
 
         assertThat(shaped.settings().maxTokens()).isEqualTo(500);
         assertThatThrownBy(() -> g.admit(ACME, shaped, profile(ACME))).isInstanceOf(PolicyViolationException.class);
@@ -63,7 +72,7 @@ class RequestShapingTest {
 
     @Test
     void shape_withNothingToApply_returnsTheSameRequest() {
-        ChatRequest asked = request(10, 50);
+        AdmissionRequest asked = request(10, 50);
         assertThat(governance(TenantPolicy.EMPTY).shape(ACME, asked)).isSameAs(asked);
         assertThat(governance(TenantPolicy.builder().maxOutputTokens(300).build()).shape(ACME, asked))
                 .isSameAs(asked);
@@ -92,7 +101,7 @@ class RequestShapingTest {
         Governance g = Governance.builder().policies(PolicySet.of(TenantPolicy.builder().maxOutputTokens(300)
                 .tokensPerMinute(10_000L).build())).priceCatalog(Gov.PRICES).ticker(new Gov.ManualTicker()).build();
 
-        ChatRequest shaped = g.shape(ACME, request(100, null));
+        AdmissionRequest shaped = g.shape(ACME, request(100, null));
         g.admit(ACME, shaped, profile(ACME));
 
         assertThat(shaped.settings().maxTokens()).isEqualTo(300);
@@ -107,11 +116,11 @@ class RequestShapingTest {
         Governance g = Governance.builder().policies(store).build();
         PolicyRoutes routes = g.fallbackRoutes();
 
-        assertThat(routes.fallbacks(ACME, request(1, null), profile(ACME))).containsExactly("claude-sonnet", "arn:x");
-        assertThat(routes.fallbacks(TenantContext.of("other"), request(1, null), profile(ACME))).isEmpty();
+        assertThat(routes.fallbacks(ACME, chat(1, null), profile(ACME))).containsExactly("claude-sonnet", "arn:x");
+        assertThat(routes.fallbacks(TenantContext.of("other"), chat(1, null), profile(ACME))).isEmpty();
 
         store.replace(PolicySet.of(TenantPolicy.builder().fallbackChain(List.of("claude-haiku")).build()));
-        assertThat(routes.fallbacks(ACME, request(1, null), profile(ACME))).containsExactly("claude-haiku");
+        assertThat(routes.fallbacks(ACME, chat(1, null), profile(ACME))).containsExactly("claude-haiku");
     }
 
     @Test
@@ -121,7 +130,7 @@ class RequestShapingTest {
                 .fallbackChain(List.of("claude-opus", "claude-sonnet", "arn:aws:bedrock:us-east-1:1:x/y")).build()))
                 .build();
 
-        assertThat(g.fallbackRoutes().fallbacks(ACME, request(1, null), profile(ACME)))
+        assertThat(g.fallbackRoutes().fallbacks(ACME, chat(1, null), profile(ACME)))
                 .containsExactly("claude-sonnet", "arn:aws:bedrock:us-east-1:1:x/y");
     }
 

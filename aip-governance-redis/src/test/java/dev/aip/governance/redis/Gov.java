@@ -1,5 +1,6 @@
 package dev.aip.governance.redis;
 
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
@@ -54,11 +55,11 @@ final class Gov {
     }
 
     /** A request of {@code inputTokens × 4} characters, so its input estimate is {@code inputTokens}. */
-    static ChatRequest request(int inputTokens, Integer maxTokens) {
+    static AdmissionRequest request(int inputTokens, Integer maxTokens) {
         InferenceSettings settings = maxTokens == null ? InferenceSettings.DEFAULTS
                 : InferenceSettings.DEFAULTS.withMaxTokens(maxTokens);
-        return ChatRequest.builder().model(MODEL).message(ChatMessage.user("x".repeat(inputTokens * 4)))
-                .settings(settings).build();
+        return AdmissionRequest.of(ChatRequest.builder().model(MODEL)
+                .message(ChatMessage.user("x".repeat(inputTokens * 4))).settings(settings).build());
     }
 
     /** The record of one successful attempt that used {@code usage}, priced from {@link #PRICES}. */
