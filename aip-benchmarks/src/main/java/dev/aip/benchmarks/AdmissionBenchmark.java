@@ -2,6 +2,7 @@ package dev.aip.benchmarks;
 
 import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatMessage;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.governance.Budget;
@@ -59,7 +60,7 @@ public class AdmissionBenchmark {
 
     private Governance governance;
     private TenantContext tenant;
-    private ChatRequest request;
+    private AdmissionRequest request;
     private ResolvedProfile profile;
     private List<UsageRecord> attempts;
 
@@ -76,11 +77,11 @@ public class AdmissionBenchmark {
                 .budget(Budget.of(new BigDecimal("1000000000"), BudgetPeriod.monthly(ZoneOffset.UTC)))
                 .build();
         governance = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build()).build();
-        request = ChatRequest.builder()
+        request = AdmissionRequest.of(ChatRequest.builder()
                 .model(MODEL)
                 .message(ChatMessage.user("Summarise the quarterly report in three bullet points."))
                 .settings(InferenceSettings.DEFAULTS.withMaxTokens(300))
-                .build();
+                .build());
         profile = new ResolvedProfile(id, MODEL, ARN, "p1", SOURCE, "us-east-1", false);
         Meter meter = Meter.builder().sink(r -> { }).build();
         MeteredCall attempt = meter.start(CallInfo.builder().callId("call-1").attempt(1).tenant(tenant)

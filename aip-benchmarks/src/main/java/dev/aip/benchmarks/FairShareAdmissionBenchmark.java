@@ -2,6 +2,7 @@ package dev.aip.benchmarks;
 
 import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatMessage;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.governance.Budget;
@@ -71,7 +72,7 @@ public class FairShareAdmissionBenchmark {
     private Governance governance;
     private TenantContext tenant;
     private int floods;
-    private ChatRequest request;
+    private AdmissionRequest request;
     private ResolvedProfile profile;
     private List<UsageRecord> attempts;
 
@@ -94,11 +95,11 @@ public class FairShareAdmissionBenchmark {
             default -> { }
         }
         governance = b.build();
-        request = ChatRequest.builder()
+        request = AdmissionRequest.of(ChatRequest.builder()
                 .model(MODEL)
                 .message(ChatMessage.user("Summarise the quarterly report in three bullet points."))
                 .settings(InferenceSettings.DEFAULTS.withMaxTokens(300))
-                .build();
+                .build());
         profile = new ResolvedProfile(id, MODEL, ARN, "p1", SOURCE, "us-east-1", false);
         if (mode.equals("congested")) {
             attempts = List.of();
@@ -121,8 +122,8 @@ public class FairShareAdmissionBenchmark {
         if (!mode.equals("congested")) {
             return;
         }
-        ChatRequest big = ChatRequest.builder().model(MODEL).message(ChatMessage.user("x"))
-                .settings(InferenceSettings.DEFAULTS.withMaxTokens(4_000)).build();
+        AdmissionRequest big = AdmissionRequest.of(ChatRequest.builder().model(MODEL).message(ChatMessage.user("x"))
+                .settings(InferenceSettings.DEFAULTS.withMaxTokens(4_000)).build());
         for (int i = 0; i < 30; i++) {
             TenantContext flooder = TenantContext.of("flood-" + (floods++)).withTier(Tier.BASIC);
             governance.admit(flooder, big, new ResolvedProfile(flooder.id(), MODEL, FLOOD_ARN, "p2", SOURCE,

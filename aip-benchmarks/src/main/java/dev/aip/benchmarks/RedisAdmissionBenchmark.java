@@ -2,6 +2,7 @@ package dev.aip.benchmarks;
 
 import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.ChatMessage;
+import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.governance.Budget;
@@ -61,7 +62,7 @@ public class RedisAdmissionBenchmark {
     private RedisGovernanceState redis;
     private Governance governance;
     private TenantContext tenant;
-    private ChatRequest request;
+    private AdmissionRequest request;
     private ResolvedProfile profile;
     private List<UsageRecord> attempts;
 
@@ -82,11 +83,11 @@ public class RedisAdmissionBenchmark {
         governance = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build())
                 .budgetStore(redis.budgetStore()).rateLimitState(redis.rateLimitState())
                 .concurrencyState(redis.concurrencyState()).build();
-        request = ChatRequest.builder()
+        request = AdmissionRequest.of(ChatRequest.builder()
                 .model(AdmissionBenchmark.MODEL)
                 .message(ChatMessage.user("Summarise the quarterly report in three bullet points."))
                 .settings(InferenceSettings.DEFAULTS.withMaxTokens(300))
-                .build();
+                .build());
         profile = new ResolvedProfile(id, AdmissionBenchmark.MODEL, AdmissionBenchmark.ARN, "p1",
                 AdmissionBenchmark.SOURCE, "us-east-1", false);
         Meter meter = Meter.builder().sink(r -> { }).build();

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.chat.ChatMessage;
-import dev.aip.core.chat.ChatRequest;
-import dev.aip.core.metering.Cost;
-import dev.aip.core.metering.Outcome;
-import dev.aip.core.metering.UsageProvenance;
+import dev.aip.core.chat.AdmissionRequest;
+import dev.aip.core.chat.CallEngine;
+import dev.aip.core.chat.InferenceSettings;
+import dev.aip.core.chat.LogicalCall;
+import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -34,8 +37,7 @@ import org.junit.jupiter.api.Test;
 class AdmissionGateTest {
 
     static final TenantContext ACME = TenantContext.of("acme");
-    static final ChatRequest REQUEST = ChatRequest.builder().model("claude-haiku").message(ChatMessage.user("hi"))
-            .build();
+    static final AdmissionRequest REQUEST = new AdmissionRequest("claude-haiku", 1, InferenceSettings.DEFAULTS);
     static final ResolvedProfile PROFILE = new ResolvedProfile(TenantId.of("acme"), "claude-haiku",
             "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/p1", "p1",
             "anthropic.claude-3-5-haiku-20241022-v1:0", "us-east-1", false);
@@ -46,42 +48,70 @@ class AdmissionGateTest {
         final List<List<UsageRecord>> released = new CopyOnWriteArrayList<>();
 
         @Override
-        public Permit admit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
             admitted.incrementAndGet();
             return released::add;
         }
     }
 
+    /** The ChatClient call as the advisor opens it: begun on the engine, admitted once, opened in the gate. */
+    private static LogicalCall admitCall(CallEngine engine) {
+        LogicalCall call = engine.begin(ACME, Operation.CONVERSE, REQUEST, Map.of());
+        call.admit();
+        return call;
+    }
+
+    /** A model call as the routing interceptor makes it under the cover the bridge found by its id. */
+    private static LogicalCall modelCall(CallEngine engine, TenantContext tenant, LogicalCall cover) {
+        LogicalCall call = engine.begin(UsageRecord.newId(), tenant, Operation.CONVERSE, REQUEST, Map.of(), cover);
+        call.admit();
+        return call;
+    }
+
+    /** One successful attempt, then the model call ends. */
+    private static void answered(LogicalCall call, int attempts) {
+        for (int i = 1; i <= attempts; i++) {
+            MeteredCall attempt = call.startAttempt(i, call.profile());
+            attempt.succeed(TokenUsage.of(10, 5));
+            call.attemptEnded(attempt);
+        }
+        call.end();
+    }
+
     @Test
-    void passedCover_coversTheModelCall_withoutAskingGovernanceAgain() {
+    void openCover_coversTheModelCall_withoutAskingGovernanceAgain() {
         CountingAdmission governance = new CountingAdmission();
         AdmissionGate gate = new AdmissionGate(governance, Clock.systemUTC());
-        AdmissionGate.Cover cover = gate.admitCall(ACME, REQUEST, PROFILE);
+        CallEngine engine = engine(gate);
+        LogicalCall cover = admitCall(engine);
+        String id = gate.open(cover);
 
-        gate.pass(cover.id);
-        Admission.Permit child = gate.admission().admit(ACME, REQUEST, PROFILE);
-        Admission.Permit uncovered = gate.admission().admit(ACME, REQUEST, PROFILE);
+        LogicalCall child = modelCall(engine, ACME, gate.cover(id));
+        LogicalCall uncovered = modelCall(engine, ACME, gate.cover("no-such-cover"));
 
-        assertThat(governance.admitted).hasValue(2);   // the ChatClient call, and the call made without a pass
-        child.release(List.of(record()));
+        assertThat(governance.admitted).hasValue(2);   // the ChatClient call, and the call made without a cover
+        answered(child, 1);
         assertThat(governance.released).isEmpty();      // the ChatClient call is not over yet
+        gate.close(id);
         cover.end();
         assertThat(governance.released).singleElement().satisfies(r -> assertThat(r).hasSize(1));
-        uncovered.release(List.of());
+        answered(uncovered, 1);
         assertThat(governance.released).hasSize(2);
         assertThat(gate.openCovers()).isZero();
     }
 
     @Test
-    void passForAnotherTenant_isNotHonoured() {
+    void coverOfAnotherTenant_isNotHonoured() {
         CountingAdmission governance = new CountingAdmission();
         AdmissionGate gate = new AdmissionGate(governance, Clock.systemUTC());
-        AdmissionGate.Cover cover = gate.admitCall(ACME, REQUEST, PROFILE);
+        CallEngine engine = engine(gate);
+        LogicalCall cover = admitCall(engine);
+        String id = gate.open(cover);
 
-        gate.pass(cover.id);
-        gate.admission().admit(TenantContext.of("globex"), REQUEST, PROFILE);
+        modelCall(engine, TenantContext.of("globex"), gate.cover(id));
 
         assertThat(governance.admitted).hasValue(2);
+        gate.close(id);
         cover.end();
         assertThat(governance.released).hasSize(1);
     }
@@ -105,31 +135,33 @@ class AdmissionGateTest {
         assertThat(refusals.lastRetryAfter()).isEqualTo(Duration.ofSeconds(4));
     }
 
-    /** Model calls of one cover released on many threads while the ChatClient call ends: one release, all records. */
+    /** Model calls of one cover ending on many threads while the ChatClient call ends: one release, all records. */
     @RepeatedTest(20)
     void concurrentChildren_andEnd_releaseTheGovernancePermitExactlyOnce_withEveryRecord() throws Exception {
         CountingAdmission governance = new CountingAdmission();
         AdmissionGate gate = new AdmissionGate(governance, Clock.systemUTC());
-        AdmissionGate.Cover cover = gate.admitCall(ACME, REQUEST, PROFILE);
+        CallEngine engine = engine(gate);
+        LogicalCall cover = admitCall(engine);
+        String id = gate.open(cover);
         int children = 64;
-        List<Admission.Permit> permits = new ArrayList<>();
+        List<LogicalCall> calls = new ArrayList<>();
         for (int i = 0; i < children; i++) {
-            gate.pass(cover.id);
-            permits.add(gate.admission().admit(ACME, REQUEST, PROFILE));
+            calls.add(modelCall(engine, ACME, gate.cover(id)));
         }
         ExecutorService pool = Executors.newFixedThreadPool(8);
         CountDownLatch start = new CountDownLatch(1);
         try {
             List<Future<?>> done = new ArrayList<>();
-            for (Admission.Permit p : permits) {
+            for (LogicalCall c : calls) {
                 done.add(pool.submit(() -> {
                     start.await();
-                    p.release(List.of(record(), record()));
+                    answered(c, 2);
                     return null;
                 }));
             }
             done.add(pool.submit(() -> {
                 start.await();
+                gate.close(id);
                 cover.end();
                 return null;
             }));
@@ -146,11 +178,9 @@ class AdmissionGateTest {
         assertThat(gate.openCovers()).isZero();
     }
 
-    private static UsageRecord record() {
-        return UsageRecord.builder().newRecordId().callId(UsageRecord.newId()).attempt(1).tenant(ACME)
-                .operation("Converse").requestedModel("claude-haiku").region("us-east-1")
-                .usage(TokenUsage.of(10, 5)).provenance(UsageProvenance.REPORTED)
-                .cost(Cost.unknownModel("test")).outcome(Outcome.SUCCESS).startedAt(Instant.EPOCH)
-                .latency(Duration.ofMillis(3)).build();
+    private static CallEngine engine(AdmissionGate gate) {
+        return CallEngine.builder().resolver((tenant, model) -> new ResolvedProfile(tenant.id(), model,
+                        PROFILE.profileArn(), PROFILE.profileId(), PROFILE.sourceModelId(), PROFILE.region(), false))
+                .meter(Meter.builder().sink(r -> { }).build()).admission(gate.admission()).build();
     }
 }
