@@ -113,11 +113,18 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * from their HTTP status when the next attempt starts, so nothing is lost or billed twice whatever the client's
  * retry strategy.
  *
+ * <p><b>One engine.</b> Each execution is one {@link CallEngine} call, the same lifecycle the chat pipeline and the
+ * Spring AI advisor drive: routing, shaping, admission, one metered attempt per HTTP attempt and one release. The
+ * interceptor only adds what the SDK path knows (HTTP statuses, the event-stream body). The hooks are synchronous, so
+ * an admission backed by a remote store is asked on the SDK's calling thread here; use the chat pipeline's
+ * {@code chatAsync} or streams for calls that must not wait on it.
+ *
  * <p><b>Governance.</b> With an {@linkplain Builder#admission admission} (e.g. the
  * {@link dev.aip.core.governance.Governance} of the chat pipeline), every routed call is shaped and admitted in
- * {@code modifyRequest}, after routing and before anything is sent, with the tenant, its resolved profile and the
- * request as a {@link ChatRequest}: Converse and ConverseStream requests as the chat model reads them; InvokeModel
- * bodies as an input of the body's length, with {@code maxTokens} from the body's output limit when it has one
+ * {@code modifyRequest}, after routing and before anything is sent, with the tenant, its resolved profile and an
+ * {@link AdmissionRequest} counted from the SDK request itself (no message is converted): Converse and
+ * ConverseStream requests by the characters of their text, tool use, tool results, system prompt and tool specs, as
+ * the pipeline counts the same conversation; InvokeModel bodies as an input of the body's length, with {@code maxTokens} from the body's output limit when it has one
  * ({@code max_tokens}, {@code inferenceConfig.maxTokens} or {@code max_new_tokens},
  * {@code textGenerationConfig.maxTokenCount}, {@code max_gen_len}). <b>Shaping</b>
  * ({@link Admission#shape}, e.g. the tenant's default inference settings and output cap) is written back into a
@@ -130,7 +137,9 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
  * the SDK's retry loop. An admitted call's permit is released exactly once, with the records of all its attempts,
  * when the execution is over: after the response (for streams, when the body ends), on failure, or when the caller
  * cancels a stream. Calls sent directly to a profile ARN are admitted on that profile once the ownership rule
- * accepts it (see Routing).
+ * accepts it (see Routing). A request whose {@link #COVER} attribute names an admitted call of the same tenant (a
+ * Spring AI ChatClient call making several model calls) is not admitted again: its records settle that call's
+ * permit.
  *
  * <p>Exceptions from the resolver ({@code ProfileResolutionException}) and from the metadata rule
  * ({@code IllegalArgumentException}) reach the caller before anything is sent. Bedrock's exceptions pass unchanged.

@@ -156,4 +156,107 @@ class ChatAsyncNonBlockingTest {
         assertThat(released).hasSize(CALLS);
         assertThat(released.values().stream().mapToInt(List::size).sum()).isEqualTo(CALLS + CALLS / 10);
     }
+
+    /**
+     * An admission that answers later (a remote store, a fair-share or budget wait) holds no thread either: 2,000
+     * calls from 4 threads all wait on admission at once, and go on when it answers on its own thread.
+     */
+    @Test
+    void chatAsync_admissionAnsweringLater_holdsNoThread_andEveryCallGoesOnOnceAdmitted() throws Exception {
+        List<String> journal = new CopyOnWriteArrayList<>();
+        List<UsageRecord> records = new CopyOnWriteArrayList<>();
+        GatedTransport transport = new GatedTransport();
+        transport.open();
+        List<CompletableFuture<Admission.Permit>> pending = new CopyOnWriteArrayList<>();
+        AtomicInteger releases = new AtomicInteger();
+        Admission later = new Admission() {
+            @Override
+            public Permit admit(TenantContext tenant, AdmissionRequest request, dev.aip.core.profile.ResolvedProfile p) {
+                throw new AssertionError("the async call must not take the blocking admission");
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Permit> admitAsync(TenantContext tenant,
+                    AdmissionRequest request, dev.aip.core.profile.ResolvedProfile profile) {
+                CompletableFuture<Permit> answer = new CompletableFuture<>();
+                pending.add(answer);
+                return answer;
+            }
+        };
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        ChatClient chat = ChatPipeline.builder().resolver(Fixtures.resolver(journal))
+                .meter(Fixtures.meter(journal, records)).transport(transport).admission(later).scheduler(scheduler)
+                .retryPolicy(RetryPolicy.backoff().maxAttempts(2).baseDelay(Duration.ofMillis(1))
+                        .maxDelay(Duration.ofMillis(5)).build())
+                .build();
+        ExecutorService callers = Executors.newFixedThreadPool(CALLER_THREADS);
+        ExecutorService store = Executors.newSingleThreadExecutor();
+        List<CompletableFuture<ChatResponse>> answers = new CopyOnWriteArrayList<>();
+        try {
+            List<java.util.concurrent.Future<?>> started = new ArrayList<>();
+            for (int t = 0; t < CALLER_THREADS; t++) {
+                int thread = t;
+                started.add(callers.submit(() -> {
+                    for (int i = thread; i < CALLS; i += CALLER_THREADS) {
+                        answers.add(chat.chatAsync(TenantContext.of("acme"), ChatRequest.builder().model("chat")
+                                .message(ChatMessage.user("question " + i)).build()).toCompletableFuture());
+                    }
+                }));
+            }
+            for (var f : started) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(pending).hasSize(CALLS);
+            assertThat(transport.attempts).hasValue(0);
+            assertThat(answers).allSatisfy(a -> assertThat(a).isNotDone());
+
+            for (CompletableFuture<Admission.Permit> p : pending) {
+                store.execute(() -> p.complete(attempts -> releases.incrementAndGet()));
+            }
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+            store.shutdownNow();
+            scheduler.shutdownNow();
+            transport.answering.shutdown();
+        }
+
+        assertThat(records).hasSize(CALLS + CALLS / 10);
+        assertThat(releases).hasValue(CALLS);
+    }
+
+    /** A call cancelled while its admission is pending sends nothing, and its late permit is released once. */
+    @Test
+    void chatAsync_cancelledWhileAdmissionIsPending_sendsNothing_andReleasesTheLatePermitOnce() {
+        List<String> journal = new CopyOnWriteArrayList<>();
+        List<UsageRecord> records = new CopyOnWriteArrayList<>();
+        GatedTransport transport = new GatedTransport();
+        transport.open();
+        CompletableFuture<Admission.Permit> pending = new CompletableFuture<>();
+        List<List<UsageRecord>> released = new CopyOnWriteArrayList<>();
+        Admission later = new Admission() {
+            @Override
+            public Permit admit(TenantContext tenant, AdmissionRequest request, dev.aip.core.profile.ResolvedProfile p) {
+                throw new AssertionError("the async call must not take the blocking admission");
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Permit> admitAsync(TenantContext tenant,
+                    AdmissionRequest request, dev.aip.core.profile.ResolvedProfile profile) {
+                return pending;
+            }
+        };
+        ChatClient chat = ChatPipeline.builder().resolver(Fixtures.resolver(journal))
+                .meter(Fixtures.meter(journal, records)).transport(transport).admission(later).build();
+
+        CompletableFuture<ChatResponse> answer = chat.chatAsync(TenantContext.of("acme"), ChatRequest.builder()
+                .model("chat").message(ChatMessage.user("question")).build()).toCompletableFuture();
+        assertThat(answer.cancel(true)).isTrue();
+        pending.complete(released::add);
+        transport.answering.shutdown();
+
+        assertThat(transport.attempts).hasValue(0);
+        assertThat(records).isEmpty();
+        assertThat(released).containsExactly(List.of());
+    }
 }
