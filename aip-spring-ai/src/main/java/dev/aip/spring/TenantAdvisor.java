@@ -5,7 +5,6 @@ import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Operation;
-import dev.aip.core.profile.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
@@ -47,7 +46,7 @@ import reactor.core.publisher.Mono;
  * their real usage when the call ends (normally, by failure, or when a stream is cancelled).
  *
  * <p><b>Profiles named by ARN.</b> A prompt whose model is a profile ARN goes by the ownership rule every aip path
- * shares ({@link ProfileOwnership}): the tenant's own profile or a shared one is admitted as above and sent there;
+ * shares (the one every path applies): the tenant's own profile or a shared one is admitted as above and sent there;
  * another tenant's profile, or one the resolver does not know, is refused here with a
  * {@link dev.aip.core.ProfileResolutionException}, with or without governance, leaving one
  * {@code REJECTED_BY_POLICY} record, and no model call is made.
@@ -185,7 +184,7 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
      */
     private LogicalCall begin(TenantContext tenant, Prompt prompt, boolean streaming) {
         String model = Prompts.model(prompt, defaultModel);
-        if (model == null || gate == null && !ProfileOwnership.isArn(model)) {
+        if (model == null || gate == null && engine.isLogicalModel(model)) {
             return null;
         }
         LogicalCall call = engine.begin(tenant, streaming ? Operation.CONVERSE_STREAM : Operation.CONVERSE,

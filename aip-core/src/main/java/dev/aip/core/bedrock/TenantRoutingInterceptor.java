@@ -1,7 +1,5 @@
 package dev.aip.core.bedrock;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
@@ -12,15 +10,13 @@ import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Operation;
-import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.profile.ProfileBalancer;
-import dev.aip.core.profile.ProfileOwnership;
+import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,12 +31,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
-import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
 
 /**
  * Makes plain AWS SDK Bedrock runtime clients tenant-aware, for code that calls Bedrock itself or through a framework
@@ -164,7 +154,6 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
 
     private static final ExecutionAttribute<InterceptedCall> CALL = new ExecutionAttribute<>("aip.InterceptedCall");
     private static final Logger LOG = LoggerFactory.getLogger(TenantRoutingInterceptor.class);
-    private static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() { };
 
     private final CallEngine engine;
     private final boolean rejectWithoutTenant;
@@ -205,7 +194,8 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             tenant = attributes.getAttribute(TENANT);
         }
         if (tenant == null) {
-            tenant = tenantFromMetadata(context.request());
+            String id = OperationAdapter.of(operation).tenantId(context.request());
+            tenant = id == null ? null : TenantContext.of(id);
         }
         if (tenant == null) {
             String message = "A Bedrock " + operation.wireName() + " call has no tenant: run it inside"
@@ -229,51 +219,18 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         if (call == null) {
             return request;
         }
-        if (request instanceof ConverseRequest r) {
-            AdmissionRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
-                    r.inferenceConfig(), r.toolConfig());
-            LogicalCall c = begin(call, asked, attributes);
-            if (c == null) {
-                return request;
-            }
-            AdmissionRequest shaped = c.shape();
-            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
-                    .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
-                    .requestMetadata(merge(c, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
-                    .build());
+        OperationAdapter adapter = OperationAdapter.of(call.operation);
+        AdmissionRequest asked = adapter.admissionRequest(request);
+        LogicalCall c = begin(call, asked, attributes);
+        if (c == null) {
+            return request;
         }
-        if (request instanceof ConverseStreamRequest r) {
-            AdmissionRequest asked = AdmissionRequests.ofConverse(r.modelId(), r.messages(), r.system(),
-                    r.inferenceConfig(), r.toolConfig());
-            LogicalCall c = begin(call, asked, attributes);
-            if (c == null) {
-                return request;
-            }
-            AdmissionRequest shaped = c.shape();
-            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
-                    .inferenceConfig(AdmissionRequests.shaped(r.inferenceConfig(), asked, shaped))
-                    .requestMetadata(merge(c, r.hasRequestMetadata() ? r.requestMetadata() : Map.of()))
-                    .build());
-        }
-        if (request instanceof InvokeModelRequest r) {
-            LogicalCall c = begin(call, AdmissionRequests.ofBody(r.modelId(), r.body()), attributes);
-            if (c == null) {
-                return request;
-            }
-            c.shape();
-            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
-                    .requestMetadata(json(merge(c, parse(r.requestMetadata())))).build());
-        }
-        if (request instanceof InvokeModelWithResponseStreamRequest r) {
-            LogicalCall c = begin(call, AdmissionRequests.ofBody(r.modelId(), r.body()), attributes);
-            if (c == null) {
-                return request;
-            }
-            c.shape();
-            return admitted(c, r.toBuilder().modelId(c.profile().profileArn())
-                    .requestMetadata(json(merge(c, parse(r.requestMetadata())))).build());
-        }
-        return request;
+        AdmissionRequest shaped = c.shape();
+        SdkRequest routed = adapter.routed(request, c, asked, shaped);
+        // Admission last, once nothing else in this hook can fail, so a permit is only taken for a request sent.
+        c.admit();
+        c.trackLoad();
+        return routed;
     }
 
     /**
@@ -289,18 +246,6 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                 attributes.getAttribute(COVER));
         call.begun(c);
         return c;
-    }
-
-    /**
-     * Asks the admission last, once nothing else in this hook can fail, so that a permit is only taken for a request
-     * that will be sent. A refusal leaves one {@code REJECTED_BY_POLICY} record and reaches the caller unchanged:
-     * it is thrown before the SDK's retry loop, so the SDK never retries it. With a balancer, the admitted execution
-     * counts as in flight on its profile until it is over.
-     */
-    private static SdkRequest admitted(LogicalCall call, SdkRequest routed) {
-        call.admit();
-        call.trackLoad();
-        return routed;
     }
 
     @Override
@@ -342,26 +287,10 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
             call.release();
             return;
         }
-        switch (call.operation) {
-            case CONVERSE -> {
-                ConverseResponse response = (ConverseResponse) context.response();
-                call.succeeded(response.responseMetadata().requestId(), BedrockUsage.of(response.usage()));
-            }
-            case INVOKE_MODEL -> {
-                SdkHttpResponse http = context.httpResponse();
-                TokenUsage usage = headerUsage(http);
-                if (usage == null) {
-                    InvokeModelResponse response = (InvokeModelResponse) context.response();
-                    call.current().outputSeen(response.body() == null ? 0 : response.body().asByteArray().length);
-                }
-                call.succeeded(null, usage);
-            }
-            default -> {
-                call.streamEnded();
-                return;
-            }
+        OperationAdapter.of(call.operation).answered(call, context);
+        if (!call.operation.streaming()) {
+            call.release();
         }
-        call.release();
     }
 
     @Override
@@ -372,66 +301,9 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
     }
 
-    private static Map<String, String> merge(LogicalCall call, Map<String, String> own) {
-        return RequestMetadata.merge(call.tenant(), call.profile().pooled(), own);
-    }
-
-    private static TenantContext tenantFromMetadata(SdkRequest request) {
-        String id = null;
-        if (request instanceof ConverseRequest r && r.hasRequestMetadata()) {
-            id = r.requestMetadata().get(RequestMetadata.TENANT_KEY);
-        } else if (request instanceof ConverseStreamRequest r && r.hasRequestMetadata()) {
-            id = r.requestMetadata().get(RequestMetadata.TENANT_KEY);
-        } else if (request instanceof InvokeModelRequest r) {
-            id = parse(r.requestMetadata()).get(RequestMetadata.TENANT_KEY);
-        } else if (request instanceof InvokeModelWithResponseStreamRequest r) {
-            id = parse(r.requestMetadata()).get(RequestMetadata.TENANT_KEY);
-        }
-        return id == null ? null : TenantContext.of(id);
-    }
-
-    private static Map<String, String> parse(String json) {
-        if (json == null || json.isBlank()) {
-            return Map.of();
-        }
-        try {
-            return Documents.JSON.readValue(json, STRING_MAP);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("The request's requestMetadata is not a JSON object of strings: "
-                    + e.getOriginalMessage(), e);
-        }
-    }
-
-    private static String json(Map<String, String> metadata) {
-        try {
-            return Documents.JSON.writeValueAsString(metadata);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static String requestId(SdkHttpResponse http) {
         return http.firstMatchingHeader("x-amzn-RequestId")
                 .or(() -> http.firstMatchingHeader("x-amz-request-id")).orElse(null);
-    }
-
-    private static TokenUsage headerUsage(SdkHttpResponse http) {
-        Optional<String> in = http.firstMatchingHeader("X-Amzn-Bedrock-Input-Token-Count");
-        Optional<String> out = http.firstMatchingHeader("X-Amzn-Bedrock-Output-Token-Count");
-        if (in.isEmpty() || out.isEmpty()) {
-            return null;
-        }
-        try {
-            return new TokenUsage(Long.parseLong(in.get().strip()), Long.parseLong(out.get().strip()),
-                    count(http, "X-Amzn-Bedrock-Cache-Read-Input-Token-Count"),
-                    count(http, "X-Amzn-Bedrock-Cache-Write-Input-Token-Count"));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private static long count(SdkHttpResponse http, String header) {
-        return http.firstMatchingHeader(header).map(v -> Long.parseLong(v.strip())).orElse(0L);
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
-import dev.aip.core.profile.ProfileOwnership;
+import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -99,7 +99,7 @@ public final class CallEngine {
                              Map<String, String> attributes, @Nullable LogicalCall cover) {
         LogicalCall call = new LogicalCall(this, callId, tenant, operation, request, attributes);
         String model = request.model();
-        if (!logicalModels.test(model)) {
+        if (!isLogicalModel(model)) {
             ResolvedProfile named;
             try {
                 named = ProfileOwnership.named(resolver, tenant, model);
@@ -128,8 +128,19 @@ public final class CallEngine {
      * @throws RuntimeException when the model cannot be resolved or the profile is not the tenant's to use
      */
     public ResolvedProfile resolve(TenantContext tenant, String model) {
-        return logicalModels.test(model) ? ProfileOwnership.resolve(resolver, tenant, model)
+        return isLogicalModel(model) ? ProfileOwnership.resolve(resolver, tenant, model)
                 : ProfileOwnership.named(resolver, tenant, model);
+    }
+
+    /**
+     * Returns whether a model id is a logical model the engine resolves per tenant, rather than a profile named
+     * directly (which goes by the ownership rule for named profiles).
+     *
+     * @param model a model id
+     * @return {@code true} for a logical model
+     */
+    public boolean isLogicalModel(String model) {
+        return logicalModels.test(model);
     }
 
     Meter meter() {

@@ -4,7 +4,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
-import dev.aip.core.profile.ProfileOwnership;
+import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.util.Objects;

@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>Asked at most once per call, and only when the call needs it, so calls that succeed on their first profile
  * never pay for it. The pipeline turns each entry into a profile with its {@code TenantProfileResolver}, for the
- * calling tenant, by the ownership rule every path shares ({@link dev.aip.core.profile.ProfileOwnership}):
+ * calling tenant, by the ownership rule every path shares (the ownership rule):
  * <ul>
  *   <li>a logical model (e.g. {@code claude-sonnet}) is resolved like the request's own model;</li>
  *   <li>an inference-profile ARN is used as configured when the resolver knows it as the tenant's own or a shared

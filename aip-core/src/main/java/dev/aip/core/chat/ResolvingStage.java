@@ -1,6 +1,6 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.profile.ProfileOwnership;
+import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import java.util.List;
 

@@ -12,7 +12,7 @@ import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.metering.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
-import dev.aip.core.profile.ProfileOwnership;
+import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;

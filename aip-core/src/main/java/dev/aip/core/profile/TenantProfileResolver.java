@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * <p><b>Profiles named by ARN.</b> Callers that name a profile ARN directly (instead of a logical model) are checked
  * with {@link #resolveArn}: on every path the ARN is used only if it is the tenant's own profile or a shared one,
- * and refused otherwise, whether it is another tenant's or unknown ({@link ProfileOwnership}).
+ * and refused otherwise, whether it is another tenant's or unknown (the ownership rule every path applies).
  *
  * <p>Implementations must be thread-safe; resolvers sit on the hot path of every model call.
  */
@@ -67,7 +67,7 @@ public interface TenantProfileResolver {
      * shared profiles, their source model read from the profile id, and nothing else.
      *
      * <p>Every aip path (the chat pipeline, the SDK interceptor, the Spring AI advisor) applies this answer through
-     * {@link ProfileOwnership#named}: a call naming an ARN is sent only when this method returns a profile, and is
+     * the ownership rule: a call naming an ARN is sent only when this method returns a profile, and is
      * refused with a {@link ProfileResolutionException} before it is sent when it throws <em>or returns empty</em>.
      * So an empty answer never lets a call through: a resolver that should accept a tenant's own profile by ARN must
      * know it here, and one that cannot tell whose an ARN is returns empty.

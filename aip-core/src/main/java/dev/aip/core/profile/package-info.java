@@ -16,7 +16,7 @@
  * <p><b>Ownership.</b> A profile belongs to the tenant its owner tag ({@link dev.aip.core.profile.TagSchema},
  * default {@code TenantId}) names; names are cosmetic. No resolver returns a dedicated profile for a tenant its tag
  * does not name, and none accepts another tenant's profile ARN named directly ({@code resolveArn}). Every aip path
- * applies one rule to a call naming a profile ARN ({@link dev.aip.core.profile.ProfileOwnership}): it is sent only to
+ * applies one rule to a call naming a profile ARN (the ownership rule): it is sent only to
  * the tenant's own profile or a shared one, and refused when the profile is another tenant's or unknown.
  *
  * <p><b>Lifecycle.</b> {@link dev.aip.core.profile.ProfileLifecycle} creates, reads, tags and deletes profiles, and

@@ -1,5 +1,6 @@
 package dev.aip.core.profile;
 
+import dev.aip.core.internal.ProfileOwnership;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

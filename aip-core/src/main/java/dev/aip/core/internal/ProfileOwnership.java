@@ -1,7 +1,9 @@
-package dev.aip.core.profile;
+package dev.aip.core.internal;
 
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
+import dev.aip.core.profile.ResolvedProfile;
+import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.util.List;
 import java.util.Objects;
