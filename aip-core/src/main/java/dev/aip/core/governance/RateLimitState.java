@@ -3,6 +3,8 @@ package dev.aip.core.governance;
 import dev.aip.core.tenant.TenantId;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 /**
@@ -135,6 +137,22 @@ public interface RateLimitState {
          *     and how long to wait
          */
         Consumption tryConsume(long tokens);
+
+        /**
+         * {@link #tryConsume}, without parking the calling thread on a round trip to a shared store. The default
+         * completes at once with what {@link #tryConsume} returns (or fails with what it throws): right for a bucket in
+         * memory; a shared state overrides it.
+         *
+         * @param tokens the tokens to take, at least 1
+         * @return what happened; failed when the store cannot be reached
+         */
+        default CompletionStage<Consumption> tryConsumeAsync(long tokens) {
+            try {
+                return CompletableFuture.completedFuture(tryConsume(tokens));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
 
         /**
          * Gives back tokens, e.g. those a call reserved and did not use; the bucket never holds more than its
