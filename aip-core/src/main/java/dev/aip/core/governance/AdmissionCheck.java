@@ -42,6 +42,18 @@ interface AdmissionCheck {
     void giveBack(Grant grant);
 
     /**
+     * {@link #giveBack}, without parking the thread on a round trip to a shared state: an async admission may run on
+     * the thread a state's answer arrived on, where a blocking call to that state could wait for itself. By default
+     * the same as {@link #giveBack}, for checks that touch only this instance's memory.
+     *
+     * @return completed when given back; never failed (a failure is logged and dropped, as by {@link #giveBack})
+     */
+    default CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+        giveBack(grant);
+        return Stages.DONE;
+    }
+
+    /**
      * Settles what this check took for an admitted call, once; never throws.
      *
      * @param attempts the records of the call's attempts, or {@code null} when its lease expired: charge the
@@ -58,6 +70,7 @@ interface AdmissionCheck {
     final class Stages {
 
         static final CompletableFuture<@Nullable Refusal> PASSED = CompletableFuture.completedFuture(null);
+        static final CompletableFuture<@Nullable Void> DONE = CompletableFuture.completedFuture(null);
 
         private Stages() {
         }
@@ -71,6 +84,20 @@ interface AdmissionCheck {
         @SuppressWarnings("unchecked")
         static <T> T now(CompletionStage<T> stage) {
             return ((CompletableFuture<T>) stage).join();
+        }
+
+        /** Completes when {@code stage} does, whatever its outcome, after {@code onFailure} saw a failure. */
+        static CompletionStage<@Nullable Void> logged(CompletionStage<?> stage,
+                                                       java.util.function.Consumer<Throwable> onFailure) {
+            if (ready(stage)) {
+                return DONE;
+            }
+            return stage.handle((value, failure) -> {
+                if (failure != null) {
+                    onFailure.accept(unwrap(failure));
+                }
+                return null;
+            });
         }
 
         /** What a stage failed with, without the wrappers of the stages it went through. */

@@ -53,6 +53,21 @@ final class ConcurrencyCheck implements AdmissionCheck {
     }
 
     @Override
+    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+        if (grant.slot == null) {
+            return Stages.DONE;
+        }
+        CompletionStage<@Nullable Void> released;
+        try {
+            released = grant.slot.releaseAsync();
+        } catch (RuntimeException e) {
+            released = CompletableFuture.failedFuture(e);
+        }
+        return Stages.logged(released, e -> LOG.warn("Could not release the concurrency slot of a call of tenant {};"
+                + " a shared state reclaims it when its lease ends", grant.tenant.id(), e));
+    }
+
+    @Override
     public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
         release(grant);
     }

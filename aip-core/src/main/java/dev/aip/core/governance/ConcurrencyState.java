@@ -91,5 +91,20 @@ public interface ConcurrencyState {
 
         /** Gives the slot back. Governance calls it exactly once per slot taken. */
         void release();
+
+        /**
+         * {@link #release()}, without parking the calling thread on a round trip to a shared store: how an async
+         * admission gives back the slot of a call a later check refused. The default releases at once.
+         *
+         * @return completed when the slot is back; failed when the store cannot be reached
+         */
+        default CompletionStage<@Nullable Void> releaseAsync() {
+            try {
+                release();
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
     }
 }

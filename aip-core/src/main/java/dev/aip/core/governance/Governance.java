@@ -136,8 +136,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Non-blocking admission.</b> {@link #tryAdmitAsync} runs the same steps without parking the calling thread on
  * a round trip to a shared state: each step uses its state's async operation and the next step runs when it
  * completes. States in memory answer at once, and then nothing is chained. Failure modes and give-back are those of
- * {@link #tryAdmit}. (Getting a tenant's bucket or slots for the first time, reconfiguring a bucket whose limit
- * changed, and the lease sweep are still synchronous.)
+ * {@link #tryAdmit}. Getting a tenant's buckets or slots for the first time, reconfiguring a bucket whose limit
+ * changed, and the lease sweep stay synchronous, on the calling thread, before the first check.
  *
  * <p>Thread-safe; share one instance.
  */
@@ -287,8 +287,36 @@ public final class Governance implements Admission {
         Objects.requireNonNull(request, "request");
         Ask ask = ask(tenant, request.model(), Meter.estimateTokens(request.inputChars()),
                 request.settings().maxTokens(), profile);
-        Grant grant = newGrant(ask);
-        return takeAsync(ask, grant, 0);
+        fetchStates(ask);
+        return takeAsync(ask, newGrant(ask), 0);
+    }
+
+    /**
+     * Gets the tenant's slots and buckets on the calling thread. On first use, or when a limit has changed, that may
+     * go to the state synchronously, which must not happen on the thread an earlier check's answer arrives on (for
+     * Redis, its I/O thread); afterwards the checks find them cached. A failure is left to the check, which meets it
+     * again under its failure mode.
+     */
+    private static void fetchStates(Ask ask) {
+        TenantPolicy policy = ask.policy();
+        TenantLimits limits = ask.limits();
+        try {
+            if (policy.concurrencyCap() > 0) {
+                limits.slots();
+            }
+        } catch (RuntimeException e) {
+            // the concurrency check meets it again
+        }
+        try {
+            if (policy.requestRate() > 0) {
+                limits.requests(policy.requestRate());
+            }
+            if (policy.tokenRate() > 0) {
+                limits.tokens(policy.tokenRate());
+            }
+        } catch (RuntimeException e) {
+            // the rate checks meet it again
+        }
     }
 
     /**
@@ -325,30 +353,45 @@ public final class Governance implements Admission {
             try {
                 stage = checks[i].takeAsync(ask, grant);
             } catch (RuntimeException e) {
-                giveBack(grant, i);
-                return CompletableFuture.failedFuture(e);
+                return giveBackAsync(grant, i, null, e);
             }
             if (AdmissionCheck.Stages.ready(stage)) {
                 // the fast path: a check in memory, or a state that answered at once; no stage to chain
                 Refusal refusal = AdmissionCheck.Stages.now(stage);
                 if (refusal != null) {
-                    return CompletableFuture.completedFuture(refuse(grant, i, refusal));
+                    return giveBackAsync(grant, i, Decision.refuse(refusal), null);
                 }
                 continue;
             }
             int at = i;
             return stage.handle((refusal, failure) -> {
                 if (failure != null) {
-                    giveBack(grant, at);
-                    return CompletableFuture.<Decision>failedFuture(AdmissionCheck.Stages.unwrap(failure));
+                    return giveBackAsync(grant, at, null, AdmissionCheck.Stages.unwrap(failure));
                 }
                 if (refusal != null) {
-                    return CompletableFuture.completedFuture(refuse(grant, at, refusal));
+                    return giveBackAsync(grant, at, Decision.refuse(refusal), null);
                 }
                 return takeAsync(ask, grant, at + 1);
             }).thenCompose(Function.identity());
         }
         return CompletableFuture.completedFuture(admitted(grant));
+    }
+
+    /**
+     * The async {@link #giveBack}: the checks before {@code taken} give back in reverse order, each when the one after
+     * it is done (through its state's async operations: this may run on a state's I/O thread), and then the stage
+     * completes with the refusal, or fails with what an unexpected failure was.
+     */
+    private CompletionStage<Decision> giveBackAsync(Grant grant, int taken, @Nullable Decision refused,
+                                                    @Nullable Throwable failure) {
+        for (int i = taken - 1; i >= 0; i--) {
+            CompletionStage<@Nullable Void> given = checks[i].giveBackAsync(grant);
+            if (!AdmissionCheck.Stages.ready(given)) {
+                int next = i;
+                return given.thenCompose(v -> giveBackAsync(grant, next, refused, failure));
+            }
+        }
+        return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(refused);
     }
 
     /** What this call takes, step by step: given back at once on refusal, settled on release. */

@@ -93,6 +93,11 @@ final class Guarded implements AdmissionCheck {
     }
 
     @Override
+    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+        return check.giveBackAsync(grant);
+    }
+
+    @Override
     public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
         check.settle(grant, attempts);
     }

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the token buckets of the request and token rate limits live. By default each {@link Governance} keeps its
@@ -161,6 +162,22 @@ public interface RateLimitState {
          * @param tokens the tokens to add, at least 1
          */
         void addTokens(long tokens);
+
+        /**
+         * {@link #addTokens}, without parking the calling thread on a round trip to a shared store: how an async
+         * admission gives back what a call a later check refused took. The default adds at once.
+         *
+         * @param tokens the tokens to add, at least 1
+         * @return completed when they are added; failed when the store cannot be reached
+         */
+        default CompletionStage<@Nullable Void> addTokensAsync(long tokens) {
+            try {
+                addTokens(tokens);
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
 
         /**
          * Takes tokens whether or not the bucket holds them, e.g. those a call used beyond its reservation; the

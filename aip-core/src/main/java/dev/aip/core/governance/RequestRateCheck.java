@@ -63,6 +63,21 @@ final class RequestRateCheck implements AdmissionCheck {
     }
 
     @Override
+    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+        if (grant.requestBucket == null) {
+            return Stages.DONE;
+        }
+        CompletionStage<@Nullable Void> added;
+        try {
+            added = grant.requestBucket.addTokensAsync(1);
+        } catch (RuntimeException e) {
+            added = CompletableFuture.failedFuture(e);
+        }
+        return Stages.logged(added, e -> LOG.warn("Could not give back the request a refused call of tenant {} took",
+                grant.tenant.id(), e));
+    }
+
+    @Override
     public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
     }
 

@@ -77,6 +77,21 @@ final class TokenRateCheck implements AdmissionCheck {
     }
 
     @Override
+    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+        if (grant.tokenBucket == null) {
+            return Stages.DONE;
+        }
+        CompletionStage<@Nullable Void> added;
+        try {
+            added = grant.tokenBucket.addTokensAsync(grant.reservedTokens);
+        } catch (RuntimeException e) {
+            added = CompletableFuture.failedFuture(e);
+        }
+        return Stages.logged(added, e -> GIVE_BACK.warn("Could not give back the tokens a refused call of tenant {}"
+                + " took", grant.tenant.id(), e));
+    }
+
+    @Override
     public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
         if (grant.tokenBucket == null) {
             return;
