@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -145,13 +144,12 @@ final class RedisBudgetStore implements BudgetStore {
         String amount = units(amountUsd, RoundingMode.CEILING);
         long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
         String[] keys = keys(key);
-        try {
-            return Scripts.<List<Object>>evalAsync(connection.get().async(), RESERVE, ScriptOutputType.MULTI, keys,
-                    amount, Long.toString(room), Long.toString(now), Long.toString(now + lease.toMillis()),
-                    Long.toString(expiry(key))).thenApply(r -> reservation(key, amountUsd, limitUsd, keys, r));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        String[] args = {amount, Long.toString(room), Long.toString(now), Long.toString(now + lease.toMillis()),
+            Long.toString(expiry(key))};
+        return connection.getAsync()
+                .thenCompose(c -> Scripts.<List<Object>>evalAsync(c.async(), RESERVE, ScriptOutputType.MULTI, keys,
+                        args))
+                .thenApply(r -> reservation(key, amountUsd, limitUsd, keys, r));
     }
 
     private static Reservation reservation(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd, String[] keys,

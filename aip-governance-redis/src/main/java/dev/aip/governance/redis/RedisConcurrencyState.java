@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -99,12 +98,9 @@ final class RedisConcurrencyState implements ConcurrencyState {
             long now = clock.millis();
             String[] keys = {key};
             String[] args = {Integer.toString(cap), Long.toString(now), Long.toString(now + leaseMillis), id};
-            try {
-                return Scripts.<Long>evalAsync(connection.get().async(), ACQUIRE, ScriptOutputType.INTEGER, keys,
-                        args).thenApply(taken -> taken == 1L ? new HeldSlot(key, id) : null);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            return connection.getAsync()
+                    .thenCompose(c -> Scripts.<Long>evalAsync(c.async(), ACQUIRE, ScriptOutputType.INTEGER, keys, args))
+                    .thenApply(taken -> taken == 1L ? new HeldSlot(key, id) : null);
         }
 
         @Override
@@ -133,11 +129,7 @@ final class RedisConcurrencyState implements ConcurrencyState {
 
         @Override
         public CompletionStage<@Nullable Void> releaseAsync() {
-            try {
-                return connection.get().async().zrem(key, id).thenApply(removed -> null);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            return connection.getAsync().thenCompose(c -> c.async().zrem(key, id)).thenApply(removed -> null);
         }
     }
 }
