@@ -249,6 +249,7 @@ public final class Governance implements Admission {
      * @return a permit to release exactly once when the call is over, with its attempts' records; or the refusal
      */
     public Decision tryAdmit(TenantContext tenant, ChatRequest request, ResolvedProfile profile) {
+        Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Ask ask = ask(tenant, request.model(), Meter.estimateTokens(request.inputChars()),
                 request.settings().maxTokens(), profile);
@@ -284,6 +285,7 @@ public final class Governance implements Admission {
      */
     public CompletionStage<Decision> tryAdmitAsync(TenantContext tenant, ChatRequest request,
                                                    ResolvedProfile profile) {
+        Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
         Ask ask = ask(tenant, request.model(), Meter.estimateTokens(request.inputChars()),
                 request.settings().maxTokens(), profile);
