@@ -35,22 +35,18 @@ final class BudgetCheck implements AdmissionCheck {
         this.thresholds = thresholds;
     }
 
-    /** What a reservation needs, once the call is known to be priced and to fit the whole budget. */
-    private record Need(Budget budget, BudgetKey key, BigDecimal worstCase) {
-    }
-
     @Override
     public @Nullable Refusal take(Ask ask, Grant grant) {
         Budget budget = ask.policy().budgetInForce();
         if (budget == null) {
             return null;
         }
-        Object need = need(ask, budget);
-        if (need instanceof Refusal refusal) {
-            return refusal;
+        BigDecimal worstCase = worstCase(ask);
+        if (worstCase == null || worstCase.compareTo(budget.amountUsd()) > 0) {
+            return violation(ask, budget, worstCase);
         }
-        Need n = (Need) need;
-        return reserved(ask, grant, n, budgets.reserve(n.key, n.worstCase, budget.amountUsd()));
+        BudgetKey key = ask.limits().budgetKey(budget.period(), ask.now());
+        return reserved(ask, grant, budget, key, worstCase, budgets.reserve(key, worstCase, budget.amountUsd()));
     }
 
     @Override
@@ -59,42 +55,41 @@ final class BudgetCheck implements AdmissionCheck {
         if (budget == null) {
             return AdmissionCheck.passed();
         }
-        Object need = need(ask, budget);
-        if (need instanceof Refusal refusal) {
-            return CompletableFuture.completedFuture(refusal);
+        BigDecimal worstCase = worstCase(ask);
+        if (worstCase == null || worstCase.compareTo(budget.amountUsd()) > 0) {
+            return CompletableFuture.completedFuture(violation(ask, budget, worstCase));
         }
-        Need n = (Need) need;
-        CompletionStage<BudgetStore.Reservation> reservation = budgets.reserveAsync(n.key, n.worstCase,
+        BudgetKey key = ask.limits().budgetKey(budget.period(), ask.now());
+        CompletionStage<BudgetStore.Reservation> reservation = budgets.reserveAsync(key, worstCase,
                 budget.amountUsd());
         if (Stages.ready(reservation)) {
-            Refusal refusal = reserved(ask, grant, n, Stages.now(reservation));
+            Refusal refusal = reserved(ask, grant, budget, key, worstCase, Stages.now(reservation));
             return refusal == null ? AdmissionCheck.passed() : CompletableFuture.completedFuture(refusal);
         }
-        return reservation.thenApply(r -> reserved(ask, grant, n, r));
+        return reservation.thenApply(r -> reserved(ask, grant, budget, key, worstCase, r));
     }
 
-    /** The reservation to make, or the policy violation that makes it pointless. */
-    private Object need(Ask ask, Budget budget) {
+    /** The call's worst-case cost, priced by the profile's source model; {@code null} if the catalog has no price. */
+    private @Nullable BigDecimal worstCase(Ask ask) {
         TenantLimits.Prices price = ask.limits().prices(prices, ask.profile().sourceModelId(), ask.profile().region());
-        if (price == null) {
-            return new Refusal.NoPrice(ask.id(), ask.profile().sourceModelId(), ask.profile().region(),
-                    prices.version());
-        }
-        BigDecimal worstCase = price.worstCase(ask.inputTokens(), ask.outputTokens());
-        BudgetKey key = ask.limits().budgetKey(budget.period(), ask.now());
-        if (worstCase.compareTo(budget.amountUsd()) > 0) {
-            return new Refusal.BudgetNeverFits(ask.id(), worstCase, budget.amountUsd());
-        }
-        return new Need(budget, key, worstCase);
+        return price == null ? null : price.worstCase(ask.inputTokens(), ask.outputTokens());
     }
 
-    private static @Nullable Refusal reserved(Ask ask, Grant grant, Need need, BudgetStore.Reservation reservation) {
+    /** Why no reservation could ever be granted: no price, or a worst case above the whole budget. */
+    private Refusal violation(Ask ask, Budget budget, @Nullable BigDecimal worstCase) {
+        return worstCase == null
+                ? new Refusal.NoPrice(ask.id(), ask.profile().sourceModelId(), ask.profile().region(), prices.version())
+                : new Refusal.BudgetNeverFits(ask.id(), worstCase, budget.amountUsd());
+    }
+
+    private static @Nullable Refusal reserved(Ask ask, Grant grant, Budget budget, BudgetKey key,
+                                              BigDecimal worstCase, BudgetStore.Reservation reservation) {
         if (!reservation.granted()) {
-            return new Refusal.OverBudget(ask.id(), need.key, need.budget.amountUsd(), reservation.remainingUsd(),
-                    need.worstCase, ask.now());
+            return new Refusal.OverBudget(ask.id(), key, budget.amountUsd(), reservation.remainingUsd(), worstCase,
+                    ask.now());
         }
         grant.budget = reservation;
-        grant.budgetLimit = need.budget.amountUsd();
+        grant.budgetLimit = budget.amountUsd();
         return null;
     }
 
