@@ -41,6 +41,23 @@ public abstract class AipException extends RuntimeException {
     }
 
     /**
+     * Creates an exception that may skip its stack trace: for refusals that are expected control flow on a hot path,
+     * whose message says everything, so the cost of walking the stack buys nothing.
+     *
+     * @param message what was wrong and what to do; must not be {@code null}
+     * @param tenant the tenant concerned, or {@code null} if none or unknown
+     * @param retryable whether retrying the same operation can succeed
+     * @param cause the underlying failure, or {@code null}
+     * @param stackTrace whether to fill in the stack trace
+     */
+    protected AipException(String message, @Nullable TenantId tenant, boolean retryable, @Nullable Throwable cause,
+                           boolean stackTrace) {
+        super(message, cause, true, stackTrace);
+        this.tenant = tenant;
+        this.retryable = retryable;
+    }
+
+    /**
      * Returns the tenant this failure concerns.
      *
      * @return the tenant, or empty when the failure is not about one tenant or the tenant could not be identified

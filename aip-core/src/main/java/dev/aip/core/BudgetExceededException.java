@@ -40,7 +40,7 @@ public final class BudgetExceededException extends AipException {
      */
     public BudgetExceededException(TenantId tenant, String period, BigDecimal limitUsd, BigDecimal remainingUsd,
                                    BigDecimal requestedUsd, Duration retryAfter, String message) {
-        super(message, Objects.requireNonNull(tenant, "tenant"), false, null);
+        super(message, Objects.requireNonNull(tenant, "tenant"), false, null, false);
         this.period = Objects.requireNonNull(period, "period");
         this.limitUsd = Objects.requireNonNull(limitUsd, "limitUsd");
         this.remainingUsd = Objects.requireNonNull(remainingUsd, "remainingUsd").max(BigDecimal.ZERO);
@@ -102,10 +102,5 @@ public final class BudgetExceededException extends AipException {
      */
     public Duration retryAfter() {
         return retryAfter;
-    }
-
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-        return this;
     }
 }

@@ -13,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * Callers that serve HTTP map it to {@code 503 Service Unavailable}. The {@linkplain #getCause() cause} is the
  * store's own failure.
  *
+ * <p>Its own stack trace is not filled in (a refusal is expected control flow); the cause keeps the store's.
+ *
  * <p>Immutable.
  */
 public final class GovernanceUnavailableException extends AipException {
@@ -31,7 +33,7 @@ public final class GovernanceUnavailableException extends AipException {
      * @param cause the store's failure
      */
     public GovernanceUnavailableException(@Nullable TenantId tenant, String state, String message, Throwable cause) {
-        super(message, tenant, true, cause);
+        super(message, tenant, true, cause, false);
         this.state = Objects.requireNonNull(state, "state");
     }
 

@@ -11,6 +11,9 @@ import java.util.Objects;
  * <p>Never {@linkplain #retryable() retryable}: the request (or the policy) must change first. Callers that serve
  * HTTP map it to {@code 403 Forbidden} or {@code 400 Bad Request}.
  *
+ * <p>The stack trace is not filled in: a refusal is an expected outcome on a hot path, and the message says
+ * everything.
+ *
  * <p>Immutable.
  */
 public final class PolicyViolationException extends AipException {
@@ -28,7 +31,7 @@ public final class PolicyViolationException extends AipException {
      * @param message what was wrong and what to change
      */
     public PolicyViolationException(TenantId tenant, String rule, String message) {
-        super(message, Objects.requireNonNull(tenant, "tenant"), false, null);
+        super(message, Objects.requireNonNull(tenant, "tenant"), false, null, false);
         this.rule = Objects.requireNonNull(rule, "rule");
     }
 

@@ -38,7 +38,7 @@ public final class RateLimitExceededException extends AipException {
      */
     public RateLimitExceededException(TenantId tenant, String limitName, long limit, long remaining,
                                       Duration retryAfter, String message) {
-        super(message, Objects.requireNonNull(tenant, "tenant"), true, null);
+        super(message, Objects.requireNonNull(tenant, "tenant"), true, null, false);
         this.limitName = Objects.requireNonNull(limitName, "limitName");
         this.limit = limit;
         this.remaining = Math.max(0, remaining);
@@ -81,10 +81,5 @@ public final class RateLimitExceededException extends AipException {
      */
     public Duration retryAfter() {
         return retryAfter;
-    }
-
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-        return this;
     }
 }

@@ -3,6 +3,8 @@ package dev.aip.core.governance;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where budget accounts live: spent and reserved US dollars per {@link BudgetKey} (tenant and period).
@@ -40,6 +42,24 @@ public interface BudgetStore {
      * @return the reservation, granted or refused, with the headroom that remains
      */
     Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd);
+
+    /**
+     * {@link #reserve}, without parking the calling thread on a round trip to a shared store. The default completes
+     * at once with what {@link #reserve} returns (or fails with what it throws): right for a store in memory; a
+     * shared store overrides it.
+     *
+     * @param key the account
+     * @param amountUsd the amount to reserve, non-negative
+     * @param limitUsd the budget of the period, positive
+     * @return the reservation, granted or refused; failed when the store cannot be reached
+     */
+    default CompletionStage<Reservation> reserveAsync(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        try {
+            return CompletableFuture.completedFuture(reserve(key, amountUsd, limitUsd));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Settles a granted reservation to the actual amount spent, exactly once.

@@ -1,6 +1,8 @@
 package dev.aip.core.governance;
 
 import dev.aip.core.tenant.TenantId;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * expires, or at once when a later check refuses the call.
  *
  * <p><b>Failures.</b> A state that cannot reach its store throws an unchecked exception from
- * {@link Slots#tryAcquire}; governance then applies the tier's {@link FailurePolicy#concurrency()}. A release that
+ * {@link Slots#tryAcquire} (or fails the stage of {@link Slots#tryAcquireAsync}); governance then applies the tier's {@link FailurePolicy#concurrency()}. A release that
  * fails is logged and dropped, so a shared state must reclaim slots that are never released (e.g. by a lease), or a
  * crashed instance would hold them forever.
  *
@@ -55,6 +57,23 @@ public interface ConcurrencyState {
         @Nullable Slot tryAcquire(int cap);
 
         /**
+         * {@link #tryAcquire}, without parking the calling thread on a round trip to a shared store. The default
+         * completes at once with what {@link #tryAcquire} returns (or fails with what it throws): right for a state in
+         * memory; a shared state overrides it.
+         *
+         * @param cap the most slots the tenant may hold, at least 1
+         * @return the slot taken, or {@code null} if {@code cap} slots are held; failed when the store cannot be
+         *     reached
+         */
+        default CompletionStage<@Nullable Slot> tryAcquireAsync(int cap) {
+            try {
+                return CompletableFuture.completedFuture(tryAcquire(cap));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        /**
          * Returns how many slots are held now.
          *
          * @return the count; for a shared state, across every instance, not counting slots whose lease has ended
@@ -72,5 +91,20 @@ public interface ConcurrencyState {
 
         /** Gives the slot back. Governance calls it exactly once per slot taken. */
         void release();
+
+        /**
+         * {@link #release()}, without parking the calling thread on a round trip to a shared store: how an async
+         * admission gives back the slot of a call a later check refused. The default releases at once.
+         *
+         * @return completed when the slot is back; failed when the store cannot be reached
+         */
+        default CompletionStage<@Nullable Void> releaseAsync() {
+            try {
+                release();
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
     }
 }

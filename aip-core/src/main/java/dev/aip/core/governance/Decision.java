@@ -13,33 +13,30 @@ import org.jspecify.annotations.Nullable;
  * The answer of {@link Governance#tryAdmit}: a permit to release when the call is over, or the refusal.
  *
  * <p>The refusal is the typed exception {@link Governance#admit} would throw ({@link RateLimitExceededException},
- * {@link BudgetExceededException} or {@link dev.aip.core.PolicyViolationException}), returned instead of thrown,
- * with the limit, what remains and when to retry.
+ * {@link BudgetExceededException}, {@link dev.aip.core.PolicyViolationException} or
+ * {@link dev.aip.core.GovernanceUnavailableException}), returned instead of thrown, with the limit, what remains and
+ * when to retry. It is built on first request: a refused call that nobody asks about costs no exception and no
+ * message.
  *
- * <p>Immutable.
- *
- * @param permit the permit of an admitted call, {@code null} if refused; release it exactly once
- * @param refusal why the call was refused, {@code null} if admitted
+ * <p>Immutable and thread-safe.
  */
-public record Decision(Admission.@Nullable Permit permit, @Nullable AipException refusal) {
+public final class Decision {
 
-    /**
-     * Validates.
-     *
-     * @throws IllegalArgumentException unless exactly one of permit and refusal is given
-     */
-    public Decision {
-        if ((permit == null) == (refusal == null)) {
-            throw new IllegalArgumentException("A decision holds either a permit or a refusal");
-        }
+    private final Admission.@Nullable Permit permit;
+    private final @Nullable Refusal refused;
+    private volatile @Nullable AipException refusal;
+
+    private Decision(Admission.@Nullable Permit permit, @Nullable Refusal refused) {
+        this.permit = permit;
+        this.refused = refused;
     }
 
     static Decision admit(Admission.Permit permit) {
         return new Decision(Objects.requireNonNull(permit, "permit"), null);
     }
 
-    static Decision refuse(AipException refusal) {
-        return new Decision(null, Objects.requireNonNull(refusal, "refusal"));
+    static Decision refuse(Refusal refused) {
+        return new Decision(null, Objects.requireNonNull(refused, "refused"));
     }
 
     /**
@@ -52,18 +49,54 @@ public record Decision(Admission.@Nullable Permit permit, @Nullable AipException
     }
 
     /**
+     * Returns the permit of an admitted call.
+     *
+     * @return the permit, to release exactly once; {@code null} if refused
+     */
+    public Admission.@Nullable Permit permit() {
+        return permit;
+    }
+
+    /**
+     * Returns why the call was refused.
+     *
+     * @return the exception {@link Governance#admit} would throw, the same object on every call; {@code null} if
+     *     admitted
+     */
+    public @Nullable AipException refusal() {
+        if (refused == null) {
+            return null;
+        }
+        AipException e = refusal;
+        if (e == null) {
+            synchronized (this) {
+                e = refusal;
+                if (e == null) {
+                    e = refused.exception();
+                    refusal = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** The refusal as a value, or {@code null} if admitted; for tests and the async path's comparisons. */
+    @Nullable Refusal refused() {
+        return refused;
+    }
+
+    /**
      * Returns how long to wait before the same call may be admitted.
      *
      * @return the refusal's retry-after for rate limits and budgets; empty when admitted, or when waiting does not
      *     help (a policy violation)
      */
     public Optional<Duration> retryAfter() {
-        if (refusal instanceof RateLimitExceededException e) {
-            return Optional.of(e.retryAfter());
-        }
-        if (refusal instanceof BudgetExceededException e) {
-            return Optional.of(e.retryAfter());
-        }
-        return Optional.empty();
+        return refused == null ? Optional.empty() : Optional.ofNullable(refused.retryAfter());
+    }
+
+    @Override
+    public String toString() {
+        return refused == null ? "Decision[admitted]" : "Decision[refused: " + refused + "]";
     }
 }

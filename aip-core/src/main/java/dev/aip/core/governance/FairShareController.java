@@ -1,6 +1,5 @@
 package dev.aip.core.governance;
 
-import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
@@ -114,13 +113,9 @@ final class FairShareController {
                 : Long.MAX_VALUE;
         Duration retryAfter = Duration.ofNanos(Math.max(1_000_000L, Math.min(waitTenant, waitModel)));
         Tier shedTier = load.tier;
-        return new Ticket(this, settings, model, load, epoch, 0, new RateLimitExceededException(tenant, LIMIT,
-                share, share - used, retryAfter, "Model " + model.key.sourceModelId() + " in "
-                + model.key.region() + " is at its account capacity (an estimated " + capacity + " tokens per"
-                + " minute; " + (total - amount) + " used in the last minute), and tenant " + tenant + " (tier "
-                + shedTier.name() + ", weight " + settings.weight(shedTier) + ") has used " + used + " of them, so"
-                + " this call of " + amount + " tokens would exceed its fair share of " + share + ". Retry after "
-                + Math.max(1, retryAfter.toMillis()) + " ms; tenants within their share go first."));
+        return new Ticket(this, settings, model, load, epoch, 0, new Refusal.FairShareShed(tenant, share, used,
+                retryAfter, model.key.sourceModelId(), model.key.region(), capacity, total - amount, shedTier,
+                settings.weight(shedTier), amount));
     }
 
     /**
@@ -424,10 +419,10 @@ final class FairShareController {
         private final TenantLoad tenant;
         private final long epoch;
         private final long reserved;
-        private final RateLimitExceededException refusal;
+        private final Refusal.FairShareShed refusal;
 
         Ticket(FairShareController owner, FairShare settings, ModelLoad model, TenantLoad tenant, long epoch,
-               long reserved, RateLimitExceededException refusal) {
+               long reserved, Refusal.FairShareShed refusal) {
             this.owner = owner;
             this.settings = settings;
             this.model = model;
@@ -438,7 +433,7 @@ final class FairShareController {
         }
 
         /** Why the call was shed, or {@code null} if it was admitted. */
-        RateLimitExceededException refusal() {
+        Refusal.FairShareShed refusal() {
             return refusal;
         }
 

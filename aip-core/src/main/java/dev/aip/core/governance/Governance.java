@@ -1,6 +1,5 @@
 package dev.aip.core.governance;
 
-import dev.aip.core.AipException;
 import dev.aip.core.BudgetExceededException;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.GovernanceUnavailableException;
@@ -10,9 +9,7 @@ import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.metering.CostCalculator;
 import dev.aip.core.pricing.PriceCatalog;
-import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
@@ -26,10 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,16 +72,24 @@ import org.slf4j.LoggerFactory;
  *       priced by the profile's source model. Else {@link BudgetExceededException}.</li>
  * </ol>
  * Cheap, local checks come first, and the shared budget account last, so a call refused by a rate limit never
- * touches the budget store. When a step refuses, everything the earlier steps took is given back before the
- * exception is thrown: <b>a refused call consumes nothing</b>. A call that can never fit (more tokens than a whole
+ * touches the budget store. Each step is one check ({@code AdmissionCheck}), which owns what it takes; they run in this
+ * order, and when a step refuses, the earlier steps give back what they took, in reverse order, before the refusal
+ * is returned or thrown: <b>a refused call consumes nothing</b>. A call that can never fit (more tokens than a whole
  * minute's limit; a worst case above the whole budget; a budgeted model without a price) is a
- * {@link PolicyViolationException}, not a rate or budget error, because waiting would not help.
+ * {@link PolicyViolationException}, not a rate or budget error, because waiting would not help. What the steps read
+ * (the call's token estimate, its output reservation, the policy, tier and time) is computed once, before the first.
+ *
+ * <p><b>Refusals</b> are values on the hot path: {@link #tryAdmit} returns a {@link Decision} that builds the typed
+ * exception, message included, only when asked ({@link Decision#refusal()}); {@link #admit} builds it to throw it.
+ * These exceptions carry no stack trace: a refusal is expected control flow and its message says everything.
  *
  * <p><b>Settlement.</b> The permit's {@code release(attempts)} settles, exactly once, to what the call's attempts
- * really used: the token bucket gets back {@code reserved - actual} tokens ({@code addTokens}) or pays the extra
- * ({@code consumeIgnoringLimit}, which may leave it in debt so later calls wait); the budget account replaces the
- * reservation by the attempts' real cost (the record's priced cost; usage repriced from this catalog when the record
- * has none; the reservation when neither can be priced). Then the concurrency slot is freed. Actual tokens are
+ * really used, step by step in reverse order: the budget account replaces the reservation by the attempts' real cost
+ * (the record's priced cost; usage repriced from this catalog when the record has none; the reservation when neither
+ * can be priced), and budget alerts fire; fair share puts the real tokens in place of the estimate; the token bucket
+ * gets back {@code reserved - actual} tokens ({@code addTokens}) or pays the extra ({@code consumeIgnoringLimit},
+ * which may leave it in debt so later calls wait); the request taken stays taken. Then the concurrency slot is
+ * freed. Actual tokens are
  * {@link dev.aip.core.metering.TokenUsage#totalTokens()} of each attempt (see {@link TenantPolicy} for why cache
  * tokens count).
  *
@@ -114,7 +122,8 @@ import org.slf4j.LoggerFactory;
  * attempt at its own model's price.
  *
  * <p><b>Unreachable state.</b> When the concurrency state, the rate-limit state or the budget store throws (e.g.
- * Redis is down), the tenant's tier decides, per check, by its {@link FailurePolicy}
+ * Redis is down), or fails the stage of an async admission, the tenant's tier decides, per check, by its
+ * {@link FailurePolicy}
  * ({@link Builder#failurePolicy(Tier, FailurePolicy)}, default {@link FailurePolicy#DEFAULT}: rate limits and
  * concurrency fail open, budgets fail closed). {@link FailureMode#FAIL_OPEN} skips the check for this call, takes
  * nothing in that state, logs a warning and counts the call in {@link #failOpenAdmissions()};
@@ -124,21 +133,21 @@ import org.slf4j.LoggerFactory;
  * logged and dropped (a Redis budget store's lease then charges the reservation, and a Redis slot's lease frees the
  * slot).
  *
+ * <p><b>Non-blocking admission.</b> {@link #tryAdmitAsync} runs the same steps without parking the calling thread on
+ * a round trip to a shared state: each step uses its state's async operation and the next step runs when it
+ * completes. States in memory answer at once, and then nothing is chained. Failure modes and give-back are those of
+ * {@link #tryAdmit}. Getting a tenant's buckets or slots for the first time, reconfiguring a bucket whose limit
+ * changed, and the lease sweep stay synchronous, on the calling thread, before the first check.
+ *
  * <p>Thread-safe; share one instance.
  */
 public final class Governance implements Admission {
 
     private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
-    /** A concurrency slot frees when some call ends; there is no better hint than a short wait. */
-    private static final Duration CONCURRENCY_RETRY_AFTER = Duration.ofSeconds(1);
 
     private final PolicyStore policies;
-    private final PriceCatalog prices;
-    private final CostCalculator costs;
     private final Clock clock;
     private final BudgetStore budgets;
-    private final BudgetListener listener;
-    private final List<BigDecimal> thresholds;
     private final Duration lease;
     private final long sweepEveryMillis;
     private final int defaultOutputTokens;
@@ -154,11 +163,11 @@ public final class Governance implements Admission {
     private final AtomicLong nextSweepMillis;
     private final AtomicLong expiredLeases = new AtomicLong();
     private final FairShareController fairShare;
+    /** The admission steps, in the order of the class comment; each owns what it takes. */
+    private final AdmissionCheck[] checks;
 
     private Governance(Builder b) {
         this.policies = b.policies;
-        this.prices = b.prices;
-        this.costs = new CostCalculator(b.prices);
         this.clock = b.clock;
         LongSupplier ticker = b.ticker;
         this.rates = b.rates != null ? b.rates : RateLimitState.local(ticker);
@@ -167,14 +176,21 @@ public final class Governance implements Admission {
         this.defaultFailure = b.defaultFailure;
         this.tierFailure = Map.copyOf(b.tierFailure);
         this.budgets = b.budgets;
-        this.listener = b.listener;
-        this.thresholds = List.copyOf(new TreeSet<>(b.thresholds));
         this.lease = b.lease;
         this.leaseMillis = b.lease.toMillis();
         this.sweepEveryMillis = Math.max(1000, b.lease.toMillis() / 10);
         this.defaultOutputTokens = b.defaultOutputTokens;
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
         this.fairShare = new FairShareController(b.fairShare, ticker);
+        this.checks = new AdmissionCheck[] {
+            new ModelPolicyCheck(),
+            new Guarded(new ConcurrencyCheck(), Guarded.State.CONCURRENCY, failOpenAdmissions),
+            new Guarded(new RequestRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
+            new Guarded(new TokenRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
+            new FairShareCheck(fairShare),
+            new Guarded(new BudgetCheck(b.prices, b.budgets, b.listener, List.copyOf(new TreeSet<>(b.thresholds))),
+                    Guarded.State.BUDGET, failOpenAdmissions),
+        };
     }
 
     /**
@@ -198,9 +214,23 @@ public final class Governance implements Admission {
     public Permit admit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
         Decision decision = tryAdmit(tenant, request, profile);
         if (!decision.admitted()) {
-            throw decision.refusal();
+            throw Objects.requireNonNull(decision.refused()).exception();
         }
-        return decision.permit();
+        return Objects.requireNonNull(decision.permit());
+    }
+
+    /**
+     * Admits a call without parking the calling thread on a shared state (Redis round trips run on its client's
+     * futures): {@link #tryAdmitAsync}, completed with the permit or, exceptionally, with the refusal that
+     * {@link #admit} would throw. The chat pipeline's streams and asynchronous calls, and the Spring AI advisor's
+     * streams, admit this way.
+     */
+    @Override
+    public CompletionStage<Permit> admitAsync(TenantContext tenant, AdmissionRequest request,
+                                              ResolvedProfile profile) {
+        return tryAdmitAsync(tenant, request, profile).thenCompose(decision -> decision.admitted()
+                ? CompletableFuture.completedFuture(decision.permit())
+                : CompletableFuture.failedFuture(decision.refusal()));
     }
 
     /**
@@ -235,177 +265,171 @@ public final class Governance implements Admission {
     public Decision tryAdmit(TenantContext tenant, AdmissionRequest request, ResolvedProfile profile) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(request, "request");
+        Ask ask = ask(tenant, request.model(), request.estimatedInputTokens(),
+                request.settings().maxTokens(), profile);
+        Grant grant = newGrant(ask);
+        for (int i = 0; i < checks.length; i++) {
+            Refusal refusal;
+            try {
+                refusal = checks[i].take(ask, grant);
+            } catch (RuntimeException e) {
+                giveBack(grant, i);
+                throw e;
+            }
+            if (refusal != null) {
+                return refuse(grant, i, refusal);
+            }
+        }
+        return admitted(grant);
+    }
+
+    /**
+     * Admits a call or says why not, like {@link #tryAdmit}, without parking the calling thread on a round trip to a
+     * shared state: each check asks its state's async operation ({@link ConcurrencyState.Slots#tryAcquireAsync},
+     * {@link RateLimitState.TokenBucket#tryConsumeAsync}, {@link BudgetStore#reserveAsync}) and the next check runs
+     * when it completes, on the thread that completes it. States in memory complete at once, and the checks then run
+     * on the calling thread as {@link #tryAdmit} does. The checks, their order, the failure modes (a failed stage is
+     * an unreachable state) and what a refusal gives back are those of {@link #tryAdmit}.
+     *
+     * @param tenant the tenant
+     * @param request the request
+     * @param profile the profile the call will use (its source model prices the budget reservation)
+     * @return the decision; a permit to release exactly once when the call is over, or the refusal. It fails only
+     *     where {@link #tryAdmit} would throw (a bug, not a refusal), after giving back what the call took.
+     */
+    public CompletionStage<Decision> tryAdmitAsync(TenantContext tenant, AdmissionRequest request,
+                                                   ResolvedProfile profile) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(request, "request");
+        Ask ask = ask(tenant, request.model(), request.estimatedInputTokens(),
+                request.settings().maxTokens(), profile);
+        fetchStates(ask);
+        return takeAsync(ask, newGrant(ask), 0);
+    }
+
+    /**
+     * Gets the tenant's slots and buckets on the calling thread. On first use, or when a limit has changed, that may
+     * go to the state synchronously, which must not happen on the thread an earlier check's answer arrives on (for
+     * Redis, its I/O thread); afterwards the checks find them cached. A failure is left to the check, which meets it
+     * again under its failure mode.
+     */
+    private static void fetchStates(Ask ask) {
+        TenantPolicy policy = ask.policy();
+        TenantLimits limits = ask.limits();
+        try {
+            if (policy.concurrencyCap() > 0) {
+                limits.slots();
+            }
+        } catch (RuntimeException e) {
+            // the concurrency check meets it again
+        }
+        try {
+            if (policy.requestRate() > 0) {
+                limits.requests(policy.requestRate());
+            }
+            if (policy.tokenRate() > 0) {
+                limits.tokens(policy.tokenRate());
+            }
+        } catch (RuntimeException e) {
+            // the rate checks meet it again
+        }
+    }
+
+    /**
+     * Computes once what the checks read: the call's tokens, the tenant's policy, limits, tier and failure policy;
+     * and sweeps expired leases when due.
+     */
+    private Ask ask(TenantContext tenant, String model, long inputTokens, @Nullable Integer maxTokens,
+                    ResolvedProfile profile) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(model, "model");
         Objects.requireNonNull(profile, "profile");
         Instant now = clock.instant();
         maybeSweep(now);
         PolicySet policySet = policies.current();
         TenantPolicy policy = policySet.policyFor(tenant);
         TenantId id = tenant.id();
-
-        // 1. Model policy. A call naming a profile ARN (its owner already checked) is a call to the logical model the
-        // profile serves, so listing the logical model is enough.
-        if (!policy.allowsModel(request.model()) && !(ProfileOwnership.isArn(request.model())
-                && policy.allowsModel(profile.logicalModel()))) {
-            return Decision.refuse(new PolicyViolationException(id, "allowed-models", "Tenant " + id
-                    + " may not use model \"" + request.model() + "\"; allowed: " + policy.allowedModels()
-                    + ". Ask for an allowed model, or allow this one in the tenant's policy."));
-        }
-        Integer maxTokens = request.settings().maxTokens();
         int cap = policy.outputCap();
-        if (cap > 0 && maxTokens != null && maxTokens > cap) {
-            return Decision.refuse(new PolicyViolationException(id, "max-output-tokens", "Tenant " + id
-                    + " may ask for at most " + cap + " output tokens, but the request sets maxTokens " + maxTokens
-                    + ". Lower maxTokens to " + cap + " or less."));
-        }
         long outputTokens = maxTokens != null ? maxTokens : cap > 0 ? cap : defaultOutputTokens;
-        long inputTokens = request.estimatedInputTokens();
-        long tokens = Math.addExact(inputTokens, outputTokens);
-
         TenantLimits limits = tenants.get(id);
         if (limits == null) {
             limits = tenants.computeIfAbsent(id, newLimits);
         }
+        Tier tier = policy.tier() != null ? policy.tier() : tenant.tier();
         FailurePolicy onFailure = tierFailure.isEmpty() ? defaultFailure
-                : tierFailure.getOrDefault(policy.tier() != null ? policy.tier() : tenant.tier(), defaultFailure);
-        // What this call takes, step by step: given back at once on refusal, settled on release.
-        Grant grant = new Grant(this, tenant, profile, limits, now.toEpochMilli() + leaseMillis);
+                : tierFailure.getOrDefault(tier, defaultFailure);
+        return new Ask(tenant, model, maxTokens, inputTokens, outputTokens, Math.addExact(inputTokens, outputTokens),
+                tier, policySet, policy, limits, onFailure, profile, now);
+    }
 
-        // 2. Concurrency.
-        int concurrency = policy.concurrencyCap();
-        if (concurrency > 0) {
-            boolean full = false;
+    /** Runs the checks from {@code from} on, each when the one before has completed, on the thread completing it. */
+    private CompletionStage<Decision> takeAsync(Ask ask, Grant grant, int from) {
+        for (int i = from; i < checks.length; i++) {
+            CompletionStage<@Nullable Refusal> stage;
             try {
-                grant.slot = limits.slots().tryAcquire(concurrency);
-                full = grant.slot == null;
+                stage = checks[i].takeAsync(ask, grant);
             } catch (RuntimeException e) {
-                if (onFailure.concurrency() == FailureMode.FAIL_CLOSED) {
-                    return refuse(grant, unavailable(id, "concurrency", e));
+                return giveBackAsync(grant, i, null, e);
+            }
+            if (AdmissionCheck.Stages.ready(stage)) {
+                // the fast path: a check in memory, or a state that answered at once; no stage to chain
+                Refusal refusal = AdmissionCheck.Stages.now(stage);
+                if (refusal != null) {
+                    return giveBackAsync(grant, i, Decision.refuse(refusal), null);
                 }
-                failedOpen(id, "concurrency", e);
+                continue;
             }
-            if (full) {
-                return refuse(grant, new RateLimitExceededException(id, "concurrent-calls", concurrency, 0,
-                        CONCURRENCY_RETRY_AFTER, "Tenant " + id + " already has " + concurrency + " calls in flight,"
-                        + " its limit. Retry when one of them ends, or raise maxConcurrentCalls."));
-            }
-        }
-
-        // 3. Request rate.
-        long rpm = policy.requestRate();
-        if (rpm > 0) {
-            RateLimitState.TokenBucket bucket;
-            RateLimitState.Consumption probe;
-            try {
-                bucket = limits.requests(rpm);
-                probe = bucket.tryConsume(1);
-            } catch (RuntimeException e) {
-                bucket = null;
-                probe = null;
-                if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
-                    return refuse(grant, unavailable(id, "rate-limits", e));
+            int at = i;
+            return stage.handle((refusal, failure) -> {
+                if (failure != null) {
+                    return giveBackAsync(grant, at, null, AdmissionCheck.Stages.unwrap(failure));
                 }
-                failedOpen(id, "rate-limits", e);
-            }
-            if (probe != null && !probe.consumed()) {
-                return refuse(grant, new RateLimitExceededException(id, "requests-per-minute", rpm,
-                        probe.remainingTokens(), Duration.ofNanos(probe.nanosToWaitForRefill()), "Tenant "
-                        + id + " reached its limit of " + rpm + " requests per minute. Retry after "
-                        + millis(probe.nanosToWaitForRefill()) + " ms, or raise requestsPerMinute."));
-            }
-            grant.requestBucket = bucket;
-        }
-
-        // 4. Token rate.
-        long tpm = policy.tokenRate();
-        if (tpm > 0) {
-            if (tokens > tpm) {
-                return refuse(grant, new PolicyViolationException(id, "tokens-per-minute", "The call needs up to "
-                        + tokens + " tokens (" + inputTokens + " input, estimated, + " + outputTokens + " output),"
-                        + " more than tenant " + id + "'s whole limit of " + tpm + " tokens per minute, so it can"
-                        + " never be admitted. Lower maxTokens or shorten the input."));
-            }
-            RateLimitState.TokenBucket bucket;
-            RateLimitState.Consumption probe;
-            try {
-                bucket = limits.tokens(tpm);
-                probe = bucket.tryConsume(tokens);
-            } catch (RuntimeException e) {
-                bucket = null;
-                probe = null;
-                if (onFailure.rateLimits() == FailureMode.FAIL_CLOSED) {
-                    return refuse(grant, unavailable(id, "rate-limits", e));
+                if (refusal != null) {
+                    return giveBackAsync(grant, at, Decision.refuse(refusal), null);
                 }
-                failedOpen(id, "rate-limits", e);
-            }
-            if (probe != null && !probe.consumed()) {
-                return refuse(grant, new RateLimitExceededException(id, "tokens-per-minute", tpm,
-                        probe.remainingTokens(), Duration.ofNanos(probe.nanosToWaitForRefill()), "Tenant "
-                        + id + " has " + Math.max(0, probe.remainingTokens()) + " of its " + tpm
-                        + " tokens per minute left; the call reserves " + tokens + " (" + inputTokens
-                        + " input, estimated, + " + outputTokens + " output). Retry after "
-                        + millis(probe.nanosToWaitForRefill()) + " ms, or lower maxTokens."));
-            }
-            if (bucket != null) {
-                grant.tokenBucket = bucket;
-                grant.reservedTokens = tokens;
-            }
+                return takeAsync(ask, grant, at + 1);
+            }).thenCompose(Function.identity());
         }
+        return CompletableFuture.completedFuture(admitted(grant));
+    }
 
-        // 5. Fair share of the model's account capacity.
-        FairShare fairShareSettings = fairShare.settings(policySet);
-        if (fairShareSettings != null) {
-            FairShareController.Ticket share = fairShare.admit(fairShareSettings, id,
-                    policy.tier() != null ? policy.tier() : tenant.tier(), profile, tokens);
-            if (share.refusal() != null) {
-                return refuse(grant, share.refusal());
+    /**
+     * The async {@link #giveBack}: the checks before {@code taken} give back in reverse order, each when the one after
+     * it is done (through its state's async operations: this may run on a state's I/O thread), and then the stage
+     * completes with the refusal, or fails with what an unexpected failure was.
+     */
+    private CompletionStage<Decision> giveBackAsync(Grant grant, int taken, @Nullable Decision refused,
+                                                    @Nullable Throwable failure) {
+        for (int i = taken - 1; i >= 0; i--) {
+            CompletionStage<@Nullable Void> given = checks[i].giveBackAsync(grant);
+            if (!AdmissionCheck.Stages.ready(given)) {
+                int next = i;
+                return given.thenCompose(v -> giveBackAsync(grant, next, refused, failure));
             }
-            grant.share = share;
         }
+        return failure != null ? CompletableFuture.failedFuture(failure) : CompletableFuture.completedFuture(refused);
+    }
 
-        // 6. Budget.
-        Budget budget = policy.budgetInForce();
-        BudgetStore.Reservation reservation = null;
-        if (budget != null) {
-            TenantLimits.Prices price = limits.prices(prices, profile.sourceModelId(), profile.region());
-            if (price == null) {
-                return refuse(grant, new PolicyViolationException(id, "budget-usd", "Tenant " + id + " has a"
-                        + " budget, but model " + profile.sourceModelId() + " (region " + profile.region() + ") has"
-                        + " no price in catalog " + prices.version() + ", so the call's cost cannot be bounded."
-                        + " Add the model's price to the catalog given to Governance."));
-            }
-            BigDecimal worstCase = price.worstCase(inputTokens, outputTokens);
-            BudgetKey key = limits.budgetKey(budget.period(), now);
-            if (worstCase.compareTo(budget.amountUsd()) > 0) {
-                return refuse(grant, new PolicyViolationException(id, "budget-usd", "The call may cost up to "
-                        + worstCase.toPlainString() + " USD, more than tenant " + id + "'s whole budget of "
-                        + budget.amountUsd().toPlainString() + " USD per period, so it can never be admitted."
-                        + " Lower maxTokens or shorten the input."));
-            }
-            try {
-                reservation = budgets.reserve(key, worstCase, budget.amountUsd());
-            } catch (RuntimeException e) {
-                if (onFailure.budgets() == FailureMode.FAIL_CLOSED) {
-                    return refuse(grant, unavailable(id, "budget", e));
-                }
-                failedOpen(id, "budget", e);
-            }
-            if (reservation != null && !reservation.granted()) {
-                Duration untilReset = Duration.between(now, key.end());
-                return refuse(grant, new BudgetExceededException(id, key.period(), budget.amountUsd(),
-                        reservation.remainingUsd(), worstCase, untilReset, "Tenant " + id + " has "
-                        + reservation.remainingUsd().max(BigDecimal.ZERO).toPlainString() + " USD left of its "
-                        + budget.amountUsd().toPlainString() + " USD budget for " + key.period() + " (after calls in"
-                        + " flight); the call may cost up to " + worstCase.toPlainString() + " USD. Lower maxTokens,"
-                        + " wait for the period to reset at " + key.end() + ", or raise the budget."));
-            }
-        }
+    /** What this call takes, step by step: given back at once on refusal, settled on release. */
+    private Grant newGrant(Ask ask) {
+        return new Grant(this, ask.tenant(), ask.profile(), ask.limits(), ask.now().toEpochMilli() + leaseMillis);
+    }
 
-        if (reservation != null) {
-            grant.budget = reservation;
-            grant.budgetLimit = budget.amountUsd();
-        }
+    private Decision admitted(Grant grant) {
         open.add(grant);
         return Decision.admit(grant);
+    }
+
+    /** Check {@code at} refused: the checks before it give back what they took, in reverse order. */
+    private Decision refuse(Grant grant, int at, Refusal refusal) {
+        giveBack(grant, at);
+        return Decision.refuse(refusal);
+    }
+
+    private void giveBack(Grant grant, int taken) {
+        for (int i = taken - 1; i >= 0; i--) {
+            checks[i].giveBack(grant);
+        }
     }
 
     /**
@@ -509,41 +533,21 @@ public final class Governance implements Admission {
     }
 
     /**
-     * Settles a grant, once; {@code attempts == null} means its lease expired: charge the reservations. Each step is
-     * guarded so that a failing store cannot keep the slot, and nothing reaches the releasing caller.
+     * Settles a grant, once; {@code attempts == null} means its lease expired: charge the reservations. The checks
+     * settle in reverse order, so the concurrency slot is freed last; each is guarded so that a failing store cannot
+     * keep the slot, and nothing reaches the releasing caller.
      */
-    void settle(Grant grant, List<UsageRecord> attempts) {
+    void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
         try {
-            if (grant.share != null) {
-                grant.share.settle(attempts);
-            }
-            if (grant.tokenBucket != null) {
+            for (int i = checks.length - 1; i >= 0; i--) {
                 try {
-                    long actual = attempts == null ? grant.reservedTokens : tokens(attempts);
-                    long refund = grant.reservedTokens - actual;
-                    if (refund > 0) {
-                        grant.tokenBucket.addTokens(refund);
-                    } else if (refund < 0) {
-                        grant.tokenBucket.consumeIgnoringLimit(-refund);
-                    }
+                    checks[i].settle(grant, attempts);
                 } catch (RuntimeException e) {
-                    LOG.error("Could not settle the token reservation of a call of tenant {}", grant.tenant.id(), e);
-                }
-            }
-            if (grant.budget != null) {
-                try {
-                    BigDecimal actual = attempts == null ? grant.budget.amountUsd() : cost(grant, attempts);
-                    BudgetStore.Settlement settled = budgets.settle(grant.budget, actual);
-                    if (settled.applied()) {
-                        alert(grant, settled);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("Could not settle the budget reservation {} of tenant {}", grant.budget.id(),
-                            grant.tenant.id(), e);
+                    LOG.error("Could not settle the {} check of a call of tenant {}", checks[i], grant.tenant.id(),
+                            e);
                 }
             }
         } finally {
-            grant.releaseSlot();
             open.remove(grant);
         }
     }
@@ -556,73 +560,12 @@ public final class Governance implements Admission {
         }
     }
 
-    private static long tokens(List<UsageRecord> attempts) {
-        long sum = 0;
-        for (UsageRecord r : attempts) {
-            sum = Math.addExact(sum, r.usage().totalTokens());
-        }
-        return sum;
-    }
-
-    /** The attempts' real cost; an attempt that cannot be priced at all is charged the whole reservation. */
-    private BigDecimal cost(Grant grant, List<UsageRecord> attempts) {
-        BigDecimal sum = null;
-        for (UsageRecord r : attempts) {
-            BigDecimal amount = r.cost().amountUsd();
-            if (amount == null) {
-                String model = r.sourceModelId() != null ? r.sourceModelId() : grant.profile.sourceModelId();
-                amount = costs.cost(model, r.region(), r.usage()).amountUsd();
-            }
-            amount = amount != null ? amount : grant.budget.amountUsd();
-            sum = sum == null ? amount : sum.add(amount);
-        }
-        return sum == null ? BigDecimal.ZERO : sum;
-    }
-
-    private void alert(Grant grant, BudgetStore.Settlement settled) {
-        BigDecimal[] levels = grant.limits.alertLevels(grant.budgetLimit, thresholds);
-        for (int i = 0; i < levels.length; i++) {
-            BigDecimal threshold = thresholds.get(i);
-            BigDecimal level = levels[i];
-            if (settled.spentBeforeUsd().compareTo(level) < 0 && settled.spentAfterUsd().compareTo(level) >= 0) {
-                try {
-                    listener.onThreshold(new BudgetAlert(settled.key(), threshold, grant.budgetLimit,
-                            settled.spentAfterUsd()));
-                } catch (RuntimeException e) {
-                    LOG.warn("Budget listener {} failed on the {} alert of tenant {}", listener, threshold,
-                            grant.tenant.id(), e);
-                }
-            }
-        }
-    }
-
-    private static Decision refuse(Grant taken, AipException refusal) {
-        taken.giveBack();
-        return Decision.refuse(refusal);
-    }
-
-    private static GovernanceUnavailableException unavailable(TenantId id, String state, RuntimeException cause) {
-        return new GovernanceUnavailableException(id, state, "The " + state + " state of tenant " + id + " cannot be"
-                + " reached (" + cause + "), and its tier fails closed on it. Retry when the store is back, or let the"
-                + " tier fail open with Governance.builder().failurePolicy(...).", cause);
-    }
-
-    private void failedOpen(TenantId id, String state, RuntimeException cause) {
-        failOpenAdmissions.incrementAndGet();
-        LOG.warn("The {} state of tenant {} cannot be reached ({}); the call is admitted without that check, as its"
-                + " tier fails open", state, id, cause.toString());
-    }
-
     private void maybeSweep(Instant now) {
         long due = nextSweepMillis.get();
         long nowMillis = now.toEpochMilli();
         if (nowMillis >= due && nextSweepMillis.compareAndSet(due, nowMillis + sweepEveryMillis)) {
             sweep();
         }
-    }
-
-    private static long millis(long nanos) {
-        return Math.max(1, Duration.ofNanos(nanos).toMillis());
     }
 
     /**

@@ -9,21 +9,20 @@ import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What one admitted call holds: maybe a concurrency slot, maybe tokens reserved in a bucket, maybe a budget
  * reservation, all taken under the policy in force at admission. Released exactly once, by the caller
  * ({@link #release}) or by the lease sweeper ({@link #expire}), whichever comes first: the CAS on {@code over} decides.
  *
- * <p>A grant is created when admission starts and records each thing as it is taken, so that a refusal gives back
- * exactly what was taken ({@link #giveBack}). Those fields are written only by the admitting thread before the grant
- * is registered in {@link OpenPermits} (a monitor) and handed to the caller, and read only after that.
+ * <p>A grant is created when admission starts; each {@link AdmissionCheck} records in its own field what it took, so
+ * that a refusal gives back exactly what was taken and settlement settles it. Those fields are written by the checks
+ * one after the other (on the admitting thread, or on the threads completing an async admission's stages, each
+ * step ordered after the one before by its stage's completion) before the grant is registered in
+ * {@link OpenPermits} (a monitor) and handed to the caller, and read only after that.
  */
 final class Grant implements Admission.Permit {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Grant.class);
     private static final VarHandle OVER;
 
     static {
@@ -89,48 +88,6 @@ final class Grant implements Admission.Permit {
             return true;
         }
         return false;
-    }
-
-    /**
-     * Gives back, in reverse order, what a refused admission took; never throws. The budget is the last check, so a
-     * refused call holds no reservation.
-     */
-    void giveBack() {
-        if (share != null) {
-            try {
-                share.cancel();
-            } catch (RuntimeException e) {
-                LOG.warn("Could not give back the fair-share reservation a refused call of tenant {} took",
-                        tenant.id(), e);
-            }
-        }
-        if (tokenBucket != null) {
-            try {
-                tokenBucket.addTokens(reservedTokens);
-            } catch (RuntimeException e) {
-                LOG.warn("Could not give back the tokens a refused call of tenant {} took", tenant.id(), e);
-            }
-        }
-        if (requestBucket != null) {
-            try {
-                requestBucket.addTokens(1);
-            } catch (RuntimeException e) {
-                LOG.warn("Could not give back the request a refused call of tenant {} took", tenant.id(), e);
-            }
-        }
-        releaseSlot();
-    }
-
-    /** Releases the concurrency slot, if one was taken; never throws. */
-    void releaseSlot() {
-        if (slot != null) {
-            try {
-                slot.release();
-            } catch (RuntimeException e) {
-                LOG.warn("Could not release the concurrency slot of a call of tenant {}; a shared state reclaims it"
-                        + " when its lease ends", tenant.id(), e);
-            }
-        }
     }
 
     boolean expired() {

@@ -3,7 +3,10 @@ package dev.aip.core.governance;
 import dev.aip.core.tenant.TenantId;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the token buckets of the request and token rate limits live. By default each {@link Governance} keeps its
@@ -137,12 +140,44 @@ public interface RateLimitState {
         Consumption tryConsume(long tokens);
 
         /**
+         * {@link #tryConsume}, without parking the calling thread on a round trip to a shared store. The default
+         * completes at once with what {@link #tryConsume} returns (or fails with what it throws): right for a bucket in
+         * memory; a shared state overrides it.
+         *
+         * @param tokens the tokens to take, at least 1
+         * @return what happened; failed when the store cannot be reached
+         */
+        default CompletionStage<Consumption> tryConsumeAsync(long tokens) {
+            try {
+                return CompletableFuture.completedFuture(tryConsume(tokens));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        /**
          * Gives back tokens, e.g. those a call reserved and did not use; the bucket never holds more than its
          * capacity.
          *
          * @param tokens the tokens to add, at least 1
          */
         void addTokens(long tokens);
+
+        /**
+         * {@link #addTokens}, without parking the calling thread on a round trip to a shared store: how an async
+         * admission gives back what a call a later check refused took. The default adds at once.
+         *
+         * @param tokens the tokens to add, at least 1
+         * @return completed when they are added; failed when the store cannot be reached
+         */
+        default CompletionStage<@Nullable Void> addTokensAsync(long tokens) {
+            try {
+                addTokens(tokens);
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
 
         /**
          * Takes tokens whether or not the bucket holds them, e.g. those a call used beyond its reservation; the

@@ -1,6 +1,8 @@
 package dev.aip.governance.redis;
 
 import io.lettuce.core.api.StatefulConnection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +29,15 @@ final class Lazy<C extends StatefulConnection<?, ?>> {
             }
             return connection;
         }
+    }
+
+    /**
+     * The connection, for async commands: at once when open; else opened on another thread (the common pool), so that
+     * neither the caller nor a Redis I/O thread (where an async admission may be running) waits for a connect.
+     */
+    CompletionStage<C> getAsync() {
+        C c = connection;
+        return c != null ? CompletableFuture.completedFuture(c) : CompletableFuture.supplyAsync(this::get);
     }
 
     synchronized void close() {

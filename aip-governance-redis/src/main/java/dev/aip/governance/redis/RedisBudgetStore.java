@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The {@link BudgetStore} on Redis. One account is three keys sharing a hash tag (one cluster slot):
@@ -129,6 +130,30 @@ final class RedisBudgetStore implements BudgetStore {
         String[] keys = keys(key);
         List<Object> r = run(RESERVE, keys, amount, Long.toString(room), Long.toString(now),
                 Long.toString(now + lease.toMillis()), Long.toString(expiry(key)));
+        return reservation(key, amountUsd, limitUsd, keys, r);
+    }
+
+    /** The same script as {@link #reserve}, on Lettuce's async API: no thread waits for Redis. */
+    @Override
+    public CompletionStage<Reservation> reserveAsync(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        Objects.requireNonNull(key, "key");
+        if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
+            throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
+        }
+        long now = clock.millis();
+        String amount = units(amountUsd, RoundingMode.CEILING);
+        long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
+        String[] keys = keys(key);
+        String[] args = {amount, Long.toString(room), Long.toString(now), Long.toString(now + lease.toMillis()),
+            Long.toString(expiry(key))};
+        return connection.getAsync()
+                .thenCompose(c -> Scripts.<List<Object>>evalAsync(c.async(), RESERVE, ScriptOutputType.MULTI, keys,
+                        args))
+                .thenApply(r -> reservation(key, amountUsd, limitUsd, keys, r));
+    }
+
+    private static Reservation reservation(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd, String[] keys,
+                                           List<Object> r) {
         boolean granted = ((Long) r.get(0)) == 1L;
         BigDecimal remaining = limitUsd.min(MAX_USD).subtract(usd(r.get(2))).subtract(usd(r.get(3)));
         // The script numbers reservations per account; the account's key makes the id unique in the store.

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -87,6 +88,21 @@ final class RedisConcurrencyState implements ConcurrencyState {
             return taken == 1L ? new HeldSlot(key, id) : null;
         }
 
+        /** The same script as {@link #tryAcquire}, on Lettuce's async API: no thread waits for Redis. */
+        @Override
+        public CompletionStage<@Nullable Slot> tryAcquireAsync(int cap) {
+            if (cap < 1) {
+                throw new IllegalArgumentException("A concurrency cap must be at least 1, was " + cap);
+            }
+            String id = instance + ":" + ids.incrementAndGet();
+            long now = clock.millis();
+            String[] keys = {key};
+            String[] args = {Integer.toString(cap), Long.toString(now), Long.toString(now + leaseMillis), id};
+            return connection.getAsync()
+                    .thenCompose(c -> Scripts.<Long>evalAsync(c.async(), ACQUIRE, ScriptOutputType.INTEGER, keys, args))
+                    .thenApply(taken -> taken == 1L ? new HeldSlot(key, id) : null);
+        }
+
         @Override
         public int held() {
             long now = clock.millis();
@@ -109,6 +125,11 @@ final class RedisConcurrencyState implements ConcurrencyState {
         @Override
         public void release() {
             connection.get().sync().zrem(key, id);
+        }
+
+        @Override
+        public CompletionStage<@Nullable Void> releaseAsync() {
+            return connection.getAsync().thenCompose(c -> c.async().zrem(key, id)).thenApply(removed -> null);
         }
     }
 }

@@ -63,6 +63,10 @@ import java.util.Objects;
  * closed). A settlement or release that fails is logged and dropped: the store lease then charges a budget
  * reservation at its reserved amount, and the slot lease frees a slot.
  *
+ * <p><b>Async.</b> For {@link dev.aip.core.governance.Governance#tryAdmitAsync} the slots, the buckets and the
+ * budget take and give back with Lettuce's async commands (and Bucket4j's async proxy of the same bucket), so no
+ * thread waits for Redis; a connection not yet open is opened on the common pool. Settlement stays synchronous.
+ *
  * <p>Thread-safe; share one per application instance; {@link #close()} when done.
  */
 public final class RedisGovernanceState implements AutoCloseable {

@@ -6,6 +6,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
@@ -13,11 +14,15 @@ import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Buckets in Redis through Bucket4j's Lettuce compare-and-swap proxy manager, one per tenant and limit, under
  * {@code <prefix>:rate:{<tenant>}:<limit>}. The proxy manager is built on first use, so a failed connection is
- * retried by the next call. Each operation on a bucket is one compare-and-swap on its key (retried on a conflict).
+ * retried by the next call. Each operation on a bucket is one compare-and-swap on its key (retried on a conflict);
+ * {@code tryConsumeAsync} does the same through Bucket4j's async proxy of the same key, on Lettuce's async API.
  */
 final class RedisRateLimitState implements RateLimitState {
 
@@ -45,8 +50,13 @@ final class RedisRateLimitState implements RateLimitState {
     @Override
     public TokenBucket bucket(TenantId tenant, String name, Limit limit) {
         BucketConfiguration configuration = configuration(limit);
-        return new Shared(buckets().builder().build(prefix + ":rate:{" + tenant.value() + "}:" + name,
-                () -> configuration));
+        ProxyManager<String> proxies = buckets();
+        String key = prefix + ":rate:{" + tenant.value() + "}:" + name;
+        // The same key through the async proxy, for admissions that must not wait on Redis.
+        AsyncBucketProxy async = proxies.isAsyncModeSupported()
+                ? proxies.asAsync().builder().build(key, () -> CompletableFuture.completedFuture(configuration))
+                : null;
+        return new Shared(proxies.builder().build(key, () -> configuration), async);
     }
 
     private static BucketConfiguration configuration(Limit limit) {
@@ -76,9 +86,11 @@ final class RedisRateLimitState implements RateLimitState {
     private static final class Shared implements TokenBucket {
 
         private final BucketProxy bucket;
+        private final @Nullable AsyncBucketProxy async;
 
-        Shared(BucketProxy bucket) {
+        Shared(BucketProxy bucket, @Nullable AsyncBucketProxy async) {
             this.bucket = bucket;
+            this.async = async;
         }
 
         @Override
@@ -90,8 +102,34 @@ final class RedisRateLimitState implements RateLimitState {
         }
 
         @Override
+        public CompletionStage<Consumption> tryConsumeAsync(long tokens) {
+            if (async == null) {
+                return TokenBucket.super.tryConsumeAsync(tokens);
+            }
+            try {
+                return async.tryConsumeAndReturnRemaining(tokens).thenApply(probe -> probe.isConsumed()
+                        ? Consumption.CONSUMED
+                        : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill()));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        @Override
         public void addTokens(long tokens) {
             bucket.addTokens(tokens);
+        }
+
+        @Override
+        public CompletionStage<@Nullable Void> addTokensAsync(long tokens) {
+            if (async == null) {
+                return TokenBucket.super.addTokensAsync(tokens);
+            }
+            try {
+                return async.addTokens(tokens);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
 
         @Override
