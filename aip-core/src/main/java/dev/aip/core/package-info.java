@@ -14,7 +14,11 @@
  *       {@link dev.aip.core.BudgetExceededException} and {@link dev.aip.core.PolicyViolationException};</li>
  *   <li>{@code sink}: where usage records go (in-memory aggregates, log, durable ledger, async hand-off); a durable
  *       append to the ledger that cannot be confirmed on disk fails with
- *       {@link dev.aip.core.LedgerWriteException}.</li>
+ *       {@link dev.aip.core.LedgerWriteException};</li>
+ *   <li>{@code profile}: resolving, provisioning and reconciling tenants' application inference profiles;</li>
+ *   <li>{@code chat}: the chat model, the {@code ChatPipeline} and the call engine every path drives;</li>
+ *   <li>{@code bedrock}: the AWS SDK binding (transport, control plane, the SDK interceptor);</li>
+ *   <li>{@code internal}: <b>not API</b>, shared by aip's own packages only.</li>
  * </ul>
  *
  * <p>None of these packages depends on the AWS SDK; the Bedrock binding lives in its own package.

@@ -11,6 +11,12 @@
  * profiles fail).
  * {@link dev.aip.core.chat.RequestMetadata} is the one rule for the {@code requestMetadata} every routed call
  * carries. The stages themselves are package-private.
+ *
+ * <p><b>The engine.</b> {@link dev.aip.core.chat.CallEngine} and its {@link dev.aip.core.chat.LogicalCall} own the
+ * lifecycle of every model call on every path: route by the ownership rule, shape and admit once (an
+ * {@link dev.aip.core.chat.AdmissionRequest}, never the messages), one metered attempt each, and one release after
+ * the last attempt is settled. The pipeline's stages, the SDK interceptor ({@code dev.aip.core.bedrock}) and the
+ * Spring AI advisor are its drivers.
  */
 @NullMarked
 package dev.aip.core.chat;
