@@ -34,6 +34,18 @@ import java.util.concurrent.CompletionStage;
 public interface BudgetStore {
 
     /**
+     * Returns whether operations on this state may wait on a network round trip (a shared store such as Redis).
+     * {@link Governance} then settles released permits on its settlement executor, never on the thread that ends
+     * the call (for asynchronous calls, a transport's event loop). Default {@code false}: state in this instance's
+     * memory, settled inline.
+     *
+     * @return {@code true} for a budget store that lives in a remote store
+     */
+    default boolean remote() {
+        return false;
+    }
+
+    /**
      * Reserves an amount against a limit, atomically.
      *
      * @param key the account

@@ -26,6 +26,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -165,6 +167,8 @@ public final class Governance implements Admission {
     private final FairShareController fairShare;
     /** The admission steps, in the order of the class comment; each owns what it takes. */
     private final AdmissionCheck[] checks;
+    /** Where released permits settle; {@code null}: inline, on the releasing thread. */
+    private final @Nullable Executor settlement;
 
     private Governance(Builder b) {
         this.policies = b.policies;
@@ -182,6 +186,8 @@ public final class Governance implements Admission {
         this.defaultOutputTokens = b.defaultOutputTokens;
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
         this.fairShare = new FairShareController(b.fairShare, ticker);
+        this.settlement = b.settlement != null ? b.settlement
+                : rates.remote() || concurrency.remote() || budgets.remote() ? Settlement.pool() : null;
         this.checks = new AdmissionCheck[] {
             new ModelPolicyCheck(),
             new Guarded(new ConcurrencyCheck(), Guarded.State.CONCURRENCY, failOpenAdmissions),
@@ -538,6 +544,20 @@ public final class Governance implements Admission {
      * keep the slot, and nothing reaches the releasing caller.
      */
     void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+        Executor on = settlement;
+        if (on != null && attempts != null) {
+            try {
+                on.execute(() -> settleNow(grant, attempts));
+                return;
+            } catch (RejectedExecutionException full) {
+                LOG.warn("The settlement executor refused a permit of tenant {}; settling it on this thread",
+                        grant.tenant.id());
+            }
+        }
+        settleNow(grant, attempts);
+    }
+
+    private void settleNow(Grant grant, @Nullable List<UsageRecord> attempts) {
         try {
             for (int i = checks.length - 1; i >= 0; i--) {
                 try {
@@ -586,6 +606,7 @@ public final class Governance implements Admission {
         private Duration lease;
         private Integer defaultOutputTokens;
         private FairShare fairShare;
+        private Executor settlement;
 
         private Builder() {
         }
@@ -720,6 +741,22 @@ public final class Governance implements Admission {
          */
         public Builder fairShare(FairShare value) {
             fairShare = once(fairShare, value, "fairShare");
+            return this;
+        }
+
+        /**
+         * Sets where released permits settle (refund or charge the token bucket, settle the budget, free the slot).
+         * Default: on the releasing thread when every state lives in this instance's memory; else, when a state is
+         * {@linkplain RateLimitState#remote() remote} (Redis), on a small pool of daemon threads shared by every
+         * Governance, so that a call ending on a transport's event loop never waits for a round trip there.
+         * {@code Runnable::run} settles inline whatever the states (what tests that read the state right after a
+         * release want).
+         *
+         * @param value the executor
+         * @return this builder
+         */
+        public Builder settlementExecutor(Executor value) {
+            settlement = once(settlement, value, "settlementExecutor");
             return this;
         }
 

@@ -28,6 +28,18 @@ import org.jspecify.annotations.Nullable;
 public interface RateLimitState {
 
     /**
+     * Returns whether operations on this state may wait on a network round trip (a shared store such as Redis).
+     * {@link Governance} then settles released permits on its settlement executor, never on the thread that ends
+     * the call (for asynchronous calls, a transport's event loop). Default {@code false}: state in this instance's
+     * memory, settled inline.
+     *
+     * @return {@code true} for rate-limit state that lives in a remote store
+     */
+    default boolean remote() {
+        return false;
+    }
+
+    /**
      * Returns the bucket of one tenant's limit, creating it full with {@code limit} if it does not exist.
      *
      * @param tenant the tenant

@@ -29,6 +29,13 @@ import java.util.concurrent.CompletionStage;
  */
 final class RedisBudgetStore implements BudgetStore {
 
+    /** Every operation is a round trip to Redis: Governance settles off the thread that ends the call. */
+    @Override
+    public boolean remote() {
+        return true;
+    }
+
+
     /** Pico-dollars: fine enough for per-token prices quoted per million tokens with up to six decimals. */
     static final int SCALE = 12;
     private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);

@@ -27,6 +27,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisConcurrencyState implements ConcurrencyState {
 
+    /** Every operation is a round trip to Redis: Governance settles off the thread that ends the call. */
+    @Override
+    public boolean remote() {
+        return true;
+    }
+
+
     /**
      * KEYS: slots. ARGV: cap, now (ms), lease end (ms), id. Returns 1 if the slot was taken, else 0.
      */

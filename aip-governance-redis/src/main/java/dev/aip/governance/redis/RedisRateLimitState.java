@@ -26,6 +26,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisRateLimitState implements RateLimitState {
 
+    /** Every operation is a round trip to Redis: Governance settles off the thread that ends the call. */
+    @Override
+    public boolean remote() {
+        return true;
+    }
+
+
     private final Lazy<StatefulRedisConnection<String, byte[]>> connection;
     private final String prefix;
     private final TimeMeter time;

@@ -67,7 +67,9 @@ class RedisAsyncAdmissionTest {
         seen.add(buckets);
         Governance.Builder b = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
                 .budgetStore(state.budgetStore()).rateLimitState(buckets)
-                .concurrencyState(state.concurrencyState());
+                .concurrencyState(state.concurrencyState())
+                // Settled on the releasing thread: the script reads Redis right after each release.
+                .settlementExecutor(Runnable::run);
         failure.forEach(b::failurePolicy);
         return b.build();
     }

@@ -99,7 +99,7 @@ class RedisGovernanceStressTest {
             buckets.add(rates);
             instances.add(Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
                     .budgetStore(state.budgetStore()).rateLimitState(rates)
-                    .concurrencyState(state.concurrencyState())
+                    .concurrencyState(state.concurrencyState()).settlementExecutor(Runnable::run)
                     .failurePolicy(FailurePolicy.CLOSED).build());
         }
         List<Seen> seen = List.of(new Seen(), new Seen(), new Seen());

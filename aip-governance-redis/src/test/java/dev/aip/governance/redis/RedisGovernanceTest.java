@@ -75,7 +75,9 @@ class RedisGovernanceTest {
             buckets.add(seen);
             Governance.Builder b = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
                     .budgetStore(state.budgetStore()).rateLimitState(seen)
-                    .concurrencyState(state.concurrencyState());
+                    .concurrencyState(state.concurrencyState())
+                    // Settled on the releasing thread: the tests read Redis right after each release.
+                    .settlementExecutor(Runnable::run);
             failure.forEach(b::failurePolicy);
             list.add(b.build());
         }
@@ -339,7 +341,7 @@ class RedisGovernanceTest {
         Gov.SeenBuckets rates = new Gov.SeenBuckets(down == Down.REQUEST_RATE || down == Down.TOKEN_RATE
                 ? unreachable.rateLimitState() : RateLimitState.local(new Gov.ManualTicker()));
         Governance.Builder b = Governance.builder().policies(PolicySet.of(p.build())).priceCatalog(Gov.PRICES)
-                .clock(clock).rateLimitState(rates)
+                .clock(clock).rateLimitState(rates).settlementExecutor(Runnable::run)
                 .failurePolicy(Tier.BASIC, FailurePolicy.OPEN).failurePolicy(Tier.PREMIUM, FailurePolicy.CLOSED);
         switch (down) {
             case CONCURRENCY -> b.concurrencyState(unreachable.concurrencyState());
