@@ -1,9 +1,9 @@
 package dev.aip.core.chat;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,16 +14,36 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The upstream stream may call back before {@link #upstream} has been set (a fast stream); a cancel in that
  * window is remembered and passed on when the upstream arrives.
+ *
+ * <p>Every stage of a call has a relay, but only the outermost one's {@link #completion()} is ever asked for: the
+ * future is made on first ask (from the outcome, if the stream already ended), and the end and upstream are plain
+ * fields updated through a {@link VarHandle}, so an inner relay is one small object.
  */
 class Relay implements ChatStream, ChatStreamListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
+    private static final VarHandle ENDED;
+    private static final VarHandle COMPLETION;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ENDED = lookup.findVarHandle(Relay.class, "ended", boolean.class);
+            COMPLETION = lookup.findVarHandle(Relay.class, "completion", CompletableFuture.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ChatStreamListener downstream;
-    private final CompletableFuture<ChatResponse> completion = new CompletableFuture<>();
-    private final AtomicBoolean ended = new AtomicBoolean();
-    private final AtomicReference<ChatStream> upstream = new AtomicReference<>();
+    private volatile boolean ended;
+    private volatile ChatStream upstream;
     private volatile boolean cancelled;
+    /** Made on first ask; see the class comment. */
+    private volatile CompletableFuture<ChatResponse> completion;
+    /** How the stream ended: the response, or a {@link Failed}; {@code null} while it runs. */
+    private volatile Object outcome;
 
     Relay(ChatStreamListener downstream) {
         this.downstream = downstream;
@@ -31,14 +51,14 @@ class Relay implements ChatStream, ChatStreamListener {
 
     /** Sets (or, for a retry, replaces) the stream being relayed. */
     final void upstream(ChatStream stream) {
-        upstream.set(stream);
+        upstream = stream;
         if (cancelled) {
             stream.cancel();
         }
     }
 
     final boolean ended() {
-        return ended.get();
+        return ended;
     }
 
     /** Called once when the upstream completes; returns what to pass on, or {@code null} to drop it. */
@@ -60,21 +80,21 @@ class Relay implements ChatStream, ChatStreamListener {
 
     @Override
     public final void onText(String text) {
-        if (!ended.get()) {
+        if (!ended) {
             guard(() -> downstream.onText(text));
         }
     }
 
     @Override
     public final void onToolUse(ContentPart.ToolUse toolUse) {
-        if (!ended.get()) {
+        if (!ended) {
             guard(() -> downstream.onToolUse(toolUse));
         }
     }
 
     @Override
     public void onComplete(ChatResponse response) {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, false, true)) {
             ChatResponse out;
             try {
                 out = onCompleting(response);
@@ -84,14 +104,14 @@ class Relay implements ChatStream, ChatStreamListener {
             }
             if (out != null) {
                 guard(() -> downstream.onComplete(out));
-                completion.complete(out);
+                finish(out);
             }
         }
     }
 
     @Override
     public void onError(Throwable error) {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, false, true)) {
             try {
                 onFailing(error);
             } finally {
@@ -103,13 +123,13 @@ class Relay implements ChatStream, ChatStreamListener {
     @Override
     public final boolean cancel() {
         cancelled = true;
-        if (!ended.compareAndSet(false, true)) {
+        if (!ENDED.compareAndSet(this, false, true)) {
             return false;
         }
         try {
             onCancelling();
         } finally {
-            ChatStream up = upstream.get();
+            ChatStream up = upstream;
             try {
                 if (up != null) {
                     up.cancel();
@@ -117,19 +137,47 @@ class Relay implements ChatStream, ChatStreamListener {
             } finally {
                 onCancelled();
             }
-            completion.completeExceptionally(new CancellationException("the stream was cancelled by the caller"));
+            finish(new Failed(new CancellationException("the stream was cancelled by the caller")));
         }
         return true;
     }
 
     @Override
     public final CompletableFuture<ChatResponse> completion() {
-        return completion;
+        CompletableFuture<ChatResponse> c = completion;
+        if (c == null) {
+            CompletableFuture<ChatResponse> made = new CompletableFuture<>();
+            c = COMPLETION.compareAndSet(this, null, made) ? made : completion;
+            complete(c, outcome);
+        }
+        return c;
     }
 
     private void deliverError(Throwable error) {
         guard(() -> downstream.onError(error));
-        completion.completeExceptionally(error);
+        finish(new Failed(error));
+    }
+
+    /** Records the outcome, then completes the future if one was asked for (else it is made complete later). */
+    private void finish(Object end) {
+        outcome = end;
+        complete(completion, end);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void complete(CompletableFuture<ChatResponse> future, Object end) {
+        if (future == null || end == null) {
+            return;
+        }
+        if (end instanceof Failed f) {
+            future.completeExceptionally(f.error);
+        } else {
+            future.complete((ChatResponse) end);
+        }
+    }
+
+    /** The outcome of a stream that failed or was cancelled. */
+    private record Failed(Throwable error) {
     }
 
     private static void guard(Runnable r) {

@@ -72,7 +72,8 @@ public final class RequestMetadata {
             out.add(POOLED_KEY, "true");
         }
         int ownCount = 0;
-        for (Map.Entry<String, String> e : own.entrySet()) {
+        // Most calls carry no entries of their own and tenants no attributes: skip the iterators then.
+        for (Map.Entry<String, String> e : own.isEmpty() ? Set.<Map.Entry<String, String>>of() : own.entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
             checkEntry(key, value);
@@ -93,7 +94,9 @@ public final class RequestMetadata {
                     + MAX_OWN_ENTRIES + " fit next to the library's (Bedrock allows " + MAX_ENTRIES + ")."
                     + " Move the rest to usage record attributes.");
         }
-        for (Map.Entry<String, String> e : tenant.attributes().entrySet()) {
+        Map<String, String> attributes = tenant.attributes();
+        for (Map.Entry<String, String> e : attributes.isEmpty() ? Set.<Map.Entry<String, String>>of()
+                : attributes.entrySet()) {
             if (out.size() >= MAX_ENTRIES) {
                 break;
             }
