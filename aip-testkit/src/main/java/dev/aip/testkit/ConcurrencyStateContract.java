@@ -119,7 +119,11 @@ public abstract class ConcurrencyStateContract {
         return Optional.empty();
     }
 
-    /** The clock the state was given; the lease tests move it. */
+    /**
+     * Returns the clock the state was given; the lease tests move it.
+     *
+     * @return the clock, also the ticker
+     */
     protected final ManualClock time() {
         return time;
     }

@@ -109,7 +109,11 @@ public abstract class RateLimitStateContract {
         return true;
     }
 
-    /** The time the state was given; tests move it. */
+    /**
+     * Returns the time the state was given; tests move it.
+     *
+     * @return the clock, also the ticker
+     */
     protected final ManualClock time() {
         return time;
     }
