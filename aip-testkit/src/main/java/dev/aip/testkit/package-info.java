@@ -8,17 +8,23 @@
  *       profile per tenant, a resolver, a meter collecting records and SDK clients pointed at it; a JUnit 5
  *       extension or a plain {@code AutoCloseable}.</li>
  *   <li>Contract tests, abstract JUnit 5 classes to extend for your own implementations of aip's extension points:
- *       {@link dev.aip.testkit.UsageSinkContract} and {@link dev.aip.testkit.BudgetStoreContract}.</li>
+ *       {@link dev.aip.testkit.UsageSinkContract}, {@link dev.aip.testkit.BudgetStoreContract},
+ *       {@link dev.aip.testkit.RateLimitStateContract} (token buckets: exact levels, refill and waits by a
+ *       {@link dev.aip.testkit.ManualClock}, debt, reconfiguration, no over-consumption under concurrency) and
+ *       {@link dev.aip.testkit.ConcurrencyStateContract} (slots: the cap held exactly, one slot freed per release,
+ *       exact counts under concurrency; idempotent release and slot leases for implementations that promise
+ *       them).</li>
  * </ul>
  *
  * <p><b>Dependency direction.</b> The kit depends on {@code aip-core} and {@code aip-emulator}; nothing in aip's
  * main code depends on the kit. A module whose <em>tests</em> use the kit must not be one the kit depends on, or
  * Maven sees a cycle: so {@code aip-core}'s and {@code aip-emulator}'s own tests keep private helpers, and the
  * contracts for {@code aip-core}'s implementations ({@code InMemoryUsageAggregates}, {@code LoggingUsageSink},
- * {@code JsonLinesLedger}, {@code AsyncUsageSink}, the fan-out of {@code UsageSinks} and the local
- * {@code BudgetStore}) run from this module's own test suite. Every other module (and every application) runs them
- * from its own tests, with the kit in test scope: {@code aip-micrometer} does so for its sink, and a backend module
- * such as a Redis or PostgreSQL store does so for its stores.
+ * {@code JsonLinesLedger}, {@code AsyncUsageSink}, the fan-out of {@code UsageSinks}, the local
+ * {@code BudgetStore} and the local {@code RateLimitState} and {@code ConcurrencyState}) run from this module's own
+ * test suite. Every other module (and every application) runs them from its own tests, with the kit in test scope:
+ * {@code aip-micrometer} does so for its sink, and a backend module such as {@code aip-governance-redis} does so for
+ * its budget store, rate-limit state and concurrency state.
  */
 @NullMarked
 package dev.aip.testkit;

@@ -6,6 +6,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.VerboseResult;
 import java.util.function.LongSupplier;
 
 /**
@@ -56,16 +57,20 @@ final class LocalRateLimitState implements RateLimitState {
 
         /**
          * Tries the allocation-free {@code tryConsume} first; only a refusal asks Bucket4j for the level and the wait,
-         * in a second attempt that may take the tokens after all (the bucket refilled in between).
+         * in a second attempt that may take the tokens after all (the bucket refilled in between). The attempt is
+         * verbose because a probe reports a bucket in debt as holding 0 tokens; the state it ran on, read in the same
+         * atomic step, tells the debt.
          */
         @Override
         public Consumption tryConsume(long tokens) {
             if (bucket.tryConsume(tokens)) {
                 return Consumption.CONSUMED;
             }
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(tokens);
+            ConsumptionProbe probe = result.getValue();
             return probe.isConsumed() ? Consumption.CONSUMED
-                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+                    : Consumption.refused(result.getDiagnostics().getAvailableTokens(),
+                            probe.getNanosToWaitForRefill());
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -103,9 +104,18 @@ final class RedisRateLimitState implements RateLimitState {
         @Override
         public Consumption tryConsume(long tokens) {
             // one round trip, which also reports the level and the wait of a refusal
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+            return consumption(bucket.asVerbose().tryConsumeAndReturnRemaining(tokens));
+        }
+
+        /**
+         * A probe reports a bucket in debt as holding 0 tokens; the state the verbose attempt ran on (the same
+         * compare-and-swap, no further round trip) tells the debt.
+         */
+        private static Consumption consumption(VerboseResult<ConsumptionProbe> result) {
+            ConsumptionProbe probe = result.getValue();
             return probe.isConsumed() ? Consumption.CONSUMED
-                    : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+                    : Consumption.refused(result.getDiagnostics().getAvailableTokens(),
+                            probe.getNanosToWaitForRefill());
         }
 
         @Override
@@ -114,9 +124,7 @@ final class RedisRateLimitState implements RateLimitState {
                 return TokenBucket.super.tryConsumeAsync(tokens);
             }
             try {
-                return async.tryConsumeAndReturnRemaining(tokens).thenApply(probe -> probe.isConsumed()
-                        ? Consumption.CONSUMED
-                        : Consumption.refused(probe.getRemainingTokens(), probe.getNanosToWaitForRefill()));
+                return async.asVerbose().tryConsumeAndReturnRemaining(tokens).thenApply(Shared::consumption);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
