@@ -45,6 +45,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>No step waits: {@link LogicalCall#admitAsync} asks the admission without parking a thread, and the rest is
  * bookkeeping. Thread-safe; share one instance per configuration.
+ *
+ * <p><b>Decided once, for every path</b> (where the paths used to differ):
+ * <ul>
+ *   <li>a shaped request must keep the model and input estimate, or the call is refused with a
+ *       {@code ConfigurationException} and one {@code REJECTED_BY_POLICY} record (only the pipeline checked it);</li>
+ *   <li>every refusal record carries the call's id, the requested model, the input estimate and, once routed, the
+ *       profile (the Spring AI advisor's had no call id);</li>
+ *   <li>admission sizes a call by its {@link AdmissionRequest}, counted from whatever the path holds (the chat
+ *       request, the SDK request, the prompt), never by converting messages;</li>
+ *   <li>the permit is released after the last started attempt is settled, even when a cancel overtakes it (the SDK
+ *       path released on the first end signal);</li>
+ *   <li>a call covered by another (a ChatClient call's model calls) finds its cover in a typed attribute of the
+ *       request (an SDK {@code ExecutionAttribute}), never in a thread-local.</li>
+ * </ul>
+ * What still differs, by nature: the pipeline counts balancer load per attempt and fails over between profiles, the
+ * SDK path keeps an execution (and the SDK's own retries) on one profile for its whole life.
  */
 public final class CallEngine {
 
