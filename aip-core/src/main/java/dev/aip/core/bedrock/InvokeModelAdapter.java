@@ -5,47 +5,70 @@ import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.TokenUsage;
 import java.util.Optional;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
 
 /**
- * InvokeModel: the admission request from the body's size and output limit (the body is model-specific and is not
- * rewritten), metadata as the JSON header, usage from the {@code X-Amzn-Bedrock-*-Token-Count} headers, else an
- * estimate from the body.
+ * InvokeModel and InvokeModelWithResponseStream: the admission request from the body's size and output limit (the
+ * body is model-specific and is not rewritten), metadata as the JSON header. A whole answer settles from the
+ * {@code X-Amzn-Bedrock-*-Token-Count} headers, else an estimate from the body; a stream from its chunks.
  */
 final class InvokeModelAdapter implements OperationAdapter {
 
+    private final boolean streaming;
+
+    InvokeModelAdapter(boolean streaming) {
+        this.streaming = streaming;
+    }
+
     @Override
     public String tenantId(SdkRequest request) {
-        return OperationAdapter.parse(((InvokeModelRequest) request).requestMetadata()).get(RequestMetadata.TENANT_KEY);
+        return OperationAdapter.parse(metadata(request)).get(RequestMetadata.TENANT_KEY);
     }
 
     @Override
     public AdmissionRequest admissionRequest(SdkRequest request) {
-        InvokeModelRequest r = (InvokeModelRequest) request;
+        if (request instanceof InvokeModelRequest r) {
+            return AdmissionRequests.ofBody(r.modelId(), r.body());
+        }
+        InvokeModelWithResponseStreamRequest r = (InvokeModelWithResponseStreamRequest) request;
         return AdmissionRequests.ofBody(r.modelId(), r.body());
     }
 
     @Override
     public SdkRequest routed(SdkRequest request, LogicalCall call, AdmissionRequest asked, AdmissionRequest shaped) {
-        InvokeModelRequest r = (InvokeModelRequest) request;
-        return r.toBuilder().modelId(call.profile().profileArn())
-                .requestMetadata(OperationAdapter.json(OperationAdapter.merge(call,
-                        OperationAdapter.parse(r.requestMetadata()))))
-                .build();
+        String modelId = call.profile().profileArn();
+        String metadata = OperationAdapter.json(OperationAdapter.merge(call,
+                OperationAdapter.parse(metadata(request))));
+        if (request instanceof InvokeModelRequest r) {
+            return r.toBuilder().modelId(modelId).requestMetadata(metadata).build();
+        }
+        return ((InvokeModelWithResponseStreamRequest) request).toBuilder().modelId(modelId)
+                .requestMetadata(metadata).build();
     }
 
     @Override
     public void answered(InterceptedCall call, Context.AfterExecution context) {
+        if (streaming) {
+            call.streamEnded();
+            return;
+        }
         TokenUsage usage = headerUsage(context.httpResponse());
         if (usage == null) {
-            InvokeModelResponse response = (InvokeModelResponse) context.response();
-            call.current().outputSeen(response.body() == null ? 0 : response.body().asByteArray().length);
+            SdkBytes body = ((InvokeModelResponse) context.response()).body();
+            call.current().outputSeen(body == null ? 0 : body.asByteArrayUnsafe().length);
         }
         call.succeeded(null, usage);
+    }
+
+    private static String metadata(SdkRequest request) {
+        return request instanceof InvokeModelRequest r ? r.requestMetadata()
+                : ((InvokeModelWithResponseStreamRequest) request).requestMetadata();
     }
 
     private static TokenUsage headerUsage(SdkHttpResponse http) {

@@ -16,7 +16,8 @@ import software.amazon.awssdk.core.interceptor.Context;
 /**
  * What the routing interceptor needs to know about one Bedrock operation's request and response: where its tenant
  * and admission request are, how to send it to the routed profile, and how its answer settles the attempt. One small
- * adapter per operation; the interceptor itself only drives the {@link dev.aip.core.chat.CallEngine}.
+ * adapter per operation family (Converse, InvokeModel; each whole or streamed); the interceptor itself only drives
+ * the {@link dev.aip.core.chat.CallEngine}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -76,10 +77,10 @@ interface OperationAdapter {
     final class Adapters {
         static final TypeReference<LinkedHashMap<String, String>> STRING_MAP = new TypeReference<>() { };
         static final Map<Operation, OperationAdapter> BY_OPERATION = new EnumMap<>(Map.of(
-                Operation.CONVERSE, new ConverseAdapter(),
-                Operation.CONVERSE_STREAM, new ConverseStreamAdapter(),
-                Operation.INVOKE_MODEL, new InvokeModelAdapter(),
-                Operation.INVOKE_MODEL_WITH_RESPONSE_STREAM, new InvokeModelStreamAdapter()));
+                Operation.CONVERSE, new ConverseAdapter(false),
+                Operation.CONVERSE_STREAM, new ConverseAdapter(true),
+                Operation.INVOKE_MODEL, new InvokeModelAdapter(false),
+                Operation.INVOKE_MODEL_WITH_RESPONSE_STREAM, new InvokeModelAdapter(true)));
 
         private Adapters() {
         }

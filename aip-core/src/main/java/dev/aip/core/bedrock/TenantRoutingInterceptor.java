@@ -114,7 +114,8 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  * {@code modifyRequest}, after routing and before anything is sent, with the tenant, its resolved profile and an
  * {@link AdmissionRequest} counted from the SDK request itself (no message is converted): Converse and
  * ConverseStream requests by the characters of their text, tool use, tool results, system prompt and tool specs, as
- * the pipeline counts the same conversation; InvokeModel bodies as an input of the body's length, with {@code maxTokens} from the body's output limit when it has one
+ * the pipeline counts the same conversation; InvokeModel bodies as an input of the body's length, with {@code
+ * maxTokens} from the body's output limit when it has one
  * ({@code max_tokens}, {@code inferenceConfig.maxTokens} or {@code max_new_tokens},
  * {@code textGenerationConfig.maxTokenCount}, {@code max_gen_len}). <b>Shaping</b>
  * ({@link Admission#shape}, e.g. the tenant's default inference settings and output cap) is written back into a

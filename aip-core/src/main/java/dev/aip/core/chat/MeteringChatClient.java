@@ -8,7 +8,8 @@ import java.util.concurrent.CancellationException;
 
 /**
  * Innermost stage, the metering decorator: one {@link MeteredCall} per attempt (started on the engine's call, which
- * keeps the records for the permit), settled exactly once on every outcome (success, failure, cancel), wrapped directly around the {@link ChatTransport}. Failures are classified by
+ * keeps the records for the permit), settled exactly once on every outcome (success, failure, cancel), wrapped
+ * directly around the {@link ChatTransport}. Failures are classified by
  * the transport; a failure after a stream started is recorded as {@link Outcome#STREAM_INTERRUPTED} (unless it is
  * a timeout or a cancel), with the transport's error code.
  */

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * expires, or at once when a later check refuses the call.
  *
  * <p><b>Failures.</b> A state that cannot reach its store throws an unchecked exception from
- * {@link Slots#tryAcquire} (or fails the stage of {@link Slots#tryAcquireAsync}); governance then applies the tier's {@link FailurePolicy#concurrency()}. A release that
+ * {@link Slots#tryAcquire} (or fails the stage of {@link Slots#tryAcquireAsync}); governance then applies the tier's
+ * {@link FailurePolicy#concurrency()}. A release that
  * fails is logged and dropped, so a shared state must reclaim slots that are never released (e.g. by a lease), or a
  * crashed instance would hold them forever.
  *

@@ -55,8 +55,8 @@ class CallEngineTest {
 
         @Override
         public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String arn) {
-            return arn.equals(Fixtures.arn("acme")) ? Optional.of(Fixtures.profile(TenantId.of("acme"), "claude-sonnet"))
-                    : Optional.empty();
+            return arn.equals(Fixtures.arn("acme"))
+                    ? Optional.of(Fixtures.profile(TenantId.of("acme"), "claude-sonnet")) : Optional.empty();
         }
     };
     private final Counting governance = new Counting();

@@ -169,20 +169,11 @@ class ChatAsyncNonBlockingTest {
         transport.open();
         List<CompletableFuture<Admission.Permit>> pending = new CopyOnWriteArrayList<>();
         AtomicInteger releases = new AtomicInteger();
-        Admission later = new Admission() {
-            @Override
-            public Permit admit(TenantContext tenant, AdmissionRequest request, dev.aip.core.profile.ResolvedProfile p) {
-                throw new AssertionError("the async call must not take the blocking admission");
-            }
-
-            @Override
-            public java.util.concurrent.CompletionStage<Permit> admitAsync(TenantContext tenant,
-                    AdmissionRequest request, dev.aip.core.profile.ResolvedProfile profile) {
-                CompletableFuture<Permit> answer = new CompletableFuture<>();
-                pending.add(answer);
-                return answer;
-            }
-        };
+        Admission later = asyncOnly(() -> {
+            CompletableFuture<Admission.Permit> answer = new CompletableFuture<>();
+            pending.add(answer);
+            return answer;
+        });
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         ChatClient chat = ChatPipeline.builder().resolver(Fixtures.resolver(journal))
                 .meter(Fixtures.meter(journal, records)).transport(transport).admission(later).scheduler(scheduler)
@@ -234,18 +225,7 @@ class ChatAsyncNonBlockingTest {
         transport.open();
         CompletableFuture<Admission.Permit> pending = new CompletableFuture<>();
         List<List<UsageRecord>> released = new CopyOnWriteArrayList<>();
-        Admission later = new Admission() {
-            @Override
-            public Permit admit(TenantContext tenant, AdmissionRequest request, dev.aip.core.profile.ResolvedProfile p) {
-                throw new AssertionError("the async call must not take the blocking admission");
-            }
-
-            @Override
-            public java.util.concurrent.CompletionStage<Permit> admitAsync(TenantContext tenant,
-                    AdmissionRequest request, dev.aip.core.profile.ResolvedProfile profile) {
-                return pending;
-            }
-        };
+        Admission later = asyncOnly(() -> pending);
         ChatClient chat = ChatPipeline.builder().resolver(Fixtures.resolver(journal))
                 .meter(Fixtures.meter(journal, records)).transport(transport).admission(later).build();
 
@@ -258,5 +238,22 @@ class ChatAsyncNonBlockingTest {
         assertThat(transport.attempts).hasValue(0);
         assertThat(records).isEmpty();
         assertThat(released).containsExactly(List.of());
+    }
+
+    /** An admission that answers only asynchronously, with the stage {@code answers} gives for each call. */
+    private static Admission asyncOnly(java.util.function.Supplier<CompletableFuture<Admission.Permit>> answers) {
+        return new Admission() {
+            @Override
+            public Permit admit(TenantContext tenant, AdmissionRequest request,
+                                dev.aip.core.profile.ResolvedProfile profile) {
+                throw new AssertionError("the async call must not take the blocking admission");
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Permit> admitAsync(TenantContext tenant,
+                    AdmissionRequest request, dev.aip.core.profile.ResolvedProfile profile) {
+                return answers.get();
+            }
+        };
     }
 }
