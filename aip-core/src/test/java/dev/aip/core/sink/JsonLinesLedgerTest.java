@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -40,7 +41,7 @@ class JsonLinesLedgerTest {
         UsageRecord full = Records.builder("acme")
                 .tenant(TenantContext.of("acme").withTier(Tier.PREMIUM).withAttribute("user", "bob"))
                 .attribute("note", "free text: \"quoted\", \u00e9, line\nbreak")
-                .attempt(2).callId("call-1").operation("ConverseStream")
+                .attempt(2).callId("call-1").operation(Operation.CONVERSE_STREAM)
                 .profileArn("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc")
                 .profileId("abc").pooledProfile(true).usage(new TokenUsage(1, 2, 3, 4))
                 .cost(Cost.priced(new BigDecimal("0.00002205"), "2026-11-01"))
