@@ -196,6 +196,45 @@ class JsonLinesLedgerTest {
     }
 
     @Test
+    void accept_thenRead_roundTripsEveryOperationByItsWireName() throws Exception {
+        Path file = dir.resolve("usage.jsonl");
+        List<UsageRecord> written = new ArrayList<>();
+        try (JsonLinesLedger ledger = JsonLinesLedger.open(file)) {
+            for (Operation operation : Operation.values()) {
+                UsageRecord r = Records.builder("acme").operation(operation).build();
+                written.add(r);
+                ledger.accept(r);
+            }
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(Operation.values().length);
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(lines.get(i)).contains("\"operation\":\"" + Operation.values()[i].wireName() + "\"");
+        }
+        assertThat(readAll(file)).containsExactlyElementsOf(written)
+                .extracting(UsageRecord::operation).containsExactly(Operation.values());
+    }
+
+    @Test
+    void read_withUnknownOperation_failsNamingTheLineAndTheValue() throws Exception {
+        Path file = dir.resolve("usage.jsonl");
+        try (JsonLinesLedger ledger = JsonLinesLedger.open(file)) {
+            ledger.accept(Records.record("acme"));
+            ledger.accept(Records.record("acme"));
+            ledger.accept(Records.record("acme")); // a bad last line could be a torn write: spoil a middle one
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        // The enum constant's name is not the wire name: a ledger holds "Converse", never "CONVERSE".
+        lines.set(1, lines.get(1).replace("\"operation\":\"Converse\"", "\"operation\":\"CONVERSE\""));
+        Files.write(file, lines);
+        assertThatThrownBy(() -> readAll(file))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("line 2 is not a valid record")
+                .hasMessageContaining("field operation has unknown value \"CONVERSE\"")
+                .hasMessageContaining("Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream");
+    }
+
+    @Test
     void replay_withDuplicateRecordIds_deliversEachOnce() throws Exception {
         Path file = dir.resolve("usage.jsonl");
         UsageRecord a = Records.record("acme");
