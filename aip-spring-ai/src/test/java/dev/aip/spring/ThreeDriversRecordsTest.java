@@ -163,7 +163,8 @@ class ThreeDriversRecordsTest {
     private static void assertSame(List<UsageRecord> three) {
         UsageRecord first = three.get(0);
         Consumer<UsageRecord> same = r -> assertThat(r).usingRecursiveComparison()
-                .ignoringFields("recordId", "callId", "startedAt", "latency", "timeToFirstToken", "awsRequestId")
+                .ignoringFields("identity.recordId", "identity.callId", "timing.startedAt", "timing.latency",
+                        "timing.timeToFirstToken", "result.awsRequestId")
                 .isEqualTo(first);
         three.forEach(same);
     }
