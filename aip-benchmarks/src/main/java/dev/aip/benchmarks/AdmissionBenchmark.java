@@ -13,6 +13,7 @@ import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.CallInfo;
 import dev.aip.core.metering.Meter;
 import dev.aip.core.metering.MeteredCall;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
@@ -85,7 +86,8 @@ public class AdmissionBenchmark {
         profile = new ResolvedProfile(id, MODEL, ARN, "p1", SOURCE, "us-east-1", false);
         Meter meter = Meter.builder().sink(r -> { }).build();
         MeteredCall attempt = meter.start(CallInfo.builder().callId("call-1").attempt(1).tenant(tenant)
-                .operation("Converse").requestedModel(MODEL).profileArn(ARN).profileId("p1").sourceModelId(SOURCE)
+                .operation(Operation.CONVERSE).requestedModel(MODEL).profileArn(ARN).profileId("p1")
+                .sourceModelId(SOURCE)
                 .region("us-east-1").estimatedInputTokens(14).build());
         attempt.succeed(new TokenUsage(14, 120, 0, 0));
         attempts = List.of(attempt.record().orElseThrow());

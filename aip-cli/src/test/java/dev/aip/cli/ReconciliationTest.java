@@ -3,6 +3,7 @@ package dev.aip.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -56,7 +57,7 @@ class ReconciliationTest {
     @Test
     void of_abandonedStream_isLeftOutOfTheTokenEquationAndReported() {
         UsageRecord cancelled = UsageRecord.builder().newRecordId().callId("c").tenant(TenantId.of("acme"))
-                .tier(Tier.PREMIUM).operation("ConverseStream").requestedModel("m").region("us-east-1")
+                .tier(Tier.PREMIUM).operation(Operation.CONVERSE_STREAM).requestedModel("m").region("us-east-1")
                 .profileArn(ARN).usage(TokenUsage.of(10, 40)).provenance(UsageProvenance.ESTIMATED)
                 .cost(Cost.priced(BigDecimal.ONE, "v")).outcome(Outcome.CANCELLED).startedAt(Instant.EPOCH)
                 .latency(Duration.ofMillis(5)).build();
@@ -72,7 +73,7 @@ class ReconciliationTest {
 
     static UsageRecord record(Outcome outcome, long in, long out) {
         return UsageRecord.builder().newRecordId().callId("c").tenant(TenantId.of("acme")).tier(Tier.PREMIUM)
-                .operation("Converse").requestedModel("m").region("us-east-1").profileArn(ARN)
+                .operation(Operation.CONVERSE).requestedModel("m").region("us-east-1").profileArn(ARN)
                 .usage(TokenUsage.of(in, out))
                 .provenance(outcome == Outcome.SUCCESS ? UsageProvenance.REPORTED : UsageProvenance.NONE)
                 .cost(Cost.priced(BigDecimal.ONE, "v")).outcome(outcome).startedAt(Instant.EPOCH)

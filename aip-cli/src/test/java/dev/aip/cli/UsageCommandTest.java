@@ -3,6 +3,7 @@ package dev.aip.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -148,7 +149,7 @@ class UsageCommandTest {
 
     static UsageRecord record(String tenant, Tier tier, Instant at, long in, long out, String usd, Outcome outcome) {
         return UsageRecord.builder().newRecordId().callId(UsageRecord.newId()).tenant(TenantId.of(tenant)).tier(tier)
-                .operation("Converse").requestedModel("claude-haiku").region("us-east-1")
+                .operation(Operation.CONVERSE).requestedModel("claude-haiku").region("us-east-1")
                 .sourceModelId("anthropic.claude-3-5-haiku-20241022-v1:0")
                 .usage(TokenUsage.of(in, out))
                 .provenance(outcome == Outcome.SUCCESS ? UsageProvenance.REPORTED : UsageProvenance.NONE)

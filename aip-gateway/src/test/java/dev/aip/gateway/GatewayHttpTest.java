@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
@@ -176,7 +177,7 @@ class GatewayHttpTest {
         assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         UsageRecord record = records.of("globex").stream()
                 .filter(x -> x.recordId().equals(last.at("/aip/record_id").asText())).findFirst().orElseThrow();
-        assertThat(record.operation()).isEqualTo("ConverseStream");
+        assertThat(record.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(last.at("/usage/completion_tokens").asLong()).isEqualTo(record.usage().outputTokens());
         assertThat(last.at("/usage/prompt_tokens").asLong()).isEqualTo(record.usage().totalInputTokens());
         assertThat(last.at("/aip/cost_usd").asText()).isEqualTo(record.cost().amount().orElseThrow()
@@ -335,7 +336,7 @@ class GatewayHttpTest {
         assertThat(quitter).hasSize(2);
         UsageRecord abandoned = quitter.get(1);
         assertThat(abandoned.outcome()).isEqualTo(Outcome.CANCELLED);
-        assertThat(abandoned.operation()).isEqualTo("ConverseStream");
+        assertThat(abandoned.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(records.all.stream().filter(x -> x.callId().equals(abandoned.callId()))).hasSize(1);
     }
 

@@ -2,6 +2,7 @@ package dev.aip.langchain4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
@@ -132,7 +133,7 @@ class AiServicesContractTest {
         }
         assertThat(fx.records).hasSize(2).allSatisfy(r -> {
             assertThat(r.tenant().value()).isEqualTo("globex");
-            assertThat(r.operation()).isEqualTo("ConverseStream");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
             assertThat(r.timeToFirstToken()).isNotNull();
         });
         assertThat(fx.recordTokens()).isEqualTo(fx.emulatorTokens());

@@ -11,6 +11,7 @@ import dev.aip.core.UnknownTenantException;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
@@ -80,7 +81,7 @@ class TenantBedrockModelsTest {
         assertThat(fx.recordTokens()).isEqualTo(fx.emulatorTokens()).containsOnlyKeys("acme", "globex");
         assertThat(fx.records).allSatisfy(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
-            assertThat(r.operation()).isEqualTo("Converse");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
             assertThat(r.requestedModel()).isEqualTo(EmulatorFixture.MODEL);
             assertThat(r.profileArn()).isEqualTo(fx.arn(r.tenant().value()));
             assertThat(r.cost().amountUsd()).isPositive();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -43,7 +44,7 @@ class MicrometerUsageSinkTest {
     private static UsageRecord.Builder record(TenantId tenant) {
         return UsageRecord.builder()
                 .tenant(TenantContext.of(tenant).withTier(Tier.STANDARD))
-                .operation("Converse")
+                .operation(Operation.CONVERSE)
                 .requestedModel("claude-haiku")
                 .sourceModelId("anthropic.claude-3-5-haiku-20241022-v1:0")
                 .region("us-east-1")

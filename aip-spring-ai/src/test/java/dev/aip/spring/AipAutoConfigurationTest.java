@@ -8,6 +8,7 @@ import dev.aip.core.UnknownTenantException;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
@@ -108,7 +109,7 @@ class AipAutoConfigurationTest {
                         .collectList().block(Duration.ofSeconds(60));
                 assertThat(String.join("", streamed)).isNotBlank();
                 assertThat(records).hasSize(2);
-                assertThat(records.get(1).operation()).isEqualTo("ConverseStream");
+                assertThat(records.get(1).operation()).isEqualTo(Operation.CONVERSE_STREAM);
                 assertThat(records.get(1).tier()).isEqualTo(Tier.PREMIUM);
                 assertThat(records.get(1).profileArn()).isEqualTo(records.get(0).profileArn());
                 assertThatThrownBy(() -> chat.stream(new Prompt("Who am I?")).subscribeOn(Schedulers.boundedElastic())

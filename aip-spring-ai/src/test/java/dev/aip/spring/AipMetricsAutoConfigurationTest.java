@@ -3,6 +3,7 @@ package dev.aip.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -26,7 +27,7 @@ class AipMetricsAutoConfigurationTest {
             .withPropertyValues("aip.emulator.enabled=true");
 
     private static UsageRecord record(String tenant) {
-        return UsageRecord.builder().tenant(TenantContext.of(tenant)).operation("Converse")
+        return UsageRecord.builder().tenant(TenantContext.of(tenant)).operation(Operation.CONVERSE)
                 .requestedModel("claude-haiku").region("us-east-1").usage(TokenUsage.of(10, 5))
                 .provenance(UsageProvenance.REPORTED).cost(Cost.priced(BigDecimal.ONE, "2026-03-01"))
                 .outcome(Outcome.SUCCESS).startedAt(Instant.parse("2026-03-14T09:00:00Z"))

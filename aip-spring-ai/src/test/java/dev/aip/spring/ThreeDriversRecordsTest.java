@@ -12,6 +12,7 @@ import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.sink.UsageSink;
@@ -110,7 +111,7 @@ class ThreeDriversRecordsTest {
                                 .advisors(a -> a.param(TenantAdvisor.TENANT, "acme")).stream().content()
                                 .collectList().block()));
                 assertSame(streamed);
-                assertThat(streamed.get(0).operation()).isEqualTo("ConverseStream");
+                assertThat(streamed.get(0).operation()).isEqualTo(Operation.CONVERSE_STREAM);
 
                 // Refused by governance (maxTokens above the tenant's cap): one REJECTED_BY_POLICY record each.
                 List<UsageRecord> refused = List.of(
@@ -162,7 +163,8 @@ class ThreeDriversRecordsTest {
     private static void assertSame(List<UsageRecord> three) {
         UsageRecord first = three.get(0);
         Consumer<UsageRecord> same = r -> assertThat(r).usingRecursiveComparison()
-                .ignoringFields("recordId", "callId", "startedAt", "latency", "timeToFirstToken", "awsRequestId")
+                .ignoringFields("identity.recordId", "identity.callId", "timing.startedAt", "timing.latency",
+                        "timing.timeToFirstToken", "result.awsRequestId")
                 .isEqualTo(first);
         three.forEach(same);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -123,7 +124,7 @@ public abstract class UsageSinkContract<S extends UsageSink> {
     private static UsageRecord.Builder base(TenantId tenant) {
         return UsageRecord.builder()
                 .tenant(TenantContext.of(tenant).withTier(Tier.STANDARD))
-                .operation("Converse")
+                .operation(Operation.CONVERSE)
                 .requestedModel("claude-haiku")
                 .profileArn("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/" + tenant.value())
                 .profileId(tenant.value())
@@ -266,7 +267,7 @@ public abstract class UsageSinkContract<S extends UsageSink> {
             }
             shapes.add(b.build());
         }
-        shapes.add(base(tenant).operation("ConverseStream").timeToFirstToken(Duration.ofMillis(120))
+        shapes.add(base(tenant).operation(Operation.CONVERSE_STREAM).timeToFirstToken(Duration.ofMillis(120))
                 .usage(new TokenUsage(10, 20, 3000, 500)).build());
         shapes.add(base(tenant).cost(Cost.unknownModel("2026-03-01")).build());
         shapes.add(base(tenant).requestedModel("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/x")

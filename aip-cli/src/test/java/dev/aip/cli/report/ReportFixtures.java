@@ -1,6 +1,7 @@
 package dev.aip.cli.report;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -40,7 +41,7 @@ final class ReportFixtures {
                 .recordId("r-" + tenant + "-" + offsetSeconds + "-" + latencyMillis)
                 .tenant(TenantId.of(tenant))
                 .tier(tier)
-                .operation("Converse")
+                .operation(Operation.CONVERSE)
                 .requestedModel("claude-haiku")
                 .sourceModelId(HAIKU)
                 .region("us-east-1")
@@ -104,7 +105,7 @@ final class ReportFixtures {
                         .recordId(String.format("rec-%05d", n++))
                         .tenant(TenantId.of(p.id))
                         .tier(p.tier)
-                        .operation(stream ? "ConverseStream" : "Converse")
+                        .operation(stream ? Operation.CONVERSE_STREAM : Operation.CONVERSE)
                         .requestedModel(p.model.startsWith("anthropic") ? "claude" : "nova")
                         .profileArn("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/"
                                 + p.id)

@@ -395,11 +395,11 @@ public final class LogicalCall {
     private CallInfo info(int attempt, @Nullable ResolvedProfile on) {
         AdmissionRequest r = request;
         if (on == null) {
-            return CallInfo.builder().callId(callId).attempt(attempt).tenant(tenant).operation(operation.wireName())
+            return CallInfo.builder().callId(callId).attempt(attempt).tenant(tenant).operation(operation)
                     .requestedModel(r.model()).streaming(operation.streaming())
                     .estimatedInputTokens(r.estimatedInputTokens()).attributes(attributes).build();
         }
-        return new CallInfo(callId, attempt, tenant, operation.wireName(), r.model(), on.profileArn(),
+        return new CallInfo(callId, attempt, tenant, operation, r.model(), on.profileArn(),
                 on.profileId(), on.sourceModelId(), on.region(), on.pooled(), operation.streaming(),
                 r.estimatedInputTokens(), attributes);
     }

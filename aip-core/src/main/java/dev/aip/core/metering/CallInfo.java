@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param callId id shared by all attempts of one logical call (see {@link UsageRecord#newId()})
  * @param attempt 1-based attempt number within the call
  * @param tenant the tenant the call is made for; its tier and attributes go into the record
- * @param operation the Bedrock operation, e.g. {@code Converse} or {@code ConverseStream}
+ * @param operation the Bedrock operation, e.g. {@link Operation#CONVERSE}
  * @param requestedModel the logical model the caller asked for
  * @param profileArn the inference profile ARN sent as {@code modelId}, or {@code null}
  * @param profileId the inference profile id, or {@code null}
@@ -35,7 +35,7 @@ public record CallInfo(
         String callId,
         int attempt,
         TenantContext tenant,
-        String operation,
+        Operation operation,
         String requestedModel,
         @Nullable String profileArn,
         @Nullable String profileId,
@@ -59,8 +59,8 @@ public record CallInfo(
         Objects.requireNonNull(operation, "CallInfo.operation");
         Objects.requireNonNull(requestedModel, "CallInfo.requestedModel");
         Objects.requireNonNull(attributes, "CallInfo.attributes");
-        if (callId.isBlank() || operation.isBlank() || requestedModel.isBlank()) {
-            throw new IllegalArgumentException("CallInfo.callId, operation and requestedModel must not be blank");
+        if (callId.isBlank() || requestedModel.isBlank()) {
+            throw new IllegalArgumentException("CallInfo.callId and requestedModel must not be blank");
         }
         if (attempt < 1) {
             throw new IllegalArgumentException("CallInfo.attempt is " + attempt + "; attempts are numbered from 1");
@@ -94,7 +94,7 @@ public record CallInfo(
         private String callId;
         private int attempt = 1;
         private TenantContext tenant;
-        private String operation;
+        private Operation operation;
         private String requestedModel;
         private String profileArn;
         private String profileId;
@@ -142,8 +142,8 @@ public record CallInfo(
             return this;
         }
 
-        /** Sets the Bedrock operation name. */
-        public Builder operation(String value) {
+        /** Sets the Bedrock operation. */
+        public Builder operation(Operation value) {
             operation = value;
             return this;
         }

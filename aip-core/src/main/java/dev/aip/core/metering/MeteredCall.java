@@ -262,16 +262,18 @@ public final class MeteredCall {
         long end = meter.now();
         long first = firstTokenNanos;
         Duration ttft = info.streaming() && first != NOT_SEEN ? nonNegative(first - startNanos) : null;
-        // The record's constructor, not its builder: this runs once per model call and allocates only the record.
+        // The record's constructors, not its builder: this runs once per model call and allocates only the record
+        // and its four small parts.
         TenantContext tenant = info.tenant();
         UsageRecord r;
         try {
-            r = new UsageRecord(RecordIds.next(), info.callId(), info.attempt(), tenant.id(), tenant.tier(),
-                    info.operation(), info.requestedModel(), info.profileArn(), info.profileId(),
-                    info.sourceModelId(), region, info.pooled(), usage, provenance,
-                    meter.price(info.sourceModelId(), region, usage), outcome, errorCode, startedAt,
-                    nonNegative(end - startNanos), ttft, awsRequestId, attributes(tenant.attributes(),
-                            info.attributes()));
+            r = new UsageRecord(new AttemptIdentity(RecordIds.next(), info.callId(), info.attempt()), tenant.id(),
+                    tenant.tier(), new CallTarget(info.operation(), info.requestedModel(), info.profileArn(),
+                            info.profileId(), info.sourceModelId(), region, info.pooled()),
+                    usage, provenance, meter.price(info.sourceModelId(), region, usage),
+                    new AttemptResult(outcome, errorCode, awsRequestId),
+                    new AttemptTiming(startedAt, nonNegative(end - startNanos), ttft),
+                    attributes(tenant.attributes(), info.attributes()));
         } catch (RuntimeException | Error e) {
             buildFailed = true;
             throw e;

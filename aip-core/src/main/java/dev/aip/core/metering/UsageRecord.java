@@ -18,11 +18,17 @@ import org.jspecify.annotations.Nullable;
  * <p>Retries and fallbacks of one logical call are separate attempts: each has its own {@link #recordId()} and
  * {@link #attempt()} number, and all share the {@link #callId()}.
  *
+ * <p>A record is made of a few parts, each naming one concern: the {@link AttemptIdentity} (record id, call id,
+ * attempt), the tenant and its tier, the {@link CallTarget} (operation, model, profile, region), the tokens used with
+ * their provenance and cost, the {@link AttemptResult} (outcome, error code, AWS request id), the
+ * {@link AttemptTiming} (start, latency, time to first token) and free attributes. Every value of a part can also
+ * be read directly from the record, e.g. {@link #profileArn()} or {@link #latency()}.
+ *
  * <p>Build one with {@link #builder()}:
  * <pre>{@code
  * UsageRecord record = UsageRecord.builder()
  *     .tenant(TenantContext.of("acme"))
- *     .operation("Converse")
+ *     .operation(Operation.CONVERSE)
  *     .requestedModel("claude-haiku")
  *     .sourceModelId("anthropic.claude-haiku-4-5-20251001-v1:0")
  *     .region("us-east-1")
@@ -35,85 +41,46 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Immutable.
+ * <p>Immutable; equal when all values are equal.
  *
- * @param recordId unique id of this record (time-ordered UUID v7 by default); sinks and ledgers deduplicate by it
- * @param callId id shared by all attempts (retries, fallbacks) of one logical call
- * @param attempt 1-based attempt number within the call
+ * @param identity which attempt of which call this record describes
  * @param tenant the tenant the call was made for
  * @param tier the tenant's tier at the time of the call
- * @param operation the Bedrock operation: {@code Converse}, {@code ConverseStream}, {@code InvokeModel} or
- *     {@code InvokeModelWithResponseStream}
- * @param requestedModel the logical model the caller asked for (an alias, a model id or a profile ARN)
- * @param profileArn the inference profile ARN used as {@code modelId}, or {@code null} if none was resolved
- * @param profileId the inference profile id, or {@code null} if none was resolved
- * @param sourceModelId the foundation model that served the call, or {@code null} if unknown
- * @param region the AWS region the call was sent to
- * @param pooledProfile {@code true} if the tenant ran on a shared tier profile instead of its own; attribution then
- *     rests on {@code requestMetadata} and this record, not on the profile's tags
+ * @param target what the attempt was sent to: operation, requested model, profile, source model, region
  * @param usage the tokens used
  * @param provenance where the token counts come from
  * @param cost what the attempt cost
- * @param outcome how the attempt ended
- * @param errorCode the error code for failed attempts (e.g. {@code ThrottlingException}), or {@code null}
- * @param startedAt when the attempt started
- * @param latency from start to the last byte or the failure; non-negative
- * @param timeToFirstToken for streams, from start to the first content chunk; {@code null} for non-streaming calls
- *     or streams that produced no content; non-negative
- * @param awsRequestId the AWS request id, or {@code null} if no response was received
+ * @param result how the attempt ended: outcome, error code, AWS request id
+ * @param timing when the attempt started and how long it took
  * @param attributes free attributes (end user, feature, workflow run, step), copied and sorted by key
  */
 public record UsageRecord(
-        String recordId,
-        String callId,
-        int attempt,
+        AttemptIdentity identity,
         TenantId tenant,
         Tier tier,
-        String operation,
-        String requestedModel,
-        @Nullable String profileArn,
-        @Nullable String profileId,
-        @Nullable String sourceModelId,
-        String region,
-        boolean pooledProfile,
+        CallTarget target,
         TokenUsage usage,
         UsageProvenance provenance,
         Cost cost,
-        Outcome outcome,
-        @Nullable String errorCode,
-        Instant startedAt,
-        Duration latency,
-        @Nullable Duration timeToFirstToken,
-        @Nullable String awsRequestId,
+        AttemptResult result,
+        AttemptTiming timing,
         Map<String, String> attributes) {
 
     /**
-     * Validates the record and copies the attributes.
+     * Validates the record and copies the attributes. The parts validate their own values.
      *
      * @throws NullPointerException if a required component is {@code null}; the message names it
-     * @throws IllegalArgumentException if an id is blank, {@code attempt < 1}, or a duration is negative
      */
     public UsageRecord {
-        requireText("recordId", recordId);
-        requireText("callId", callId);
-        if (attempt < 1) {
-            throw new IllegalArgumentException("attempt is " + attempt + "; attempts are numbered from 1");
-        }
+        requireNonNull("identity", identity);
         requireNonNull("tenant", tenant);
         requireNonNull("tier", tier);
-        requireText("operation", operation);
-        requireText("requestedModel", requestedModel);
-        requireText("region", region);
+        requireNonNull("target", target);
         requireNonNull("usage", usage);
         requireNonNull("provenance", provenance);
         requireNonNull("cost", cost);
-        requireNonNull("outcome", outcome);
-        requireNonNull("startedAt", startedAt);
-        requireNonNull("latency", latency);
-        requireNonNegative("latency", latency);
-        if (timeToFirstToken != null) {
-            requireNonNegative("timeToFirstToken", timeToFirstToken);
-        }
+        requireNonNull("result", result);
+        requireNonNull("timing", timing);
         requireNonNull("attributes", attributes);
         if (attributes.isEmpty()) {
             attributes = Map.of(); // the common case: no copy on the metering path
@@ -125,6 +92,152 @@ public record UsageRecord(
             }
             attributes = Collections.unmodifiableMap(copy);
         }
+    }
+
+    /**
+     * Returns the unique id of this record (time-ordered UUID v7 by default); sinks and ledgers deduplicate by it.
+     *
+     * @return the id, from {@link #identity()}
+     */
+    public String recordId() {
+        return identity.recordId();
+    }
+
+    /**
+     * Returns the id shared by all attempts (retries, fallbacks) of one logical call.
+     *
+     * @return the id, from {@link #identity()}
+     */
+    public String callId() {
+        return identity.callId();
+    }
+
+    /**
+     * Returns the 1-based attempt number within the call.
+     *
+     * @return the attempt, from {@link #identity()}
+     */
+    public int attempt() {
+        return identity.attempt();
+    }
+
+    /**
+     * Returns the Bedrock operation.
+     *
+     * @return the operation, from {@link #target()}
+     */
+    public Operation operation() {
+        return target.operation();
+    }
+
+    /**
+     * Returns the logical model the caller asked for (an alias, a model id or a profile ARN).
+     *
+     * @return the model, from {@link #target()}
+     */
+    public String requestedModel() {
+        return target.requestedModel();
+    }
+
+    /**
+     * Returns the inference profile ARN used as {@code modelId}.
+     *
+     * @return the ARN, or {@code null} if none was resolved; from {@link #target()}
+     */
+    public @Nullable String profileArn() {
+        return target.profileArn();
+    }
+
+    /**
+     * Returns the inference profile id.
+     *
+     * @return the id, or {@code null} if none was resolved; from {@link #target()}
+     */
+    public @Nullable String profileId() {
+        return target.profileId();
+    }
+
+    /**
+     * Returns the foundation model that served the call.
+     *
+     * @return the model id, or {@code null} if unknown; from {@link #target()}
+     */
+    public @Nullable String sourceModelId() {
+        return target.sourceModelId();
+    }
+
+    /**
+     * Returns the AWS region the call was sent to.
+     *
+     * @return the region, from {@link #target()}
+     */
+    public String region() {
+        return target.region();
+    }
+
+    /**
+     * Returns whether the tenant ran on a shared tier profile instead of its own; attribution then rests on
+     * {@code requestMetadata} and this record, not on the profile's tags.
+     *
+     * @return the flag, from {@link #target()}
+     */
+    public boolean pooledProfile() {
+        return target.pooledProfile();
+    }
+
+    /**
+     * Returns how the attempt ended.
+     *
+     * @return the outcome, from {@link #result()}
+     */
+    public Outcome outcome() {
+        return result.outcome();
+    }
+
+    /**
+     * Returns the error code of a failed attempt (e.g. {@code ThrottlingException}).
+     *
+     * @return the code, or {@code null}; from {@link #result()}
+     */
+    public @Nullable String errorCode() {
+        return result.errorCode();
+    }
+
+    /**
+     * Returns the AWS request id.
+     *
+     * @return the id, or {@code null} if no response was received; from {@link #result()}
+     */
+    public @Nullable String awsRequestId() {
+        return result.awsRequestId();
+    }
+
+    /**
+     * Returns when the attempt started.
+     *
+     * @return the instant, from {@link #timing()}
+     */
+    public Instant startedAt() {
+        return timing.startedAt();
+    }
+
+    /**
+     * Returns the time from start to the last byte or the failure.
+     *
+     * @return the non-negative latency, from {@link #timing()}
+     */
+    public Duration latency() {
+        return timing.latency();
+    }
+
+    /**
+     * Returns, for streams, the time from start to the first content chunk.
+     *
+     * @return the non-negative duration, or {@code null} for non-streaming calls or streams that produced no
+     *     content; from {@link #timing()}
+     */
+    public @Nullable Duration timeToFirstToken() {
+        return timing.timeToFirstToken();
     }
 
     /**
@@ -157,22 +270,7 @@ public record UsageRecord(
     }
 
     private static void requireNonNull(String name, Object value) {
-        if (value == null) {
-            throw new NullPointerException("UsageRecord." + name + " is required");
-        }
-    }
-
-    private static void requireText(String name, String value) {
-        requireNonNull(name, value);
-        if (value.isBlank()) {
-            throw new IllegalArgumentException("UsageRecord." + name + " is blank");
-        }
-    }
-
-    private static void requireNonNegative(String name, Duration value) {
-        if (value.isNegative()) {
-            throw new IllegalArgumentException("UsageRecord." + name + " is negative: " + value);
-        }
+        RecordChecks.requireNonNull(name, value);
     }
 
     /**
@@ -190,7 +288,7 @@ public record UsageRecord(
         private int attempt = 1;
         private TenantId tenant;
         private Tier tier;
-        private String operation;
+        private Operation operation;
         private String requestedModel;
         private String profileArn;
         private String profileId;
@@ -211,27 +309,27 @@ public record UsageRecord(
         private Builder() {}
 
         private Builder(UsageRecord r) {
-            recordId = r.recordId;
-            callId = r.callId;
-            attempt = r.attempt;
+            recordId = r.recordId();
+            callId = r.callId();
+            attempt = r.attempt();
             tenant = r.tenant;
             tier = r.tier;
-            operation = r.operation;
-            requestedModel = r.requestedModel;
-            profileArn = r.profileArn;
-            profileId = r.profileId;
-            sourceModelId = r.sourceModelId;
-            region = r.region;
-            pooledProfile = r.pooledProfile;
+            operation = r.operation();
+            requestedModel = r.requestedModel();
+            profileArn = r.profileArn();
+            profileId = r.profileId();
+            sourceModelId = r.sourceModelId();
+            region = r.region();
+            pooledProfile = r.pooledProfile();
             usage = r.usage;
             provenance = r.provenance;
             cost = r.cost;
-            outcome = r.outcome;
-            errorCode = r.errorCode;
-            startedAt = r.startedAt;
-            latency = r.latency;
-            timeToFirstToken = r.timeToFirstToken;
-            awsRequestId = r.awsRequestId;
+            outcome = r.outcome();
+            errorCode = r.errorCode();
+            startedAt = r.startedAt();
+            latency = r.latency();
+            timeToFirstToken = r.timeToFirstToken();
+            awsRequestId = r.awsRequestId();
             attributes.putAll(r.attributes);
         }
 
@@ -314,12 +412,12 @@ public record UsageRecord(
         }
 
         /**
-         * Sets the Bedrock operation name.
+         * Sets the Bedrock operation.
          *
-         * @param value e.g. {@code Converse}
+         * @param value e.g. {@link Operation#CONVERSE}
          * @return this builder
          */
-        public Builder operation(String value) {
+        public Builder operation(Operation value) {
             operation = value;
             return this;
         }
@@ -530,9 +628,19 @@ public record UsageRecord(
                 }
                 call = id;
             }
-            return new UsageRecord(id, call, attempt, tenant, tier, operation, requestedModel, profileArn, profileId,
-                    sourceModelId, region, pooledProfile, usage, provenance, cost, outcome, errorCode, startedAt,
-                    latency, timeToFirstToken, awsRequestId, attributes);
+            // Parts in the order the values were validated before the record had parts, so that of several
+            // missing values the same one is named first.
+            AttemptIdentity identity = new AttemptIdentity(id, call, attempt);
+            requireNonNull("tenant", tenant);
+            requireNonNull("tier", tier);
+            CallTarget target = new CallTarget(operation, requestedModel, profileArn, profileId, sourceModelId,
+                    region, pooledProfile);
+            requireNonNull("usage", usage);
+            requireNonNull("provenance", provenance);
+            requireNonNull("cost", cost);
+            return new UsageRecord(identity, tenant, tier, target, usage, provenance, cost,
+                    new AttemptResult(outcome, errorCode, awsRequestId),
+                    new AttemptTiming(startedAt, latency, timeToFirstToken), attributes);
         }
     }
 }

@@ -7,8 +7,13 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aip.core.metering.AttemptIdentity;
+import dev.aip.core.metering.AttemptResult;
+import dev.aip.core.metering.AttemptTiming;
+import dev.aip.core.metering.CallTarget;
 import dev.aip.core.metering.Cost;
 import dev.aip.core.metering.CostStatus;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -19,9 +24,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The ledger's line format, version 1: one JSON object per record, fields in a fixed order, no nulls (an absent
@@ -39,6 +46,9 @@ final class LedgerCodec {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    private static final String WIRE_NAMES = Arrays.stream(Operation.values()).map(Operation::wireName)
+            .collect(Collectors.joining(", "));
+
     private LedgerCodec() {}
 
     /** Writes the record as one line, newline included. */
@@ -51,7 +61,7 @@ final class LedgerCodec {
             g.writeNumberField("attempt", r.attempt());
             g.writeStringField("tenant", r.tenant().value());
             g.writeStringField("tier", r.tier().name());
-            g.writeStringField("operation", r.operation());
+            g.writeStringField("operation", r.operation().wireName());
             g.writeStringField("requestedModel", r.requestedModel());
             optional(g, "profileArn", r.profileArn());
             optional(g, "profileId", r.profileId());
@@ -123,18 +133,20 @@ final class LedgerCodec {
                     ? Cost.priced(new BigDecimal(text(n, "costUsd")), catalogVersion)
                     : Cost.unknownModel(catalogVersion);
             return new UsageRecord(
-                    text(n, "recordId"),
-                    text(n, "callId"),
-                    number(n, "attempt").intValueExact(),
+                    new AttemptIdentity(
+                            text(n, "recordId"),
+                            text(n, "callId"),
+                            number(n, "attempt").intValueExact()),
                     TenantId.of(text(n, "tenant")),
                     Tier.of(text(n, "tier")),
-                    text(n, "operation"),
-                    text(n, "requestedModel"),
-                    optionalText(n, "profileArn"),
-                    optionalText(n, "profileId"),
-                    optionalText(n, "sourceModelId"),
-                    text(n, "region"),
-                    n.path("pooledProfile").asBoolean(false),
+                    new CallTarget(
+                            operation(n),
+                            text(n, "requestedModel"),
+                            optionalText(n, "profileArn"),
+                            optionalText(n, "profileId"),
+                            optionalText(n, "sourceModelId"),
+                            text(n, "region"),
+                            n.path("pooledProfile").asBoolean(false)),
                     new TokenUsage(
                             number(n, "inputTokens").longValueExact(),
                             number(n, "outputTokens").longValueExact(),
@@ -142,12 +154,16 @@ final class LedgerCodec {
                             number(n, "cacheWriteInputTokens").longValueExact()),
                     UsageProvenance.valueOf(text(n, "provenance")),
                     cost,
-                    Outcome.valueOf(text(n, "outcome")),
-                    optionalText(n, "errorCode"),
-                    Instant.parse(text(n, "startedAt")),
-                    Millis.parse(number(n, "latencyMs")),
-                    n.hasNonNull("timeToFirstTokenMs") ? Millis.parse(number(n, "timeToFirstTokenMs")) : null,
-                    optionalText(n, "awsRequestId"),
+                    new AttemptResult(
+                            Outcome.valueOf(text(n, "outcome")),
+                            optionalText(n, "errorCode"),
+                            optionalText(n, "awsRequestId")),
+                    new AttemptTiming(
+                            Instant.parse(text(n, "startedAt")),
+                            Millis.parse(number(n, "latencyMs")),
+                            n.hasNonNull("timeToFirstTokenMs")
+                                    ? Millis.parse(number(n, "timeToFirstTokenMs"))
+                                    : null),
                     attributes);
         } catch (RuntimeException e) {
             // Any validation failure of a value (tenant id, tier, enum name, number, instant) is a bad line.
@@ -167,6 +183,17 @@ final class LedgerCodec {
             throw new IllegalArgumentException("field " + field + " is missing or not a string");
         }
         return value.asText();
+    }
+
+    /** The operation, written by its wire name ({@code Converse}, ...), never by the enum constant's name. */
+    private static Operation operation(JsonNode n) {
+        String name = text(n, "operation");
+        Operation operation = Operation.ofWireName(name);
+        if (operation == null) {
+            throw new IllegalArgumentException("field operation has unknown value \"" + name + "\"; expected one of "
+                    + WIRE_NAMES);
+        }
+        return operation;
     }
 
     private static String optionalText(JsonNode n, String field) {

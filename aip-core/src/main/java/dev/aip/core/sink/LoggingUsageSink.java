@@ -47,7 +47,7 @@ public final class LoggingUsageSink implements UsageSink {
         StringBuilder line = new StringBuilder(320).append("usage");
         field(line, "tenant", r.tenant().value());
         field(line, "tier", r.tier().name());
-        field(line, "op", r.operation());
+        field(line, "op", r.operation().wireName());
         field(line, "model", r.requestedModel());
         field(line, "sourceModel", r.sourceModelId());
         field(line, "profile", r.profileId());

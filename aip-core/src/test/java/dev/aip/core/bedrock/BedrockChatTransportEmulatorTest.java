@@ -14,6 +14,7 @@ import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.StopReason;
 import dev.aip.core.chat.ToolSpec;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -115,7 +116,7 @@ class BedrockChatTransportEmulatorTest {
 
         InvocationRecord server = lastInvocation();
         UsageRecord r = fx.records.get(0);
-        assertThat(r.operation()).isEqualTo("ConverseStream");
+        assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
         assertThat(r.provenance()).isEqualTo(UsageProvenance.REPORTED);
         assertThat(r.usage().outputTokens()).isEqualTo(server.outputTokens()).isPositive();

@@ -11,6 +11,7 @@ import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.RetryPolicy;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -125,7 +126,7 @@ class ChatAsyncEmulatorTest {
         assertThat(answer.text()).isNotEmpty();
         assertThat(answer.awsRequestId()).isEqualTo(server.requestId());
         assertThat(fx.records).singleElement().satisfies(r -> {
-            assertThat(r.operation()).isEqualTo("Converse");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
             assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
             assertThat(r.provenance()).isEqualTo(UsageProvenance.REPORTED);
             assertThat(r.usage()).isEqualTo(new TokenUsage(server.inputTokens(), server.outputTokens(),

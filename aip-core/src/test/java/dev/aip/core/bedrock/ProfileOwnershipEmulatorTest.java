@@ -13,6 +13,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ModelRoutes;
@@ -82,18 +83,18 @@ class ProfileOwnershipEmulatorTest {
 
     /** Where a call is made. */
     enum Path {
-        PIPELINE_CHAT("Converse"),
-        PIPELINE_STREAM("ConverseStream"),
-        SDK_SYNC_CONVERSE("Converse"),
-        SDK_SYNC_INVOKE_MODEL("InvokeModel"),
-        SDK_ASYNC_CONVERSE("Converse"),
-        SDK_ASYNC_CONVERSE_STREAM("ConverseStream"),
-        SDK_ASYNC_INVOKE_MODEL("InvokeModel"),
-        SDK_ASYNC_INVOKE_MODEL_WITH_RESPONSE_STREAM("InvokeModelWithResponseStream");
+        PIPELINE_CHAT(Operation.CONVERSE),
+        PIPELINE_STREAM(Operation.CONVERSE_STREAM),
+        SDK_SYNC_CONVERSE(Operation.CONVERSE),
+        SDK_SYNC_INVOKE_MODEL(Operation.INVOKE_MODEL),
+        SDK_ASYNC_CONVERSE(Operation.CONVERSE),
+        SDK_ASYNC_CONVERSE_STREAM(Operation.CONVERSE_STREAM),
+        SDK_ASYNC_INVOKE_MODEL(Operation.INVOKE_MODEL),
+        SDK_ASYNC_INVOKE_MODEL_WITH_RESPONSE_STREAM(Operation.INVOKE_MODEL_WITH_RESPONSE_STREAM);
 
-        final String operation;
+        final Operation operation;
 
-        Path(String operation) {
+        Path(Operation operation) {
             this.operation = operation;
         }
     }

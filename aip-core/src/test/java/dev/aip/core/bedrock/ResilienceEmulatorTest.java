@@ -22,6 +22,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
@@ -136,7 +137,7 @@ class ResilienceEmulatorTest {
 
         ChatResponse response = chat.chat(ACME, ask(MODEL, "Hello"));
 
-        assertRetriedThreeTimes(response, "Converse");
+        assertRetriedThreeTimes(response, Operation.CONVERSE);
     }
 
     @Test
@@ -146,10 +147,10 @@ class ResilienceEmulatorTest {
 
         ChatResponse response = streamed(chat, ACME, ask(MODEL, "Hello"));
 
-        assertRetriedThreeTimes(response, "ConverseStream");
+        assertRetriedThreeTimes(response, Operation.CONVERSE_STREAM);
     }
 
-    private static void assertRetriedThreeTimes(ChatResponse response, String operation) {
+    private static void assertRetriedThreeTimes(ChatResponse response, Operation operation) {
         assertThat(fx.records).extracting(UsageRecord::attempt, UsageRecord::outcome, UsageRecord::errorCode)
                 .containsExactly(tuple(1, Outcome.THROTTLED, "ThrottlingException"),
                         tuple(2, Outcome.THROTTLED, "ThrottlingException"), tuple(3, Outcome.SUCCESS, null));
@@ -176,8 +177,10 @@ class ResilienceEmulatorTest {
         streamed(chat, ACME, ask(MODEL, "stream please"));
 
         assertThat(fx.records).extracting(UsageRecord::operation, UsageRecord::attempt, UsageRecord::errorCode)
-                .containsExactly(tuple("Converse", 1, "ModelNotReadyException"), tuple("Converse", 2, null),
-                        tuple("ConverseStream", 1, "ModelNotReadyException"), tuple("ConverseStream", 2, null));
+                .containsExactly(tuple(Operation.CONVERSE, 1, "ModelNotReadyException"),
+                        tuple(Operation.CONVERSE, 2, null),
+                        tuple(Operation.CONVERSE_STREAM, 1, "ModelNotReadyException"),
+                        tuple(Operation.CONVERSE_STREAM, 2, null));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatStreamListener;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -102,7 +103,7 @@ class TenantRoutingInterceptorEmulatorTest {
         assertThat(server.modelId()).isEqualTo(fx.arn("acme"));
         assertThat(server.requestMetadata()).containsEntry("tenantId", "acme");
         assertThat(fx.records).singleElement().satisfies(r -> {
-            assertThat(r.operation()).isEqualTo("Converse");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
             assertThat(r.requestedModel()).isEqualTo(MODEL);
             assertThat(r.profileArn()).isEqualTo(fx.arn("acme"));
             assertThat(r.usage()).isEqualTo(usageOf(server));
@@ -171,7 +172,7 @@ class TenantRoutingInterceptorEmulatorTest {
         assertThat(server.modelId()).isEqualTo(fx.arn("acme"));
         assertThat(text).isNotEmpty();
         assertThat(fx.records).singleElement().satisfies(r -> {
-            assertThat(r.operation()).isEqualTo("ConverseStream");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
             assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
             assertThat(r.provenance()).isEqualTo(UsageProvenance.REPORTED);
             assertThat(r.usage()).isEqualTo(usageOf(server));
@@ -226,7 +227,7 @@ class TenantRoutingInterceptorEmulatorTest {
         assertThat(server.modelId()).isEqualTo(fx.arn("acme"));
         assertThat(server.requestMetadata()).containsEntry("tenantId", "acme");
         assertThat(fx.records).singleElement().satisfies(r -> {
-            assertThat(r.operation()).isEqualTo("InvokeModel");
+            assertThat(r.operation()).isEqualTo(Operation.INVOKE_MODEL);
             assertThat(r.usage()).isEqualTo(usageOf(server));
             assertThat(r.provenance()).isEqualTo(UsageProvenance.REPORTED);
         });
@@ -244,7 +245,7 @@ class TenantRoutingInterceptorEmulatorTest {
         assertThat(server.modelId()).isEqualTo(fx.arn("globex"));
         assertThat(server.requestMetadata()).containsEntry("tenantId", "globex");
         assertThat(fx.records).singleElement().satisfies(r -> {
-            assertThat(r.operation()).isEqualTo("InvokeModelWithResponseStream");
+            assertThat(r.operation()).isEqualTo(Operation.INVOKE_MODEL_WITH_RESPONSE_STREAM);
             assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
             assertThat(r.usage()).isEqualTo(usageOf(server));
             assertThat(r.provenance()).isEqualTo(UsageProvenance.REPORTED);

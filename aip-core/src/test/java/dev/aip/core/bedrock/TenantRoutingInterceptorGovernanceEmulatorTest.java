@@ -1,5 +1,6 @@
 package dev.aip.core.bedrock;
 
+import dev.aip.core.metering.Operation;
 import java.time.Duration;
 
 import dev.aip.core.chat.AdmissionRequest;
@@ -163,7 +164,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
         assertThat(fx.records).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
             assertThat(r.errorCode()).isEqualTo("RateLimitExceededException");
-            assertThat(r.operation()).isEqualTo("Converse");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
             assertThat(r.tenant()).isEqualTo(ACME.id());
             assertThat(r.profileArn()).isEqualTo(fx.arn("acme"));
             assertThat(r.usage().totalTokens()).isZero();
@@ -192,7 +193,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
         assertThat(fx.records).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
             assertThat(r.errorCode()).isEqualTo("BudgetExceededException");
-            assertThat(r.operation()).isEqualTo("ConverseStream");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         });
         assertThat(governance.inFlight(GLOBEX.id())).isEqualTo(1);
 
@@ -214,7 +215,7 @@ class TenantRoutingInterceptorGovernanceEmulatorTest {
                 e -> assertThat(e.rule()).isEqualTo("max-output-tokens"));
         assertThat(invocationsOf("initech")).isEqualTo(before);
         assertThat(fx.records).extracting(UsageRecord::outcome, UsageRecord::operation).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(Outcome.REJECTED_BY_POLICY, "InvokeModel"));
+                org.assertj.core.groups.Tuple.tuple(Outcome.REJECTED_BY_POLICY, Operation.INVOKE_MODEL));
     }
 
     @Test

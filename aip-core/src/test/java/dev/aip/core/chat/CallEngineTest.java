@@ -109,7 +109,7 @@ class CallEngineTest {
             assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
             assertThat(r.requestedModel()).isEqualTo(Fixtures.arn("globex"));
             assertThat(r.profileArn()).isNull();
-            assertThat(r.operation()).isEqualTo("ConverseStream");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         });
         assertThat(governance.admitted).hasValue(0);
     }

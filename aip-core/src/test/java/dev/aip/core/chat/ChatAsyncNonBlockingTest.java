@@ -3,6 +3,7 @@ package dev.aip.core.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -150,7 +151,7 @@ class ChatAsyncNonBlockingTest {
         assertThat(answers).allSatisfy(a -> assertThat(a.join().text()).isEqualTo("ok"));
         assertThat(transport.attempts).hasValue(CALLS + CALLS / 10);
         assertThat(records).hasSize(CALLS + CALLS / 10);
-        assertThat(records).extracting(UsageRecord::operation).containsOnly("Converse");
+        assertThat(records).extracting(UsageRecord::operation).containsOnly(Operation.CONVERSE);
         assertThat(records.stream().filter(r -> r.outcome() == Outcome.THROTTLED)).hasSize(CALLS / 10);
         assertThat(doubleReleases).hasValue(0);
         assertThat(released).hasSize(CALLS);

@@ -9,6 +9,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -186,7 +187,7 @@ class ChatPipelineTest {
                     assertThat(r.errorCode()).isEqualTo("ProfileResolutionException");
                     assertThat(r.requestedModel()).isEqualTo(arn);
                     assertThat(r.profileArn()).isNull();
-                    assertThat(r.operation()).isEqualTo("Converse");
+                    assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
                 });
             }
         }
@@ -213,7 +214,7 @@ class ChatPipelineTest {
         assertThat(transport.invocations).isEmpty();
         assertThat(records).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.REJECTED_BY_POLICY);
-            assertThat(r.operation()).isEqualTo("ConverseStream");
+            assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         });
     }
 
@@ -286,7 +287,7 @@ class ChatPipelineTest {
         assertThat(texts).containsExactly("Hel", "lo");
         UsageRecord r = records.get(0);
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
-        assertThat(r.operation()).isEqualTo("ConverseStream");
+        assertThat(r.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(r.usage()).isEqualTo(new TokenUsage(12, 2, 3, 4));
         assertThat(r.timeToFirstToken()).isNotNull();
         assertThat(r.awsRequestId()).isEqualTo("req-s");

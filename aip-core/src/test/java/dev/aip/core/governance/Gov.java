@@ -4,6 +4,7 @@ import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -66,7 +67,7 @@ final class Gov {
 
     /** The record of one successful attempt that used {@code usage}, priced from {@link #PRICES}. */
     static UsageRecord attempt(TenantContext tenant, TokenUsage usage) {
-        return UsageRecord.builder().tenant(tenant).operation("Converse").requestedModel(MODEL)
+        return UsageRecord.builder().tenant(tenant).operation(Operation.CONVERSE).requestedModel(MODEL)
                 .sourceModelId(SOURCE).region(REGION).usage(usage).provenance(UsageProvenance.REPORTED)
                 .cost(COSTS.cost(SOURCE, REGION, usage)).outcome(Outcome.SUCCESS).startedAt(T0)
                 .latency(Duration.ofMillis(5)).build();

@@ -40,7 +40,7 @@ class MeteredCallTest {
         return CallInfo.builder()
                 .callId("call-1")
                 .tenant(new TenantContext(TenantId.of("acme"), Tier.PREMIUM, Map.of("feature", "search")))
-                .operation(streaming ? "ConverseStream" : "Converse")
+                .operation(streaming ? Operation.CONVERSE_STREAM : Operation.CONVERSE)
                 .requestedModel("claude-sonnet")
                 .profileArn("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123")
                 .profileId("abc123")
@@ -64,7 +64,7 @@ class MeteredCallTest {
         assertThat(r.attempt()).isEqualTo(1);
         assertThat(r.tenant()).isEqualTo(TenantId.of("acme"));
         assertThat(r.tier()).isEqualTo(Tier.PREMIUM);
-        assertThat(r.operation()).isEqualTo("Converse");
+        assertThat(r.operation()).isEqualTo(Operation.CONVERSE);
         assertThat(r.requestedModel()).isEqualTo("claude-sonnet");
         assertThat(r.profileId()).isEqualTo("abc123");
         assertThat(r.region()).isEqualTo("us-east-1");

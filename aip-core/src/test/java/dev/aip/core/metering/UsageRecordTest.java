@@ -20,7 +20,7 @@ class UsageRecordTest {
     static UsageRecord.Builder minimal() {
         return UsageRecord.builder()
                 .tenant(TenantContext.of("acme"))
-                .operation("Converse")
+                .operation(Operation.CONVERSE)
                 .requestedModel("haiku")
                 .region("us-east-1")
                 .provenance(UsageProvenance.REPORTED)

@@ -3,6 +3,7 @@ package dev.aip.core.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -179,7 +180,7 @@ class InMemoryUsageAggregatesTest {
         Arbitrary<UsageRecord> record = Combinators.combine(usage, cost, outcome, millis, millis,
                 Arbitraries.of("ThrottlingException", "ValidationException", "")).as(
                         (u, k, o, latency, ttft, code) -> UsageRecord.builder()
-                                .tenant(TenantContext.of("acme")).operation("ConverseStream")
+                                .tenant(TenantContext.of("acme")).operation(Operation.CONVERSE_STREAM)
                                 .requestedModel("m").region("us-east-1").usage(u)
                                 .provenance(UsageProvenance.REPORTED).cost(k).outcome(o)
                                 .errorCode(code.isEmpty() ? null : code).startedAt(Records.T0)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -40,7 +41,7 @@ class JsonLinesLedgerTest {
         UsageRecord full = Records.builder("acme")
                 .tenant(TenantContext.of("acme").withTier(Tier.PREMIUM).withAttribute("user", "bob"))
                 .attribute("note", "free text: \"quoted\", \u00e9, line\nbreak")
-                .attempt(2).callId("call-1").operation("ConverseStream")
+                .attempt(2).callId("call-1").operation(Operation.CONVERSE_STREAM)
                 .profileArn("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc")
                 .profileId("abc").pooledProfile(true).usage(new TokenUsage(1, 2, 3, 4))
                 .cost(Cost.priced(new BigDecimal("0.00002205"), "2026-11-01"))
@@ -192,6 +193,45 @@ class JsonLinesLedgerTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("line 2 is not a valid record")
                 .hasMessageContaining("ac/me");
+    }
+
+    @Test
+    void accept_thenRead_roundTripsEveryOperationByItsWireName() throws Exception {
+        Path file = dir.resolve("usage.jsonl");
+        List<UsageRecord> written = new ArrayList<>();
+        try (JsonLinesLedger ledger = JsonLinesLedger.open(file)) {
+            for (Operation operation : Operation.values()) {
+                UsageRecord r = Records.builder("acme").operation(operation).build();
+                written.add(r);
+                ledger.accept(r);
+            }
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(Operation.values().length);
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(lines.get(i)).contains("\"operation\":\"" + Operation.values()[i].wireName() + "\"");
+        }
+        assertThat(readAll(file)).containsExactlyElementsOf(written)
+                .extracting(UsageRecord::operation).containsExactly(Operation.values());
+    }
+
+    @Test
+    void read_withUnknownOperation_failsNamingTheLineAndTheValue() throws Exception {
+        Path file = dir.resolve("usage.jsonl");
+        try (JsonLinesLedger ledger = JsonLinesLedger.open(file)) {
+            ledger.accept(Records.record("acme"));
+            ledger.accept(Records.record("acme"));
+            ledger.accept(Records.record("acme")); // a bad last line could be a torn write: spoil a middle one
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        // The enum constant's name is not the wire name: a ledger holds "Converse", never "CONVERSE".
+        lines.set(1, lines.get(1).replace("\"operation\":\"Converse\"", "\"operation\":\"CONVERSE\""));
+        Files.write(file, lines);
+        assertThatThrownBy(() -> readAll(file))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("line 2 is not a valid record")
+                .hasMessageContaining("field operation has unknown value \"CONVERSE\"")
+                .hasMessageContaining("Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream");
     }
 
     @Test

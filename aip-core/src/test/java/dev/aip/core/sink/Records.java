@@ -1,6 +1,7 @@
 package dev.aip.core.sink;
 
 import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -20,7 +21,7 @@ final class Records {
     static UsageRecord.Builder builder(String tenant) {
         return UsageRecord.builder()
                 .tenant(TenantContext.of(tenant))
-                .operation("Converse")
+                .operation(Operation.CONVERSE)
                 .requestedModel("haiku")
                 .sourceModelId("anthropic.claude-haiku-4-5-20251001-v1:0")
                 .region("us-east-1")
