@@ -12,7 +12,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.CallInfo;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
@@ -105,7 +105,7 @@ public class FairShareAdmissionBenchmark {
         if (mode.equals("congested")) {
             attempts = List.of();
         } else {
-            Meter meter = Meter.builder().sink(r -> { }).build();
+            UsageMeter meter = UsageMeter.builder().sink(r -> { }).build();
             MeteredCall attempt = meter.start(CallInfo.builder().callId("call-1").attempt(1).tenant(tenant)
                     .operation(Operation.CONVERSE).requestedModel(MODEL).profileArn(ARN).profileId("p1")
                     .sourceModelId(SOURCE).region("us-east-1").estimatedInputTokens(14).build());

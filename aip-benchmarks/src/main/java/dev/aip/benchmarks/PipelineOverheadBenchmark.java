@@ -6,7 +6,7 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.StaticProfileResolver;
@@ -101,7 +101,7 @@ public class PipelineOverheadBenchmark {
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         pipeline = ChatPipeline.builder()
                 .resolver(resolver.build())
-                .meter(Meter.builder().sink(aggregates::accept).build())
+                .meter(UsageMeter.builder().sink(aggregates::accept).build())
                 .transport(transport)
                 .build();
     }

@@ -11,7 +11,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.CallInfo;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
@@ -91,7 +91,7 @@ public class RedisAdmissionBenchmark {
                 .build());
         profile = new ResolvedProfile(id, AdmissionBenchmark.MODEL, AdmissionBenchmark.ARN, "p1",
                 AdmissionBenchmark.SOURCE, "us-east-1", false);
-        Meter meter = Meter.builder().sink(r -> { }).build();
+        UsageMeter meter = UsageMeter.builder().sink(r -> { }).build();
         MeteredCall attempt = meter.start(CallInfo.builder().callId("call-1").attempt(1).tenant(tenant)
                 .operation(Operation.CONVERSE).requestedModel(AdmissionBenchmark.MODEL)
                 .profileArn(AdmissionBenchmark.ARN)

@@ -6,7 +6,7 @@ import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.sink.InMemoryUsageAggregates;
 import dev.aip.core.tenant.TenantContext;
@@ -48,7 +48,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
  * aip, after a warm-up that alternates too, so drift in the machine's load hits both sides alike.
  *
  * <pre>{@code
- * java -cp aip-benchmarks/target/benchmarks.jar dev.aip.benchmarks.SdkPathLoad --threads 16 --warmup 60 --rounds 10 --round-seconds 10
+ * java -cp aip-benchmarks/target/benchmarks.jar dev.aip.benchmarks.SdkPathLoad --threads 16 --warmup 60 --rounds 10
+ * --round-seconds 10
  * }</pre>
  *
  * <p>Options: {@code --threads N} client threads (16); {@code --tenants N} tenants, one profile each (1,000);
@@ -111,7 +112,7 @@ public final class SdkPathLoad {
 
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         LongAdder records = new LongAdder();
-        Meter meter = Meter.builder().sink(r -> {
+        UsageMeter meter = UsageMeter.builder().sink(r -> {
             records.increment();
             aggregates.accept(r);
         }).region(emulator.region()).build();

@@ -3,7 +3,7 @@ package dev.aip.benchmarks;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.sink.InMemoryUsageAggregates;
 import dev.aip.core.tenant.TenantContext;
@@ -47,7 +47,7 @@ public final class TenantFootprint {
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         ChatPipeline pipeline = ChatPipeline.builder()
                 .resolver(builder.build())
-                .meter(Meter.builder().sink(aggregates::accept).build())
+                .meter(UsageMeter.builder().sink(aggregates::accept).build())
                 .transport(new InMemoryTransport())
                 .build();
         for (int round = 0; round < 3; round++) {

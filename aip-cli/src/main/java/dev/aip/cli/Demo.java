@@ -10,7 +10,7 @@ import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.RetryPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ModelRoutes;
@@ -161,7 +161,7 @@ final class Demo {
             DemoGovernance governance;
             List<ResolvedProfile> burstProfiles;
             try (JsonLinesLedger ledger = JsonLinesLedger.open(ledgerPath)) {
-                Meter meter = Meter.builder().sink(UsageSinks.fanOut(ledger, aggregates)::accept)
+                UsageMeter meter = UsageMeter.builder().sink(UsageSinks.fanOut(ledger, aggregates)::accept)
                         .region(emulator.region()).build();
                 governance = DemoGovernance.of(tenants, quotas(s, provisioned));
                 actThree(s, emulator, provisioned, governance, ChatPipeline.builder()

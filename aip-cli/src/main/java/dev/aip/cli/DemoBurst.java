@@ -11,7 +11,7 @@ import dev.aip.core.governance.FairShareSnapshot;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.Tier;
@@ -117,8 +117,8 @@ final class DemoBurst {
      *
      * @return the profiles the scene provisioned (to reconcile with the rest), empty if it did not run
      */
-    List<ResolvedProfile> run(DemoClock clock, TenantProfileResolver resolver, Meter meter, BedrockRuntimeClient sync,
-            BedrockRuntimeAsyncClient async, List<DemoTenants.Tenant> tenants) {
+    List<ResolvedProfile> run(DemoClock clock, TenantProfileResolver resolver, UsageMeter meter,
+            BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async, List<DemoTenants.Tenant> tenants) {
         DemoTenants.Tenant premium = first(tenants, Tier.PREMIUM);
         DemoTenants.Tenant standard = first(tenants, Tier.STANDARD);
         DemoTenants.Tenant basic = first(tenants, Tier.BASIC);

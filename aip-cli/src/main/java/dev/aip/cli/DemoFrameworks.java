@@ -5,7 +5,7 @@ import static org.bsc.langgraph4j.GraphDefinition.START;
 import static org.bsc.langgraph4j.action.AsyncEdgeAction.edge_async;
 import static org.bsc.langgraph4j.action.AsyncNodeAction.node_async;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
@@ -81,7 +81,7 @@ final class DemoFrameworks {
     }
 
     /** Runs the scene and prints one row per tenant. */
-    static void run(PrintWriter out, BedrockEmulator emulator, TenantProfileResolver resolver, Meter meter,
+    static void run(PrintWriter out, BedrockEmulator emulator, TenantProfileResolver resolver, UsageMeter meter,
                     List<DemoTenants.Tenant> tenants) throws GraphStateException {
         List<DemoTenants.Tenant> chosen = tenants.subList(0, Math.min(2, tenants.size()));
         out.println("   Frameworks on the same AIPs: a LangChain4j agent with a tool and a LangGraph4j workflow"

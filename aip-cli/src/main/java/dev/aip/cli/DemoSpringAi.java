@@ -1,7 +1,7 @@
 package dev.aip.cli;
 
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantScope;
 import dev.aip.emulator.BedrockEmulator;
@@ -55,7 +55,7 @@ final class DemoSpringAi {
     }
 
     /** Runs a sync call, a stream and a tool loop for each tenant; failures are metered like the rest. */
-    void run(TenantProfileResolver resolver, Meter meter, List<DemoTenants.Tenant> tenants) {
+    void run(TenantProfileResolver resolver, UsageMeter meter, List<DemoTenants.Tenant> tenants) {
         if (tenants.isEmpty()) {
             return;
         }

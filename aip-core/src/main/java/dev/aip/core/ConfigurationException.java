@@ -40,7 +40,7 @@ public final class ConfigurationException extends AipException {
      * setter; settings built up by repeated calls (a route, a profile, a tenant's policy) do not use it.
      *
      * @param given the settings given so far, by name; updated with {@code setting}
-     * @param setting the qualified setting name, e.g. {@code "Meter.clock"}
+     * @param setting the qualified setting name, e.g. {@code "UsageMeter.clock"}
      * @param value the value being set, as shown in the message
      * @throws ConfigurationException if {@code setting} was already given; the message names the setting and
      *     both values

@@ -15,7 +15,7 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.governance.TenantPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.profile.InferenceProfileApi;
 import dev.aip.core.profile.ModelRoutes;
@@ -96,7 +96,7 @@ class BuilderContractTest {
         SAMPLES.put(List.class, i -> List.of("model-" + i));
         SAMPLES.put(Set.class, i -> Set.of("model-" + i));
         SAMPLES.put(PriceCatalog.class, i -> PriceCatalog.bundled());
-        SAMPLES.put(Meter.class, i -> Meter.builder().sink(r -> { }).build());
+        SAMPLES.put(UsageMeter.class, i -> UsageMeter.builder().sink(r -> { }).build());
         SAMPLES.put(TagSchema.class, i -> TagSchema.defaults());
         SAMPLES.put(ModelRoutes.class, i -> ModelRoutes.builder().region("us-east-1").build());
         SAMPLES.put(ProfileNameTemplate.class, i -> ProfileNameTemplate.DEFAULT);
@@ -116,7 +116,7 @@ class BuilderContractTest {
         return Stream.of(
                 builder("ChatPipeline", ChatPipeline::builder),
                 builder("Governance", Governance::builder),
-                builder("Meter", Meter::builder),
+                builder("UsageMeter", UsageMeter::builder),
                 builder("TenantRoutingInterceptor", TenantRoutingInterceptor::builder),
                 builder("BedrockChatTransport", BedrockChatTransport::builder),
                 builder("StaticProfileResolver", StaticProfileResolver::builder),
@@ -189,12 +189,12 @@ class BuilderContractTest {
 
     @Test
     void refusal_namesBothValues() {
-        var builder = Meter.builder().region("eu-west-1");
+        var builder = UsageMeter.builder().region("eu-west-1");
 
         Throwable refusal = org.assertj.core.api.Assertions.catchThrowable(() -> builder.region("us-east-1"));
 
         assertThat(refusal).isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("Meter.region was already set to eu-west-1; cannot set it to us-east-1");
+                .hasMessageContaining("UsageMeter.region was already set to eu-west-1; cannot set it to us-east-1");
     }
 
     private static Arguments builder(String owner, Supplier<Object> newBuilder) {

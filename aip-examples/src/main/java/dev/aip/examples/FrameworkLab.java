@@ -1,7 +1,7 @@
 package dev.aip.examples;
 
 import dev.aip.core.bedrock.BedrockInferenceProfileApi;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.InferenceProfile;
@@ -94,7 +94,7 @@ final class FrameworkLab implements AutoCloseable {
         out.println();
         this.models = TenantBedrockModels.builder()
                 .resolver(resolver.build())
-                .meter(Meter.builder().sink(records::add).region(env.region()).build())
+                .meter(UsageMeter.builder().sink(records::add).region(env.region()).build())
                 .client(env::configure)
                 .asyncClient(env::configure)
                 .build();

@@ -3,7 +3,7 @@ package dev.aip.examples;
 import dev.aip.core.AipException;
 import dev.aip.core.bedrock.BedrockInferenceProfileApi;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.profile.InferenceProfile;
 import dev.aip.core.profile.ProfileLifecycle;
@@ -156,7 +156,7 @@ public final class Lab3DirectSdk implements Callable<Integer> {
         profiles.forEach((tenant, p) -> resolver.profile(tenant.id(), p.profile().arn(), p.profile().arn()));
         return TenantRoutingInterceptor.builder()
                 .resolver(resolver.build())
-                .meter(Meter.builder().sink(usage::accept).region(env.region()).build())
+                .meter(UsageMeter.builder().sink(usage::accept).region(env.region()).build())
                 .logicalModels(id -> id.contains(":application-inference-profile/"))
                 .build();
     }

@@ -6,7 +6,7 @@ import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.RetryPolicy;
 import dev.aip.core.governance.Governance;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.spring.AdmissionGate;
@@ -31,7 +31,7 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 class GatewayConfiguration {
 
     @Bean
-    ChatClient gatewayPipeline(TenantProfileResolver resolver, Meter meter, ObjectProvider<AdmissionGate> gate,
+    ChatClient gatewayPipeline(TenantProfileResolver resolver, UsageMeter meter, ObjectProvider<AdmissionGate> gate,
                                ObjectProvider<Governance> governance, ObjectProvider<ProfileBalancer> balancer,
                                BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async,
                                GatewayProperties properties) {

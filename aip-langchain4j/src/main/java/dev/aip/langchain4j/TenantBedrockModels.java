@@ -3,7 +3,7 @@ package dev.aip.langchain4j;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.chat.Admission;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
@@ -209,7 +209,7 @@ public final class TenantBedrockModels implements AutoCloseable {
     /** Builds {@link TenantBedrockModels}. Not thread-safe; confine to one thread. */
     public static final class Builder {
         private TenantProfileResolver resolver;
-        private Meter meter;
+        private UsageMeter meter;
         private Admission admission;
         private Predicate<String> logicalModels;
         private TenantRoutingInterceptor interceptor;
@@ -237,7 +237,7 @@ public final class TenantBedrockModels implements AutoCloseable {
          * @param value the meter
          * @return this builder
          */
-        public Builder meter(Meter value) {
+        public Builder meter(UsageMeter value) {
             meter = Objects.requireNonNull(value, "meter");
             return this;
         }

@@ -1,7 +1,7 @@
 package dev.aip.langchain4j;
 
 import dev.aip.core.chat.Admission;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.StaticProfileResolver;
@@ -32,7 +32,7 @@ final class EmulatorFixture implements AutoCloseable {
 
     final BedrockEmulator emulator;
     final List<UsageRecord> records = new CopyOnWriteArrayList<>();
-    final Meter meter;
+    final UsageMeter meter;
     final StaticProfileResolver resolver;
     /** Shared by every async client: closing a client then leaves it open, so tests need not wait for Netty. */
     private final SdkAsyncHttpClient netty = NettyNioAsyncHttpClient.builder().build();

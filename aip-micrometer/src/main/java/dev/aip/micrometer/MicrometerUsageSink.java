@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * MicrometerUsageSink sink = MicrometerUsageSink.builder(registry)
  *     .tenantTags(Set.of(TenantId.of("acme"), TenantId.of("globex")))
  *     .build();
- * Meter meter = Meter.builder().sink(sink::accept).build();
+ * UsageMeter meter = UsageMeter.builder().sink(sink::accept).build();
  * }</pre>
  *
  * <table>

@@ -2,7 +2,7 @@ package dev.aip.spring;
 
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.sink.InMemoryUsageAggregates;
 import dev.aip.core.sink.JsonLinesLedger;
@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Bean;
 /** Actuator: the {@code aip} endpoint and the {@code aip} health indicator. */
 @AutoConfiguration(after = AipAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
-@ConditionalOnBean(Meter.class)
+@ConditionalOnBean(UsageMeter.class)
 public class AipActuatorAutoConfiguration {
 
     @Bean
@@ -36,7 +36,7 @@ public class AipActuatorAutoConfiguration {
     @ConditionalOnMissingBean(name = "aipHealthIndicator")
     @ConditionalOnEnabledHealthIndicator("aip")
     AipHealthIndicator aipHealthIndicator(ObjectProvider<JsonLinesLedger> ledger, TenantProfileResolver resolver,
-                                          Meter meter) {
+                                          UsageMeter meter) {
         return new AipHealthIndicator(ledger.getIfAvailable(), resolver, meter);
     }
 }

@@ -6,7 +6,7 @@ import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.chat.Admission;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ModelRoutes;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.ProvisioningProfileResolver;
@@ -53,7 +53,7 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
  * Makes every Bedrock call of a Spring Boot application tenant-aware: instrumented {@link BedrockRuntimeClient} and
  * {@link BedrockRuntimeAsyncClient} beans (primary, so Spring AI's {@code BedrockProxyChatModel} uses them for both
  * its sync and streaming calls), a {@link TenantProfileResolver} by {@code aip.profiles.strategy}, the
- * {@link Meter} with its sinks, and {@link Governance} from {@code aip.policy-file}.
+ * {@link UsageMeter} with its sinks, and {@link Governance} from {@code aip.policy-file}.
  *
  * <p>Every bean backs off when the application defines its own of the same type. An application that defines its
  * own runtime clients adds {@link AipClientInterceptors} to them; a client without them is reported at start-up.
@@ -141,10 +141,10 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    Meter aipMeter(AipConnection connection, ObjectProvider<UsageSink> sinks) {
+    UsageMeter aipMeter(AipConnection connection, ObjectProvider<UsageSink> sinks) {
         // Sinks are looked up on first use: the meter is built before some sinks (e.g. the Micrometer one).
         UsageSinks.FanOut[] fanOut = new UsageSinks.FanOut[1];
-        return Meter.builder().region(connection.region().id()).sink(record -> {
+        return UsageMeter.builder().region(connection.region().id()).sink(record -> {
             UsageSinks.FanOut f = fanOut[0];
             if (f == null) {
                 synchronized (fanOut) {
@@ -275,7 +275,7 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, Meter meter,
+    TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, UsageMeter meter,
                                                    ObjectProvider<AdmissionGate> gate,
                                                    ObjectProvider<ProfileBalancer> balancer) {
         TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);

@@ -1,6 +1,6 @@
 package dev.aip.spring;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TagDiscoveryProfileResolver;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.sink.JsonLinesLedger;
@@ -14,7 +14,7 @@ import org.springframework.boot.actuate.health.Health;
  *       holds); details give the path and counts.</li>
  *   <li><b>Profile resolver</b>: a tag-discovery resolver is down until its index has loaded once; other resolvers
  *       are up (they resolve on demand).</li>
- *   <li><b>Meter</b>: sink failures are reported as a detail (a failing sink does not fail calls).</li>
+ *   <li><b>UsageMeter</b>: sink failures are reported as a detail (a failing sink does not fail calls).</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -23,9 +23,9 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
 
     private final JsonLinesLedger ledger;
     private final TenantProfileResolver resolver;
-    private final Meter meter;
+    private final UsageMeter meter;
 
-    AipHealthIndicator(JsonLinesLedger ledger, TenantProfileResolver resolver, Meter meter) {
+    AipHealthIndicator(JsonLinesLedger ledger, TenantProfileResolver resolver, UsageMeter meter) {
         super("aip health check failed");
         this.ledger = ledger;
         this.resolver = resolver;

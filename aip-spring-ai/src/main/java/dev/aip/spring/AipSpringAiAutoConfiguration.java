@@ -1,6 +1,6 @@
 package dev.aip.spring;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import org.springframework.ai.bedrock.converse.BedrockProxyChatModel;
 import org.springframework.ai.chat.client.ChatClient;
@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Primary;
     "org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatAutoConfiguration",
     "org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConfiguration"})
 @ConditionalOnClass({BedrockProxyChatModel.class, ChatClient.class})
-@ConditionalOnBean(Meter.class)
+@ConditionalOnBean(UsageMeter.class)
 public class AipSpringAiAutoConfiguration {
 
     @Bean
@@ -34,7 +34,7 @@ public class AipSpringAiAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TenantAdvisor aipTenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, Meter meter,
+    TenantAdvisor aipTenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, UsageMeter meter,
                                    ObjectProvider<AdmissionGate> gate,
                                    ObjectProvider<BedrockProxyChatModel> bedrock) {
         BedrockProxyChatModel model = bedrock.getIfAvailable();

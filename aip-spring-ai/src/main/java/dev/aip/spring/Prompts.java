@@ -3,7 +3,7 @@ package dev.aip.spring;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.RequestMetadata;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.tenant.TenantContext;
 import java.util.HashMap;
 import java.util.Map;
@@ -53,7 +53,7 @@ final class Prompts {
         ChatOptions options = prompt.getOptions();
         InferenceSettings settings = options != null && options.getMaxTokens() != null && options.getMaxTokens() > 0
                 ? InferenceSettings.DEFAULTS.withMaxTokens(options.getMaxTokens()) : InferenceSettings.DEFAULTS;
-        return new AdmissionRequest(model, Meter.estimateTokens(chars), settings);
+        return new AdmissionRequest(model, UsageMeter.estimateTokens(chars), settings);
     }
 
     private static String text(Message m) {

@@ -3,7 +3,7 @@ package dev.aip.spring;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.LogicalCall;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -78,7 +78,7 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
      * @param meter records refused calls
      * @param defaultModel the chat model's default logical model, used when a prompt names none; may be {@code null}
      */
-    public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, Meter meter,
+    public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, UsageMeter meter,
                          String defaultModel) {
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.gate = gate;

@@ -9,7 +9,7 @@ import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.LogicalCall;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.TokenUsage;
@@ -181,6 +181,6 @@ class AdmissionGateTest {
     private static CallEngine engine(AdmissionGate gate) {
         return CallEngine.builder().resolver((tenant, model) -> new ResolvedProfile(tenant.id(), model,
                         PROFILE.profileArn(), PROFILE.profileId(), PROFILE.sourceModelId(), PROFILE.region(), false))
-                .meter(Meter.builder().sink(r -> { }).build()).admission(gate.admission()).build();
+                .meter(UsageMeter.builder().sink(r -> { }).build()).admission(gate.admission()).build();
     }
 }

@@ -7,7 +7,7 @@ import dev.aip.core.PolicyViolationException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.governance.Governance;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
@@ -211,7 +211,7 @@ class AipAutoConfigurationTest {
                 assertThat(context.getBean(BedrockRuntimeClient.class))
                         .isSameAs(context.getBean("userRuntimeClient"));
                 assertThat(context).hasSingleBean(BedrockRuntimeClient.class);
-                assertThat(context.getBean(Meter.class)).isSameAs(context.getBean("userMeter"));
+                assertThat(context.getBean(UsageMeter.class)).isSameAs(context.getBean("userMeter"));
                 // The interceptor is still built, from the user's resolver and meter, for the user to add.
                 assertThat(context).hasSingleBean(TenantRoutingInterceptor.class);
             });
@@ -220,7 +220,7 @@ class AipAutoConfigurationTest {
     @Test
     void disabled_createsNothing() {
         runner.withPropertyValues("aip.enabled=false", "aip.region=us-east-1")
-            .run(context -> assertThat(context).doesNotHaveBean(Meter.class)
+            .run(context -> assertThat(context).doesNotHaveBean(UsageMeter.class)
                     .doesNotHaveBean(AipClientInterceptors.class).doesNotHaveBean(TenantAwareChatModel.class));
     }
 
@@ -256,8 +256,8 @@ class AipAutoConfigurationTest {
         }
 
         @Bean
-        Meter userMeter() {
-            return Meter.builder().region("us-east-1").sink(r -> { }).build();
+        UsageMeter userMeter() {
+            return UsageMeter.builder().region("us-east-1").sink(r -> { }).build();
         }
 
         @Bean

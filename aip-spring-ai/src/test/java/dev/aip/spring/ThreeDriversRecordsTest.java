@@ -11,7 +11,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.governance.Governance;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
@@ -82,7 +82,7 @@ class ThreeDriversRecordsTest {
                 AdmissionGate gate = context.getBean(AdmissionGate.class);
                 ChatPipeline pipeline = ChatPipeline.builder()
                         .resolver(context.getBean(TenantProfileResolver.class))
-                        .meter(context.getBean(Meter.class))
+                        .meter(context.getBean(UsageMeter.class))
                         .admission(gate.admission())
                         .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
                         .build();

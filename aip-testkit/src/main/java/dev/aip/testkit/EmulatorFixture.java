@@ -1,6 +1,6 @@
 package dev.aip.testkit;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.sink.UsageSink;
@@ -32,7 +32,8 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 /**
  * An in-process Bedrock emulator set up for multi-tenant tests: one application inference profile per tenant (tagged
  * {@code TenantId}, over {@value #SOURCE_MODEL}), a {@link StaticProfileResolver} that routes the logical model
- * {@value #MODEL} to each tenant's profile, a {@link Meter} whose records the fixture collects, and AWS SDK clients
+ * {@value #MODEL} to each tenant's profile, a {@link UsageMeter} whose records the fixture collects, and AWS SDK
+ * clients
  * pointed at the emulator with dummy credentials. No AWS account and no network are needed.
  *
  * <p>As a JUnit 5 extension on a static field, it runs for the test class and closes after it:
@@ -79,7 +80,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
 
     private final BedrockEmulator emulator;
     private final BedrockClient control;
-    private final Meter meter;
+    private final UsageMeter meter;
     private final StaticProfileResolver resolver;
     private final Map<TenantId, String> arns;
     private final List<UsageRecord> records = new CopyOnWriteArrayList<>();
@@ -92,7 +93,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
         try {
             control = configure(BedrockClient.builder())
                     .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
-            Meter.Builder mb = Meter.builder();
+            UsageMeter.Builder mb = UsageMeter.builder();
             b.meter.accept(mb);
             UsageSink collect = records::add;
             UsageSink sink = b.sinks.isEmpty() ? collect
@@ -186,7 +187,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
     }
 
     /** @return the meter; its records are collected by {@link #records()} (and go to any sinks the builder added) */
-    public Meter meter() {
+    public UsageMeter meter() {
         return meter;
     }
 
@@ -287,7 +288,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
         private final List<TenantId> tenants = new ArrayList<>();
         private final List<UsageSink> sinks = new ArrayList<>();
         private Consumer<BedrockEmulator.Builder> emulator = b -> { };
-        private Consumer<Meter.Builder> meter = b -> { };
+        private Consumer<UsageMeter.Builder> meter = b -> { };
 
         private Builder() {
         }
@@ -326,7 +327,7 @@ public final class EmulatorFixture implements AutoCloseable, AfterAllCallback {
          * @param customizer applied to the meter's builder
          * @return this builder
          */
-        public Builder meter(Consumer<Meter.Builder> customizer) {
+        public Builder meter(Consumer<UsageMeter.Builder> customizer) {
             meter = Objects.requireNonNull(customizer, "customizer");
             return this;
         }

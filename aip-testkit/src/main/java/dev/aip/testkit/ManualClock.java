@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  *
  * <pre>{@code
  * ManualClock time = ManualClock.at(Instant.parse("2026-03-14T09:00:00Z"));
- * Meter meter = Meter.builder().sink(records::add).clock(time).ticker(time.ticker()).build();
+ * UsageMeter meter = UsageMeter.builder().sink(records::add).clock(time).ticker(time.ticker()).build();
  * Governance governance = Governance.builder().policies(policies).clock(time).ticker(time.ticker()).build();
  *
  * time.advance(Duration.ofSeconds(30));   // wall time and ticker both move 30 s

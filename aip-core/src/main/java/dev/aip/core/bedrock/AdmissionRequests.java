@@ -3,7 +3,7 @@ package dev.aip.core.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.InferenceSettings;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import java.io.IOException;
 import java.util.List;
 import software.amazon.awssdk.core.SdkBytes;
@@ -56,7 +56,7 @@ final class AdmissionRequests {
                 }
             }
         }
-        return new AdmissionRequest(model, Meter.estimateTokens(chars), settings(inference));
+        return new AdmissionRequest(model, UsageMeter.estimateTokens(chars), settings(inference));
     }
 
     /**
@@ -68,7 +68,7 @@ final class AdmissionRequests {
             return null;
         }
         byte[] bytes = body == null ? new byte[0] : body.asByteArrayUnsafe();
-        return new AdmissionRequest(model, Meter.estimateTokens(bytes.length),
+        return new AdmissionRequest(model, UsageMeter.estimateTokens(bytes.length),
                 new InferenceSettings(maxTokens(bytes), null, null, List.of()));
     }
 

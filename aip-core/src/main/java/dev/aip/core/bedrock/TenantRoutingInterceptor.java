@@ -8,7 +8,7 @@ import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.internal.ProfileOwnership;
@@ -35,7 +35,7 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 /**
  * Makes plain AWS SDK Bedrock runtime clients tenant-aware, for code that calls Bedrock itself or through a framework
  * (LangChain4j, Spring AI): routes each model call to the tenant's application inference profile and meters it
- * through the same {@link Meter} as the chat pipeline, so both produce the same usage records.
+ * through the same {@link UsageMeter} as the chat pipeline, so both produce the same usage records.
  *
  * <pre>{@code
  * TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder()
@@ -315,7 +315,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     public static final class Builder {
         private final Map<String, Object> given = new HashMap<>();
         private TenantProfileResolver resolver;
-        private Meter meter;
+        private UsageMeter meter;
         private Predicate<String> logicalModels = id -> !ProfileOwnership.isArn(id);
         private boolean rejectWithoutTenant = true;
         private Admission admission;
@@ -332,7 +332,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
 
         /** Sets the metering engine (required); share it with the chat pipeline. */
-        public Builder meter(Meter value) {
+        public Builder meter(UsageMeter value) {
             ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.meter", value);
             meter = Objects.requireNonNull(value, "meter");
             return this;

@@ -3,7 +3,8 @@
  *
  * <p>{@link dev.aip.core.bedrock.BedrockChatTransport} is the Converse / ConverseStream terminal of the chat
  * pipeline; {@link dev.aip.core.bedrock.TenantRoutingInterceptor} gives plain SDK clients (and the frameworks
- * that use them) the same routing and metering. Both meter through one {@link dev.aip.core.metering.Meter}, so they
+ * that use them) the same routing and metering. Both meter through one {@link dev.aip.core.metering.UsageMeter}, so
+ * they
  * produce the same usage records. {@link dev.aip.core.bedrock.BedrockInferenceProfileApi} is the control-plane
  * binding used by profile resolution and lifecycle.
  */

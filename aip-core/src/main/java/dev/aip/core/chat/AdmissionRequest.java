@@ -1,11 +1,12 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import java.util.Objects;
 
 /**
  * What an {@link Admission} sizes a call by: the model asked for, the input tokens estimated from the request's
- * characters ({@link Meter#estimateTokens}, the same estimate the meter falls back to), and the inference settings.
+ * characters ({@link UsageMeter#estimateTokens}, the same estimate the meter falls back to), and the inference
+ * settings.
  * Every path builds one the same way (the pipeline from its {@link ChatRequest}, the SDK interceptor from the SDK
  * request, the Spring AI advisor from the prompt), so governance never needs the messages themselves.
  *
@@ -32,14 +33,15 @@ public record AdmissionRequest(String model, long estimatedInputTokens, Inferenc
     }
 
     /**
-     * Returns the admission request of a chat request: its model, {@link Meter#estimateTokens} of its
+     * Returns the admission request of a chat request: its model, {@link UsageMeter#estimateTokens} of its
      * {@linkplain ChatRequest#inputChars() input characters}, and its settings.
      *
      * @param request the chat request
      * @return the admission request
      */
     public static AdmissionRequest of(ChatRequest request) {
-        return new AdmissionRequest(request.model(), Meter.estimateTokens(request.inputChars()), request.settings());
+        return new AdmissionRequest(request.model(), UsageMeter.estimateTokens(request.inputChars()),
+                request.settings());
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.aip.core.chat;
 
 import dev.aip.core.ConfigurationException;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
@@ -65,7 +65,7 @@ import org.jspecify.annotations.Nullable;
 public final class CallEngine {
 
     private final TenantProfileResolver resolver;
-    private final Meter meter;
+    private final UsageMeter meter;
     private final @Nullable Admission admission;
     private final @Nullable ProfileBalancer balancer;
     private final Predicate<String> logicalModels;
@@ -159,7 +159,7 @@ public final class CallEngine {
         return logicalModels.test(model);
     }
 
-    Meter meter() {
+    UsageMeter meter() {
         return meter;
     }
 
@@ -177,7 +177,7 @@ public final class CallEngine {
     public static final class Builder {
         private final Map<String, Object> given = new HashMap<>();
         private TenantProfileResolver resolver;
-        private Meter meter;
+        private UsageMeter meter;
         private @Nullable Admission admission;
         private @Nullable ProfileBalancer balancer;
         private @Nullable Predicate<String> logicalModels;
@@ -193,7 +193,7 @@ public final class CallEngine {
         }
 
         /** Sets the meter every attempt is recorded by (required). */
-        public Builder meter(Meter value) {
+        public Builder meter(UsageMeter value) {
             ConfigurationException.requireFirstSet(given, "CallEngine.meter", value);
             meter = Objects.requireNonNull(value, "meter");
             return this;

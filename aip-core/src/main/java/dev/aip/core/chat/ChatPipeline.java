@@ -1,7 +1,7 @@
 package dev.aip.core.chat;
 
 import dev.aip.core.ConfigurationException;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.internal.ProfileOwnership;
@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  *   ( Admit(shape, then admission on the first profile)
  *       ( Retry(retry policy: backoff, fail-over to the next profile, fallback routes, deadline)
  *           ( Track(attempts in flight per profile; with a balancer only)
- *               ( Meter(one record per attempt)
+ *               ( Metering(one record per attempt)
  *                   ( Transport(Bedrock Converse / ConverseStream) )))))
  * }</pre>
  * <ul>
@@ -50,7 +50,7 @@ import java.util.function.LongSupplier;
  *       streams are resumed by a {@linkplain Builder#scheduler scheduler}, never pausing a transport thread.</li>
  *   <li><b>Track</b> counts each attempt in flight on its profile for the balancer's least-loaded strategy, from
  *       its start to its end, on every outcome.</li>
- *   <li><b>Meter</b> is innermost, so every real attempt is recorded, including retried ones; records of one call
+ *   <li><b>Metering</b> is innermost, so every real attempt is recorded, including retried ones; records of one call
  *       share its call id, number their attempts 1, 2, ... and name the profile (ARN, source model) each used.</li>
  *   <li><b>Transport</b> sends the attempt's profile ARN as {@code modelId}, one service call per attempt.</li>
  * </ul>
@@ -85,7 +85,7 @@ public final class ChatPipeline implements ChatClient {
             engine.balancer(b.balancer);
         }
         CallEngine calls = engine.build();
-        ChatStage meter = new MeteringChatClient(b.transport);
+        ChatStage meter = new MeteringStage(b.transport);
         ChatStage track = b.balancer == null ? meter : new LoadTrackingStage(b.balancer, meter);
         ChatStage retry = new RetryingStage(b.retryPolicy, b.transport, calls, b.fallbackRoutes, b.ticker,
                 b.sleeper, b.scheduler, track);
@@ -169,7 +169,7 @@ public final class ChatPipeline implements ChatClient {
      */
     public static final class Builder {
         private TenantProfileResolver resolver;
-        private Meter meter;
+        private UsageMeter meter;
         private ChatTransport transport;
         private Admission admission;
         private RetryPolicy retryPolicy;
@@ -189,7 +189,7 @@ public final class ChatPipeline implements ChatClient {
         }
 
         /** Sets the metering engine (required). */
-        public Builder meter(Meter value) {
+        public Builder meter(UsageMeter value) {
             meter = once(meter, value, "meter");
             return this;
         }

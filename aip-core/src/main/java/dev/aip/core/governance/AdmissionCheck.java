@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * One step of admission, owning what it takes: {@link Governance} runs its checks in order, gives back in reverse
  * order what earlier checks took when one refuses, and settles every check of an admitted call on release.
  *
- * <p>What a check took is recorded in the call's {@link Grant} (one field per check), written only by its take and
+ * <p>What a check took is recorded in the call's {@link GovernancePermit} (one field per check), written only by its
+ * take and
  * read by its give-back and settlement, which happen after the take has completed.
  *
  * <p>Implementations are stateless apart from their collaborators, and thread-safe.
@@ -25,7 +26,7 @@ interface AdmissionCheck {
      * @return the refusal, or {@code null} if the call passes (having taken what it needs, or nothing)
      * @throws RuntimeException what a shared state throws when it cannot be reached
      */
-    @Nullable Refusal take(Ask ask, Grant grant);
+    @Nullable Refusal take(Ask ask, GovernancePermit grant);
 
     /**
      * {@link #take}, without parking the thread on a round trip to a shared state. By default the same as
@@ -33,13 +34,13 @@ interface AdmissionCheck {
      *
      * @return the refusal or {@code null}; failed with what a shared state failed with when it cannot be reached
      */
-    default CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    default CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         Refusal refusal = take(ask, grant);
         return refusal == null ? passed() : CompletableFuture.completedFuture(refusal);
     }
 
     /** Undoes a take whose call a later check refused; never throws. */
-    void giveBack(Grant grant);
+    void giveBack(GovernancePermit grant);
 
     /**
      * {@link #giveBack}, without parking the thread on a round trip to a shared state: an async admission may run on
@@ -48,7 +49,7 @@ interface AdmissionCheck {
      *
      * @return completed when given back; never failed (a failure is logged and dropped, as by {@link #giveBack})
      */
-    default CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+    default CompletionStage<@Nullable Void> giveBackAsync(GovernancePermit grant) {
         giveBack(grant);
         return Stages.DONE;
     }
@@ -59,7 +60,7 @@ interface AdmissionCheck {
      * @param attempts the records of the call's attempts, or {@code null} when its lease expired: charge the
      *     reservation
      */
-    void settle(Grant grant, @Nullable List<UsageRecord> attempts);
+    void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts);
 
     /** The stage of a check that passed; shared, and never handed outside governance. */
     static CompletableFuture<@Nullable Refusal> passed() {

@@ -36,7 +36,7 @@ final class BudgetCheck implements AdmissionCheck {
     }
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         Budget budget = ask.policy().budgetInForce();
         if (budget == null) {
             return null;
@@ -50,7 +50,7 @@ final class BudgetCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         Budget budget = ask.policy().budgetInForce();
         if (budget == null) {
             return AdmissionCheck.passed();
@@ -82,7 +82,7 @@ final class BudgetCheck implements AdmissionCheck {
                 : new Refusal.BudgetNeverFits(ask.id(), worstCase, budget.amountUsd());
     }
 
-    private static @Nullable Refusal reserved(Ask ask, Grant grant, Budget budget, BudgetKey key,
+    private static @Nullable Refusal reserved(Ask ask, GovernancePermit grant, Budget budget, BudgetKey key,
                                               BigDecimal worstCase, BudgetStore.Reservation reservation) {
         if (!reservation.granted()) {
             return new Refusal.OverBudget(ask.id(), key, budget.amountUsd(), reservation.remainingUsd(), worstCase,
@@ -95,11 +95,11 @@ final class BudgetCheck implements AdmissionCheck {
 
     /** The last check: when it refuses, it holds nothing; an admitted call's reservation is settled, not given back. */
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         if (grant.budget == null) {
             return;
         }
@@ -116,7 +116,7 @@ final class BudgetCheck implements AdmissionCheck {
     }
 
     /** The attempts' real cost; an attempt that cannot be priced at all is charged the whole reservation. */
-    private BigDecimal cost(Grant grant, List<UsageRecord> attempts) {
+    private BigDecimal cost(GovernancePermit grant, List<UsageRecord> attempts) {
         BigDecimal sum = null;
         for (UsageRecord r : attempts) {
             BigDecimal amount = r.cost().amountUsd();
@@ -130,7 +130,7 @@ final class BudgetCheck implements AdmissionCheck {
         return sum == null ? BigDecimal.ZERO : sum;
     }
 
-    private void alert(Grant grant, BudgetStore.Settlement settled) {
+    private void alert(GovernancePermit grant, BudgetStore.Settlement settled) {
         BigDecimal[] levels = grant.limits.alertLevels(grant.budgetLimit, thresholds);
         for (int i = 0; i < levels.length; i++) {
             BigDecimal threshold = thresholds.get(i);

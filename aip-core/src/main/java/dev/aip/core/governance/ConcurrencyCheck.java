@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ConcurrencyCheck implements AdmissionCheck {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Grant.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GovernancePermit.class);
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         int cap = ask.policy().concurrencyCap();
         if (cap <= 0) {
             return null;
@@ -26,7 +26,7 @@ final class ConcurrencyCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         int cap = ask.policy().concurrencyCap();
         if (cap <= 0) {
             return AdmissionCheck.passed();
@@ -39,7 +39,8 @@ final class ConcurrencyCheck implements AdmissionCheck {
         return slot.thenApply(s -> taken(ask, grant, cap, s));
     }
 
-    private static @Nullable Refusal taken(Ask ask, Grant grant, int cap, ConcurrencyState.@Nullable Slot slot) {
+    private static @Nullable Refusal taken(Ask ask, GovernancePermit grant, int cap,
+                                           ConcurrencyState.@Nullable Slot slot) {
         if (slot == null) {
             return new Refusal.ConcurrencyFull(ask.id(), cap);
         }
@@ -48,12 +49,12 @@ final class ConcurrencyCheck implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
         release(grant);
     }
 
     @Override
-    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+    public CompletionStage<@Nullable Void> giveBackAsync(GovernancePermit grant) {
         if (grant.slot == null) {
             return Stages.DONE;
         }
@@ -68,11 +69,11 @@ final class ConcurrencyCheck implements AdmissionCheck {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         release(grant);
     }
 
-    private static void release(Grant grant) {
+    private static void release(GovernancePermit grant) {
         if (grant.slot != null) {
             try {
                 grant.slot.release();

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FairShareCheck implements AdmissionCheck {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Grant.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GovernancePermit.class);
 
     private final FairShareController controller;
 
@@ -22,12 +22,12 @@ final class FairShareCheck implements AdmissionCheck {
     }
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         FairShare settings = controller.settings(ask.policies());
         if (settings == null) {
             return null;
         }
-        FairShareController.Ticket share = controller.admit(settings, ask.id(), ask.tier(), ask.profile(),
+        FairShareController.ShareReservation share = controller.admit(settings, ask.id(), ask.tier(), ask.profile(),
                 ask.tokens());
         if (share.refusal() != null) {
             return share.refusal();
@@ -37,7 +37,7 @@ final class FairShareCheck implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
         if (grant.share != null) {
             try {
                 grant.share.cancel();
@@ -49,7 +49,7 @@ final class FairShareCheck implements AdmissionCheck {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         if (grant.share != null) {
             grant.share.settle(attempts);
         }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The state behind {@link FairShare}: per source model and region, the tokens each tenant used in the last minute,
  * the AIMD capacity estimate, and the counters the snapshot shows. {@link Governance} owns one and calls
- * {@link #admit} as an admission step and {@link Ticket#settle} at settlement.
+ * {@link #admit} as an admission step and {@link ShareReservation#settle} at settlement.
  *
  * <p>Invariants: every admitted call's estimate is in its tenant's and its model's window from admission until it
  * leaves the minute; a refused or undone call's estimate is taken back before anyone can count on it; a settlement
@@ -76,9 +76,9 @@ final class FairShareController {
      * @param tier the tenant's tier (the policy's, else the caller's)
      * @param profile the profile the call will use: its source model and region name the quota
      * @param tokens the call's estimated tokens
-     * @return the ticket to settle or cancel; its {@link Ticket#refusal()} is set when the call is shed
+     * @return the ticket to settle or cancel; its {@link ShareReservation#refusal()} is set when the call is shed
      */
-    Ticket admit(FairShare settings, TenantId tenant, Tier tier, ResolvedProfile profile, long tokens) {
+    ShareReservation admit(FairShare settings, TenantId tenant, Tier tier, ResolvedProfile profile, long tokens) {
         long now = ticker.getAsLong();
         long epoch = UsageWindow.epoch(now);
         ModelLoad model = model(profile.sourceModelId(), profile.region(), epoch);
@@ -88,20 +88,20 @@ final class FairShareController {
         load.window.add(epoch, amount);
         long capacity = model.capacity(now, settings);
         if (capacity == UNKNOWN) {
-            return new Ticket(this, settings, model, load, epoch, amount, null);
+            return new ShareReservation(this, settings, model, load, epoch, amount, null);
         }
         long threshold = threshold(capacity, settings);
         if (model.totalAtMost(epoch) <= threshold) {
-            return new Ticket(this, settings, model, load, epoch, amount, null);
+            return new ShareReservation(this, settings, model, load, epoch, amount, null);
         }
         long total = model.total.sum(epoch);
         if (total <= threshold) {
-            return new Ticket(this, settings, model, load, epoch, amount, null);
+            return new ShareReservation(this, settings, model, load, epoch, amount, null);
         }
         long usage = load.window.sum(epoch);
         long share = model.shares(epoch, capacity, settings, load);
         if (usage <= share || usage <= amount) {
-            return new Ticket(this, settings, model, load, epoch, amount, null);
+            return new ShareReservation(this, settings, model, load, epoch, amount, null);
         }
         model.total.add(epoch, -amount);
         load.window.add(epoch, -amount);
@@ -113,8 +113,8 @@ final class FairShareController {
                 : Long.MAX_VALUE;
         Duration retryAfter = Duration.ofNanos(Math.max(1_000_000L, Math.min(waitTenant, waitModel)));
         Tier shedTier = load.tier;
-        return new Ticket(this, settings, model, load, epoch, 0, new Refusal.FairShareShed(tenant, share, used,
-                retryAfter, model.key.sourceModelId(), model.key.region(), capacity, total - amount, shedTier,
+        return new ShareReservation(this, settings, model, load, epoch, 0, new Refusal.FairShareShed(tenant, share,
+                used, retryAfter, model.key.sourceModelId(), model.key.region(), capacity, total - amount, shedTier,
                 settings.weight(shedTier), amount));
     }
 
@@ -412,7 +412,7 @@ final class FairShareController {
      * One call's reservation in its model's and tenant's windows: settled to the attempts' real tokens exactly once
      * (by the permit's release or lease expiry), or cancelled when a later admission step refuses the call.
      */
-    static final class Ticket implements Runnable {
+    static final class ShareReservation implements Runnable {
         private final FairShareController owner;
         private final FairShare settings;
         private final ModelLoad model;
@@ -421,7 +421,7 @@ final class FairShareController {
         private final long reserved;
         private final Refusal.FairShareShed refusal;
 
-        Ticket(FairShareController owner, FairShare settings, ModelLoad model, TenantLoad tenant, long epoch,
+        ShareReservation(FairShareController owner, FairShare settings, ModelLoad model, TenantLoad tenant, long epoch,
                long reserved, Refusal.FairShareShed refusal) {
             this.owner = owner;
             this.settings = settings;

@@ -7,7 +7,7 @@ import dev.aip.core.PolicyViolationException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.AdmissionRequest;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.profile.ResolvedProfile;
@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Request rate</b>: takes one request from the tenant's requests-per-minute bucket. Else
  *       {@link RateLimitExceededException} ({@code requests-per-minute}).</li>
  *   <li><b>Token rate</b>: reserves the call's estimated tokens in the tokens-per-minute bucket: input estimated
- *       from the request's characters ({@link Meter#estimateTokens}), plus {@code maxTokens}, or
+ *       from the request's characters ({@link UsageMeter#estimateTokens}), plus {@code maxTokens}, or
  *       {@code maxOutputTokens} when the request sets none, or the builder's
  *       {@linkplain Builder#defaultOutputTokens default} when neither does. Else
  *       {@link RateLimitExceededException} ({@code tokens-per-minute}).</li>
@@ -273,7 +273,7 @@ public final class Governance implements Admission {
         Objects.requireNonNull(request, "request");
         Ask ask = ask(tenant, request.model(), request.estimatedInputTokens(),
                 request.settings().maxTokens(), profile);
-        Grant grant = newGrant(ask);
+        GovernancePermit grant = newGrant(ask);
         for (int i = 0; i < checks.length; i++) {
             Refusal refusal;
             try {
@@ -369,7 +369,7 @@ public final class Governance implements Admission {
     }
 
     /** Runs the checks from {@code from} on, each when the one before has completed, on the thread completing it. */
-    private CompletionStage<Decision> takeAsync(Ask ask, Grant grant, int from) {
+    private CompletionStage<Decision> takeAsync(Ask ask, GovernancePermit grant, int from) {
         for (int i = from; i < checks.length; i++) {
             CompletionStage<@Nullable Refusal> stage;
             try {
@@ -404,7 +404,7 @@ public final class Governance implements Admission {
      * it is done (through its state's async operations: this may run on a state's I/O thread), and then the stage
      * completes with the refusal, or fails with what an unexpected failure was.
      */
-    private CompletionStage<Decision> giveBackAsync(Grant grant, int taken, @Nullable Decision refused,
+    private CompletionStage<Decision> giveBackAsync(GovernancePermit grant, int taken, @Nullable Decision refused,
                                                     @Nullable Throwable failure) {
         for (int i = taken - 1; i >= 0; i--) {
             CompletionStage<@Nullable Void> given = checks[i].giveBackAsync(grant);
@@ -417,22 +417,23 @@ public final class Governance implements Admission {
     }
 
     /** What this call takes, step by step: given back at once on refusal, settled on release. */
-    private Grant newGrant(Ask ask) {
-        return new Grant(this, ask.tenant(), ask.profile(), ask.limits(), ask.now().toEpochMilli() + leaseMillis);
+    private GovernancePermit newGrant(Ask ask) {
+        return new GovernancePermit(this, ask.tenant(), ask.profile(), ask.limits(),
+                ask.now().toEpochMilli() + leaseMillis);
     }
 
-    private Decision admitted(Grant grant) {
+    private Decision admitted(GovernancePermit grant) {
         open.add(grant);
         return Decision.admit(grant);
     }
 
     /** Check {@code at} refused: the checks before it give back what they took, in reverse order. */
-    private Decision refuse(Grant grant, int at, Refusal refusal) {
+    private Decision refuse(GovernancePermit grant, int at, Refusal refusal) {
         giveBack(grant, at);
         return Decision.refuse(refusal);
     }
 
-    private void giveBack(Grant grant, int taken) {
+    private void giveBack(GovernancePermit grant, int taken) {
         for (int i = taken - 1; i >= 0; i--) {
             checks[i].giveBack(grant);
         }
@@ -446,7 +447,7 @@ public final class Governance implements Admission {
     public int sweep() {
         Instant now = clock.instant();
         int expired = 0;
-        for (Grant grant : open.expiredAt(now.toEpochMilli())) {
+        for (GovernancePermit grant : open.expiredAt(now.toEpochMilli())) {
             if (grant.expire()) {
                 expired++;
                 expiredLeases.incrementAndGet();
@@ -543,7 +544,7 @@ public final class Governance implements Admission {
      * settle in reverse order, so the concurrency slot is freed last; each is guarded so that a failing store cannot
      * keep the slot, and nothing reaches the releasing caller.
      */
-    void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         Executor on = settlement;
         if (on != null && attempts != null) {
             try {
@@ -557,7 +558,7 @@ public final class Governance implements Admission {
         settleNow(grant, attempts);
     }
 
-    private void settleNow(Grant grant, @Nullable List<UsageRecord> attempts) {
+    private void settleNow(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         try {
             for (int i = checks.length - 1; i >= 0; i--) {
                 try {
@@ -572,7 +573,7 @@ public final class Governance implements Admission {
         }
     }
 
-    void lateRelease(Grant grant) {
+    void lateRelease(GovernancePermit grant) {
         if (grant.expired()) {
             LOG.warn("A call of tenant {} was released after its lease of {} had expired; it stays settled at its"
                     + " reservations. Raise Governance.builder().lease(...) above your longest call.",

@@ -55,7 +55,7 @@ final class Guarded implements AdmissionCheck {
     }
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         try {
             return check.take(ask, grant);
         } catch (RuntimeException e) {
@@ -64,7 +64,7 @@ final class Guarded implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         CompletionStage<@Nullable Refusal> stage;
         try {
             stage = check.takeAsync(ask, grant);
@@ -88,17 +88,17 @@ final class Guarded implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
         check.giveBack(grant);
     }
 
     @Override
-    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+    public CompletionStage<@Nullable Void> giveBackAsync(GovernancePermit grant) {
         return check.giveBackAsync(grant);
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         check.settle(grant, attempts);
     }
 

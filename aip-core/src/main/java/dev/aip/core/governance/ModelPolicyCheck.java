@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 final class ModelPolicyCheck implements AdmissionCheck {
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         TenantPolicy policy = ask.policy();
         // A call naming a profile ARN (its owner already checked) is a call to the logical model the profile serves,
         // so listing the logical model is enough.
@@ -29,11 +29,11 @@ final class ModelPolicyCheck implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
     }
 
     @Override

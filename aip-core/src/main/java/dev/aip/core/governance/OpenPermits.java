@@ -33,11 +33,11 @@ final class OpenPermits {
         mask = n - 1;
     }
 
-    void add(Grant grant) {
+    void add(GovernancePermit grant) {
         Stripe s = stripes[TURN.get() & mask];
         synchronized (s) {
             grant.stripe = s;
-            Grant head = s.head;
+            GovernancePermit head = s.head;
             grant.next = head;
             if (head != null) {
                 head.prev = grant;
@@ -48,7 +48,7 @@ final class OpenPermits {
     }
 
     /** Removes a registered grant; a second removal changes nothing. */
-    void remove(Grant grant) {
+    void remove(GovernancePermit grant) {
         Stripe s = grant.stripe;
         if (s == null) {
             return;
@@ -57,8 +57,8 @@ final class OpenPermits {
             if (grant.stripe != s) {
                 return;
             }
-            Grant prev = grant.prev;
-            Grant next = grant.next;
+            GovernancePermit prev = grant.prev;
+            GovernancePermit next = grant.next;
             if (prev == null) {
                 s.head = next;
             } else {
@@ -85,11 +85,11 @@ final class OpenPermits {
     }
 
     /** The grants whose lease ends at or before an instant, in epoch milliseconds; still registered. */
-    List<Grant> expiredAt(long nowMillis) {
-        List<Grant> expired = new ArrayList<>();
+    List<GovernancePermit> expiredAt(long nowMillis) {
+        List<GovernancePermit> expired = new ArrayList<>();
         for (Stripe s : stripes) {
             synchronized (s) {
-                for (Grant g = s.head; g != null; g = g.next) {
+                for (GovernancePermit g = s.head; g != null; g = g.next) {
                     if (g.expiresAtMillis <= nowMillis) {
                         expired.add(g);
                     }
@@ -101,7 +101,7 @@ final class OpenPermits {
 
     /** One list; its monitor guards it. */
     static class Stripe {
-        Grant head;
+        GovernancePermit head;
         int size;
     }
 

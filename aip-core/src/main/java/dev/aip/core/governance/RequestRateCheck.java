@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestRateCheck implements AdmissionCheck {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Grant.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GovernancePermit.class);
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         long rpm = ask.policy().requestRate();
         if (rpm <= 0) {
             return null;
@@ -27,7 +27,7 @@ final class RequestRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         long rpm = ask.policy().requestRate();
         if (rpm <= 0) {
             return AdmissionCheck.passed();
@@ -41,7 +41,7 @@ final class RequestRateCheck implements AdmissionCheck {
         return probe.thenApply(p -> taken(ask, grant, rpm, bucket, p));
     }
 
-    private static @Nullable Refusal taken(Ask ask, Grant grant, long rpm, RateLimitState.TokenBucket bucket,
+    private static @Nullable Refusal taken(Ask ask, GovernancePermit grant, long rpm, RateLimitState.TokenBucket bucket,
                                            RateLimitState.Consumption probe) {
         if (!probe.consumed()) {
             return new Refusal.RequestRateReached(ask.id(), rpm, probe.remainingTokens(),
@@ -52,7 +52,7 @@ final class RequestRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
         if (grant.requestBucket != null) {
             try {
                 grant.requestBucket.addTokens(1);
@@ -63,7 +63,7 @@ final class RequestRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+    public CompletionStage<@Nullable Void> giveBackAsync(GovernancePermit grant) {
         if (grant.requestBucket == null) {
             return Stages.DONE;
         }
@@ -78,7 +78,7 @@ final class RequestRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
     }
 
     @Override

@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
  */
 final class TokenRateCheck implements AdmissionCheck {
 
-    private static final Logger GIVE_BACK = LoggerFactory.getLogger(Grant.class);
+    private static final Logger GIVE_BACK = LoggerFactory.getLogger(GovernancePermit.class);
     private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
 
     @Override
-    public @Nullable Refusal take(Ask ask, Grant grant) {
+    public @Nullable Refusal take(Ask ask, GovernancePermit grant) {
         long tpm = ask.policy().tokenRate();
         if (tpm <= 0) {
             return null;
@@ -32,7 +32,7 @@ final class TokenRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, Grant grant) {
+    public CompletionStage<@Nullable Refusal> takeAsync(Ask ask, GovernancePermit grant) {
         long tpm = ask.policy().tokenRate();
         if (tpm <= 0) {
             return AdmissionCheck.passed();
@@ -53,7 +53,7 @@ final class TokenRateCheck implements AdmissionCheck {
         return new Refusal.TokenRateNeverFits(ask.id(), ask.tokens(), ask.inputTokens(), ask.outputTokens(), tpm);
     }
 
-    private static @Nullable Refusal taken(Ask ask, Grant grant, long tpm, RateLimitState.TokenBucket bucket,
+    private static @Nullable Refusal taken(Ask ask, GovernancePermit grant, long tpm, RateLimitState.TokenBucket bucket,
                                            RateLimitState.Consumption probe) {
         if (!probe.consumed()) {
             return new Refusal.TokenRateReached(ask.id(), tpm, probe.remainingTokens(), probe.nanosToWaitForRefill(),
@@ -65,7 +65,7 @@ final class TokenRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public void giveBack(Grant grant) {
+    public void giveBack(GovernancePermit grant) {
         if (grant.tokenBucket != null) {
             try {
                 grant.tokenBucket.addTokens(grant.reservedTokens);
@@ -77,7 +77,7 @@ final class TokenRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public CompletionStage<@Nullable Void> giveBackAsync(Grant grant) {
+    public CompletionStage<@Nullable Void> giveBackAsync(GovernancePermit grant) {
         if (grant.tokenBucket == null) {
             return Stages.DONE;
         }
@@ -92,7 +92,7 @@ final class TokenRateCheck implements AdmissionCheck {
     }
 
     @Override
-    public void settle(Grant grant, @Nullable List<UsageRecord> attempts) {
+    public void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         if (grant.tokenBucket == null) {
             return;
         }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What is known about one model call attempt when it starts: who it is for, what was asked, where it goes. The
- * {@link Meter} copies it into the attempt's {@link UsageRecord}.
+ * {@link UsageMeter} copies it into the attempt's {@link UsageRecord}.
  *
  * <p>Build one with {@link #builder()}; {@code tenant}, {@code operation} and {@code requestedModel} are required.
  *

@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  *       with an HTTP error, never answered) is not billed.</li>
  * </ul>
  * <b>The estimate</b> is the input estimate of the {@link CallInfo} (the one admission reserved with:
- * {@link Meter#estimateTokens} of the request's characters) and, for output, {@link Meter#estimateTokens} of the
+ * {@link UsageMeter#estimateTokens} of the request's characters) and, for output, {@link UsageMeter#estimateTokens}
+ * of the
  * output characters received (text and tool input): what Bedrock generated but never delivered cannot be known,
  * so an accepted stream cut before its first delta is estimated at its input alone. Cache read and write tokens
  * stay in their own buckets; estimates never invent cache tokens. So a record is {@code ESTIMATED} exactly when
@@ -48,7 +49,7 @@ public final class MeteredCall {
 
     private static final long NOT_SEEN = Long.MIN_VALUE;
 
-    private final Meter meter;
+    private final UsageMeter meter;
     private final CallInfo info;
     private final String region;
     private final Instant startedAt;
@@ -82,7 +83,7 @@ public final class MeteredCall {
     private volatile UsageRecord record;
     private volatile boolean buildFailed;
 
-    MeteredCall(Meter meter, CallInfo info, String region, Instant startedAt, long startNanos) {
+    MeteredCall(UsageMeter meter, CallInfo info, String region, Instant startedAt, long startNanos) {
         this.meter = meter;
         this.info = info;
         this.region = region;
@@ -252,7 +253,7 @@ public final class MeteredCall {
     }
 
     private TokenUsage estimate() {
-        return TokenUsage.of(info.estimatedInputTokens(), Meter.estimateTokens(outputChars));
+        return TokenUsage.of(info.estimatedInputTokens(), UsageMeter.estimateTokens(outputChars));
     }
 
     private boolean settle(Outcome outcome, String errorCode, TokenUsage usage, UsageProvenance provenance) {

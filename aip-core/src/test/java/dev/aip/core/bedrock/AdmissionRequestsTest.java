@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatMessage;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +68,7 @@ class AdmissionRequestsTest {
         var request = AdmissionRequests.ofBody("claude-haiku", SdkBytes.fromUtf8String(body));
 
         assertThat(request.model()).isEqualTo("claude-haiku");
-        assertThat(request.estimatedInputTokens()).isEqualTo(Meter.estimateTokens(utf8(body).length));
+        assertThat(request.estimatedInputTokens()).isEqualTo(UsageMeter.estimateTokens(utf8(body).length));
         assertThat(request.settings().maxTokens()).isEqualTo(300);
     }
 

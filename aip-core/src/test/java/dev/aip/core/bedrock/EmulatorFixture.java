@@ -4,7 +4,7 @@ import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.StaticProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -47,7 +47,7 @@ final class EmulatorFixture implements AutoCloseable {
     final BedrockEmulator emulator;
     final BedrockClient control;
     final List<UsageRecord> records = new CopyOnWriteArrayList<>();
-    final Meter meter;
+    final UsageMeter meter;
     private final Map<String, String> arns = new ConcurrentHashMap<>();
     private final StaticProfileResolver resolver;
 
@@ -62,7 +62,7 @@ final class EmulatorFixture implements AutoCloseable {
         control = BedrockClient.builder().endpointOverride(emulator.endpoint()).region(Region.of(emulator.region()))
                 .credentialsProvider(DUMMY).overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
-        meter = Meter.builder().sink(records::add).region(emulator.region()).build();
+        meter = UsageMeter.builder().sink(records::add).region(emulator.region()).build();
         StaticProfileResolver.Builder rb = StaticProfileResolver.builder().trustMapping();
         for (String t : tenants) {
             String arn = control.createInferenceProfile(r -> r.inferenceProfileName("aip-" + t + "-haiku")

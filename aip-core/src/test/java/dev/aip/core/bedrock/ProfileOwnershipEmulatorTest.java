@@ -12,7 +12,7 @@ import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
@@ -290,7 +290,7 @@ class ProfileOwnershipEmulatorTest {
             resolver = resolver(kind);
             governance = governed ? Governance.builder().policies(PolicySet.of(TenantPolicy.builder().build()))
                     .build() : null;
-            Meter meter = Meter.builder().sink(records::add).region(emulator.region()).build();
+            UsageMeter meter = UsageMeter.builder().sink(records::add).region(emulator.region()).build();
             ChatPipeline.Builder chat = ChatPipeline.builder().resolver(resolver).meter(meter)
                     .transport(BedrockChatTransport.builder().client(plainSync).asyncClient(plainAsync).build());
             TenantRoutingInterceptor.Builder routing = TenantRoutingInterceptor.builder().resolver(resolver)

@@ -7,7 +7,7 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ModelRoutes;
 import dev.aip.core.profile.ProvisioningProfileResolver;
@@ -63,7 +63,7 @@ class ReadmeExampleTest {
 
             JsonLinesLedger ledger = JsonLinesLedger.builder().path(dir.resolve("usage.jsonl")).build();
             InMemoryUsageAggregates usage = new InMemoryUsageAggregates();
-            Meter meter = Meter.builder().sink(UsageSinks.fanOut(ledger, usage)::accept).build();
+            UsageMeter meter = UsageMeter.builder().sink(UsageSinks.fanOut(ledger, usage)::accept).build();
 
             ChatClient chat = ChatPipeline.builder()
                     .resolver(resolver)

@@ -11,7 +11,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -78,7 +78,7 @@ class ReconciliationTest {
                 fx.emulator.faults().set(fx.arn(ids[i]), plan(i));
             }
             fx.emulator.script().forAnyModel().whenPromptContains("abandon").replyTokens(4000);
-            Meter meter = Meter.builder().sink(ledger::accept).region(fx.emulator.region()).build();
+            UsageMeter meter = UsageMeter.builder().sink(ledger::accept).region(fx.emulator.region()).build();
             BedrockRuntimeClient sync = fx.sync();
             BedrockRuntimeAsyncClient async = fx.async();
             // Deterministic refusals: every 97th request is over its (pretend) budget; call(...) marks it with a

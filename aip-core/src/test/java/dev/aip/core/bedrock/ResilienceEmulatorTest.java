@@ -21,7 +21,7 @@ import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
@@ -301,7 +301,7 @@ class ResilienceEmulatorTest {
     void readme_retriesFallbackAndBalancing_asWritten() {
         fx.emulator.faults().set(fx.arn("acme"), FaultPlan.builder().throttle(1.0).build());
         TenantProfileResolver resolver = ResilienceEmulatorTest.resolver;
-        Meter meter = fx.meter;
+        UsageMeter meter = fx.meter;
         ChatTransport transport = BedrockChatTransport.builder().client(sync).asyncClient(async).build();
         Governance governance = Governance.builder().policies(PolicySet.of(TenantPolicy.builder()
                 .fallbackChain(List.of("claude-sonnet")).maxOutputTokens(100).build())).build();

@@ -12,7 +12,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ToolSpec;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
@@ -230,7 +230,7 @@ class StreamFaultMeteringEmulatorTest {
                 assertThat(r.provenance()).isEqualTo(UsageProvenance.ESTIMATED);
                 // Input: the estimate admission reserves with; output: the characters received, 4 to a token.
                 assertThat(r.usage()).isEqualTo(TokenUsage.of(received.inputEstimate,
-                        Meter.estimateTokens(received.outputChars.get())));
+                        UsageMeter.estimateTokens(received.outputChars.get())));
                 assertThat(r.usage().inputTokens()).isPositive();
             }
             assertThat(r.cost().isPriced()).isTrue();
@@ -298,7 +298,7 @@ class StreamFaultMeteringEmulatorTest {
             request.tool(new ToolSpec("get_weather", "Current weather", TOOL_SCHEMA));
         }
         ChatRequest r = request.build();
-        Received received = new Received(Meter.estimateTokens(r.inputChars()));
+        Received received = new Received(UsageMeter.estimateTokens(r.inputChars()));
         ChatClient client = fault.kind() == Kind.TIMEOUT ? chatWithTimeout : chat;
         // After messageStart and N deltas, a cancelling caller has N texts and walks away.
         int cancelAfterTexts = fault.kind() == Kind.CANCEL ? fault.after() - 1 : -1;

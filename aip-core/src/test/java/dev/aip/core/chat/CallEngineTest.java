@@ -7,7 +7,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.MeteredCall;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
@@ -43,7 +43,7 @@ class CallEngineTest {
             InferenceSettings.DEFAULTS.withMaxTokens(100));
 
     private final List<UsageRecord> records = new CopyOnWriteArrayList<>();
-    private final Meter meter = Meter.builder().sink(records::add).region("us-east-1").build();
+    private final UsageMeter meter = UsageMeter.builder().sink(records::add).region("us-east-1").build();
     private final TenantProfileResolver resolver = new TenantProfileResolver() {
         @Override
         public ResolvedProfile resolve(TenantContext tenant, String model) {

@@ -2,7 +2,7 @@ package dev.aip.core.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
@@ -100,7 +100,7 @@ class ChatAsyncNonBlockingTest {
     void chatAsync_twoThousandCallsFromFourThreads_areAllInFlightAtOnceAndEachSettlesOnce() throws Exception {
         List<String> journal = new CopyOnWriteArrayList<>();
         List<UsageRecord> records = new CopyOnWriteArrayList<>();
-        Meter meter = Fixtures.meter(journal, records);
+        UsageMeter meter = Fixtures.meter(journal, records);
         GatedTransport transport = new GatedTransport();
         Map<String, List<UsageRecord>> released = new ConcurrentHashMap<>();
         AtomicInteger doubleReleases = new AtomicInteger();

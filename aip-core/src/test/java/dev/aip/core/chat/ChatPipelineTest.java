@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
@@ -32,7 +32,7 @@ class ChatPipelineTest {
 
     private final List<String> journal = new CopyOnWriteArrayList<>();
     private final List<UsageRecord> records = new CopyOnWriteArrayList<>();
-    private final Meter meter = Fixtures.meter(journal, records);
+    private final UsageMeter meter = Fixtures.meter(journal, records);
     private final FakeTransport transport = new FakeTransport(journal);
     private final TenantContext acme = TenantContext.of("acme");
 

@@ -1,6 +1,6 @@
 package dev.aip.core.chat;
 
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
@@ -33,8 +33,8 @@ final class Fixtures {
         };
     }
 
-    static Meter meter(List<String> journal, List<UsageRecord> records) {
-        return Meter.builder().sink(r -> {
+    static UsageMeter meter(List<String> journal, List<UsageRecord> records) {
+        return UsageMeter.builder().sink(r -> {
             journal.add("record#" + r.attempt() + " " + r.outcome());
             records.add(r);
         }).region("us-east-1").build();

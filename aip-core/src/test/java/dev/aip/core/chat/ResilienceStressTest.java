@@ -3,7 +3,7 @@ package dev.aip.core.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.RateLimitExceededException;
-import dev.aip.core.metering.Meter;
+import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -93,7 +93,7 @@ class ResilienceStressTest {
     void mixedCallsFaultsAndCancels_leaveOneRecordPerAttemptAndNothingInFlight() throws Exception {
         RandomTransport transport = new RandomTransport();
         List<UsageRecord> records = new CopyOnWriteArrayList<>();
-        Meter meter = Meter.builder().sink(records::add).region("us-east-1").build();
+        UsageMeter meter = UsageMeter.builder().sink(records::add).region("us-east-1").build();
         ModelResolver resolver = new ModelResolver().siblings("acme", "claude-sonnet", "east", "west", "north");
         ProfileBalancer balancer = ProfileBalancer.builder().strategy(ProfileBalancer.Strategy.LEAST_LOADED).build();
         AtomicInteger rejected = new AtomicInteger();

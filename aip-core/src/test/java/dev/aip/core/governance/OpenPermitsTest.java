@@ -25,8 +25,8 @@ class OpenPermitsTest {
         pool.shutdownNow();
     }
 
-    private static Grant grant(long expiresAtMillis) {
-        return new Grant(null, ACME, profile(ACME), null, expiresAtMillis);
+    private static GovernancePermit grant(long expiresAtMillis) {
+        return new GovernancePermit(null, ACME, profile(ACME), null, expiresAtMillis);
     }
 
     @Test
@@ -34,9 +34,9 @@ class OpenPermitsTest {
         OpenPermits open = new OpenPermits();
         int perThread = 2_000;
         // Each thread adds its grants, then removes those another thread added (and some twice).
-        List<List<Grant>> added = new ArrayList<>();
+        List<List<GovernancePermit>> added = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
-            List<Grant> mine = new ArrayList<>();
+            List<GovernancePermit> mine = new ArrayList<>();
             for (int i = 0; i < perThread; i++) {
                 mine.add(grant(i));
             }
@@ -47,12 +47,12 @@ class OpenPermitsTest {
         for (int t = 0; t < THREADS; t++) {
             int thread = t;
             futures.add(pool.submit(() -> {
-                for (Grant g : added.get(thread)) {
+                for (GovernancePermit g : added.get(thread)) {
                     open.add(g);
                 }
                 addedAll.countDown();
                 addedAll.await();
-                List<Grant> other = added.get((thread + 1) % THREADS);
+                List<GovernancePermit> other = added.get((thread + 1) % THREADS);
                 for (int i = 0; i < perThread; i += 2) {   // every other one: the odd ones stay
                     open.remove(other.get(i));
                     if (i % 10 == 0) {
@@ -68,11 +68,11 @@ class OpenPermitsTest {
 
         assertThat(open.size()).isEqualTo(THREADS * perThread / 2);
         // Lease ends are 0..perThread-1; the odd ones stay, so those ending by 99 are the 50 odd ones per thread.
-        List<Grant> expired = open.expiredAt(99);
+        List<GovernancePermit> expired = open.expiredAt(99);
         assertThat(expired).hasSize(THREADS * 50).allSatisfy(g -> assertThat(g.expiresAtMillis % 2).isEqualTo(1));
         assertThat(expired).doesNotHaveDuplicates();
-        for (List<Grant> list : added) {
-            for (Grant g : list) {
+        for (List<GovernancePermit> list : added) {
+            for (GovernancePermit g : list) {
                 open.remove(g);
             }
         }
@@ -83,7 +83,7 @@ class OpenPermitsTest {
     @Test
     void remove_ofAGrantNeverAdded_changesNothing() {
         OpenPermits open = new OpenPermits();
-        Grant kept = grant(5);
+        GovernancePermit kept = grant(5);
         open.add(kept);
         open.remove(grant(5));
         assertThat(open.size()).isEqualTo(1);

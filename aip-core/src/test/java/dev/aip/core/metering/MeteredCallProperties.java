@@ -18,7 +18,7 @@ class MeteredCallProperties {
     @Property(tries = 500)
     void anySequence_producesOneRecordMatchingTheFirstSettlement(@ForAll("steps") List<Step> steps) {
         List<UsageRecord> records = new ArrayList<>();
-        Meter meter = Meter.builder().sink(records::add).region("us-east-1").build();
+        UsageMeter meter = UsageMeter.builder().sink(records::add).region("us-east-1").build();
         MeteredCall call = meter.start(MeteredCallTest.info(true).build());
 
         TokenUsage reportedBeforeFirstSettle = null;

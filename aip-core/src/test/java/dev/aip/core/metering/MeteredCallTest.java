@@ -29,7 +29,7 @@ class MeteredCallTest {
 
     private final List<UsageRecord> records = new CopyOnWriteArrayList<>();
     private final AtomicLong nanos = new AtomicLong(1_000_000);
-    private final Meter meter = Meter.builder()
+    private final UsageMeter meter = UsageMeter.builder()
             .sink(records::add)
             .clock(Clock.fixed(T0, ZoneOffset.UTC))
             .ticker(nanos::get)
@@ -267,7 +267,7 @@ class MeteredCallTest {
 
     @Test
     void sink_thatThrows_neverReachesTheCallerAndIsCounted() {
-        Meter failing = Meter.builder().sink(r -> {
+        UsageMeter failing = UsageMeter.builder().sink(r -> {
             throw new IllegalStateException("disk full");
         }).region("us-east-1").build();
         MeteredCall call = failing.start(info(false).build());
@@ -289,7 +289,7 @@ class MeteredCallTest {
 
     @Test
     void start_withoutAnyRegion_isRejected() {
-        Meter noRegion = Meter.builder().sink(records::add).build();
+        UsageMeter noRegion = UsageMeter.builder().sink(records::add).build();
         assertThatThrownBy(() -> noRegion.start(info(false).build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("region");
     }

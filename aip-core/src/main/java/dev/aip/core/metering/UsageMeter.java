@@ -16,12 +16,12 @@ import org.slf4j.LoggerFactory;
  * The metering engine: turns each model call attempt into exactly one priced {@link UsageRecord} and hands it to a
  * sink ({@code dev.aip.core.sink.UsageSink}).
  *
- * <p>Both ways into Bedrock meter through a {@code Meter}: the chat pipeline's metering stage and the SDK
+ * <p>Both ways into Bedrock meter through a {@code UsageMeter}: the chat pipeline's metering stage and the SDK
  * {@code TenantRoutingInterceptor}. They start a {@link MeteredCall} per attempt, report what they learn (request
  * id, first token, usage) and settle it once; so both paths produce the same records.
  *
  * <pre>{@code
- * Meter meter = Meter.builder()
+ * UsageMeter meter = UsageMeter.builder()
  *     .sink(ledger::accept)
  *     .region("us-east-1")
  *     .build();
@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; share one instance.
  */
-public final class Meter {
+public final class UsageMeter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Meter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(UsageMeter.class);
 
     /** Characters per token for estimates: the usual rule of thumb for English text and JSON. */
     private static final int CHARS_PER_TOKEN = 4;
@@ -52,7 +52,7 @@ public final class Meter {
     private final AtomicLong sinkFailures = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
 
-    private Meter(Builder b) {
+    private UsageMeter(Builder b) {
         this.sink = b.sink;
         this.costs = new CostCalculator(b.priceCatalog != null ? b.priceCatalog : PriceCatalog.bundled());
         this.clock = b.clock;
@@ -95,7 +95,7 @@ public final class Meter {
         String callRegion = info.region() != null ? info.region() : region;
         if (callRegion == null) {
             throw new IllegalArgumentException("No region for call " + info.callId()
-                    + ": set CallInfo.region or Meter.builder().region(...)");
+                    + ": set CallInfo.region or UsageMeter.builder().region(...)");
         }
         return new MeteredCall(this, info, callRegion, clock.instant(), ticker.getAsLong());
     }
@@ -139,7 +139,7 @@ public final class Meter {
     }
 
     /**
-     * Builds a {@link Meter}. Not thread-safe; confine to one thread.
+     * Builds a {@link UsageMeter}. Not thread-safe; confine to one thread.
      *
      * <p>Each setting may be set once; a second set is a {@link ConfigurationException}.
      */
@@ -162,35 +162,35 @@ public final class Meter {
          * @return this builder
          */
         public Builder sink(Consumer<? super UsageRecord> value) {
-            ConfigurationException.requireFirstSet(given, "Meter.sink", value);
+            ConfigurationException.requireFirstSet(given, "UsageMeter.sink", value);
             sink = Objects.requireNonNull(value, "sink");
             return this;
         }
 
         /** Sets the prices; default {@link PriceCatalog#bundled()}. */
         public Builder priceCatalog(PriceCatalog value) {
-            ConfigurationException.requireFirstSet(given, "Meter.priceCatalog", value);
+            ConfigurationException.requireFirstSet(given, "UsageMeter.priceCatalog", value);
             priceCatalog = Objects.requireNonNull(value, "priceCatalog");
             return this;
         }
 
         /** Sets the clock for {@code startedAt}; default the system UTC clock. */
         public Builder clock(Clock value) {
-            ConfigurationException.requireFirstSet(given, "Meter.clock", value);
+            ConfigurationException.requireFirstSet(given, "UsageMeter.clock", value);
             clock = Objects.requireNonNull(value, "clock");
             return this;
         }
 
         /** Sets the nanosecond ticker for latency and time to first token; default {@link System#nanoTime()}. */
         public Builder ticker(LongSupplier value) {
-            ConfigurationException.requireFirstSet(given, "Meter.ticker", value);
+            ConfigurationException.requireFirstSet(given, "UsageMeter.ticker", value);
             ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 
         /** Sets the region used when a {@link CallInfo} names none. */
         public Builder region(String value) {
-            ConfigurationException.requireFirstSet(given, "Meter.region", value);
+            ConfigurationException.requireFirstSet(given, "UsageMeter.region", value);
             region = Objects.requireNonNull(value, "region");
             return this;
         }
@@ -201,11 +201,11 @@ public final class Meter {
          * @return the meter
          * @throws ConfigurationException if no sink was set
          */
-        public Meter build() {
+        public UsageMeter build() {
             if (sink == null) {
-                throw new ConfigurationException("Meter needs a sink: Meter.builder().sink(...)");
+                throw new ConfigurationException("UsageMeter needs a sink: UsageMeter.builder().sink(...)");
             }
-            return new Meter(this);
+            return new UsageMeter(this);
         }
     }
 }

@@ -13,11 +13,11 @@ import java.util.concurrent.CancellationException;
  * the transport; a failure after a stream started is recorded as {@link Outcome#STREAM_INTERRUPTED} (unless it is
  * a timeout or a cancel), with the transport's error code.
  */
-final class MeteringChatClient implements ChatStage {
+final class MeteringStage implements ChatStage {
 
     private final ChatTransport transport;
 
-    MeteringChatClient(ChatTransport transport) {
+    MeteringStage(ChatTransport transport) {
         this.transport = transport;
     }
 

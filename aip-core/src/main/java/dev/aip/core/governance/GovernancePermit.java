@@ -21,13 +21,13 @@ import java.util.Objects;
  * step ordered after the one before by its stage's completion) before the grant is registered in
  * {@link OpenPermits} (a monitor) and handed to the caller, and read only after that.
  */
-final class Grant implements Admission.Permit {
+final class GovernancePermit implements Admission.Permit {
 
     private static final VarHandle OVER;
 
     static {
         try {
-            OVER = MethodHandles.lookup().findVarHandle(Grant.class, "over", int.class);
+            OVER = MethodHandles.lookup().findVarHandle(GovernancePermit.class, "over", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,18 +50,18 @@ final class Grant implements Admission.Permit {
     BudgetStore.Reservation budget;
     BigDecimal budgetLimit;
     /** The fair-share reservation, or {@code null}. */
-    FairShareController.Ticket share;
+    FairShareController.ShareReservation share;
 
     /** Registry links, guarded by the stripe's monitor. */
     OpenPermits.Stripe stripe;
-    Grant prev;
-    Grant next;
+    GovernancePermit prev;
+    GovernancePermit next;
 
     @SuppressWarnings("unused") // through OVER
     private volatile int over;
     private volatile boolean expired;
 
-    Grant(Governance governance, TenantContext tenant, ResolvedProfile profile, TenantLimits limits,
+    GovernancePermit(Governance governance, TenantContext tenant, ResolvedProfile profile, TenantLimits limits,
           long expiresAtMillis) {
         this.governance = governance;
         this.tenant = tenant;
