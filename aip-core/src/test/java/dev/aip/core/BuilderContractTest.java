@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.RetryPolicy;
@@ -115,6 +116,7 @@ class BuilderContractTest {
         InferenceProfileApi api = proxy(InferenceProfileApi.class);
         return Stream.of(
                 builder("ChatPipeline", ChatPipeline::builder),
+                builder("CallEngine", CallEngine::builder),
                 builder("Governance", Governance::builder),
                 builder("UsageMeter", UsageMeter::builder),
                 builder("TenantRoutingInterceptor", TenantRoutingInterceptor::builder),

@@ -546,7 +546,7 @@ public final class Governance implements Admission {
      */
     void settle(GovernancePermit grant, @Nullable List<UsageRecord> attempts) {
         Executor on = settlement;
-        if (on != null && attempts != null) {
+        if (on != null) {
             try {
                 on.execute(() -> settleNow(grant, attempts));
                 return;
