@@ -126,6 +126,24 @@ final class RedisBudgetStore implements BudgetStore {
 
     @Override
     public Reservation reserve(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        String[] keys = keys(key);
+        List<Object> r = run(RESERVE, keys, reserveArgs(key, amountUsd, limitUsd));
+        return reservation(key, amountUsd, limitUsd, keys, r);
+    }
+
+    /** The same script as {@link #reserve}, on Lettuce's async API: no thread waits for Redis. */
+    @Override
+    public CompletionStage<Reservation> reserveAsync(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
+        String[] args = reserveArgs(key, amountUsd, limitUsd);
+        String[] keys = keys(key);
+        return connection.getAsync()
+                .thenCompose(c -> Scripts.<List<Object>>evalAsync(c.async(), RESERVE, ScriptOutputType.MULTI, keys,
+                        args))
+                .thenApply(r -> reservation(key, amountUsd, limitUsd, keys, r));
+    }
+
+    /** The reserve script's arguments: amount, room left under the limit, now, lease end, key expiry. */
+    private String[] reserveArgs(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
         Objects.requireNonNull(key, "key");
         if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
             throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
@@ -134,29 +152,8 @@ final class RedisBudgetStore implements BudgetStore {
         String amount = units(amountUsd, RoundingMode.CEILING);
         // both at most Long.MAX_VALUE and non-negative, so the difference fits
         long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
-        String[] keys = keys(key);
-        List<Object> r = run(RESERVE, keys, amount, Long.toString(room), Long.toString(now),
-                Long.toString(now + lease.toMillis()), Long.toString(expiry(key)));
-        return reservation(key, amountUsd, limitUsd, keys, r);
-    }
-
-    /** The same script as {@link #reserve}, on Lettuce's async API: no thread waits for Redis. */
-    @Override
-    public CompletionStage<Reservation> reserveAsync(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd) {
-        Objects.requireNonNull(key, "key");
-        if (amountUsd.signum() < 0 || limitUsd.signum() <= 0) {
-            throw new IllegalArgumentException("Cannot reserve " + amountUsd + " USD against a limit of " + limitUsd);
-        }
-        long now = clock.millis();
-        String amount = units(amountUsd, RoundingMode.CEILING);
-        long room = Long.parseLong(limitUnits(limitUsd)) - Long.parseLong(amount);
-        String[] keys = keys(key);
-        String[] args = {amount, Long.toString(room), Long.toString(now), Long.toString(now + lease.toMillis()),
+        return new String[] {amount, Long.toString(room), Long.toString(now), Long.toString(now + lease.toMillis()),
             Long.toString(expiry(key))};
-        return connection.getAsync()
-                .thenCompose(c -> Scripts.<List<Object>>evalAsync(c.async(), RESERVE, ScriptOutputType.MULTI, keys,
-                        args))
-                .thenApply(r -> reservation(key, amountUsd, limitUsd, keys, r));
     }
 
     private static Reservation reservation(BudgetKey key, BigDecimal amountUsd, BigDecimal limitUsd, String[] keys,
