@@ -1,0 +1,251 @@
+package dev.aip.benchmarks;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway against the emulator it fronts, in one command: every scenario of the gateway's aims, each measured
+ * straight to the emulator and through {@code aip-gateway}, alternating in one run, and printed as one table.
+ *
+ * <pre>{@code
+ * mvn -B -q -ntp -DskipTests package -pl aip-benchmarks,aip-cli,aip-gateway -am
+ * java -cp aip-benchmarks/target/benchmarks.jar dev.aip.benchmarks.GatewayBench --warmup 60 --seconds 20
+ * }</pre>
+ *
+ * <p>The emulator ({@code aip emulator}) and the gateway ({@code aip-gateway.jar}, its dev profile with the
+ * in-process emulator off and {@code aip.endpoint} pointing at the standalone one) run in their own JVMs; this JVM is
+ * the load generator (the JDK's HTTP client, a fixed number of requests in flight per scenario: its "connections").
+ * Straight calls are Converse requests to the emulator; gateway calls are OpenAI chat completions for the same model
+ * and prompt, as tenant {@code acme} (key {@code sk-acme-dev}). Each scenario warms both paths up, then measures
+ * direct, gateway, direct, gateway; the table gives the better round of each.
+ *
+ * <p>Options: {@code --warmup S} seconds per latency setting before measuring (default 60: a cold JIT halves the
+ * figures), {@code --seconds S} per measured round (default 20), {@code --only NAME,...} scenario names
+ * ({@code c1}, {@code c16}, {@code c64}, {@code c2000-1s}).
+ */
+public final class GatewayBench {
+
+    private static final String MODEL = "claude-haiku";
+    private static final String SOURCE = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+    /** The standalone emulator's account, which the gateway needs to expand the system profile ids it routes to. */
+    private static final String ACCOUNT = "123456789012";
+    private static final String PROMPT = "Summarise the quarterly report in three bullet points.";
+
+    /** One row of the table: how many requests in flight, at what model latency. */
+    record Scenario(String name, int connections, Duration latency) {
+    }
+
+    /** What one measured round saw. */
+    record Round(double callsPerSecond, double p50Millis, double p99Millis, long errors) {
+    }
+
+    private GatewayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int warmup = intOpt(args, "--warmup", 60);
+        int seconds = intOpt(args, "--seconds", 20);
+        String only = strOpt(args, "--only", "");
+        List<Scenario> scenarios = new ArrayList<>(List.of(
+                new Scenario("c1", 1, Duration.ZERO),
+                new Scenario("c16", 16, Duration.ZERO),
+                new Scenario("c64", 64, Duration.ZERO),
+                new Scenario("c2000-1s", 2000, Duration.ofSeconds(1))));
+        if (!only.isEmpty()) {
+            List<String> names = Arrays.asList(only.split(","));
+            scenarios.removeIf(s -> !names.contains(s.name()));
+        }
+        Path root = Path.of("").toAbsolutePath();
+        Path cli = root.resolve("aip-cli/target/aip.jar");
+        Path gateway = root.resolve("aip-gateway/target/aip-gateway.jar");
+        for (Path jar : List.of(cli, gateway)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build it first with"
+                        + " mvn -B -q -ntp -DskipTests package -pl aip-benchmarks,aip-cli,aip-gateway -am");
+            }
+        }
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(10)).build();
+        Map<Scenario, Round[]> results = new LinkedHashMap<>();
+        Map<Duration, List<Scenario>> byLatency = new LinkedHashMap<>();
+        for (Scenario s : scenarios) {
+            byLatency.computeIfAbsent(s.latency(), k -> new ArrayList<>()).add(s);
+        }
+        for (Map.Entry<Duration, List<Scenario>> group : byLatency.entrySet()) {
+            int emulatorPort = freePort();
+            int gatewayPort = freePort();
+            List<String> emulatorCmd = new ArrayList<>(List.of("java", "-jar", cli.toString(), "emulator",
+                    "--port", Integer.toString(emulatorPort)));
+            if (!group.getKey().isZero()) {
+                emulatorCmd.addAll(List.of("--latency", group.getKey().toMillis() + "ms"));
+            }
+            Process emulator = start(emulatorCmd, Map.of());
+            Process gw = null;
+            try {
+                waitFor(http, URI.create("http://127.0.0.1:" + emulatorPort + "/foundation-models"));
+                gw = start(List.of("java", "-jar", gateway.toString(), "--server.port=" + gatewayPort,
+                        "--spring.profiles.active=dev", "--aip.emulator.enabled=false",
+                        "--aip.endpoint=http://127.0.0.1:" + emulatorPort, "--aip.region=us-east-1",
+                        "--aip.profiles.account-id=" + ACCOUNT),
+                        Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench"));
+                waitFor(http, URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health"));
+                Target direct = directTarget(emulatorPort);
+                Target through = gatewayTarget(gatewayPort);
+                int widest = group.getValue().stream().mapToInt(Scenario::connections).max().orElse(1);
+                System.out.printf("latency %s: warming up %d s (direct and gateway alternately, %d in flight)%n",
+                        group.getKey(), warmup, widest);
+                for (int left = warmup; left > 0; left -= 10) {
+                    run(http, direct, widest, Math.min(5, left));
+                    run(http, through, widest, Math.min(5, left));
+                }
+                for (Scenario s : group.getValue()) {
+                    Round d1 = run(http, direct, s.connections(), seconds);
+                    Round g1 = run(http, through, s.connections(), seconds);
+                    Round d2 = run(http, direct, s.connections(), seconds);
+                    Round g2 = run(http, through, s.connections(), seconds);
+                    results.put(s, new Round[] {better(d1, d2), better(g1, g2)});
+                    System.out.printf("%s done%n", s.name());
+                }
+            } finally {
+                if (gw != null) {
+                    gw.destroy();
+                    gw.waitFor(30, TimeUnit.SECONDS);
+                }
+                emulator.destroy();
+                emulator.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        System.out.println();
+        System.out.println("| scenario | direct calls/s | direct p50 / p99 ms | gateway calls/s | gateway p50 / p99 ms"
+                + " | gateway / direct | added p50 / p99 ms | errors (direct, gateway) |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<Scenario, Round[]> e : results.entrySet()) {
+            Round d = e.getValue()[0];
+            Round g = e.getValue()[1];
+            System.out.printf(Locale.ROOT, "| %d connections, latency %d ms | %.0f | %.2f / %.2f | %.0f | %.2f / %.2f"
+                    + " | %.2f | %.2f / %.2f | %d, %d |%n", e.getKey().connections(),
+                    e.getKey().latency().toMillis(), d.callsPerSecond(), d.p50Millis(), d.p99Millis(),
+                    g.callsPerSecond(), g.p50Millis(), g.p99Millis(), g.callsPerSecond() / d.callsPerSecond(),
+                    g.p50Millis() - d.p50Millis(), g.p99Millis() - d.p99Millis(), d.errors(), g.errors());
+        }
+        System.exit(0);
+    }
+
+    /** Where and what to send. */
+    record Target(String name, HttpRequest request) {
+    }
+
+    private static Target directTarget(int port) {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"" + PROMPT + "\"}]}],"
+                + "\"inferenceConfig\":{\"maxTokens\":256}}";
+        return new Target("direct", HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/model/"
+                        + SOURCE.replace(":", "%3A") + "/converse"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private static Target gatewayTarget(int port) {
+        String body = "{\"model\":\"" + MODEL + "\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + PROMPT + "\"}]}";
+        return new Target("gateway", HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer sk-acme-dev")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** Keeps {@code inFlight} requests going for {@code seconds}; latencies of requests started in that time. */
+    private static Round run(HttpClient http, Target target, int inFlight, int seconds) throws InterruptedException {
+        Semaphore slots = new Semaphore(inFlight);
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong errors = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                continue;
+            }
+            long sent = System.nanoTime();
+            http.sendAsync(target.request(), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                if (e != null || r.statusCode() != 200) {
+                    errors.incrementAndGet();
+                } else if (sent < end) {
+                    latencies.add(System.nanoTime() - sent);
+                }
+                slots.release();
+            });
+        }
+        slots.acquire(inFlight);
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new Round(sorted.length / Math.max(elapsed, 1e-9), percentile(sorted, 0.50), percentile(sorted, 0.99),
+                errors.get());
+    }
+
+    private static Round better(Round a, Round b) {
+        return a.callsPerSecond() >= b.callsPerSecond() ? a : b;
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))] / 1e6;
+    }
+
+    private static Process start(List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        b.environment().putAll(env);
+        return b.start();
+    }
+
+    private static void waitFor(HttpClient http, URI uri) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            try {
+                http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException(uri + " did not answer within 120 s");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int intOpt(String[] args, String name, int fallback) {
+        String v = strOpt(args, name, null);
+        return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    private static String strOpt(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
