@@ -74,8 +74,8 @@ final class EmulatorCommand extends Subcommand {
     @Option(names = "--throttle", paramLabel = "FRACTION", defaultValue = "0",
             description = {"Fraction (0..1) of runtime calls answered at once with 429 ThrottlingException "
                     + "(default ${DEFAULT-VALUE}).",
-                "Decided per model by a hash of --seed and the call's number: about that fraction, and the same "
-                    + "calls for the same seed and order of calls."})
+                "The n-th runtime call is throttled when a hash of --seed and n falls below it: about that "
+                    + "fraction, and the same calls for the same seed and order of calls."})
     String throttle;
 
     /** Set by tests to stop the server; otherwise it runs until the process ends. */
