@@ -1,7 +1,13 @@
 package dev.aip.cli;
 
 import dev.aip.emulator.BedrockEmulator;
+import dev.aip.emulator.FaultPlan;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +56,28 @@ final class EmulatorCommand extends Subcommand {
                 "Clients cancel streams all the time; a low limit makes them re-send the calls of closed connections."})
     String maxResetFrames;
 
+    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0",
+            description = {"Delay before every runtime call is answered (or its stream starts), e.g. 300ms, 1s, "
+                    + "PT1S (default ${DEFAULT-VALUE}).",
+                "Waits run on a timer, so slow calls hold no server thread: thousands can be in flight at once."})
+    String latency;
+
+    @Option(names = "--ttft", paramLabel = "DURATION", defaultValue = "0",
+            description = "Time to first token: extra delay before a stream's first content event "
+                    + "(default ${DEFAULT-VALUE}).")
+    String ttft;
+
+    @Option(names = "--chunk-delay", paramLabel = "DURATION", defaultValue = "0",
+            description = "Delay before each later stream event (default ${DEFAULT-VALUE}).")
+    String chunkDelay;
+
+    @Option(names = "--throttle", paramLabel = "FRACTION", defaultValue = "0",
+            description = {"Fraction (0..1) of runtime calls answered at once with 429 ThrottlingException "
+                    + "(default ${DEFAULT-VALUE}).",
+                "The n-th runtime call is throttled when a hash of --seed and n falls below it: about that "
+                    + "fraction, and the same calls for the same seed and order of calls."})
+    String throttle;
+
     /** Set by tests to stop the server; otherwise it runs until the process ends. */
     CountDownLatch stop = new CountDownLatch(1);
 
@@ -58,6 +86,7 @@ final class EmulatorCommand extends Subcommand {
         BedrockEmulator.Builder builder = BedrockEmulator.builder();
         try {
             applyMaxResetFrames(builder);
+            applyFaults(builder);
             int dash = replyTokens.indexOf('-');
             int min = Integer.parseInt(dash < 0 ? replyTokens : replyTokens.substring(0, dash));
             int max = dash < 0 ? min : Integer.parseInt(replyTokens.substring(dash + 1));
@@ -96,6 +125,75 @@ final class EmulatorCommand extends Subcommand {
             }
         }
         return AipCommand.EXIT_OK;
+    }
+
+    private void applyFaults(BedrockEmulator.Builder builder) {
+        Duration latencyValue = duration("--latency", latency);
+        Duration ttftValue = duration("--ttft", ttft);
+        Duration chunkDelayValue = duration("--chunk-delay", chunkDelay);
+        double throttleValue = fraction("--throttle", throttle);
+        if (latencyValue.isZero() && ttftValue.isZero() && chunkDelayValue.isZero() && throttleValue == 0) {
+            return;
+        }
+        builder.faults(FaultPlan.builder().latency(latencyValue).timeToFirstToken(ttftValue)
+                .chunkDelay(chunkDelayValue).throttle(throttleValue).build());
+    }
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
+
+    /**
+     * A duration as a number and a unit ({@code ns us ms s m h}: {@code 300ms}, {@code 1.5s}, {@code 2m}), an
+     * ISO-8601 duration ({@code PT1S}) or {@code 0}; never negative.
+     */
+    static Duration duration(String option, String text) {
+        String value = text.trim();
+        Duration parsed = null;
+        if (value.equals("0")) {
+            parsed = Duration.ZERO;
+        } else if (value.startsWith("P") || value.startsWith("p")) {
+            try {
+                parsed = Duration.parse(value.toUpperCase(Locale.ROOT));
+            } catch (DateTimeParseException e) {
+                parsed = null;
+            }
+        } else {
+            Matcher m = SIMPLE_DURATION.matcher(value.toLowerCase(Locale.ROOT));
+            if (m.matches()) {
+                long nanosPerUnit = switch (m.group(2)) {
+                    case "ns" -> 1L;
+                    case "us" -> 1_000L;
+                    case "ms" -> 1_000_000L;
+                    case "s" -> 1_000_000_000L;
+                    case "m" -> 60_000_000_000L;
+                    default -> 3_600_000_000_000L;
+                };
+                try {
+                    parsed = Duration.ofNanos(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit))
+                            .longValueExact());
+                } catch (ArithmeticException tooLargeOrFractionalNanos) {
+                    parsed = null;
+                }
+            }
+        }
+        if (parsed == null || parsed.isNegative()) {
+            throw CliException.usage(option + " needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '"
+                    + text + "'");
+        }
+        return parsed;
+    }
+
+    /** A fraction from 0 to 1 inclusive. */
+    static double fraction(String option, String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            value = Double.NaN;
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw CliException.usage(option + " needs a fraction from 0 to 1 such as 0.1, got '" + text + "'");
+        }
+        return value;
     }
 
     private void applyMaxResetFrames(BedrockEmulator.Builder builder) {

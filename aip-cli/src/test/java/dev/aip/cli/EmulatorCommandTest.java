@@ -65,6 +65,112 @@ class EmulatorCommandTest {
         assertThat(help.out()).contains("--max-reset-frames=N[/S]").contains("default 1000000/30");
     }
 
+    @Test
+    void duration_acceptsUnitsAndIso8601() {
+        assertThat(EmulatorCommand.duration("--latency", "1s")).isEqualTo(Duration.ofSeconds(1));
+        assertThat(EmulatorCommand.duration("--latency", "300ms")).isEqualTo(Duration.ofMillis(300));
+        assertThat(EmulatorCommand.duration("--chunk-delay", "20ms")).isEqualTo(Duration.ofMillis(20));
+        assertThat(EmulatorCommand.duration("--ttft", "1.5s")).isEqualTo(Duration.ofMillis(1_500));
+        assertThat(EmulatorCommand.duration("--ttft", "2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(EmulatorCommand.duration("--ttft", "250us")).isEqualTo(Duration.ofNanos(250_000));
+        assertThat(EmulatorCommand.duration("--latency", "PT1S")).isEqualTo(Duration.ofSeconds(1));
+        assertThat(EmulatorCommand.duration("--latency", "pt0.25s")).isEqualTo(Duration.ofMillis(250));
+        assertThat(EmulatorCommand.duration("--latency", "0")).isZero();
+    }
+
+    @Test
+    void emulator_badDurations_areUsageErrorsNamingTheOption() {
+        CliRun.Result noUnit = CliRun.run("emulator", "--latency", "300");
+        CliRun.Result words = CliRun.run("emulator", "--ttft", "soon");
+        CliRun.Result negative = CliRun.run("emulator", "--chunk-delay", "PT-1S");
+        CliRun.Result badIso = CliRun.run("emulator", "--latency", "P1X");
+
+        assertThat(noUnit.exitCode()).isEqualTo(2);
+        assertThat(noUnit.error()).isEqualTo(
+                "aip: --latency needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '300'");
+        assertThat(words.exitCode()).isEqualTo(2);
+        assertThat(words.error()).startsWith("aip: --ttft needs a duration").endsWith("got 'soon'");
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.error()).startsWith("aip: --chunk-delay needs a duration").endsWith("got 'PT-1S'");
+        assertThat(badIso.exitCode()).isEqualTo(2);
+        assertThat(badIso.error()).startsWith("aip: --latency needs a duration");
+    }
+
+    @Test
+    void emulator_badThrottle_isAUsageErrorNamingIt() {
+        for (String bad : new String[] {"1.5", "-0.1", "half", "NaN"}) {
+            CliRun.Result run = CliRun.run("emulator", "--throttle", bad);
+
+            assertThat(run.exitCode()).as(bad).isEqualTo(2);
+            assertThat(run.error()).as(bad)
+                    .isEqualTo("aip: --throttle needs a fraction from 0 to 1 such as 0.1, got '" + bad + "'");
+        }
+        assertThat(EmulatorCommand.fraction("--throttle", "0.25")).isEqualTo(0.25);
+        assertThat(EmulatorCommand.fraction("--throttle", "1")).isEqualTo(1.0);
+    }
+
+    @Test
+    void emulator_withThrottleOne_answersRuntimeCallsWith429() throws Exception {
+        AipCommand aip = new AipCommand();
+        CommandLine cl = AipCommand.configure(new CommandLine(aip));
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        EmulatorCommand emulator = cl.getSubcommands().get("emulator").getCommand();
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("emulator", "--port", "0",
+                "--throttle", "1", "--latency", "200ms"));
+        String endpoint = awaitEndpoint(out);
+        HttpResponse<String> converse = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(endpoint
+                                + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        emulator.stop.countDown();
+
+        assertThat(converse.statusCode()).isEqualTo(429);
+        assertThat(converse.headers().firstValue("x-amzn-ErrorType").orElse("")).startsWith("ThrottlingException");
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void emulator_withLatency_delaysTheAnswer() throws Exception {
+        AipCommand aip = new AipCommand();
+        CommandLine cl = AipCommand.configure(new CommandLine(aip));
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        EmulatorCommand emulator = cl.getSubcommands().get("emulator").getCommand();
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("emulator", "--port", "0",
+                "--latency", "300ms"));
+        String endpoint = awaitEndpoint(out);
+        long start = System.nanoTime();
+        HttpResponse<String> converse = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(endpoint
+                                + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        emulator.stop.countDown();
+
+        assertThat(converse.statusCode()).isEqualTo(200);
+        assertThat(tookMillis).isGreaterThanOrEqualTo(300 - 5);
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void emulator_help_listsPacingAndThrottleOptions() {
+        CliRun.Result help = CliRun.run("emulator", "--help");
+
+        assertThat(help.out()).contains("--latency=DURATION").contains("--ttft=DURATION")
+                .contains("--chunk-delay=DURATION").contains("--throttle=FRACTION");
+    }
+
     private static String awaitEndpoint(StringWriter out) throws InterruptedException {
         Pattern endpoint = Pattern.compile("endpoint=(http://\\S+)");
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -274,7 +274,10 @@ public final class BedrockEmulator implements AutoCloseable {
             return this;
         }
 
-        /** Threads answering requests (default 64); streams with injected delays hold one each while they run. */
+        /**
+         * Threads answering requests (default 64). Injected latency and stream pacing wait on a timer and hold no
+         * thread, so this bounds the work done at once, not how many slow calls can be in flight.
+         */
         public Builder workerThreads(int workerThreads) {
             this.workerThreads = workerThreads;
             return this;

@@ -18,7 +18,7 @@ import java.util.Objects;
  *     {@code ServiceQuotaExceededException}
  * @param maxRequestBodyBytes larger bodies are refused with 413 before they are buffered
  * @param maxHeaderBytes larger request heads are refused with 431
- * @param workerThreads threads answering requests (handlers may block while they pace streams)
+ * @param workerThreads threads answering requests (simulated waits hold none; see {@link Responder#schedule})
  * @param maxResetFrames RST_STREAM frames one HTTP/2 connection may receive, and separately send, within
  *     {@code resetWindow} before it is closed with GOAWAY {@code ENHANCE_YOUR_CALM}; 0 for no limit
  * @param resetWindow the window of {@code maxResetFrames}, a whole number of seconds

@@ -1,8 +1,13 @@
 package dev.aip.emulator;
 
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the emulator as a standalone server for other tools and languages:
@@ -10,8 +15,13 @@ import java.util.concurrent.CountDownLatch;
  * <pre>{@code
  * java -jar aip-emulator.jar --port 4566 [--bind 127.0.0.1] [--seed 42] [--account 123456789012]
  *      [--region us-east-1] [--profile-quota 1000] [--reply-tokens 20-60] [--stream-chunk-tokens 4]
- *      [--max-reset-frames 1000000/30]
+ *      [--max-reset-frames 1000000/30] [--latency 0] [--ttft 0] [--chunk-delay 0] [--throttle 0]
  * }</pre>
+ *
+ * <p>{@code --latency}, {@code --ttft}, {@code --chunk-delay} and {@code --throttle} install a global
+ * {@link FaultPlan}, as {@code aip emulator} does: durations are a number and a unit ({@code 300ms}, {@code 1s}) or
+ * ISO-8601 ({@code PT1S}); the throttle is the fraction of runtime calls answered 429, drawn per call from the
+ * seed.
  *
  * <p>Prints {@code endpoint=http://host:port} on one line once it is listening, then serves until the process is
  * stopped (SIGINT/SIGTERM close it cleanly).
@@ -61,12 +71,16 @@ public final class EmulatorMain {
     /** Returns the configured builder, or {@code null} when only help was asked for. */
     static BedrockEmulator.Builder configure(String[] args, PrintStream out) {
         BedrockEmulator.Builder builder = BedrockEmulator.builder();
+        Duration latency = Duration.ZERO;
+        Duration ttft = Duration.ZERO;
+        Duration chunkDelay = Duration.ZERO;
+        double throttle = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
                 out.println("Usage: aip-emulator [--port N] [--bind HOST] [--seed N] [--account ID] [--region R]"
                         + " [--profile-quota N] [--reply-tokens N[-M]] [--stream-chunk-tokens N]"
-                        + " [--max-reset-frames N[/S]]");
+                        + " [--max-reset-frames N[/S]] [--latency D] [--ttft D] [--chunk-delay D] [--throttle F]");
                 out.println("  --port N           TCP port (default 0: a free port, printed on start)");
                 out.println("  --bind HOST        address to listen on (default 127.0.0.1)");
                 out.println("  --seed N           seed of the deterministic model (default 42)");
@@ -78,6 +92,13 @@ public final class EmulatorMain {
                 out.println("  --max-reset-frames N[/S]  HTTP/2 stream resets a connection may receive (or send) per S"
                         + " seconds (30 if not given)");
                 out.println("                            before it is closed; 0: no limit (default 1000000/30)");
+                out.println("  --latency D         delay before every runtime call is answered, e.g. 300ms, 1s, PT1S"
+                        + " (default 0)");
+                out.println("  --ttft D            extra delay before a stream's first content event (default 0)");
+                out.println("  --chunk-delay D     delay before each later stream event (default 0)");
+                out.println("  --throttle F        fraction 0..1 of runtime calls answered 429 ThrottlingException,"
+                        + " drawn per call from --seed (default 0)");
+                out.println("  Waits are timers: slow calls hold no server thread.");
                 return null;
             }
             String name = arg;
@@ -113,10 +134,71 @@ public final class EmulatorMain {
                             : parseLong(name, value.substring(slash + 1));
                     builder.maxResetFramesPerWindow(frames, Duration.ofSeconds(seconds));
                 }
+                case "--latency" -> latency = parseDuration(name, value);
+                case "--ttft" -> ttft = parseDuration(name, value);
+                case "--chunk-delay" -> chunkDelay = parseDuration(name, value);
+                case "--throttle" -> throttle = parseFraction(name, value);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
+        if (!latency.isZero() || !ttft.isZero() || !chunkDelay.isZero() || throttle != 0) {
+            builder.faults(FaultPlan.builder().latency(latency).timeToFirstToken(ttft).chunkDelay(chunkDelay)
+                    .throttle(throttle).build());
+        }
         return builder;
+    }
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
+
+    /** A number and a unit ({@code ns us ms s m h}), ISO-8601 ({@code PT1S}) or {@code 0}; never negative. */
+    static Duration parseDuration(String name, String value) {
+        String v = value.trim();
+        Duration parsed = null;
+        if (v.equals("0")) {
+            parsed = Duration.ZERO;
+        } else if (v.startsWith("P") || v.startsWith("p")) {
+            try {
+                parsed = Duration.parse(v.toUpperCase(Locale.ROOT));
+            } catch (DateTimeParseException e) {
+                parsed = null;
+            }
+        } else {
+            Matcher m = SIMPLE_DURATION.matcher(v.toLowerCase(Locale.ROOT));
+            if (m.matches()) {
+                long nanosPerUnit = switch (m.group(2)) {
+                    case "ns" -> 1L;
+                    case "us" -> 1_000L;
+                    case "ms" -> 1_000_000L;
+                    case "s" -> 1_000_000_000L;
+                    case "m" -> 60_000_000_000L;
+                    default -> 3_600_000_000_000L;
+                };
+                try {
+                    parsed = Duration.ofNanos(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit))
+                            .longValueExact());
+                } catch (ArithmeticException e) {
+                    parsed = null;
+                }
+            }
+        }
+        if (parsed == null || parsed.isNegative()) {
+            throw new IllegalArgumentException(name + " needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '"
+                    + value + "'");
+        }
+        return parsed;
+    }
+
+    static double parseFraction(String name, String value) {
+        double d;
+        try {
+            d = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d >= 0 && d <= 1)) {
+            throw new IllegalArgumentException(name + " needs a fraction from 0 to 1 such as 0.1, got '" + value + "'");
+        }
+        return d;
     }
 
     private static int parseInt(String name, String value) {

@@ -4,10 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +30,13 @@ import org.slf4j.LoggerFactory;
  * {@value #BACKPRESSURE_TIMEOUT_SECONDS} seconds without progress the stream is aborted. Memory per stream is thus
  * bounded by about twice {@value #AUTO_FLUSH_BYTES} bytes.
  *
- * <p>Thread-safe as a {@link Responder}; the {@link StreamSink} it hands out is confined to the thread that opened it.
+ * <p>Simulated time ({@link #schedule}) is a timer on the channel's event loop: when it fires, the next step is
+ * handed to a worker, so a waiting response holds no thread. At most one step waits at a time; when the channel
+ * goes away ({@link #signal()}) the waiting step is disarmed and run at once, so a gone client leaves no timer
+ * behind and its call is still recorded by the step that finds the stream closed.
+ *
+ * <p>Thread-safe as a {@link Responder}; the {@link StreamSink} it hands out is used by one thread at a time (the
+ * handler, then its scheduled steps in turn).
  */
 abstract class Exchange implements Responder {
 
@@ -46,6 +56,9 @@ abstract class Exchange implements Responder {
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final Object lock = new Object();
     private volatile Sink sink;
+    private volatile NettyTransport transport;
+    private volatile Timer timer;
+    private final AtomicInteger schedules = new AtomicInteger();
 
     Exchange(Channel channel) {
         this.channel = channel;
@@ -77,10 +90,79 @@ abstract class Exchange implements Responder {
         return s;
     }
 
-    /** Wakes a writer waiting for its previous write; called on the event loop when the channel goes away. */
+    /** Set by the transport before the handler runs: where scheduled steps are run. */
+    final void bind(NettyTransport owner) {
+        transport = owner;
+    }
+
+    /** How many steps were scheduled so far; the transport compares it around a run to tell "answer pending". */
+    final int scheduled() {
+        return schedules.get();
+    }
+
+    @Override
+    public final void schedule(Duration delay, Runnable step) {
+        NettyTransport owner = transport;
+        if (owner == null) {
+            throw new IllegalStateException("the exchange was not dispatched to a handler");
+        }
+        Timer t = new Timer(owner, step);
+        schedules.incrementAndGet();
+        timer = t;
+        try {
+            t.future = channel.eventLoop().schedule(t::fire, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            t.fire();
+            return;
+        }
+        if (!channel.isActive()) {
+            // Gone before the timer was armed: signal() may already have run and missed it.
+            t.fireNow();
+        }
+    }
+
+    /**
+     * Wakes a writer waiting for its previous write and runs a waiting step now; called on the event loop when the
+     * channel goes away.
+     */
     final void signal() {
         synchronized (lock) {
             lock.notifyAll();
+        }
+        Timer t = timer;
+        if (t != null) {
+            t.fireNow();
+        }
+    }
+
+    /** One armed step: runs exactly once, when its delay is up or when the channel goes away, whichever is first. */
+    private final class Timer {
+        private final NettyTransport owner;
+        private final Runnable step;
+        private final AtomicBoolean fired = new AtomicBoolean();
+        volatile ScheduledFuture<?> future;
+
+        Timer(NettyTransport owner, Runnable step) {
+            this.owner = owner;
+            this.step = step;
+        }
+
+        void fireNow() {
+            ScheduledFuture<?> f = future;
+            if (f != null) {
+                f.cancel(false);
+            }
+            fire();
+        }
+
+        void fire() {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            if (timer == this) {
+                timer = null;
+            }
+            owner.resume(Exchange.this, step);
         }
     }
 
@@ -96,7 +178,10 @@ abstract class Exchange implements Responder {
         respond(status, headers, Json.write(Map.of("message", message)));
     }
 
-    /** Runs on the worker after the handler returned or threw; makes sure the client gets an end. */
+    /**
+     * Runs on the worker after the handler (or its last scheduled step) returned or threw without scheduling
+     * another step; makes sure the client gets an end.
+     */
     final void handlerReturned(Throwable failure) {
         int s = state.get();
         if (s == NEW) {
@@ -130,7 +215,10 @@ abstract class Exchange implements Responder {
                 || name.equalsIgnoreCase("te");
     }
 
-    /** The streamed body. Confined to the handler thread, apart from {@link #isOpen()} and write completions. */
+    /**
+     * The streamed body. Used by one thread at a time (the handler, then its steps), apart from {@link #isOpen()} and
+     * write completions.
+     */
     private final class Sink implements StreamSink {
         // Guarded by lock: the handler thread appends and hands off; the event loop, when a write completes, hands
         // off whatever piled up meanwhile.

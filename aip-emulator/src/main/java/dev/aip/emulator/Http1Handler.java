@@ -288,7 +288,7 @@ final class Http1Handler extends ChannelInboundHandlerAdapter {
         return new EmulatorRequest(head.method().name(), path, query, headers, body, head.protocolVersion().text());
     }
 
-    /** The answer to one HTTP/1.1 request. Thread-safe; its sink is confined to the handler thread. */
+    /** The answer to one HTTP/1.1 request. Thread-safe; its sink is used by one thread at a time (the handler, then its steps). */
     static final class Http1Exchange extends Exchange {
         private final Http1Handler owner;
         final boolean keepAlive;

@@ -172,7 +172,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         return new EmulatorRequest(method, path, query, headers, body, "HTTP/2");
     }
 
-    /** The answer to one HTTP/2 stream. Thread-safe; its sink is confined to the handler thread. */
+    /** The answer to one HTTP/2 stream. Thread-safe; its sink is used by one thread at a time (the handler, then its steps). */
     static final class Http2Exchange extends Exchange {
         private final boolean resetAfterResponse;
 

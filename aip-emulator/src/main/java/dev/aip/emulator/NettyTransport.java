@@ -30,10 +30,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * of each connection ({@link ProtocolDetector}). Hands each complete request to the {@link RequestHandler} on a
  * worker thread; event loops only parse and write.
  *
- * <p><b>Queueing.</b> A fixed pool of {@code config.workerThreads()} threads takes requests from one FIFO queue of
- * at most {@link #DEFAULT_MAX_QUEUED_REQUESTS} waiting requests. When the queue is full the request is answered at
- * once with 503 {@code ServiceUnavailableException} (which the SDK retries); nothing is dropped silently. Event
+ * <p><b>Queueing.</b> A fixed pool of {@code config.workerThreads()} threads takes requests from one FIFO queue.
+ * At most {@code workerThreads} plus {@link #DEFAULT_MAX_QUEUED_REQUESTS} new requests are admitted at once (running
+ * their handler or waiting for a worker); beyond that a request is answered at once with 503
+ * {@code ServiceUnavailableException} (which the SDK retries); nothing is dropped silently.
+ *
+ * <p><b>Simulated time.</b> Handlers wait out latency and pace streams with {@link Responder#schedule}: a timer on
+ * the connection's event loop that, when due, queues the next step of the answer on the same pool. Steps of
+ * admitted requests are never refused, and a response that is waiting holds no thread, so the number of slow calls
+ * in flight is bounded by memory and connections, not by {@code workerThreads}. Event
  * loops never wait for workers, and workers wait for event loops only with a bound, so there is no deadlock. Per
  * connection, HTTP/1.1 runs one request at a time (pipelined requests wait, reading paused); HTTP/2 runs up to
  * {@link #MAX_CONCURRENT_STREAMS} streams at once.
@@ -78,6 +84,8 @@ final class NettyTransport implements AutoCloseable {
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    // New requests running their handler or waiting for a worker; steps of admitted requests are not counted.
+    private final AtomicInteger admitted = new AtomicInteger();
     private volatile EventLoopGroup eventLoops;
     private volatile ThreadPoolExecutor workers;
     private volatile Channel server;
@@ -88,7 +96,7 @@ final class NettyTransport implements AutoCloseable {
 
     /**
      * @param idleTimeout how long a connection may stay silent with no request in progress
-     * @param maxQueuedRequests requests that may wait for a free worker; 0 means none may wait
+     * @param maxQueuedRequests new requests that may wait for a free worker; 0 means none may wait
      */
     NettyTransport(EmulatorConfig config, RequestHandler handler, Duration idleTimeout, int maxQueuedRequests) {
         if (maxQueuedRequests < 0) {
@@ -113,9 +121,10 @@ final class NettyTransport implements AutoCloseable {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         eventLoops = new NioEventLoopGroup(loops, new DefaultThreadFactory("aip-emulator-io", true));
         // Netty's thread factory makes FastThreadLocalThreads, so workers get pooled-buffer thread caches.
+        // Unbounded: new requests are bounded by admission (dispatch), and a step due for an admitted request must
+        // never be refused.
         workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.MILLISECONDS,
-                maxQueuedRequests == 0 ? new SynchronousQueue<>() : new LinkedBlockingQueue<>(maxQueuedRequests),
-                new DefaultThreadFactory("aip-emulator-worker", true));
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("aip-emulator-worker", true));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -188,27 +197,58 @@ final class NettyTransport implements AutoCloseable {
     /** Called on an event loop with a complete request; never blocks. */
     void dispatch(EmulatorRequest request, Exchange exchange) {
         ThreadPoolExecutor w = workers;
+        if (admitted.incrementAndGet() > config.workerThreads() + maxQueuedRequests) {
+            admitted.decrementAndGet();
+            exchange.sendError(503, "ServiceUnavailableException",
+                    "The emulator has " + maxQueuedRequests + " requests waiting for a worker; retry later");
+            return;
+        }
+        exchange.bind(this);
         try {
-            w.execute(() -> serve(request, exchange));
+            w.execute(() -> {
+                try {
+                    run(exchange, () -> handler.handle(request, exchange), request);
+                } finally {
+                    admitted.decrementAndGet();
+                }
+            });
         } catch (RejectedExecutionException e) {
-            String message = w.isShutdown()
-                    ? "The emulator is shutting down"
-                    : "The emulator has " + maxQueuedRequests + " requests waiting for a worker; retry later";
-            exchange.sendError(503, "ServiceUnavailableException", message);
+            admitted.decrementAndGet();
+            exchange.sendError(503, "ServiceUnavailableException", "The emulator is shutting down");
         }
     }
 
-    private void serve(EmulatorRequest request, Exchange exchange) {
+    /**
+     * Queues a scheduled step whose time has come (called by the exchange's timer, on the event loop). Only a
+     * shutting-down pool refuses it; the connections are closing then and the step has nobody left to answer.
+     */
+    void resume(Exchange exchange, Runnable step) {
+        try {
+            workers.execute(() -> run(exchange, step, null));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Dropping a scheduled step of {}: the emulator is shutting down", exchange.channel);
+        }
+    }
+
+    /** Runs the handler or one of its steps; unless it scheduled another step, makes sure the client gets an end. */
+    private void run(Exchange exchange, Runnable body, EmulatorRequest request) {
+        int scheduledBefore = exchange.scheduled();
         Throwable failure = null;
         try {
-            handler.handle(request, exchange);
+            body.run();
         } catch (RuntimeException | Error e) {
             failure = e;
             if (!closed.get()) {
-                LOG.warn("Request handler failed for {} {}", request.method(), request.rawPath(), e);
+                if (request != null) {
+                    LOG.warn("Request handler failed for {} {}", request.method(), request.rawPath(), e);
+                } else {
+                    LOG.warn("A scheduled step of a request handler failed", e);
+                }
             }
         }
-        exchange.handlerReturned(failure);
+        if (failure != null || exchange.scheduled() == scheduledBefore) {
+            exchange.handlerReturned(failure);
+        }
         if (failure instanceof VirtualMachineError fatal) {
             throw fatal;
         }

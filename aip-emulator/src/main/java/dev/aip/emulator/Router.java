@@ -3,6 +3,7 @@ package dev.aip.emulator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -241,6 +242,11 @@ final class Router implements RequestHandler {
         public StreamSink openStream(int status, Map<String, String> headers) {
             claim();
             return delegate.openStream(status, withId(headers));
+        }
+
+        @Override
+        public void schedule(Duration delay, Runnable step) {
+            delegate.schedule(delay, step);
         }
 
         private void claim() {

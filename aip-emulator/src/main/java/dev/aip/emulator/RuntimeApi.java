@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code bedrock-runtime} operations, the deterministic model behind them, scripted behaviour, fault injection
@@ -23,9 +25,15 @@ import java.util.function.Function;
  * latency, the model's reply and the prompt cache, then the answer. Every invocation is recorded exactly once, just
  * before the last of its answer leaves (the response, the end of the stream, the exception), so a client that has
  * its answer always finds the call counted; CountTokens is not an invocation and is not recorded.
+ *
+ * <p>Simulated time (a script rule's delay, the fault plan's latency, time to first token and chunk delay) never
+ * holds a thread: the call is cut into steps at each wait and the next step is handed to
+ * {@link Responder#schedule}; a zero wait runs the next step at once, inline. The order of the decisions, the bytes
+ * sent and what is recorded are the same whichever way a step runs.
  */
 final class RuntimeApi {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RuntimeApi.class);
     static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
     static final String METADATA_HEADER = "X-Amzn-Bedrock-Request-Metadata";
     private static final Set<String> COUNT_INPUTS = Set.of("converse", "invokeModel");
@@ -74,7 +82,10 @@ final class RuntimeApi {
         return cache;
     }
 
-    /** The state of one invocation, confined to the thread that serves it. */
+    /**
+     * The state of one invocation. Used by one thread at a time: the one that serves the request, then the ones that
+     * run its scheduled steps in turn (each scheduling happens-before the step it schedules).
+     */
     private static final class Call {
         final RuntimeOperation operation;
         final String modelId;
@@ -169,7 +180,6 @@ final class RuntimeApi {
         }
 
         Faults.Armed faultState = faults.planFor(target);
-        FaultPlan plan = faultState.plan;
         if (faultState.throttleNow()) {
             throw RuntimeErrors.error("ThrottlingException", null, null);
         }
@@ -186,9 +196,16 @@ final class RuntimeApi {
         }
         Script.Rule rule = script.match(target, prompt.lastUserText());
         Script.Action action = rule == null ? null : rule.action();
-        if (rule != null) {
-            sleep(rule.delay());
-        }
+        InvokeCodec invokeCodec = codec;
+        later(call, responder, rule == null ? Duration.ZERO : rule.delay(),
+                () -> afterScriptDelay(call, responder, prompt, invokeCodec, faultState, action));
+    }
+
+    /** After the script rule's delay: the scripted failure, the fault plan's error, then the plan's latency. */
+    private void afterScriptDelay(Call call, Responder responder, Prompt prompt, InvokeCodec codec,
+                                  Faults.Armed faultState, Script.Action action) {
+        RuntimeTarget target = call.target;
+        FaultPlan plan = faultState.plan;
         String inStreamFailure = null;
         if (action instanceof Script.Action.Fail fail) {
             if (RuntimeErrors.category(fail.errorCode()) != RuntimeErrors.Category.SERVER) {
@@ -206,8 +223,15 @@ final class RuntimeApi {
         if (faultState.errorNow()) {
             throw RuntimeErrors.error(plan.errorCode(), null, resourceName(target));
         }
-        sleep(plan.latency());
+        String scriptedException = inStreamFailure;
+        later(call, responder, plan.latency(),
+                () -> answer(call, responder, prompt, codec, plan, action, scriptedException));
+    }
 
+    /** After the latency: the model's reply and the prompt cache, then the response or the stream. */
+    private void answer(Call call, Responder responder, Prompt prompt, InvokeCodec codec, FaultPlan plan,
+                        Script.Action action, String inStreamFailure) {
+        RuntimeTarget target = call.target;
         ModelReply reply = model.reply(prompt, target.foundationModelId(), action);
         PromptCache.Usage cacheUsage = cache.apply(target.foundationModelId(), prompt, config.clock().millis());
         Usage usage = Usage.of(prompt, cacheUsage, reply.outputTokens());
@@ -248,6 +272,39 @@ final class RuntimeApi {
     }
 
     /**
+     * Runs {@code step} after {@code delay}: at once and inline when the delay is zero (its exceptions then reach
+     * the caller), otherwise as a scheduled step that records and answers its own failures the way
+     * {@link #handle} and the router do for the first step.
+     */
+    private void later(Call call, Responder responder, Duration delay, Runnable step) {
+        if (delay.isZero()) {
+            step.run();
+            return;
+        }
+        responder.schedule(delay, () -> {
+            try {
+                step.run();
+            } catch (ApiError e) {
+                call.record(view, NO_USAGE, null, outcomeOf(RuntimeErrors.category(e.code())), e.code(), false);
+                answerError(responder, e);
+            } catch (RuntimeException e) {
+                call.record(view, NO_USAGE, null, InvocationRecord.Outcome.SERVER_ERROR, "InternalServerException",
+                        false);
+                LOG.warn("{} on {} failed", call.operation.wireName(), call.modelId, e);
+                answerError(responder, ApiError.internal("The emulator failed to process the request: " + e));
+            }
+        });
+    }
+
+    private static void answerError(Responder responder, ApiError error) {
+        try {
+            Router.sendError(responder, error);
+        } catch (IllegalStateException answered) {
+            // A stream was already open; the transport cuts it when the step returns.
+        }
+    }
+
+    /**
      * Sends the events, applying the plan's stream faults, and records the call. Counting: a cut connection keeps
      * the whole reply (generation finished); an exception frame or a client that went away keeps the output tokens
      * of the content sent before it.
@@ -257,65 +314,107 @@ final class RuntimeApi {
         int exceptionAfter = scriptedException != null ? 0
                 : plan.streamExceptionCode() != null ? plan.streamExceptionAfterEvents() : -1;
         String exceptionCode = scriptedException != null ? scriptedException : plan.streamExceptionCode();
-        boolean paced = !plan.timeToFirstToken().isZero() || !plan.chunkDelay().isZero();
         StreamSink sink = responder.openStream(200, headers);
-        int sent = 0;
-        long outputSent = 0;
-        Long ttft = null;
-        boolean delivered = false;
-        boolean firstContentDone = false;
-        for (StreamEvent event : events) {
+        new StreamRun(call, responder, sink, events, usage, plan, exceptionAfter, exceptionCode, target).advance();
+    }
+
+    /**
+     * One stream in progress: sends events until the next one is due later (time to first token before the first
+     * content event, the chunk delay before every later event), then schedules itself to go on from that event.
+     */
+    private final class StreamRun {
+        private final Call call;
+        private final Responder responder;
+        private final StreamSink sink;
+        private final List<StreamEvent> events;
+        private final Usage usage;
+        private final FaultPlan plan;
+        private final int exceptionAfter;
+        private final String exceptionCode;
+        private final RuntimeTarget target;
+        private final boolean paced;
+        private int next;
+        private boolean waited;
+        private int sent;
+        private long outputSent;
+        private Long ttft;
+        private boolean delivered;
+        private boolean firstContentDone;
+
+        StreamRun(Call call, Responder responder, StreamSink sink, List<StreamEvent> events, Usage usage,
+                  FaultPlan plan, int exceptionAfter, String exceptionCode, RuntimeTarget target) {
+            this.call = call;
+            this.responder = responder;
+            this.sink = sink;
+            this.events = events;
+            this.usage = usage;
+            this.plan = plan;
+            this.exceptionAfter = exceptionAfter;
+            this.exceptionCode = exceptionCode;
+            this.target = target;
+            this.paced = !plan.timeToFirstToken().isZero() || !plan.chunkDelay().isZero();
+        }
+
+        void advance() {
+            while (next < events.size()) {
+                StreamEvent event = events.get(next);
+                if (!waited) {
+                    if (plan.cutAfterEvents() == sent) {
+                        cut(call, sink, usage, ttft, delivered);
+                        return;
+                    }
+                    if (exceptionAfter == sent) {
+                        fail(call, sink, exceptionCode, usage, outputSent, ttft, delivered, target);
+                        return;
+                    }
+                    Duration wait = !paced ? Duration.ZERO
+                            : event.content && !firstContentDone ? plan.timeToFirstToken()
+                            : sent > 0 ? plan.chunkDelay() : Duration.ZERO;
+                    if (!wait.isZero()) {
+                        waited = true;
+                        later(call, responder, wait, this::advance);
+                        return;
+                    }
+                }
+                waited = false;
+                next++;
+                long now = call.elapsedMillis();
+                byte[] frame = event.frame(now, ttft != null ? ttft : now, plan.dropUsage());
+                if (frame == null) {
+                    continue;
+                }
+                if (!sink.write(frame)) {
+                    call.record(view, partial(usage, outputSent), ttft,
+                            InvocationRecord.Outcome.CANCELLED_BY_CLIENT, null, false);
+                    sink.abort();
+                    return;
+                }
+                sent++;
+                if (event.content) {
+                    outputSent = event.outputTokensAfter;
+                    if (!firstContentDone) {
+                        firstContentDone = true;
+                        ttft = now;
+                    }
+                }
+                if (event.carriesUsage() && !plan.dropUsage()) {
+                    delivered = true;
+                }
+                if (paced) {
+                    sink.flush();
+                }
+            }
             if (plan.cutAfterEvents() == sent) {
                 cut(call, sink, usage, ttft, delivered);
                 return;
             }
             if (exceptionAfter == sent) {
-                fail(call, sink, exceptionCode, usage, outputSent, ttft, delivered, target);
+                fail(call, sink, exceptionCode, usage, usage.output(), ttft, delivered, target);
                 return;
             }
-            if (paced) {
-                if (event.content && !firstContentDone) {
-                    sleep(plan.timeToFirstToken());
-                } else if (sent > 0) {
-                    sleep(plan.chunkDelay());
-                }
-            }
-            long now = call.elapsedMillis();
-            byte[] frame = event.frame(now, ttft != null ? ttft : now, plan.dropUsage());
-            if (frame == null) {
-                continue;
-            }
-            if (!sink.write(frame)) {
-                call.record(view, partial(usage, outputSent), ttft, InvocationRecord.Outcome.CANCELLED_BY_CLIENT,
-                        null, false);
-                sink.abort();
-                return;
-            }
-            sent++;
-            if (event.content) {
-                outputSent = event.outputTokensAfter;
-                if (!firstContentDone) {
-                    firstContentDone = true;
-                    ttft = now;
-                }
-            }
-            if (event.carriesUsage() && !plan.dropUsage()) {
-                delivered = true;
-            }
-            if (paced) {
-                sink.flush();
-            }
+            call.record(view, usage, ttft, InvocationRecord.Outcome.SUCCESS, null, delivered);
+            sink.close();
         }
-        if (plan.cutAfterEvents() == sent) {
-            cut(call, sink, usage, ttft, delivered);
-            return;
-        }
-        if (exceptionAfter == sent) {
-            fail(call, sink, exceptionCode, usage, usage.output(), ttft, delivered, target);
-            return;
-        }
-        call.record(view, usage, ttft, InvocationRecord.Outcome.SUCCESS, null, delivered);
-        sink.close();
     }
 
     /**
@@ -391,17 +490,6 @@ final class RuntimeApi {
             throw ApiError.validation("The " + METADATA_HEADER + " header must be a JSON object of string values.");
         }
         return Check.requestMetadata(node, "requestMetadata", 0);
-    }
-
-    private static void sleep(Duration d) {
-        if (d.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void countTokens(String modelId, EmulatorRequest request, Responder responder) {

@@ -1,7 +1,8 @@
 package dev.aip.emulator;
 
 /**
- * The body of a streamed response. Confined to the handler thread that opened it.
+ * The body of a streamed response. Used by one thread at a time: the handler that opened it, then the steps it
+ * {@linkplain Responder#schedule schedules}, one after another.
  *
  * <p>{@link #write} queues bytes without flushing so that a burst of frames leaves in one write; a handler that
  * paces its frames calls {@link #flush} after each one. Exactly one of {@link #close} or {@link #abort} ends the

@@ -62,6 +62,23 @@ class EmulatorMainTest {
     }
 
     @Test
+    void configure_pacingAndThrottle_parsedAndBadValuesNamed() {
+        PrintStream sink = print(new ByteArrayOutputStream());
+
+        assertThat(EmulatorMain.configure(new String[] {"--latency", "300ms", "--ttft=PT1S", "--chunk-delay", "20ms",
+            "--throttle", "0.5"}, sink)).isNotNull();
+        assertThat(EmulatorMain.parseDuration("--latency", "1.5s")).isEqualTo(java.time.Duration.ofMillis(1_500));
+        assertThat(EmulatorMain.parseDuration("--latency", "PT1S")).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(EmulatorMain.parseDuration("--latency", "20ms")).isEqualTo(java.time.Duration.ofMillis(20));
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--latency", "300"}, sink))
+                .hasMessage("--latency needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '300'");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--chunk-delay", "PT-1S"}, sink))
+                .hasMessageContaining("--chunk-delay needs a duration");
+        assertThatThrownBy(() -> EmulatorMain.configure(new String[] {"--throttle", "2"}, sink))
+                .hasMessage("--throttle needs a fraction from 0 to 1 such as 0.1, got '2'");
+    }
+
+    @Test
     void run_invalidSetting_exitsWithUsageCode() throws InterruptedException {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
 

@@ -140,6 +140,11 @@ class RouterTest {
             throw new AssertionError("no stream expected");
         }
 
+        @Override
+        public void schedule(java.time.Duration delay, Runnable step) {
+            step.run();
+        }
+
         JsonNode json() throws IOException {
             return Json.MAPPER.readTree(body);
         }

@@ -193,4 +193,34 @@ class RuntimeApiStreamTest {
         assertThat(f.last().timeToFirstTokenMs()).isNotNull();
         assertThat(f.api.view().metrics(HAIKU).timeToFirstToken().sampleCount()).isEqualTo(1);
     }
+
+    @Test
+    void converseStream_waits_areScheduledAsStepsInOrder() {
+        java.time.Duration ms = java.time.Duration.ofMillis(1);
+        f.api.script().forModel(HAIKU).whenPromptContains("slow").delay(ms.multipliedBy(5)).replyAsModel();
+        f.api.faults().setGlobal(FaultPlan.builder().latency(ms.multipliedBy(7))
+                .timeToFirstToken(ms.multipliedBy(11)).chunkDelay(ms.multipliedBy(3)).build());
+
+        RuntimeFixture.Captured c = f.call(CONVERSE_STREAM, HAIKU, converse("slow please"));
+
+        // The script delay, the latency, then messageStart at once, the first delta after the time to first token
+        // and every later event after the chunk delay.
+        List<java.time.Duration> expected = new java.util.ArrayList<>(
+                List.of(ms.multipliedBy(5), ms.multipliedBy(7), ms.multipliedBy(11)));
+        int frames = c.frames().size();
+        for (int i = 2; i < frames; i++) {
+            expected.add(ms.multipliedBy(3));
+        }
+        assertThat(c.waits).containsExactlyElementsOf(expected);
+        assertThat(c.frames().get(1).headers()).containsEntry(":event-type", "contentBlockDelta");
+        assertThat(f.last().outcome()).isEqualTo(InvocationRecord.Outcome.SUCCESS);
+    }
+
+    @Test
+    void converseStream_unpaced_schedulesNothing() {
+        RuntimeFixture.Captured c = f.call(CONVERSE_STREAM, HAIKU, converse("hi"));
+
+        assertThat(c.waits).isEmpty();
+        assertThat(c.closed).isTrue();
+    }
 }

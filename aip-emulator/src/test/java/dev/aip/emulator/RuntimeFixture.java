@@ -93,6 +93,14 @@ final class RuntimeFixture {
         /** Writes accepted before the fake client goes away; -1 for never. */
         int clientLeavesAfterWrites = -1;
         int writes;
+        /** The waits the handler scheduled, in order; the fake runs each step at once instead of waiting. */
+        final List<Duration> waits = new ArrayList<>();
+
+        @Override
+        public void schedule(Duration delay, Runnable step) {
+            waits.add(delay);
+            step.run();
+        }
 
         @Override
         public void respond(int status, Map<String, String> headers, byte[] body) {
