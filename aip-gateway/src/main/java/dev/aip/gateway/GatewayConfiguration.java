@@ -56,6 +56,11 @@ class GatewayConfiguration {
     }
 
     @Bean
+    InFlightLimits gatewayInFlightLimits(GatewayProperties properties) {
+        return new InFlightLimits(properties.getMaxInFlight(), properties.getMaxInFlightPerTenant());
+    }
+
+    @Bean
     RecentRecords gatewayRecentRecords() {
         return new RecentRecords();
     }
