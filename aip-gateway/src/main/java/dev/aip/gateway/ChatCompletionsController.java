@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -240,6 +241,7 @@ class ChatCompletionsController {
                     }
                     // The pipeline settles the call before its future completes (or at once when it is cancelled).
                     call.whenComplete((r, e) -> permit.release());
+                    permit.onAbort(() -> call.cancel(false));
                     // Cancelling the Mono (the client went away) cancels the future, which abandons the call.
                     return Mono.fromFuture(call, false);
                 })
@@ -286,6 +288,11 @@ class ChatCompletionsController {
             }
             started.completion().whenComplete((r, e) -> permit.release());
             call.set(started);
+            // Still running at the end of the shutdown grace period: cancel the call, then end the response.
+            permit.onAbort(() -> {
+                started.cancel();
+                sink.error(new CancellationException("The gateway is shutting down."));
+            });
             if (sink.isCancelled()) {
                 started.cancel();
             }

@@ -2,6 +2,7 @@ package dev.aip.gateway;
 
 import dev.aip.core.tenant.TenantId;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code aip.gateway.max-in-flight-per-tenant}). A call over a cap is refused at once, never queued: 503 over the
  * gateway's cap (the gateway is full), 429 over the tenant's (that tenant is using its share), both with
  * {@code Retry-After}. A permit is held from just before the call starts until the call is settled, and released
- * exactly once.
+ * exactly once. At shutdown, calls still in flight when the grace period ends are aborted ({@link #abortAll()}).
  *
  * <p>Thread-safe; lock-free.
  */
@@ -24,6 +25,8 @@ final class InFlightLimits {
     private final int maxPerTenant;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<TenantId, AtomicInteger> perTenant = new ConcurrentHashMap<>();
+    private final Set<Permit> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     InFlightLimits(int maxInFlight, int maxPerTenant) {
         if (maxInFlight < 1 || maxPerTenant < 1) {
@@ -40,6 +43,10 @@ final class InFlightLimits {
      * @throws GatewayError 503 over the gateway's cap, 429 over the tenant's
      */
     Permit acquire(TenantId tenant) {
+        if (closed) {
+            throw new GatewayError(503, "api_error", "gateway_shutting_down", null,
+                    "The gateway is shutting down; retry shortly.", RETRY_AFTER_SECONDS);
+        }
         AtomicInteger mine = perTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
         if (mine.incrementAndGet() > maxPerTenant) {
             mine.decrementAndGet();
@@ -53,7 +60,32 @@ final class InFlightLimits {
             throw new GatewayError(503, "api_error", "gateway_overloaded", null,
                     "The gateway is at its capacity; retry shortly.", RETRY_AFTER_SECONDS);
         }
-        return new Permit(mine);
+        Permit permit = new Permit(mine);
+        live.add(permit);
+        return permit;
+    }
+
+    /**
+     * Shutdown, once the grace period is over: refuses new calls and aborts every call still in flight (each
+     * settles once, as cancelled, and releases its permit).
+     *
+     * @return the calls aborted
+     */
+    int abortAll() {
+        closed = true;
+        int aborted = 0;
+        for (Permit p : live) {
+            Runnable abort = p.abort;
+            if (abort != null && !p.released.get()) {
+                aborted++;
+                try {
+                    abort.run();
+                } catch (RuntimeException ignored) {
+                    // One call's failure to abort must not keep the others running.
+                }
+            }
+        }
+        return aborted;
     }
 
     /** Calls in flight in the gateway. */
@@ -72,13 +104,20 @@ final class InFlightLimits {
 
         private final AtomicInteger tenantCount;
         private final AtomicBoolean released = new AtomicBoolean();
+        private volatile Runnable abort;
 
         private Permit(AtomicInteger tenantCount) {
             this.tenantCount = tenantCount;
         }
 
+        /** How to stop this call if it is still running when the gateway's grace period ends. */
+        void onAbort(Runnable action) {
+            this.abort = action;
+        }
+
         void release() {
             if (released.compareAndSet(false, true)) {
+                live.remove(this);
                 tenantCount.decrementAndGet();
                 inFlight.decrementAndGet();
             }
