@@ -125,7 +125,7 @@ class ChatCompletionsController {
     }
 
     /** What one request was, for the gateway's meters. */
-    private static final class Outcome {
+    private static final class Observed {
         final long started = System.nanoTime();
         volatile String tenant = "none";
         volatile String model = "none";
@@ -137,7 +137,7 @@ class ChatCompletionsController {
     Mono<Void> chatCompletions(ServerWebExchange exchange) {
         ServerHttpRequest request = exchange.getRequest();
         ServerHttpResponse response = exchange.getResponse();
-        Outcome outcome = new Outcome();
+        Observed outcome = new Observed();
         TenantContext tenant;
         try {
             tenant = authenticate(request);
@@ -155,6 +155,10 @@ class ChatCompletionsController {
                     return parsed.stream() ? stream(tenant, parsed, permit, response, outcome)
                             : complete(tenant, parsed.request(), permit, response, outcome);
                 })
+                // Aborted at the end of the shutdown grace period before an answer was sent.
+                .onErrorMap(CancellationException.class, e -> new GatewayError(503, "api_error",
+                        "gateway_shutting_down", null, "The gateway is shutting down; retry shortly.",
+                        InFlightLimits.RETRY_AFTER_SECONDS))
                 .onErrorResume(GatewayError.class, e -> {
                     outcome.status = e.status;
                     return writeError(response, e);
@@ -167,7 +171,7 @@ class ChatCompletionsController {
                 .doFinally(s -> meter(outcome));
     }
 
-    private void meter(Outcome o) {
+    private void meter(Observed o) {
         if (registry != null) {
             Counter.builder("aip.gateway.requests").tag("aip.tenant", o.tenant).tag("gen_ai.request.model", o.model)
                     .tag("http.status", Integer.toString(o.status)).tag("stream", Boolean.toString(o.stream))
@@ -230,7 +234,7 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
-                                ServerHttpResponse response, Outcome outcome) {
+                                ServerHttpResponse response, Observed outcome) {
         return Mono.defer(() -> {
                     CompletableFuture<ChatResponse> call;
                     try {
@@ -267,7 +271,7 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> stream(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
-                              ServerHttpResponse response, Outcome outcome) {
+                              ServerHttpResponse response, Observed outcome) {
         Flux<Object> events = Flux.<Object>create(sink -> {
             AtomicReference<ChatStream> call = new AtomicReference<>();
             // A client that goes away (or falls too far behind) cancels the call: settled once, as cancelled.

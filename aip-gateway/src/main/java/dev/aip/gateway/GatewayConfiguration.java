@@ -15,6 +15,8 @@ import dev.aip.spring.TenantDirectory;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -62,8 +64,11 @@ class GatewayConfiguration {
     }
 
     @Bean
-    InFlightLimits gatewayInFlightLimits(GatewayProperties properties) {
-        return new InFlightLimits(properties.getMaxInFlight(), properties.getMaxInFlightPerTenant());
+    InFlightLimits gatewayInFlightLimits(GatewayProperties properties, ObjectProvider<MeterRegistry> registry) {
+        InFlightLimits limits = new InFlightLimits(properties.getMaxInFlight(), properties.getMaxInFlightPerTenant());
+        registry.ifAvailable(r -> Gauge.builder("aip.gateway.in-flight", limits, InFlightLimits::inFlight)
+                .description("Calls in flight in the gateway (capped by aip.gateway.max-in-flight)").register(r));
+        return limits;
     }
 
     /**

@@ -7,10 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
+import io.micrometer.core.instrument.MeterRegistry;
+import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.UsageRecord;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,14 +27,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The capacity caps over real HTTP: a tenant over its cap gets 429, the gateway over its cap 503, both at once with
  * {@code Retry-After} and OpenAI's error shape, and neither reaches Bedrock; the held calls still complete and give
- * their permits back.
+ * their permits back. A client that stops reading loses its stream once the bounded buffer is full.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "aip.emulator.enabled=true",
@@ -37,7 +45,8 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.tenants.cap-b.tier=standard",
     "aip.gateway.max-attempts=1",
     "aip.gateway.max-in-flight=3",
-    "aip.gateway.max-in-flight-per-tenant=2"})
+    "aip.gateway.max-in-flight-per-tenant=2",
+    "aip.gateway.stream-buffer-events=16"})
 class GatewayCapacityTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +73,20 @@ class GatewayCapacityTest {
     @Autowired
     InFlightLimits limits;
 
+    @Autowired
+    MeterRegistry registry;
+
+    @Autowired
+    GatewayHttpTest.Records records;
+
+    @TestConfiguration
+    static class Sink {
+        @Bean
+        GatewayHttpTest.Records testRecords() {
+            return new GatewayHttpTest.Records();
+        }
+    }
+
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -87,6 +110,7 @@ class GatewayCapacityTest {
         HttpResponse<String> tenantOver = post("cap-a", HELLO).get(2, TimeUnit.SECONDS);
         CompletableFuture<HttpResponse<String>> b1 = post("cap-b", HELLO);
         await(() -> limits.inFlight() == 3);
+        assertThat(registry.get("aip.gateway.in-flight").gauge().value()).isEqualTo(3.0);
         HttpResponse<String> gatewayOver = post("cap-b", STREAM).get(2, TimeUnit.SECONDS);
         long refusedWithin = System.nanoTime() - t0;
 
@@ -109,6 +133,30 @@ class GatewayCapacityTest {
         assertThat(limits.inFlight(TenantId.of("cap-a"))).isZero();
         // Only the three held calls reached Bedrock.
         assertThat(emulator.invocations()).hasSize((int) before + 3);
+    }
+
+    @Test
+    void aClientThatStopsReading_losesItsStream_theCallIsCancelledAndSettledOnce() throws Exception {
+        assertThat(post("cap-b", HELLO).join().statusCode()).isEqualTo(200);
+        emulator.script().forAnyModel().whenPromptContains("[flood]").replyTokens(60_000);
+        int before = records.all.size();
+        String body = "{\"model\":\"claude-haiku\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Everything [flood]\"}]}";
+        try (Socket socket = new Socket()) {
+            // A small window and no reads: the gateway's writes back up to its bounded buffer.
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", port));
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer sk-test-cap-b\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            await(() -> records.all.size() > before);
+        }
+        UsageRecord record = records.all.get(before);
+        assertThat(record.outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(records.all.stream().filter(r -> r.callId().equals(record.callId()))).hasSize(1);
+        await(() -> limits.inFlight() == 0);
     }
 
     private CompletableFuture<HttpResponse<String>> post(String tenant, String body) {
