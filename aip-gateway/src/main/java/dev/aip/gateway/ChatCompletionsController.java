@@ -1,5 +1,6 @@
 package dev.aip.gateway;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,44 +20,65 @@ import dev.aip.spring.TenantDirectory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
 
 /**
  * The OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (sync, or {@code stream: true} as server-sent
- * events) and {@code GET /v1/models}.
+ * events) and {@code GET /v1/models}, on Spring WebFlux: no thread waits for Bedrock.
  *
  * <p><b>Order of checks</b>, each answered in OpenAI's error shape: the API key (401, no detail), the body size
  * (413), the JSON and its fields (400), the model (404 if the gateway does not serve it, 403 if the tenant's policy
- * does not allow it); then the call goes through aip's pipeline, whose refusals and Bedrock's failures are mapped by
- * {@link AipErrors} (429 with {@code Retry-After} for rate limits and budgets, 502/503/504 upstream).
+ * does not allow it), the capacity caps ({@link InFlightLimits}: 503 over the gateway's, 429 over the tenant's, both
+ * at once with {@code Retry-After}); then the call goes through aip's pipeline, whose refusals and Bedrock's failures
+ * are mapped by {@link AipErrors} (429 with {@code Retry-After} for rate limits and budgets, 502/503/504 upstream).
  *
- * <p><b>Answers</b> carry the usage in OpenAI's shape ({@code prompt_tokens} includes cached tokens, as OpenAI
- * counts them; {@code prompt_tokens_details.cached_tokens} are the cache reads) and in {@code x-aip-*} headers
- * (tokens per Bedrock bucket, cost, usage record id). A stream sends a role chunk, one chunk per text delta, a chunk
- * with the finish reason, with {@code stream_options.include_usage} a last chunk with {@code usage} (and aip's cost),
- * then {@code data: [DONE]}. A client that goes away mid-stream cancels the call: the attempt is settled once, as
- * cancelled.
+ * <p><b>Answers</b> come from {@link ChatClient#chatAsync} as a {@link Mono}; a client that goes away cancels the
+ * call's future, which abandons the call. They carry the usage in OpenAI's shape ({@code prompt_tokens} includes
+ * cached tokens, as OpenAI counts them; {@code prompt_tokens_details.cached_tokens} are the cache reads) and in
+ * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id).
  *
- * <p>Thread-safe. A streamed answer holds its request thread until it ends.
+ * <p><b>Streams</b> come from {@link ChatClient#stream}, bridged to a {@link Flux} with {@link Flux#create}: the
+ * listener pushes events (on the transport's thread), the status is chosen on the first event (a refusal before any
+ * text is an error answer with its status, as for a whole answer), and each event is written and flushed as one SSE
+ * frame. Back-pressure: at most {@link GatewayProperties#getStreamBufferEvents()} events wait for a slow client;
+ * beyond that the stream fails and the call is cancelled (Bedrock cannot be paused, so the gateway does not buffer
+ * without bound). A client that goes away cancels the subscription, which cancels the call: the attempt is settled
+ * once, as cancelled. A stream sends a role chunk, one chunk per text delta, a chunk with the finish reason, with
+ * {@code stream_options.include_usage} a last chunk with {@code usage} (and aip's cost), then {@code data: [DONE]}.
+ * Frames are written as {@code data: <json>} (with the space, as OpenAI writes them), which is why they are framed
+ * here rather than by Spring's SSE writer.
+ *
+ * <p>Each call holds an {@link InFlightLimits} permit until it is settled. Thread-safe.
  */
 @RestController
 class ChatCompletionsController {
-
-    private static final Object END = new Object();
 
     private final ChatClient pipeline;
     private final ApiKeys keys;
@@ -65,12 +87,13 @@ class ChatCompletionsController {
     private final GatewayProperties properties;
     private final PolicyStore policies;
     private final RecentRecords records;
+    private final InFlightLimits limits;
     private final MeterRegistry registry;
     private final ObjectMapper json = new ObjectMapper();
 
     ChatCompletionsController(ChatClient gatewayPipeline, ApiKeys keys, TenantDirectory tenants,
                               GatewayConfiguration.GatewayModels models, GatewayProperties properties,
-                              ObjectProvider<PolicyStore> policies, RecentRecords records,
+                              ObjectProvider<PolicyStore> policies, RecentRecords records, InFlightLimits limits,
                               ObjectProvider<MeterRegistry> registry) {
         this.pipeline = gatewayPipeline;
         this.keys = keys;
@@ -79,17 +102,17 @@ class ChatCompletionsController {
         this.properties = properties;
         this.policies = policies.getIfAvailable();
         this.records = records;
+        this.limits = limits;
         this.registry = registry.getIfAvailable();
     }
 
     @GetMapping("/v1/models")
-    void listModels(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    Mono<Void> listModels(ServerWebExchange exchange) {
         TenantContext tenant;
         try {
-            tenant = authenticate(request);
+            tenant = authenticate(exchange.getRequest());
         } catch (GatewayError e) {
-            writeError(response, e.status, e.type, e.code, e.param, e.getMessage(), null);
-            return;
+            return writeError(exchange.getResponse(), e);
         }
         ObjectNode out = json.createObjectNode().put("object", "list");
         ArrayNode data = out.putArray("data");
@@ -98,44 +121,69 @@ class ChatCompletionsController {
                 data.addObject().put("id", model).put("object", "model").put("created", 0).put("owned_by", "aip");
             }
         }
-        writeJson(response, 200, out);
+        return writeJson(exchange.getResponse(), 200, out);
+    }
+
+    /** What one request was, for the gateway's meters. */
+    private static final class Observed {
+        final long started = System.nanoTime();
+        volatile String tenant = "none";
+        volatile String model = "none";
+        volatile boolean stream;
+        volatile int status = 500;
     }
 
     @PostMapping("/v1/chat/completions")
-    void chatCompletions(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        long started = System.nanoTime();
-        String tenantTag = "none";
-        String model = "none";
-        boolean stream = false;
-        int status;
+    Mono<Void> chatCompletions(ServerWebExchange exchange) {
+        ServerHttpRequest request = exchange.getRequest();
+        ServerHttpResponse response = exchange.getResponse();
+        Observed outcome = new Observed();
+        TenantContext tenant;
         try {
-            TenantContext tenant = authenticate(request);
-            tenantTag = tenant.id().value();
-            OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, readBody(request));
-            stream = parsed.stream();
-            model = checkModel(tenant, parsed.request().model());
-            status = stream ? stream(tenant, parsed, response) : complete(tenant, parsed.request(), response);
+            tenant = authenticate(request);
+            outcome.tenant = tenant.id().value();
         } catch (GatewayError e) {
-            status = e.status;
-            writeError(response, e.status, e.type, e.code, e.param, e.getMessage(), null);
-        } catch (RuntimeException e) {
-            AipErrors.Answer answer = AipErrors.map(e);
-            status = answer.status();
-            writeError(response, answer.status(), openAiType(answer), answer.type(), null, answer.message(),
-                    answer.retryAfterHeader().orElse(null));
+            outcome.status = e.status;
+            return writeError(response, e).doFinally(s -> meter(outcome));
         }
+        return readBody(request)
+                .flatMap(body -> {
+                    OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, body);
+                    outcome.stream = parsed.stream();
+                    outcome.model = checkModel(tenant, parsed.request().model());
+                    InFlightLimits.Permit permit = limits.acquire(tenant.id());
+                    return parsed.stream() ? stream(tenant, parsed, permit, response, outcome)
+                            : complete(tenant, parsed.request(), permit, response, outcome);
+                })
+                // Aborted at the end of the shutdown grace period before an answer was sent.
+                .onErrorMap(CancellationException.class, e -> new GatewayError(503, "api_error",
+                        "gateway_shutting_down", null, "The gateway is shutting down; retry shortly.",
+                        InFlightLimits.RETRY_AFTER_SECONDS))
+                .onErrorResume(GatewayError.class, e -> {
+                    outcome.status = e.status;
+                    return writeError(response, e);
+                })
+                .onErrorResume(e -> !(e instanceof GatewayError), e -> {
+                    AipErrors.Answer answer = AipErrors.map(e);
+                    outcome.status = answer.status();
+                    return writeError(response, answer);
+                })
+                .doFinally(s -> meter(outcome));
+    }
+
+    private void meter(Observed o) {
         if (registry != null) {
-            Counter.builder("aip.gateway.requests").tag("aip.tenant", tenantTag).tag("gen_ai.request.model", model)
-                    .tag("http.status", Integer.toString(status)).tag("stream", Boolean.toString(stream))
+            Counter.builder("aip.gateway.requests").tag("aip.tenant", o.tenant).tag("gen_ai.request.model", o.model)
+                    .tag("http.status", Integer.toString(o.status)).tag("stream", Boolean.toString(o.stream))
                     .register(registry).increment();
-            Timer.builder("aip.gateway.request.duration").tag("aip.tenant", tenantTag)
-                    .tag("stream", Boolean.toString(stream)).register(registry)
-                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            Timer.builder("aip.gateway.request.duration").tag("aip.tenant", o.tenant)
+                    .tag("stream", Boolean.toString(o.stream)).register(registry)
+                    .record(System.nanoTime() - o.started, TimeUnit.NANOSECONDS);
         }
     }
 
-    private TenantContext authenticate(HttpServletRequest request) {
-        String auth = request.getHeader("Authorization");
+    private TenantContext authenticate(ServerHttpRequest request) {
+        String auth = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
         Optional<TenantId> tenant = keys.tenantOf(key);
         if (tenant.isEmpty()) {
@@ -144,19 +192,24 @@ class ChatCompletionsController {
         return tenants.contextOf(tenant.get());
     }
 
-    private byte[] readBody(HttpServletRequest request) throws IOException {
+    /** The body, at most aip.gateway.max-body-bytes (413 beyond), read without blocking. */
+    private Mono<byte[]> readBody(ServerHttpRequest request) {
         int max = properties.getMaxBodyBytes();
-        long declared = request.getContentLengthLong();
-        if (declared > max) {
-            throw tooLarge(max);
+        if (request.getHeaders().getContentLength() > max) {
+            return Mono.error(tooLarge(max));
         }
-        try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw tooLarge(max);
-            }
-            return body;
-        }
+        return DataBufferUtils.join(request.getBody(), max)
+                .map(buffer -> {
+                    try {
+                        byte[] bytes = new byte[buffer.readableByteCount()];
+                        buffer.read(bytes);
+                        return bytes;
+                    } finally {
+                        DataBufferUtils.release(buffer);
+                    }
+                })
+                .defaultIfEmpty(new byte[0])
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(max));
     }
 
     private static GatewayError tooLarge(int max) {
@@ -180,109 +233,177 @@ class ChatCompletionsController {
         return policies == null || policies.current().policyFor(tenant).allowsModel(model);
     }
 
-    private int complete(TenantContext tenant, ChatRequest request, HttpServletResponse response)
-            throws IOException {
-        ChatResponse answer = pipeline.chat(tenant, request);
-        UsageRecord record = records.take(answer.usageRecordId()).orElse(null);
-        ObjectNode out = json.createObjectNode();
-        out.put("id", "chatcmpl-" + answer.usageRecordId());
-        out.put("object", "chat.completion");
-        out.put("created", Instant.now().getEpochSecond());
-        out.put("model", request.model());
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", answer.text());
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(answer.stopReason()));
-        usage(out, answer.usage(), record);
-        usageHeaders(response, answer.usage(), record, answer.usageRecordId());
-        writeJson(response, 200, out);
-        return 200;
+    private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
+                                ServerHttpResponse response, Observed outcome) {
+        return Mono.defer(() -> {
+                    CompletableFuture<ChatResponse> call;
+                    try {
+                        call = pipeline.chatAsync(tenant, request).toCompletableFuture();
+                    } catch (RuntimeException e) {
+                        permit.release();
+                        return Mono.error(e);
+                    }
+                    // The pipeline settles the call before its future completes (or at once when it is cancelled).
+                    call.whenComplete((r, e) -> permit.release());
+                    permit.onAbort(() -> call.cancel(false));
+                    // Cancelling the Mono (the client went away) cancels the future, which abandons the call.
+                    return Mono.fromFuture(call, false);
+                })
+                .flatMap(answer -> {
+                    UsageRecord record = records.take(answer.usageRecordId()).orElse(null);
+                    ObjectNode out = json.createObjectNode();
+                    out.put("id", "chatcmpl-" + answer.usageRecordId());
+                    out.put("object", "chat.completion");
+                    out.put("created", Instant.now().getEpochSecond());
+                    out.put("model", request.model());
+                    ObjectNode choice = out.putArray("choices").addObject();
+                    choice.put("index", 0);
+                    choice.putObject("message").put("role", "assistant").put("content", answer.text());
+                    choice.putNull("logprobs");
+                    choice.put("finish_reason", finishReason(answer.stopReason()));
+                    usage(out, answer.usage(), record);
+                    usageHeaders(response, answer.usage(), record, answer.usageRecordId());
+                    outcome.status = 200;
+                    return writeJson(response, 200, out);
+                })
+                // Backstop (idempotent): a call that never started, or was cancelled (settled at once), is done.
+                .doFinally(s -> permit.release());
     }
 
-    private int stream(TenantContext tenant, OpenAiRequests.Parsed parsed, HttpServletResponse response)
-            throws IOException {
-        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        ChatStream call = pipeline.stream(tenant, parsed.request(), new ChatStreamListener() {
-            @Override
-            public void onText(String text) {
-                events.add(text);
+    private Mono<Void> stream(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
+                              ServerHttpResponse response, Observed outcome) {
+        Flux<Object> events = Flux.<Object>create(sink -> {
+            AtomicReference<ChatStream> call = new AtomicReference<>();
+            // A client that goes away (or falls too far behind) cancels the call: settled once, as cancelled.
+            sink.onCancel(() -> {
+                ChatStream c = call.get();
+                if (c != null) {
+                    c.cancel();
+                }
+            });
+            ChatStream started;
+            try {
+                started = pipeline.stream(tenant, parsed.request(), new Bridge(sink));
+            } catch (RuntimeException e) {
+                permit.release();
+                sink.next(e);
+                sink.complete();
+                return;
             }
-
-            @Override
-            public void onComplete(ChatResponse answer) {
-                events.add(answer);
-                events.add(END);
+            started.completion().whenComplete((r, e) -> permit.release());
+            call.set(started);
+            // Still running at the end of the shutdown grace period: cancel the call, then end the response.
+            permit.onAbort(() -> {
+                started.cancel();
+                sink.error(new CancellationException("The gateway is shutting down."));
+            });
+            if (sink.isCancelled()) {
+                started.cancel();
             }
-
-            @Override
-            public void onError(Throwable error) {
-                events.add(error);
-                events.add(END);
+        }, FluxSink.OverflowStrategy.ERROR)
+                // The only buffer between Bedrock and a slow client, bounded: overflow fails the stream, which
+                // cancels the call upstream.
+                .onBackpressureBuffer(Math.max(1, properties.getStreamBufferEvents()), dropped -> { },
+                        BufferOverflowStrategy.ERROR);
+        return events.switchOnFirst((first, all) -> {
+            if (first.hasValue() && first.get() instanceof Throwable error) {
+                // Refused before any text: an error answer with its status, as for a whole answer.
+                AipErrors.Answer answer = AipErrors.map(error);
+                outcome.status = answer.status();
+                return all.then(writeError(response, answer));
             }
-        });
-        Object first = take(events, call);
-        if (first instanceof Throwable error) {
-            throw error instanceof RuntimeException r ? r : new IllegalStateException(error);
-        }
-        String id = "chatcmpl-" + UsageRecord.newId();
-        long created = Instant.now().getEpochSecond();
-        String model = parsed.request().model();
-        response.setStatus(200);
-        response.setContentType("text/event-stream");
-        response.setCharacterEncoding("UTF-8");
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = response.getOutputStream();
-        try {
+            if (!first.hasValue()) {
+                return all.then();
+            }
+            outcome.status = 200;
+            String id = "chatcmpl-" + UsageRecord.newId();
+            long created = Instant.now().getEpochSecond();
+            String model = parsed.request().model();
+            response.setStatusCode(HttpStatus.OK);
+            HttpHeaders headers = response.getHeaders();
+            headers.setContentType(new MediaType("text", "event-stream", StandardCharsets.UTF_8));
+            headers.setCacheControl("no-cache");
+            headers.set("X-Accel-Buffering", "no");
             ObjectNode role = chunk(id, created, model);
             ((ObjectNode) role.withArray("choices").get(0)).putObject("delta").put("role", "assistant")
                     .put("content", "");
-            send(out, role);
-            for (Object event = first; event != END; event = take(events, call)) {
-                if (event instanceof String text) {
-                    ObjectNode c = chunk(id, created, model);
-                    ((ObjectNode) c.withArray("choices").get(0)).putObject("delta").put("content", text);
-                    send(out, c);
-                } else if (event instanceof ChatResponse done) {
-                    ObjectNode c = chunk(id, created, model);
-                    ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
-                    choice.putObject("delta");
-                    choice.put("finish_reason", finishReason(done.stopReason()));
-                    send(out, c);
-                    UsageRecord record = records.take(done.usageRecordId()).orElse(null);
-                    if (parsed.includeUsage()) {
-                        ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-                                .put("created", created).put("model", model);
-                        u.putArray("choices");
-                        usage(u, done.usage(), record);
-                        send(out, u);
-                    }
-                } else if (event instanceof Throwable error) {
-                    AipErrors.Answer answer = AipErrors.map(error);
-                    ObjectNode e = json.createObjectNode();
-                    e.putObject("error").put("message", answer.message()).put("type", openAiType(answer))
-                            .put("code", answer.type());
-                    send(out, e);
-                }
-            }
-            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        } catch (IOException gone) {
-            // The client went away: stop the call; the pipeline settles its attempt once, as cancelled.
-            call.cancel();
-        }
-        return 200;
+            Flux<ServerSentEvent<String>> sse = Flux.concat(
+                    Mono.just(event(role)),
+                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed.includeUsage())),
+                    Mono.just(ServerSentEvent.builder("[DONE]").build()));
+            // One SSE frame per group: written and flushed on its own.
+            return response.writeAndFlushWith(sse.map(e -> Mono.just(frame(response, e))));
+        }).then().doFinally(s -> permit.release());
     }
 
-    private static Object take(BlockingQueue<Object> events, ChatStream call) {
-        try {
-            return events.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            call.cancel();
-            return END;
+    /** The listener side of the bridge: pushes each event into the Flux (one at a time, in order). */
+    private static final class Bridge implements ChatStreamListener {
+        private final FluxSink<Object> sink;
+
+        Bridge(FluxSink<Object> sink) {
+            this.sink = sink;
         }
+
+        @Override
+        public void onText(String text) {
+            sink.next(text);
+        }
+
+        @Override
+        public void onComplete(ChatResponse answer) {
+            sink.next(answer);
+            sink.complete();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            sink.next(error);
+            sink.complete();
+        }
+    }
+
+    private List<ServerSentEvent<String>> toEvents(Object event, String id, long created, String model,
+                                                   boolean includeUsage) {
+        List<ServerSentEvent<String>> out = new ArrayList<>(2);
+        if (event instanceof String text) {
+            ObjectNode c = chunk(id, created, model);
+            ((ObjectNode) c.withArray("choices").get(0)).putObject("delta").put("content", text);
+            out.add(event(c));
+        } else if (event instanceof ChatResponse done) {
+            ObjectNode c = chunk(id, created, model);
+            ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
+            choice.putObject("delta");
+            choice.put("finish_reason", finishReason(done.stopReason()));
+            out.add(event(c));
+            UsageRecord record = records.take(done.usageRecordId()).orElse(null);
+            if (includeUsage) {
+                ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                        .put("created", created).put("model", model);
+                u.putArray("choices");
+                usage(u, done.usage(), record);
+                out.add(event(u));
+            }
+        } else if (event instanceof Throwable error) {
+            AipErrors.Answer answer = AipErrors.map(error);
+            ObjectNode e = json.createObjectNode();
+            e.putObject("error").put("message", answer.message()).put("type", openAiType(answer))
+                    .put("code", answer.type());
+            out.add(event(e));
+        }
+        return out;
+    }
+
+    private ServerSentEvent<String> event(ObjectNode data) {
+        try {
+            return ServerSentEvent.builder(json.writeValueAsString(data)).build();
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code data: <data>} and a blank line, as OpenAI frames its events (the data is one line of JSON). */
+    private static DataBuffer frame(ServerHttpResponse response, ServerSentEvent<String> event) {
+        return response.bufferFactory().wrap(("data: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private ObjectNode chunk(String id, long created, String model) {
@@ -292,13 +413,6 @@ class ChatCompletionsController {
         choice.put("index", 0);
         choice.putNull("finish_reason");
         return c;
-    }
-
-    private void send(OutputStream out, ObjectNode event) throws IOException {
-        out.write("data: ".getBytes(StandardCharsets.UTF_8));
-        out.write(json.writeValueAsBytes(event));
-        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     private static void usage(ObjectNode out, TokenUsage usage, UsageRecord record) {
@@ -316,17 +430,18 @@ class ChatCompletionsController {
         }
     }
 
-    private static void usageHeaders(HttpServletResponse response, TokenUsage usage, UsageRecord record,
+    private static void usageHeaders(ServerHttpResponse r, TokenUsage usage, UsageRecord record,
                                      String recordId) {
-        response.setHeader("x-aip-input-tokens", Long.toString(usage.inputTokens()));
-        response.setHeader("x-aip-output-tokens", Long.toString(usage.outputTokens()));
-        response.setHeader("x-aip-cache-read-tokens", Long.toString(usage.cacheReadInputTokens()));
-        response.setHeader("x-aip-cache-write-tokens", Long.toString(usage.cacheWriteInputTokens()));
+        HttpHeaders response = r.getHeaders();
+        response.set("x-aip-input-tokens", Long.toString(usage.inputTokens()));
+        response.set("x-aip-output-tokens", Long.toString(usage.outputTokens()));
+        response.set("x-aip-cache-read-tokens", Long.toString(usage.cacheReadInputTokens()));
+        response.set("x-aip-cache-write-tokens", Long.toString(usage.cacheWriteInputTokens()));
         if (recordId != null) {
-            response.setHeader("x-aip-record-id", recordId);
+            response.set("x-aip-record-id", recordId);
         }
         if (record != null) {
-            record.cost().amount().ifPresent(c -> response.setHeader("x-aip-cost-usd", c.toPlainString()));
+            record.cost().amount().ifPresent(c -> response.set("x-aip-cost-usd", c.toPlainString()));
         }
     }
 
@@ -347,22 +462,37 @@ class ChatCompletionsController {
         };
     }
 
-    private void writeJson(HttpServletResponse response, int status, ObjectNode body) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
+    private Mono<Void> writeJson(ServerHttpResponse response, int status, ObjectNode body) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            return Mono.error(new UncheckedIOException(e));
+        }
+        response.setStatusCode(HttpStatus.valueOf(status));
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        response.getHeaders().setContentLength(bytes.length);
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
     }
 
-    private void writeError(HttpServletResponse response, int status, String type, String code, String param,
-                            String message, String retryAfter) throws IOException {
+    private Mono<Void> writeError(ServerHttpResponse response, GatewayError e) {
+        return writeError(response, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
+    }
+
+    private Mono<Void> writeError(ServerHttpResponse response, AipErrors.Answer answer) {
+        return writeError(response, answer.status(), openAiType(answer), answer.type(), null, answer.message(),
+                answer.retryAfterHeader().orElse(null));
+    }
+
+    private Mono<Void> writeError(ServerHttpResponse response, int status, String type, String code, String param,
+                                  String message, String retryAfter) {
         if (response.isCommitted()) {
-            return;
+            return Mono.empty();
         }
-        response.reset();
+        // Drop whatever a successful answer had set (e.g. x-aip-* headers).
+        response.getHeaders().clear();
         if (retryAfter != null) {
-            response.setHeader("Retry-After", retryAfter);
+            response.getHeaders().set(HttpHeaders.RETRY_AFTER, retryAfter);
         }
         ObjectNode out = json.createObjectNode();
         ObjectNode error = out.putObject("error");
@@ -374,6 +504,6 @@ class ChatCompletionsController {
             error.put("param", param);
         }
         error.put("code", code);
-        writeJson(response, status, out);
+        return writeJson(response, status, out);
     }
 }

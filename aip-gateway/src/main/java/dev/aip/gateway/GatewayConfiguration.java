@@ -15,7 +15,13 @@ import dev.aip.spring.TenantDirectory;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
@@ -29,6 +35,8 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
  */
 @Configuration(proxyBeanMethods = false)
 class GatewayConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
 
     @Bean
     ChatClient gatewayPipeline(TenantProfileResolver resolver, UsageMeter meter, ObjectProvider<AdmissionGate> gate,
@@ -53,6 +61,51 @@ class GatewayConfiguration {
     @Bean
     ApiKeys gatewayApiKeys(GatewayProperties properties) {
         return ApiKeys.of(properties.getKeys());
+    }
+
+    @Bean
+    InFlightLimits gatewayInFlightLimits(GatewayProperties properties, ObjectProvider<MeterRegistry> registry) {
+        InFlightLimits limits = new InFlightLimits(properties.getMaxInFlight(), properties.getMaxInFlightPerTenant());
+        registry.ifAvailable(r -> Gauge.builder("aip.gateway.in-flight", limits, InFlightLimits::inFlight)
+                .description("Calls in flight in the gateway (capped by aip.gateway.max-in-flight)").register(r));
+        return limits;
+    }
+
+    /**
+     * Graceful shutdown's last step: the web server's graceful phase lets calls in flight finish within
+     * spring.lifecycle.timeout-per-shutdown-phase; then this phase (before the server stops and before any bean the
+     * calls use is destroyed) aborts the calls still running, so each is settled once, as cancelled. Reactor Netty
+     * alone would let a long stream run on past the grace period.
+     */
+    @Bean
+    SmartLifecycle gatewayCallDrain(InFlightLimits limits) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+                int aborted = limits.abortAll();
+                if (aborted > 0) {
+                    LOG.warn("Shutdown: cancelled {} calls still in flight after the grace period", aborted);
+                }
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE - 512;
+            }
+        };
     }
 
     @Bean

@@ -14,13 +14,20 @@ final class GatewayError extends RuntimeException {
     final String type;
     final String code;
     final String param;
+    /** Seconds for a {@code Retry-After} header, or {@code null}. */
+    final String retryAfter;
 
     GatewayError(int status, String type, String code, String param, String message) {
+        this(status, type, code, param, message, null);
+    }
+
+    GatewayError(int status, String type, String code, String param, String message, String retryAfter) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.code = code;
         this.param = param;
+        this.retryAfter = retryAfter;
     }
 
     static GatewayError badRequest(String param, String message) {

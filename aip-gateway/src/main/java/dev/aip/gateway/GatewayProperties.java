@@ -5,7 +5,7 @@ import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The {@code aip.gateway.*} properties: API keys, the models the gateway serves, request limits and retries.
+ * The {@code aip.gateway.*} properties: API keys, the models the gateway serves, request limits, capacity caps and retries.
  *
  * <p>Mutable, as Spring binds it; read-only after start-up.
  */
@@ -23,6 +23,18 @@ public class GatewayProperties {
 
     /** Attempts per call in all (1 = no retry); throttled and 5xx attempts are retried. */
     private int maxAttempts = 2;
+
+    /** Most calls in flight in the gateway (whole answers and streams); over it a call gets 503 at once. */
+    private int maxInFlight = 10_000;
+
+    /** Most calls in flight per tenant; over it a call gets 429 at once. */
+    private int maxInFlightPerTenant = 1_000;
+
+    /**
+     * Stream events buffered for a slow client; a client that falls further behind loses its stream (the call is
+     * cancelled and settled as cancelled), so a slow reader never grows the gateway's memory without bound.
+     */
+    private int streamBufferEvents = 1024;
 
     /** @return the API keys */
     public List<ApiKey> getKeys() {
@@ -62,6 +74,36 @@ public class GatewayProperties {
     /** @param maxAttempts attempts per call */
     public void setMaxAttempts(int maxAttempts) {
         this.maxAttempts = maxAttempts;
+    }
+
+    /** @return the most calls in flight in the gateway */
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    /** @param maxInFlight the most calls in flight in the gateway */
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    /** @return the most calls in flight per tenant */
+    public int getMaxInFlightPerTenant() {
+        return maxInFlightPerTenant;
+    }
+
+    /** @param maxInFlightPerTenant the most calls in flight per tenant */
+    public void setMaxInFlightPerTenant(int maxInFlightPerTenant) {
+        this.maxInFlightPerTenant = maxInFlightPerTenant;
+    }
+
+    /** @return the stream events buffered for a slow client */
+    public int getStreamBufferEvents() {
+        return streamBufferEvents;
+    }
+
+    /** @param streamBufferEvents the stream events buffered for a slow client */
+    public void setStreamBufferEvents(int streamBufferEvents) {
+        this.streamBufferEvents = streamBufferEvents;
     }
 
     /** One API key. */

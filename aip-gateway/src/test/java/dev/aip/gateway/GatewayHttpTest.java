@@ -9,6 +9,7 @@ import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.UsageSink;
+import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
@@ -40,6 +41,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.web.embedded.netty.NettyWebServer;
+import org.springframework.boot.web.reactive.context.ReactiveWebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
@@ -47,8 +51,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The gateway over real HTTP (the JDK's client) on a random port, on the in-process emulator: answers in OpenAI's
- * shape, streams, refusals with their status codes, and usage records that equal the emulator's books.
+ * The gateway (Spring WebFlux on Reactor Netty) over real HTTP (the JDK's client) on a random port, on the in-process
+ * emulator: answers in OpenAI's shape, streams, refusals with their status codes, and usage records that equal the
+ * emulator's books.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "aip.emulator.enabled=true",
@@ -121,6 +126,12 @@ class GatewayHttpTest {
 
     @Autowired
     MeterRegistry registry;
+
+    @Autowired
+    InFlightLimits limits;
+
+    @Autowired
+    ApplicationContext context;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
@@ -338,6 +349,14 @@ class GatewayHttpTest {
         assertThat(abandoned.outcome()).isEqualTo(Outcome.CANCELLED);
         assertThat(abandoned.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(records.all.stream().filter(x -> x.callId().equals(abandoned.callId()))).hasSize(1);
+        // The call's capacity permit went back when it was settled.
+        assertThat(limits.inFlight(TenantId.of("quitter"))).isZero();
+    }
+
+    @Test
+    void servesOnReactorNetty() {
+        assertThat(((ReactiveWebServerApplicationContext) context).getWebServer()).isInstanceOf(
+                NettyWebServer.class);
     }
 
     @Test
