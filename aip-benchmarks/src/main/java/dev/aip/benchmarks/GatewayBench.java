@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * in-process emulator off and {@code aip.endpoint} pointing at the standalone one) run in their own JVMs; this JVM is
  * the load generator (the JDK's HTTP client, a fixed number of requests in flight per scenario: its "connections").
  * Straight calls are Converse requests to the emulator; gateway calls are OpenAI chat completions for the same model
- * and prompt, as tenant {@code acme} (key {@code sk-acme-dev}). Each scenario warms both paths up, then measures
+ * and prompt, as tenant {@code acme} (key {@code sk-acme-dev}; its in-flight cap lifted, and the gateway's async Bedrock
+ * client allowed 4,096 connections, so the widest scenario is not refused). Each scenario warms both paths up, then
+ * measures
  * direct, gateway, direct, gateway; the table gives the better round of each.
  *
  * <p>Options: {@code --warmup S} seconds per latency setting before measuring (default 60: a cold JIT halves the
@@ -104,7 +106,10 @@ public final class GatewayBench {
                 gw = start(List.of("java", "-jar", gateway.toString(), "--server.port=" + gatewayPort,
                         "--spring.profiles.active=dev", "--aip.emulator.enabled=false",
                         "--aip.endpoint=http://127.0.0.1:" + emulatorPort, "--aip.region=us-east-1",
-                        "--aip.profiles.account-id=" + ACCOUNT),
+                        "--aip.profiles.account-id=" + ACCOUNT,
+                        // One tenant drives every scenario: lift its in-flight cap above the widest scenario, and
+                        // let the async Bedrock client hold as many calls as the gateway does.
+                        "--aip.gateway.max-in-flight-per-tenant=100000", "--aip.http.max-connections=4096"),
                         Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench"));
                 waitFor(http, URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health"));
                 Target direct = directTarget(emulatorPort);
