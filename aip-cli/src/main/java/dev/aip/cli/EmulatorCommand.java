@@ -1,13 +1,9 @@
 package dev.aip.cli;
 
 import dev.aip.emulator.BedrockEmulator;
+import dev.aip.emulator.EmulatorOptions;
 import dev.aip.emulator.FaultPlan;
-import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -139,61 +135,22 @@ final class EmulatorCommand extends Subcommand {
                 .chunkDelay(chunkDelayValue).throttle(throttleValue).build());
     }
 
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
-
-    /**
-     * A duration as a number and a unit ({@code ns us ms s m h}: {@code 300ms}, {@code 1.5s}, {@code 2m}), an
-     * ISO-8601 duration ({@code PT1S}) or {@code 0}; never negative.
-     */
+    /** A duration by the emulator's option syntax ({@link EmulatorOptions#duration}); a usage error if not. */
     static Duration duration(String option, String text) {
-        String value = text.trim();
-        Duration parsed = null;
-        if (value.equals("0")) {
-            parsed = Duration.ZERO;
-        } else if (value.startsWith("P") || value.startsWith("p")) {
-            try {
-                parsed = Duration.parse(value.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException e) {
-                parsed = null;
-            }
-        } else {
-            Matcher m = SIMPLE_DURATION.matcher(value.toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                long nanosPerUnit = switch (m.group(2)) {
-                    case "ns" -> 1L;
-                    case "us" -> 1_000L;
-                    case "ms" -> 1_000_000L;
-                    case "s" -> 1_000_000_000L;
-                    case "m" -> 60_000_000_000L;
-                    default -> 3_600_000_000_000L;
-                };
-                try {
-                    parsed = Duration.ofNanos(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit))
-                            .longValueExact());
-                } catch (ArithmeticException tooLargeOrFractionalNanos) {
-                    parsed = null;
-                }
-            }
+        try {
+            return EmulatorOptions.duration(option, text);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
         }
-        if (parsed == null || parsed.isNegative()) {
-            throw CliException.usage(option + " needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '"
-                    + text + "'");
-        }
-        return parsed;
     }
 
-    /** A fraction from 0 to 1 inclusive. */
+    /** A fraction from 0 to 1 inclusive ({@link EmulatorOptions#fraction}); a usage error if not. */
     static double fraction(String option, String text) {
-        double value;
         try {
-            value = Double.parseDouble(text.trim());
-        } catch (NumberFormatException e) {
-            value = Double.NaN;
+            return EmulatorOptions.fraction(option, text);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
         }
-        if (!(value >= 0 && value <= 1)) {
-            throw CliException.usage(option + " needs a fraction from 0 to 1 such as 0.1, got '" + text + "'");
-        }
-        return value;
     }
 
     private void applyMaxResetFrames(BedrockEmulator.Builder builder) {

@@ -1,13 +1,8 @@
 package dev.aip.emulator;
 
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs the emulator as a standalone server for other tools and languages:
@@ -148,57 +143,12 @@ public final class EmulatorMain {
         return builder;
     }
 
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
-
-    /** A number and a unit ({@code ns us ms s m h}), ISO-8601 ({@code PT1S}) or {@code 0}; never negative. */
     static Duration parseDuration(String name, String value) {
-        String v = value.trim();
-        Duration parsed = null;
-        if (v.equals("0")) {
-            parsed = Duration.ZERO;
-        } else if (v.startsWith("P") || v.startsWith("p")) {
-            try {
-                parsed = Duration.parse(v.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException e) {
-                parsed = null;
-            }
-        } else {
-            Matcher m = SIMPLE_DURATION.matcher(v.toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                long nanosPerUnit = switch (m.group(2)) {
-                    case "ns" -> 1L;
-                    case "us" -> 1_000L;
-                    case "ms" -> 1_000_000L;
-                    case "s" -> 1_000_000_000L;
-                    case "m" -> 60_000_000_000L;
-                    default -> 3_600_000_000_000L;
-                };
-                try {
-                    parsed = Duration.ofNanos(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit))
-                            .longValueExact());
-                } catch (ArithmeticException e) {
-                    parsed = null;
-                }
-            }
-        }
-        if (parsed == null || parsed.isNegative()) {
-            throw new IllegalArgumentException(name + " needs a duration such as 300ms, 1s, 1.5s, 2m or PT1S, got '"
-                    + value + "'");
-        }
-        return parsed;
+        return EmulatorOptions.duration(name, value);
     }
 
     static double parseFraction(String name, String value) {
-        double d;
-        try {
-            d = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            d = Double.NaN;
-        }
-        if (!(d >= 0 && d <= 1)) {
-            throw new IllegalArgumentException(name + " needs a fraction from 0 to 1 such as 0.1, got '" + value + "'");
-        }
-        return d;
+        return EmulatorOptions.fraction(name, value);
     }
 
     private static int parseInt(String name, String value) {
