@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * direct, gateway, direct, gateway; the table gives the better round of each.
  *
  * <p>Options: {@code --warmup S} seconds per latency setting before measuring (default 60: a cold JIT halves the
- * figures), {@code --seconds S} per measured round (default 20), {@code --only NAME,...} scenario names
- * ({@code c1}, {@code c16}, {@code c64}, {@code c2000-1s}).
+ * figures), {@code --seconds S} per measured round (default 20), {@code --streams N} for the SSE scenario (default
+ * 10,000), {@code --only NAME,...} scenario names ({@code c1}, {@code c16}, {@code c64}, {@code c2000-1s},
+ * {@code sse}).
  */
 public final class GatewayBench {
 
@@ -65,6 +66,7 @@ public final class GatewayBench {
     public static void main(String[] args) throws Exception {
         int warmup = intOpt(args, "--warmup", 60);
         int seconds = intOpt(args, "--seconds", 20);
+        int streams = intOpt(args, "--streams", 10_000);
         String only = strOpt(args, "--only", "");
         List<Scenario> scenarios = new ArrayList<>(List.of(
                 new Scenario("c1", 1, Duration.ZERO),
@@ -103,14 +105,7 @@ public final class GatewayBench {
             Process gw = null;
             try {
                 waitFor(http, URI.create("http://127.0.0.1:" + emulatorPort + "/foundation-models"));
-                gw = start(List.of("java", "-jar", gateway.toString(), "--server.port=" + gatewayPort,
-                        "--spring.profiles.active=dev", "--aip.emulator.enabled=false",
-                        "--aip.endpoint=http://127.0.0.1:" + emulatorPort, "--aip.region=us-east-1",
-                        "--aip.profiles.account-id=" + ACCOUNT,
-                        // One tenant drives every scenario: lift its in-flight cap above the widest scenario, and
-                        // let the async Bedrock client hold as many calls as the gateway does.
-                        "--aip.gateway.max-in-flight-per-tenant=100000", "--aip.http.max-connections=4096"),
-                        Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench"));
+                gw = start(gatewayCommand(gateway, gatewayPort, emulatorPort, 4096), Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench"));
                 waitFor(http, URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health"));
                 Target direct = directTarget(emulatorPort);
                 Target through = gatewayTarget(gatewayPort);
@@ -151,7 +146,118 @@ public final class GatewayBench {
                     g.callsPerSecond(), g.p50Millis(), g.p99Millis(), g.callsPerSecond() / d.callsPerSecond(),
                     g.p50Millis() - d.p50Millis(), g.p99Millis() - d.p99Millis(), d.errors(), g.errors());
         }
+        if (only.isEmpty() || Arrays.asList(only.split(",")).contains("sse")) {
+            System.out.println();
+            System.out.println(sse(http, cli, gateway, streams));
+        }
         System.exit(0);
+    }
+
+    /**
+     * Holds {@code count} SSE streams through the gateway at once (time to first token 300 ms, 100 chunks 50 ms apart):
+     * how many ended with {@code [DONE]}, how long the whole batch took, the gateway's peak resident memory, and how
+     * many calls the gateway metered for the tenant.
+     */
+    private static String sse(HttpClient http, Path cli, Path gateway, int count) throws Exception {
+        int emulatorPort = freePort();
+        int gatewayPort = freePort();
+        Process emulator = start(List.of("java", "-jar", cli.toString(), "emulator", "--port",
+                Integer.toString(emulatorPort), "--ttft", "300ms", "--chunk-delay", "50ms", "--reply-tokens", "100",
+                "--stream-chunk-tokens", "1"), Map.of());
+        Process gw = null;
+        try {
+            waitFor(http, URI.create("http://127.0.0.1:" + emulatorPort + "/foundation-models"));
+            gw = start(gatewayCommand(gateway, gatewayPort, emulatorPort, count), Map.of("AWS_ACCESS_KEY_ID", "bench",
+                    "AWS_SECRET_ACCESS_KEY", "bench"));
+            waitFor(http, URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health"));
+            String body = "{\"model\":\"" + MODEL + "\",\"stream\":true,\"max_tokens\":256,\"messages\":"
+                    + "[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}]}";
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
+                            + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer sk-acme-dev")
+                    .timeout(Duration.ofMinutes(5)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            // Warm the path up first: a few rounds of a few hundred streams at once (each lasts about 5.3 s).
+            for (int round = 0; round < 3; round++) {
+                List<java.util.concurrent.CompletableFuture<?>> warm = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    warm.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+                }
+                java.util.concurrent.CompletableFuture.allOf(warm.toArray(java.util.concurrent.CompletableFuture[]::new))
+                        .exceptionally(e -> null).join();
+            }
+            long before = meteredCalls(http, gatewayPort);
+            AtomicLong done = new AtomicLong();
+            AtomicLong failed = new AtomicLong();
+            long start = System.nanoTime();
+            List<java.util.concurrent.CompletableFuture<?>> all = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                all.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
+                    boolean finished = r.statusCode() == 200 && r.body().anyMatch("data: [DONE]"::equals);
+                    (finished ? done : failed).incrementAndGet();
+                }).exceptionally(e -> {
+                    failed.incrementAndGet();
+                    return null;
+                }));
+            }
+            long peakRss = 0;
+            java.util.concurrent.CompletableFuture<Void> every = java.util.concurrent.CompletableFuture.allOf(
+                    all.toArray(java.util.concurrent.CompletableFuture[]::new));
+            while (!every.isDone()) {
+                peakRss = Math.max(peakRss, rssKiB(gw.pid()));
+                Thread.sleep(200);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Thread.sleep(2_000);   // records of the last streams reach the aggregates
+            long metered = meteredCalls(http, gatewayPort) - before;
+            return String.format(Locale.ROOT, "| %,d SSE streams at once (TTFT 300 ms, 100 chunks 50 ms apart) | %,d"
+                    + " ended with [DONE], %,d failed or cut | all done in %.1f s | gateway peak RSS %,d MiB |"
+                    + " metered %,d calls |", count, done.get(), failed.get(), seconds, peakRss / 1024, metered);
+        } finally {
+            if (gw != null) {
+                gw.destroy();
+                gw.waitFor(30, TimeUnit.SECONDS);
+            }
+            emulator.destroy();
+            emulator.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The tenant's calls as the gateway's {@code /actuator/aip} counts them; -1 if it cannot be read. */
+    private static long meteredCalls(HttpClient http, int gatewayPort) {
+        try {
+            String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
+                    + "/actuator/aip")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"acme\"\\s*:\\s*\\{[^}]*?\"calls\"\\s*:\\s*(\\d+)")
+                    .matcher(json);
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    /** The resident memory of a process, from /proc; 0 where that cannot be read. */
+    private static long rssKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static List<String> gatewayCommand(Path gateway, int gatewayPort, int emulatorPort, int inFlight) {
+        return List.of("java", "-jar", gateway.toString(), "--server.port=" + gatewayPort,
+                "--spring.profiles.active=dev", "--aip.emulator.enabled=false",
+                "--aip.endpoint=http://127.0.0.1:" + emulatorPort, "--aip.region=us-east-1",
+                "--aip.profiles.account-id=" + ACCOUNT,
+                // One tenant drives every scenario: lift its in-flight cap above the widest scenario, and let the
+                // async Bedrock client hold as many calls as the gateway does.
+                "--aip.gateway.max-in-flight-per-tenant=100000", "--aip.gateway.max-in-flight=100000",
+                "--aip.http.max-connections=" + Math.max(4096, inFlight + 100));
     }
 
     /** Where and what to send. */
