@@ -125,12 +125,7 @@ public final class GatewayBench {
                     System.out.printf("%s done%n", s.name());
                 }
             } finally {
-                if (gw != null) {
-                    gw.destroy();
-                    gw.waitFor(30, TimeUnit.SECONDS);
-                }
-                emulator.destroy();
-                emulator.waitFor(30, TimeUnit.SECONDS);
+                stop(gw, emulator);
             }
         }
         System.out.println();
@@ -213,12 +208,7 @@ public final class GatewayBench {
                     + " ended with [DONE], %,d failed or cut | all done in %.1f s | gateway peak RSS %,d MiB |"
                     + " metered %,d calls |", count, done.get(), failed.get(), seconds, peakRss / 1024, metered);
         } finally {
-            if (gw != null) {
-                gw.destroy();
-                gw.waitFor(30, TimeUnit.SECONDS);
-            }
-            emulator.destroy();
-            emulator.waitFor(30, TimeUnit.SECONDS);
+            stop(gw, emulator);
         }
     }
 
@@ -338,6 +328,16 @@ public final class GatewayBench {
             }
         }
         throw new IllegalStateException(uri + " did not answer within 120 s");
+    }
+
+    /** Stops the gateway (if it was started) and then the emulator, waiting for each. */
+    private static void stop(Process gateway, Process emulator) throws InterruptedException {
+        if (gateway != null) {
+            gateway.destroy();
+            gateway.waitFor(30, TimeUnit.SECONDS);
+        }
+        emulator.destroy();
+        emulator.waitFor(30, TimeUnit.SECONDS);
     }
 
     private static int freePort() throws IOException {
