@@ -19,6 +19,7 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
+import dev.aip.testkit.ManualClock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class RedisAsyncAdmissionTest {
 
-    private final Gov.ManualClock clock = new Gov.ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    private final ManualClock clock = ManualClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final List<RedisGovernanceState> states = new ArrayList<>();
 
     @AfterEach

@@ -16,6 +16,7 @@ import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.testkit.ManualClock;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -82,7 +83,7 @@ class RedisGovernanceStressTest {
     void admit_64ThreadsOn3InstancesSharingRedis_everyLimitHoldsAcrossInstancesAndNothingLeaks() throws Exception {
         String url = RedisServer.url();
         String prefix = "aip-stress-" + UUID.randomUUID();
-        Gov.ManualClock clock = new Gov.ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        ManualClock clock = ManualClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
         PolicySet policies = PolicySet.builder()
                 .defaults(TenantPolicy.builder().maxConcurrentCalls(CAP).build())
                 .tenant(RPM.id(), TenantPolicy.builder().requestsPerMinute(REQUESTS).build())

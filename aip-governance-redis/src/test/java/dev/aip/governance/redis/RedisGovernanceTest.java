@@ -22,6 +22,7 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
+import dev.aip.testkit.ManualClock;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,7 +55,7 @@ class RedisGovernanceTest {
     private static final int THREADS_PER_INSTANCE = 8;
 
     private final String prefix = "aip-test-" + UUID.randomUUID();
-    private final Gov.ManualClock clock = new Gov.ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    private final ManualClock clock = ManualClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final List<RedisGovernanceState> states = new ArrayList<>();
     private final List<Gov.SeenBuckets> buckets = new ArrayList<>();
     private final ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS_PER_INSTANCE);

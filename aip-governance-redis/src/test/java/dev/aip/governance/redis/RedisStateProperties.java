@@ -6,12 +6,10 @@ import dev.aip.core.governance.BudgetKey;
 import dev.aip.core.governance.BudgetStore;
 import dev.aip.core.governance.ConcurrencyState;
 import dev.aip.core.tenant.TenantId;
+import dev.aip.testkit.ManualClock;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +45,7 @@ class RedisStateProperties {
     private static final Duration LEASE = Duration.ofMinutes(10);
     private static final Duration SLOT_LEASE = Duration.ofMinutes(5);
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = ManualClock.at(Instant.now());
     private RedisGovernanceState state;
 
     @BeforeProperty
@@ -231,31 +229,4 @@ class RedisStateProperties {
         return open.stream().map(o -> o.reservation().amountUsd()).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 
-    /** A clock that moves only when told. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 }
