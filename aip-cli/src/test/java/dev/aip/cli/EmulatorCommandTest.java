@@ -20,23 +20,16 @@ class EmulatorCommandTest {
 
     @Test
     void emulator_onAFreePort_printsItsEndpointAndServesUntilStopped() throws Exception {
-        AipCommand aip = new AipCommand();
-        CommandLine cl = AipCommand.configure(new CommandLine(aip));
-        StringWriter out = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        EmulatorCommand emulator = cl.getSubcommands().get("emulator").getCommand();
-
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("emulator", "--port", "0",
-                "--region", "eu-west-1"));
-        String endpoint = awaitEndpoint(out);
+        Running emulator = Running.start("--region", "eu-west-1");
+        String endpoint = emulator.endpoint;
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(endpoint + "/_emulator/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        emulator.stop.countDown();
+        emulator.command.stop.countDown();
 
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(out.toString()).contains("region=eu-west-1 account=123456789012");
-        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(emulator.out.toString()).contains("region=eu-west-1 account=123456789012");
+        assertThat(emulator.exit.get(10, TimeUnit.SECONDS)).isZero();
     }
 
     @Test
@@ -111,15 +104,8 @@ class EmulatorCommandTest {
 
     @Test
     void emulator_withThrottleOne_answersRuntimeCallsWith429() throws Exception {
-        AipCommand aip = new AipCommand();
-        CommandLine cl = AipCommand.configure(new CommandLine(aip));
-        StringWriter out = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        EmulatorCommand emulator = cl.getSubcommands().get("emulator").getCommand();
-
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("emulator", "--port", "0",
-                "--throttle", "1", "--latency", "200ms"));
-        String endpoint = awaitEndpoint(out);
+        Running emulator = Running.start("--throttle", "1", "--latency", "200ms");
+        String endpoint = emulator.endpoint;
         HttpResponse<String> converse = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(endpoint
                                 + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
@@ -128,24 +114,17 @@ class EmulatorCommandTest {
                                 "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        emulator.stop.countDown();
+        emulator.command.stop.countDown();
 
         assertThat(converse.statusCode()).isEqualTo(429);
         assertThat(converse.headers().firstValue("x-amzn-ErrorType").orElse("")).startsWith("ThrottlingException");
-        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(emulator.exit.get(10, TimeUnit.SECONDS)).isZero();
     }
 
     @Test
     void emulator_withLatency_delaysTheAnswer() throws Exception {
-        AipCommand aip = new AipCommand();
-        CommandLine cl = AipCommand.configure(new CommandLine(aip));
-        StringWriter out = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        EmulatorCommand emulator = cl.getSubcommands().get("emulator").getCommand();
-
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("emulator", "--port", "0",
-                "--latency", "300ms"));
-        String endpoint = awaitEndpoint(out);
+        Running emulator = Running.start("--latency", "300ms");
+        String endpoint = emulator.endpoint;
         long start = System.nanoTime();
         HttpResponse<String> converse = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(endpoint
@@ -156,11 +135,11 @@ class EmulatorCommandTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        emulator.stop.countDown();
+        emulator.command.stop.countDown();
 
         assertThat(converse.statusCode()).isEqualTo(200);
         assertThat(tookMillis).isGreaterThanOrEqualTo(300 - 5);
-        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(emulator.exit.get(10, TimeUnit.SECONDS)).isZero();
     }
 
     @Test
@@ -169,6 +148,31 @@ class EmulatorCommandTest {
 
         assertThat(help.out()).contains("--latency=DURATION").contains("--ttft=DURATION")
                 .contains("--chunk-delay=DURATION").contains("--throttle=FRACTION");
+    }
+
+    /** {@code aip emulator --port 0 <args>} running on another thread, once it has printed its endpoint. */
+    private static final class Running {
+        final StringWriter out = new StringWriter();
+        final EmulatorCommand command;
+        final CompletableFuture<Integer> exit;
+        final String endpoint;
+
+        private Running(String... args) throws InterruptedException {
+            CommandLine cl = AipCommand.configure(new CommandLine(new AipCommand()));
+            cl.setOut(new PrintWriter(out, true));
+            command = cl.getSubcommands().get("emulator").getCommand();
+            String[] all = new String[args.length + 3];
+            all[0] = "emulator";
+            all[1] = "--port";
+            all[2] = "0";
+            System.arraycopy(args, 0, all, 3, args.length);
+            exit = CompletableFuture.supplyAsync(() -> cl.execute(all));
+            endpoint = awaitEndpoint(out);
+        }
+
+        static Running start(String... args) throws InterruptedException {
+            return new Running(args);
+        }
     }
 
     private static String awaitEndpoint(StringWriter out) throws InterruptedException {
