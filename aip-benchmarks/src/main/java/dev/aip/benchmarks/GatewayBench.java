@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Options: {@code --warmup S} seconds per latency setting before measuring (default 60: a cold JIT halves the
  * figures), {@code --seconds S} per measured round (default 20), {@code --streams N} for the SSE scenario (default
  * 10,000), {@code --only NAME,...} scenario names ({@code c1}, {@code c16}, {@code c64}, {@code c2000-1s},
- * {@code sse}).
+ * {@code sse}), {@code --gateway-jvm "OPTIONS"} JVM options of the gateway's process (e.g. a heap bound).
  */
 public final class GatewayBench {
 
@@ -68,6 +68,9 @@ public final class GatewayBench {
         int seconds = intOpt(args, "--seconds", 20);
         int streams = intOpt(args, "--streams", 10_000);
         String only = strOpt(args, "--only", "");
+        // JVM options of the gateway's process, e.g. --gateway-jvm "-Xmx512m -XX:+UseSerialGC".
+        gatewayJvm = List.of(strOpt(args, "--gateway-jvm", "").trim().split("\\s+")).stream()
+                .filter(o -> !o.isEmpty()).toList();
         List<Scenario> scenarios = new ArrayList<>(List.of(
                 new Scenario("c1", 1, Duration.ZERO),
                 new Scenario("c16", 16, Duration.ZERO),
@@ -239,15 +242,21 @@ public final class GatewayBench {
         return 0;
     }
 
+    /** Extra JVM options of the gateway's process ({@code --gateway-jvm}). */
+    private static List<String> gatewayJvm = List.of();
+
     private static List<String> gatewayCommand(Path gateway, int gatewayPort, int emulatorPort, int inFlight) {
-        return List.of("java", "-jar", gateway.toString(), "--server.port=" + gatewayPort,
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(gatewayJvm);
+        command.addAll(List.of("-jar", gateway.toString(), "--server.port=" + gatewayPort,
                 "--spring.profiles.active=dev", "--aip.emulator.enabled=false",
                 "--aip.endpoint=http://127.0.0.1:" + emulatorPort, "--aip.region=us-east-1",
                 "--aip.profiles.account-id=" + ACCOUNT,
                 // One tenant drives every scenario: lift its in-flight cap above the widest scenario, and let the
                 // async Bedrock client hold as many calls as the gateway does.
                 "--aip.gateway.max-in-flight-per-tenant=100000", "--aip.gateway.max-in-flight=100000",
-                "--aip.http.max-connections=" + Math.max(4096, inFlight + 100));
+                "--aip.http.max-connections=" + Math.max(4096, inFlight + 100)));
+        return command;
     }
 
     /** Where and what to send. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.CallTimeouts;
 import dev.aip.core.chat.CallEngine;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.InferenceSettings;
@@ -110,6 +111,7 @@ class BuilderContractTest {
         SAMPLES.put(InferenceSettings.class, i -> InferenceSettings.DEFAULTS);
         SAMPLES.put(ProfileBalancer.class, i -> ProfileBalancer.builder().build());
         SAMPLES.put(RetryPolicy.class, i -> RetryPolicy.none());
+        SAMPLES.put(CallTimeouts.class, i -> CallTimeouts.of(Duration.ofSeconds(30 + i)));
     }
 
     static Stream<Arguments> builders() {

@@ -1,7 +1,9 @@
 package dev.aip.gateway;
 
 import dev.aip.core.bedrock.BedrockChatTransport;
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.CallTimeouts;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatPipeline;
 import dev.aip.core.chat.RetryPolicy;
@@ -9,11 +11,17 @@ import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.TenantProfileResolver;
+import dev.aip.core.tenant.Tier;
 import dev.aip.spring.AdmissionGate;
+import dev.aip.spring.AipClientInterceptors;
+import dev.aip.spring.AipConnection;
 import dev.aip.spring.AipProperties;
 import dev.aip.spring.TenantDirectory;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,13 +32,17 @@ import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 
 /**
  * The gateway's wiring. Everything that decides how a call reaches Bedrock is in {@link #gatewayPipeline}: the
  * tenant's profile resolver, governance as admission (through aip's {@link AdmissionGate}, so refusals show in
- * {@code /actuator/aip}), retries with backoff, load balancing over a tenant's profiles, the policy's fallback
+ * {@code /actuator/aip}), call timeouts by tier, retries with backoff, load balancing over a tenant's profiles, the policy's fallback
  * chains, metering and the transport.
  */
 @Configuration(proxyBeanMethods = false)
@@ -50,12 +62,59 @@ class GatewayConfiguration {
                 .admission(g != null ? g.admission() : Admission.allowAll())
                 // Backoff with jitter on throttles and 5xx, then the next profile of the call.
                 .retryPolicy(RetryPolicy.backoff().maxAttempts(Math.max(1, properties.getMaxAttempts())).build())
-                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build());
+                .transport(BedrockChatTransport.builder().client(sync).asyncClient(async).build())
+                .timeouts(timeouts(properties));
         // Load balancing over a tenant's several profiles (aip.profiles.balancer), and the tenants' policy
         // fallback chains once their own profiles failed.
         balancer.ifAvailable(b::balancer);
         governance.ifAvailable(gov -> b.fallbackRoutes(gov.fallbackRoutes()));
         return b.build();
+    }
+
+    /**
+     * The Bedrock client the gateway calls through: the async (Netty) client, tuned for a server that never blocks.
+     * Its futures complete on the I/O thread that read the answer, not on the SDK's completion pool (the gateway's
+     * completion path only relays and meters; the ledger and remote governance states do their I/O on threads of
+     * their own), and its connections run on the web server's event loops ({@code aip.gateway.share-event-loops}),
+     * so a call costs no thread hand-off between the two. The interceptors are aip's, as on the starter's client.
+     */
+    @Bean(destroyMethod = "close")
+    BedrockRuntimeAsyncClient gatewayBedrockAsyncClient(AipConnection connection, AipClientInterceptors interceptors,
+                                                        AipProperties aip, GatewayProperties properties,
+                                                        ObjectProvider<ReactorResourceFactory> reactor) {
+        NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder()
+                .maxConcurrency(aip.getHttp().getMaxConnections());
+        ReactorResourceFactory resources = reactor.getIfAvailable();
+        if (properties.isShareEventLoops() && resources != null) {
+            // The server's group: the client does not own it, so closing the client leaves the server's loops.
+            http.eventLoopGroup(SdkEventLoopGroup.create(resources.getLoopResources().onServer(true)));
+        }
+        var b = BedrockRuntimeAsyncClient.builder().region(connection.region()).httpClientBuilder(http)
+                .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo)
+                .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
+                        Runnable::run));
+        if (connection.endpoint() != null) {
+            b.endpointOverride(connection.endpoint());
+        }
+        return b.build();
+    }
+
+    /** aip.gateway.timeout and aip.gateway.tier-timeouts, validated (a bad tier name or duration fails start-up). */
+    static CallTimeouts timeouts(GatewayProperties properties) {
+        Map<Tier, Duration> byTier = new LinkedHashMap<>();
+        properties.getTierTimeouts().forEach((tier, timeout) -> {
+            try {
+                byTier.put(Tier.of(tier), timeout);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException("aip.gateway.tier-timeouts names the tier \"" + tier + "\": "
+                        + e.getMessage(), e);
+            }
+        });
+        try {
+            return new CallTimeouts(properties.getTimeout(), byTier);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ConfigurationException("aip.gateway.timeout / tier-timeouts: " + e.getMessage(), e);
+        }
     }
 
     @Bean

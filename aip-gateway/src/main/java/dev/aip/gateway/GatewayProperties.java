@@ -1,7 +1,10 @@
 package dev.aip.gateway;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -35,6 +38,22 @@ public class GatewayProperties {
      * cancelled and settled as cancelled), so a slow reader never grows the gateway's memory without bound.
      */
     private int streamBufferEvents = 1024;
+
+    /**
+     * Runs the Bedrock client's connections on the web server's event loops (one set of I/O threads for both sides
+     * of every call), instead of an event loop group of the client's own.
+     */
+    private boolean shareEventLoops = true;
+
+    /**
+     * How long a call may run (whole answer or stream, retries included) for a tenant whose tier has no entry in
+     * {@code tier-timeouts}; past it the call is cancelled at Bedrock, recorded as a timeout, and answered 504 (or,
+     * mid-stream, ended with an error event). Unset: no limit.
+     */
+    private Duration timeout = Duration.ofMinutes(10);
+
+    /** Call timeouts by tenant tier, e.g. {@code premium: 15m}, {@code basic: 2m}. */
+    private Map<String, Duration> tierTimeouts = new LinkedHashMap<>();
 
     /** @return the API keys */
     public List<ApiKey> getKeys() {
@@ -104,6 +123,36 @@ public class GatewayProperties {
     /** @param streamBufferEvents the stream events buffered for a slow client */
     public void setStreamBufferEvents(int streamBufferEvents) {
         this.streamBufferEvents = streamBufferEvents;
+    }
+
+    /** @return the call timeout of tiers without their own; {@code null} for none */
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    /** @param timeout the call timeout of tiers without their own; {@code null} for none */
+    public void setTimeout(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** @return the call timeouts by tier name */
+    public Map<String, Duration> getTierTimeouts() {
+        return tierTimeouts;
+    }
+
+    /** @param tierTimeouts the call timeouts by tier name */
+    public void setTierTimeouts(Map<String, Duration> tierTimeouts) {
+        this.tierTimeouts = tierTimeouts;
+    }
+
+    /** @return whether the Bedrock client runs on the web server's event loops */
+    public boolean isShareEventLoops() {
+        return shareEventLoops;
+    }
+
+    /** @param shareEventLoops whether the Bedrock client runs on the web server's event loops */
+    public void setShareEventLoops(boolean shareEventLoops) {
+        this.shareEventLoops = shareEventLoops;
     }
 
     /** One API key. */

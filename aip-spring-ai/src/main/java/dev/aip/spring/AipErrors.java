@@ -9,6 +9,7 @@ import dev.aip.core.PolicyViolationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
+import dev.aip.core.chat.CallTimeoutException;
 import dev.aip.core.chat.IncompleteStreamException;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,6 +39,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  *   <tr><td>other {@link ProfileResolutionException}</td><td>503 if retryable, else 500</td><td>1 s if retryable</td></tr>
  *   <tr><td>{@link IncompleteStreamException}</td><td>502</td><td></td></tr>
  *   <tr><td>Bedrock throttling (429) or 503</td><td>503 {@code upstream_unavailable}</td><td>1 s</td></tr>
+ *   <tr><td>{@link CallTimeoutException} (the tenant's call timeout ran out)</td><td>504 {@code call_timeout}</td><td></td></tr>
  *   <tr><td>Bedrock timeouts (408, model timeout), SDK timeouts</td><td>504</td><td></td></tr>
  *   <tr><td>Bedrock validation (400)</td><td>400 {@code upstream_rejected}</td><td></td></tr>
  *   <tr><td>other Bedrock failures, SDK client failures</td><td>502</td><td></td></tr>
@@ -124,6 +126,11 @@ public final class AipErrors {
                             + " now; retry shortly.", SHORT_WAIT, e)
                     : new Answer(500, "profile_misconfigured", "The tenant's model profile is misconfigured.", null,
                             e);
+        }
+        if (t instanceof CallTimeoutException e) {
+            long ms = e.timeout().toMillis();
+            return new Answer(504, "call_timeout", "The call did not finish within its timeout of "
+                    + (ms % 1000 == 0 ? ms / 1000 + " s." : ms + " ms."), null, e);
         }
         if (t instanceof IncompleteStreamException e) {
             return new Answer(502, "upstream_incomplete", "The model's answer ended early.", null, e);

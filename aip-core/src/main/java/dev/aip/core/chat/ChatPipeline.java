@@ -7,6 +7,7 @@ import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.internal.ProfileOwnership;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -75,6 +76,8 @@ public final class ChatPipeline implements ChatClient {
 
     private final ChatStage head;
     private final LongSupplier ticker;
+    private final CallTimeouts timeouts;
+    private final RetryingStage.Scheduler timers;
 
     private ChatPipeline(Builder b) {
         CallEngine.Builder engine = CallEngine.builder().resolver(b.resolver).meter(b.meter);
@@ -92,6 +95,8 @@ public final class ChatPipeline implements ChatClient {
         ChatStage admit = new AdmittingStage(retry);
         this.head = new ResolvingStage(calls, admit);
         this.ticker = b.ticker;
+        this.timeouts = b.timeouts;
+        this.timers = b.scheduler;
     }
 
     /**
@@ -157,6 +162,12 @@ public final class ChatPipeline implements ChatClient {
         Relay relay = new Relay(listener);
         try {
             Call call = new Call(UsageRecord.newId(), tenant, request, streaming, ticker.getAsLong());
+            Duration timeout = timeouts.isNone() ? null : timeouts.timeoutOf(tenant);
+            if (timeout != null) {
+                // Armed before the call starts, so no call outruns its timer; disarmed when the call ends.
+                Runnable disarm = timers.schedule(() -> relay.abort(new CallTimeoutException(timeout)), timeout);
+                relay.onEnd(disarm);
+            }
             relay.upstream(head.stream(call, relay));
         } catch (RuntimeException e) {
             relay.onError(e);
@@ -178,6 +189,7 @@ public final class ChatPipeline implements ChatClient {
         private LongSupplier ticker;
         private RetryingStage.Scheduler scheduler;
         private RetryingStage.Sleeper sleeper;
+        private CallTimeouts timeouts;
 
         private Builder() {
         }
@@ -247,6 +259,18 @@ public final class ChatPipeline implements ChatClient {
             return this;
         }
 
+        /**
+         * Sets how long calls may run, by tenant tier; default {@link CallTimeouts#none()}. Applies to
+         * {@link #chatAsync} and {@link #stream}: a call still running at its timeout is abandoned (its attempt in
+         * flight cancelled and recorded as {@code TIMEOUT}) and fails with {@link CallTimeoutException}. The
+         * timers run on the {@linkplain #scheduler(ScheduledExecutorService) scheduler}. A blocking
+         * {@link #chat} is bounded by the SDK client's {@code apiCallTimeout} instead.
+         */
+        public Builder timeouts(CallTimeouts value) {
+            timeouts = once(timeouts, value, "timeouts");
+            return this;
+        }
+
         /** For tests: how streams wait between attempts. */
         Builder scheduler(RetryingStage.Scheduler value) {
             scheduler = once(scheduler, value, "scheduler");
@@ -285,6 +309,9 @@ public final class ChatPipeline implements ChatClient {
             }
             if (sleeper == null) {
                 sleeper = RetryingStage.THREAD_SLEEP;
+            }
+            if (timeouts == null) {
+                timeouts = CallTimeouts.none();
             }
             return new ChatPipeline(this);
         }

@@ -64,7 +64,11 @@ final class MeteringStage implements ChatStage {
 
             @Override
             void onCancelling() {
-                metered.cancel();
+                if (abortCause() instanceof CallTimeoutException) {
+                    metered.timeOut(CallTimeoutException.ERROR_CODE);
+                } else {
+                    metered.cancel();
+                }
                 call.logical.attemptEnded(metered);
             }
         };

@@ -2,6 +2,7 @@ package dev.aip.core.chat;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -14,6 +15,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The upstream stream may call back before {@link #upstream} has been set (a fast stream); a cancel in that
  * window is remembered and passed on when the upstream arrives.
+ *
+ * <p>{@link #abort(Throwable)} ends the stream like a cancel (the same hooks run, the upstream is aborted too) but
+ * with a cause, which the listener gets as its error and the stages can read ({@link #abortCause()}): a call that
+ * ran past its timeout.
  *
  * <p>Every stage of a call has a relay, but only the outermost one's {@link #completion()} is ever asked for: the
  * future is made on first ask (from the outcome, if the stream already ended), and the end and upstream are plain
@@ -40,10 +45,14 @@ class Relay implements ChatStream, ChatStreamListener {
     private volatile boolean ended;
     private volatile ChatStream upstream;
     private volatile boolean cancelled;
+    /** Why the stream was aborted, if it was ({@link #abort}); {@code null} for a plain cancel. */
+    private volatile Throwable abortCause;
     /** Made on first ask; see the class comment. */
     private volatile CompletableFuture<ChatResponse> completion;
     /** How the stream ended: the response, or a {@link Failed}; {@code null} while it runs. */
     private volatile Object outcome;
+    /** Run once when the stream ends, however it ends ({@link #onEnd}); {@code null} for nothing. */
+    private volatile Runnable onEnd;
 
     Relay(ChatStreamListener downstream) {
         this.downstream = downstream;
@@ -53,8 +62,23 @@ class Relay implements ChatStream, ChatStreamListener {
     final void upstream(ChatStream stream) {
         upstream = stream;
         if (cancelled) {
-            stream.cancel();
+            endUpstream(stream);
         }
+    }
+
+    /** Cancels the upstream, or aborts it with this stream's cause if it is a stage's relay. */
+    private void endUpstream(ChatStream up) {
+        Throwable cause = abortCause;
+        if (cause != null && up instanceof Relay relay) {
+            relay.abort(cause);
+        } else {
+            up.cancel();
+        }
+    }
+
+    /** Why this stream was aborted; {@code null} if it was not (or was cancelled plainly). */
+    final Throwable abortCause() {
+        return abortCause;
     }
 
     final boolean ended() {
@@ -122,8 +146,27 @@ class Relay implements ChatStream, ChatStreamListener {
 
     @Override
     public final boolean cancel() {
+        return end(null);
+    }
+
+    /**
+     * Ends the stream as {@link #cancel()} does, but with a cause: the stages see it through {@link #abortCause()},
+     * the upstream is aborted with it, and the listener gets it as its error.
+     *
+     * @return {@code true} if this call ended the stream; {@code false} if it had already ended
+     */
+    final boolean abort(Throwable cause) {
+        return end(Objects.requireNonNull(cause, "cause"));
+    }
+
+    private boolean end(Throwable cause) {
+        boolean won = ENDED.compareAndSet(this, false, true);
+        if (won && cause != null) {
+            // Before the flag an upstream arriving late reads: it is then aborted with the cause, not cancelled.
+            abortCause = cause;
+        }
         cancelled = true;
-        if (!ENDED.compareAndSet(this, false, true)) {
+        if (!won) {
             return false;
         }
         try {
@@ -132,12 +175,16 @@ class Relay implements ChatStream, ChatStreamListener {
             ChatStream up = upstream;
             try {
                 if (up != null) {
-                    up.cancel();
+                    endUpstream(up);
                 }
             } finally {
                 onCancelled();
             }
-            finish(new Failed(new CancellationException("the stream was cancelled by the caller")));
+            if (cause != null) {
+                deliverError(cause);
+            } else {
+                finish(new Failed(new CancellationException("the stream was cancelled by the caller")));
+            }
         }
         return true;
     }
@@ -158,9 +205,22 @@ class Relay implements ChatStream, ChatStreamListener {
         finish(new Failed(error));
     }
 
+    /**
+     * Sets what runs once when the stream ends (without making the completion future): e.g. disarming a timer.
+     * Must be set before the stream can end, i.e. before its upstream starts.
+     */
+    final void onEnd(Runnable action) {
+        onEnd = action;
+    }
+
     /** Records the outcome, then completes the future if one was asked for (else it is made complete later). */
     private void finish(Object end) {
         outcome = end;
+        Runnable r = onEnd;
+        if (r != null) {
+            onEnd = null;
+            guard(r);
+        }
         complete(completion, end);
     }
 

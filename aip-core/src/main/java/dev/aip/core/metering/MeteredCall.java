@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code cancel()}: the reported usage if it arrived, else an estimate from the input estimate of the
  *       {@link CallInfo} and the output characters seen ({@code ESTIMATED}). Bedrock bills abandoned streams, so
  *       a cancelled attempt is never recorded as free.</li>
+ *   <li>{@code timeOut(code)}: as {@code cancel()}, recorded as {@link Outcome#TIMEOUT}.</li>
  *   <li>{@code fail(...)}: the reported usage if it arrived; else an estimate if Bedrock had
  *       {@linkplain #accepted() accepted} the attempt or the model had started to answer (first token or output
  *       seen); else zero tokens with {@link UsageProvenance#NONE}: an attempt Bedrock never accepted (refused
@@ -203,10 +204,25 @@ public final class MeteredCall {
      * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
      */
     public boolean cancel() {
+        return abandon(Outcome.CANCELLED, null);
+    }
+
+    /**
+     * Settles the attempt as abandoned at the caller's deadline: as {@link #cancel()} (the reported usage if it
+     * arrived, else an estimate; Bedrock bills the call it was given), with the outcome {@link Outcome#TIMEOUT}.
+     *
+     * @param errorCode the error code to record, e.g. {@code CallTimeout}
+     * @return {@code true} if this call settled the attempt, {@code false} if it was already settled
+     */
+    public boolean timeOut(@Nullable String errorCode) {
+        return abandon(Outcome.TIMEOUT, errorCode);
+    }
+
+    private boolean abandon(Outcome outcome, @Nullable String errorCode) {
         TokenUsage r = reported;
         return r != null
-                ? settle(Outcome.CANCELLED, null, r, UsageProvenance.REPORTED)
-                : settle(Outcome.CANCELLED, null, estimate(), UsageProvenance.ESTIMATED);
+                ? settle(outcome, errorCode, r, UsageProvenance.REPORTED)
+                : settle(outcome, errorCode, estimate(), UsageProvenance.ESTIMATED);
     }
 
     /**

@@ -33,6 +33,8 @@ final class FakeTransport implements ChatTransport {
     final List<ChatInvocation> invocations = new CopyOnWriteArrayList<>();
     final List<FakeStream> streams = new CopyOnWriteArrayList<>();
     private final Deque<Function<ChatInvocation, ChatResponse>> scripts = new ArrayDeque<>();
+    /** Whether async (non-streaming) attempts are held open as {@link FakeStream}s for the test to drive. */
+    private volatile boolean holdAsync;
 
     FakeTransport(List<String> journal) {
         this.journal = journal;
@@ -70,6 +72,24 @@ final class FakeTransport implements ChatTransport {
     public ChatStream converseStream(ChatInvocation invocation, CallProgress progress, ChatStreamListener listener) {
         invocations.add(invocation);
         journal.add("transport-stream#" + invocation.attempt());
+        FakeStream s = new FakeStream(invocation, progress, listener);
+        streams.add(s);
+        return s;
+    }
+
+    /** Async Converse attempts become {@link FakeStream}s the test answers (or never answers). */
+    FakeTransport holdAsyncAnswers() {
+        holdAsync = true;
+        return this;
+    }
+
+    @Override
+    public ChatStream converseAsync(ChatInvocation invocation, CallProgress progress, ChatStreamListener listener) {
+        if (!holdAsync) {
+            return ChatTransport.super.converseAsync(invocation, progress, listener);
+        }
+        invocations.add(invocation);
+        journal.add("transport-async#" + invocation.attempt());
         FakeStream s = new FakeStream(invocation, progress, listener);
         streams.add(s);
         return s;
