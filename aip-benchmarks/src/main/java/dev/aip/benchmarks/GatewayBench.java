@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Options: {@code --warmup S} seconds per latency setting before measuring (default 60: a cold JIT halves the
  * figures), {@code --seconds S} per measured round (default 20), {@code --streams N} for the SSE scenario (default
  * 10,000), {@code --only NAME,...} scenario names ({@code c1}, {@code c16}, {@code c64}, {@code c2000-1s},
- * {@code sse}), {@code --gateway-jvm "OPTIONS"} JVM options of the gateway's process (e.g. a heap bound).
+ * {@code sse}), {@code --gateway-jvm "OPTIONS"} JVM options of the gateway's process (e.g. a heap bound),
+ * {@code --gateway-args "--name=value ..."} settings of the gateway.
  */
 public final class GatewayBench {
 
@@ -70,6 +71,9 @@ public final class GatewayBench {
         String only = strOpt(args, "--only", "");
         // JVM options of the gateway's process, e.g. --gateway-jvm "-Xmx512m -XX:+UseSerialGC".
         gatewayJvm = List.of(strOpt(args, "--gateway-jvm", "").trim().split("\\s+")).stream()
+                .filter(o -> !o.isEmpty()).toList();
+        // Extra gateway settings, e.g. --gateway-args "--aip.gateway.share-event-loops=false".
+        gatewayArgs = List.of(strOpt(args, "--gateway-args", "").trim().split("\\s+")).stream()
                 .filter(o -> !o.isEmpty()).toList();
         List<Scenario> scenarios = new ArrayList<>(List.of(
                 new Scenario("c1", 1, Duration.ZERO),
@@ -244,6 +248,8 @@ public final class GatewayBench {
 
     /** Extra JVM options of the gateway's process ({@code --gateway-jvm}). */
     private static List<String> gatewayJvm = List.of();
+    /** Extra settings of the gateway ({@code --gateway-args}). */
+    private static List<String> gatewayArgs = List.of();
 
     private static List<String> gatewayCommand(Path gateway, int gatewayPort, int emulatorPort, int inFlight) {
         List<String> command = new ArrayList<>(List.of("java"));
@@ -256,6 +262,7 @@ public final class GatewayBench {
                 // async Bedrock client hold as many calls as the gateway does.
                 "--aip.gateway.max-in-flight-per-tenant=100000", "--aip.gateway.max-in-flight=100000",
                 "--aip.http.max-connections=" + Math.max(4096, inFlight + 100)));
+        command.addAll(gatewayArgs);
         return command;
     }
 
