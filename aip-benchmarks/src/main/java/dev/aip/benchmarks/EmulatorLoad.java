@@ -50,11 +50,11 @@ public final class EmulatorLoad {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "converse";
-        int threads = intOpt(args, "--threads", 16);
-        int seconds = intOpt(args, "--seconds", 20);
-        int warmup = intOpt(args, "--warmup", 5);
-        int chunks = intOpt(args, "--chunks", 100);
-        String endpoint = strOpt(args, "--endpoint", null);
+        int threads = Args.integer(args, "--threads", 16);
+        int seconds = Args.integer(args, "--seconds", 20);
+        int warmup = Args.integer(args, "--warmup", 5);
+        int chunks = Args.integer(args, "--chunks", 100);
+        String endpoint = Args.str(args, "--endpoint", null);
 
         BedrockEmulator emulator = null;
         URI uri;
@@ -251,19 +251,5 @@ public final class EmulatorLoad {
 
     private static Message userMessage(String text) {
         return Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(text)).build();
-    }
-
-    private static int intOpt(String[] args, String name, int def) {
-        String v = strOpt(args, name, null);
-        return v == null ? def : Integer.parseInt(v);
-    }
-
-    private static String strOpt(String[] args, String name, String def) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return def;
     }
 }

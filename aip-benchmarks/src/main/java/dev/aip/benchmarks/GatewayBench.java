@@ -65,15 +65,15 @@ public final class GatewayBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int warmup = intOpt(args, "--warmup", 60);
-        int seconds = intOpt(args, "--seconds", 20);
-        int streams = intOpt(args, "--streams", 10_000);
-        String only = strOpt(args, "--only", "");
+        int warmup = Args.integer(args, "--warmup", 60);
+        int seconds = Args.integer(args, "--seconds", 20);
+        int streams = Args.integer(args, "--streams", 10_000);
+        String only = Args.str(args, "--only", "");
         // JVM options of the gateway's process, e.g. --gateway-jvm "-Xmx512m -XX:+UseSerialGC".
-        gatewayJvm = List.of(strOpt(args, "--gateway-jvm", "").trim().split("\\s+")).stream()
+        gatewayJvm = List.of(Args.str(args, "--gateway-jvm", "").trim().split("\\s+")).stream()
                 .filter(o -> !o.isEmpty()).toList();
         // Extra gateway settings, e.g. --gateway-args "--aip.gateway.share-event-loops=false".
-        gatewayArgs = List.of(strOpt(args, "--gateway-args", "").trim().split("\\s+")).stream()
+        gatewayArgs = List.of(Args.str(args, "--gateway-args", "").trim().split("\\s+")).stream()
                 .filter(o -> !o.isEmpty()).toList();
         List<Scenario> scenarios = new ArrayList<>(List.of(
                 new Scenario("c1", 1, Duration.ZERO),
@@ -360,19 +360,5 @@ public final class GatewayBench {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    private static int intOpt(String[] args, String name, int fallback) {
-        String v = strOpt(args, name, null);
-        return v == null ? fallback : Integer.parseInt(v);
-    }
-
-    private static String strOpt(String[] args, String name, String fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
     }
 }

@@ -71,12 +71,12 @@ public final class SdkClientBench {
     }
 
     public static void main(String[] args) throws Exception {
-        URI endpoint = URI.create(strOpt(args, "--endpoint", "http://127.0.0.1:8100"));
-        int inFlight = intOpt(args, "--in-flight", 1);
-        int warmup = intOpt(args, "--warmup", 60);
-        int rounds = intOpt(args, "--rounds", 4);
-        int roundSeconds = intOpt(args, "--round-seconds", 10);
-        List<String> names = Arrays.asList(strOpt(args, "--clients", "apache5,netty,netty-direct,crt,crt-sync")
+        URI endpoint = URI.create(Args.str(args, "--endpoint", "http://127.0.0.1:8100"));
+        int inFlight = Args.integer(args, "--in-flight", 1);
+        int warmup = Args.integer(args, "--warmup", 60);
+        int rounds = Args.integer(args, "--rounds", 4);
+        int roundSeconds = Args.integer(args, "--round-seconds", 10);
+        List<String> names = Arrays.asList(Args.str(args, "--clients", "apache5,netty,netty-direct,crt,crt-sync")
                 .split(","));
         Map<String, Caller> clients = new LinkedHashMap<>();
         for (String name : names) {
@@ -216,19 +216,5 @@ public final class SdkClientBench {
     private static double pct(long[] sorted, double q) {
         return sorted.length == 0 ? Double.NaN
                 : sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))] / 1e6;
-    }
-
-    private static int intOpt(String[] args, String name, int fallback) {
-        String v = strOpt(args, name, null);
-        return v == null ? fallback : Integer.parseInt(v);
-    }
-
-    private static String strOpt(String[] args, String name, String fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
     }
 }

@@ -70,11 +70,11 @@ public final class SdkPathLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        int threads = intOpt(args, "--threads", 16);
-        int tenants = intOpt(args, "--tenants", 1_000);
-        int warmup = intOpt(args, "--warmup", 60);
-        int rounds = intOpt(args, "--rounds", 10);
-        int roundSeconds = intOpt(args, "--round-seconds", 10);
+        int threads = Args.integer(args, "--threads", 16);
+        int tenants = Args.integer(args, "--tenants", 1_000);
+        int warmup = Args.integer(args, "--warmup", 60);
+        int rounds = Args.integer(args, "--rounds", 10);
+        int roundSeconds = Args.integer(args, "--round-seconds", 10);
         boolean governed = Arrays.asList(args).contains("--governance");
 
         BedrockEmulator emulator = BedrockEmulator.builder()
@@ -358,14 +358,5 @@ public final class SdkPathLoad {
             return Double.NaN;
         }
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
-    private static int intOpt(String[] args, String name, int def) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return def;
     }
 }

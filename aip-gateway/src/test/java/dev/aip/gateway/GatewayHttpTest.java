@@ -83,15 +83,11 @@ class GatewayHttpTest {
                     allowedModels: [nova-lite]
                 """, StandardCharsets.UTF_8);
         registry.add("aip.policy-file", policies::toString);
-        for (int i = 0; i < TENANTS.size(); i++) {
-            String tenant = TENANTS.get(i);
-            registry.add("aip.gateway.keys[" + i + "].tenant", () -> tenant);
-            registry.add("aip.gateway.keys[" + i + "].sha256", () -> ApiKeys.sha256Hex(key(tenant)));
-        }
+        TestKeys.register(registry, TENANTS);
     }
 
     static String key(String tenant) {
-        return "sk-test-" + tenant;
+        return TestKeys.key(tenant);
     }
 
     @TestConfiguration

@@ -44,12 +44,8 @@ class GatewayLoadTest {
 
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
-        for (int i = 0; i < TENANTS.size(); i++) {
-            String tenant = TENANTS.get(i);
-            registry.add("aip.tenants." + tenant + ".tier", () -> "standard");
-            registry.add("aip.gateway.keys[" + i + "].tenant", () -> tenant);
-            registry.add("aip.gateway.keys[" + i + "].sha256", () -> ApiKeys.sha256Hex("sk-test-" + tenant));
-        }
+        TENANTS.forEach(tenant -> registry.add("aip.tenants." + tenant + ".tier", () -> "standard"));
+        TestKeys.register(registry, TENANTS);
     }
 
     @TestConfiguration

@@ -49,12 +49,7 @@ class GatewayTimeoutTest {
 
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
-        List<String> tenants = List.of("slow-basic", "slow-premium");
-        for (int i = 0; i < tenants.size(); i++) {
-            String tenant = tenants.get(i);
-            registry.add("aip.gateway.keys[" + i + "].tenant", () -> tenant);
-            registry.add("aip.gateway.keys[" + i + "].sha256", () -> ApiKeys.sha256Hex("sk-test-" + tenant));
-        }
+        TestKeys.register(registry, List.of("slow-basic", "slow-premium"));
     }
 
     @TestConfiguration
