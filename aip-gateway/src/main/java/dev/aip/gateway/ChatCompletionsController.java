@@ -13,6 +13,7 @@ import dev.aip.core.chat.StopReason;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.spring.AipErrors;
@@ -48,6 +49,8 @@ import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (sync, or {@code stream: true} as server-sent
@@ -75,6 +78,11 @@ import reactor.core.publisher.Mono;
  * Frames are written as {@code data: <json>} (with the space, as OpenAI writes them), which is why they are framed
  * here rather than by Spring's SSE writer.
  *
+ * <p><b>Threads.</b> A call starts on the server's I/O thread when the tenant's profile is in memory
+ * ({@link TenantProfileResolver#resolvesWithoutBlocking}); otherwise (a tenant's first call, when the profile is
+ * found or created at Bedrock) it starts on Reactor's bounded elastic scheduler, so no I/O thread waits for the
+ * control plane.
+ *
  * <p>Each call holds an {@link InFlightLimits} permit until it is settled. Thread-safe.
  */
 @RestController
@@ -89,12 +97,13 @@ class ChatCompletionsController {
     private final RecentRecords records;
     private final InFlightLimits limits;
     private final MeterRegistry registry;
+    private final TenantProfileResolver resolver;
     private final ObjectMapper json = new ObjectMapper();
 
     ChatCompletionsController(ChatClient gatewayPipeline, ApiKeys keys, TenantDirectory tenants,
                               GatewayConfiguration.GatewayModels models, GatewayProperties properties,
                               ObjectProvider<PolicyStore> policies, RecentRecords records, InFlightLimits limits,
-                              ObjectProvider<MeterRegistry> registry) {
+                              ObjectProvider<MeterRegistry> registry, TenantProfileResolver resolver) {
         this.pipeline = gatewayPipeline;
         this.keys = keys;
         this.tenants = tenants;
@@ -104,6 +113,7 @@ class ChatCompletionsController {
         this.records = records;
         this.limits = limits;
         this.registry = registry.getIfAvailable();
+        this.resolver = resolver;
     }
 
     @GetMapping("/v1/models")
@@ -152,8 +162,12 @@ class ChatCompletionsController {
                     outcome.stream = parsed.stream();
                     outcome.model = checkModel(tenant, parsed.request().model());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
-                    return parsed.stream() ? stream(tenant, parsed, permit, response, outcome)
-                            : complete(tenant, parsed.request(), permit, response, outcome);
+                    // A profile not yet in memory (a tenant's first call: found or created at Bedrock) is resolved
+                    // on a thread that may wait, never on the server's I/O thread.
+                    Scheduler start = resolver.resolvesWithoutBlocking(tenant, outcome.model)
+                            ? Schedulers.immediate() : Schedulers.boundedElastic();
+                    return parsed.stream() ? stream(tenant, parsed, permit, response, outcome, start)
+                            : complete(tenant, parsed.request(), permit, response, outcome, start);
                 })
                 // Aborted at the end of the shutdown grace period before an answer was sent.
                 .onErrorMap(CancellationException.class, e -> new GatewayError(503, "api_error",
@@ -234,7 +248,7 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
-                                ServerHttpResponse response, Observed outcome) {
+                                ServerHttpResponse response, Observed outcome, Scheduler start) {
         return Mono.defer(() -> {
                     CompletableFuture<ChatResponse> call;
                     try {
@@ -249,6 +263,7 @@ class ChatCompletionsController {
                     // Cancelling the Mono (the client went away) cancels the future, which abandons the call.
                     return Mono.fromFuture(call, false);
                 })
+                .subscribeOn(start)
                 .flatMap(answer -> {
                     UsageRecord record = records.take(answer.usageRecordId()).orElse(null);
                     ObjectNode out = json.createObjectNode();
@@ -271,7 +286,7 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> stream(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
-                              ServerHttpResponse response, Observed outcome) {
+                              ServerHttpResponse response, Observed outcome, Scheduler start) {
         Flux<Object> events = Flux.<Object>create(sink -> {
             AtomicReference<ChatStream> call = new AtomicReference<>();
             // A client that goes away (or falls too far behind) cancels the call: settled once, as cancelled.
@@ -301,6 +316,8 @@ class ChatCompletionsController {
                 started.cancel();
             }
         }, FluxSink.OverflowStrategy.ERROR)
+                // Only the start moves; the client's demand is not routed through that thread.
+                .subscribeOn(start, false)
                 // The only buffer between Bedrock and a slow client, bounded: overflow fails the stream, which
                 // cancels the call upstream.
                 .onBackpressureBuffer(Math.max(1, properties.getStreamBufferEvents()), dropped -> { },

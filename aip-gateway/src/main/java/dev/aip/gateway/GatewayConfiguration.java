@@ -23,10 +23,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
@@ -78,7 +80,7 @@ class GatewayConfiguration {
      * their own), and its connections run on the web server's event loops ({@code aip.gateway.share-event-loops}),
      * so a call costs no thread hand-off between the two. The interceptors are aip's, as on the starter's client.
      */
-    @Bean(destroyMethod = "close")
+    @Bean(destroyMethod = "")   // closed by gatewayBedrockClientCloser, while the event loops still run
     BedrockRuntimeAsyncClient gatewayBedrockAsyncClient(AipConnection connection, AipClientInterceptors interceptors,
                                                         AipProperties aip, GatewayProperties properties,
                                                         ObjectProvider<ReactorResourceFactory> reactor) {
@@ -97,6 +99,63 @@ class GatewayConfiguration {
             b.endpointOverride(connection.endpoint());
         }
         return b.build();
+    }
+
+    /**
+     * Closes the gateway's Bedrock client on shutdown after the calls are drained but before Reactor's resources
+     * (phase 0) dispose the event loops its connections run on; closing it later fails on the terminated loops.
+     * Also closes it if the context is destroyed without being stopped.
+     */
+    @Bean
+    SmartLifecycle gatewayBedrockClientCloser(BedrockRuntimeAsyncClient gatewayBedrockAsyncClient) {
+        return new ClientCloser(gatewayBedrockAsyncClient);
+    }
+
+    /** Closes one client once, on stop or on destroy. */
+    private static final class ClientCloser implements SmartLifecycle, DisposableBean {
+        private final AutoCloseable client;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile boolean running;
+
+        ClientCloser(AutoCloseable client) {
+            this.client = client;
+        }
+
+        @Override
+        public void start() {
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            running = false;
+            close();
+        }
+
+        @Override
+        public void destroy() {
+            close();
+        }
+
+        private void close() {
+            if (closed.compareAndSet(false, true)) {
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    LOG.warn("Closing the Bedrock client failed", e);
+                }
+            }
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+
+        @Override
+        public int getPhase() {
+            return 1;
+        }
     }
 
     /** aip.gateway.timeout and aip.gateway.tier-timeouts, validated (a bad tier name or duration fails start-up). */

@@ -133,6 +133,12 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
         });
     }
 
+    /** {@inheritDoc} {@code true} when the tenant's profile for the model is cached and not due for a recheck. */
+    @Override
+    public boolean resolvesWithoutBlocking(TenantContext tenant, String logicalModel) {
+        return fresh(resolved.get(new ProfileKey(tenant.id(), logicalModel)));
+    }
+
     /**
      * {@inheritDoc}
      *

@@ -92,6 +92,20 @@ public final class StaticProfileResolver implements TenantProfileResolver {
     }
 
     /**
+     * {@inheritDoc} {@code true} once the tenant's mapped profiles were verified (their first call reads their
+     * tags), or, for a tenant on the default profile, once the default's model is known (or configured).
+     */
+    @Override
+    public boolean resolvesWithoutBlocking(TenantContext tenant, String logicalModel) {
+        ProfileKey key = new ProfileKey(tenant.id(), logicalModel);
+        if (mappings.containsKey(key)) {
+            return verified.containsKey(key);
+        }
+        Mapping fallback = defaults.get(logicalModel);
+        return fallback == null || fallback.sourceModelId() != null || defaultSources.containsKey(logicalModel);
+    }
+
+    /**
      * {@inheritDoc}
      *
      * <p>A mapped tenant gets every profile mapped for it and the model, in the order they were mapped, each

@@ -154,6 +154,15 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
      * <p>Found profiles have {@code pooled = false}; with {@link Builder#poolFallback(boolean)}, tenants without a
      * profile get their tier's pool profile with {@code pooled = true}.
      */
+    /**
+     * {@inheritDoc} {@code true} when the index holds the tenant's own profile for the model (a miss refreshes the
+     * index from the control plane first).
+     */
+    @Override
+    public boolean resolvesWithoutBlocking(TenantContext tenant, String logicalModel) {
+        return index.dedicated(tenant.id(), logicalModel).isPresent();
+    }
+
     @Override
     public ResolvedProfile resolve(TenantContext tenant, String logicalModel) {
         Objects.requireNonNull(tenant, "tenant");

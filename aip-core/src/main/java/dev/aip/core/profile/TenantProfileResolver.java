@@ -82,4 +82,19 @@ public interface TenantProfileResolver {
     default Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
         return ResolvedProfile.systemDefined(tenant.id(), profileArn);
     }
+
+    /**
+     * Returns whether {@link #resolve} (or {@link #resolveAll}) for this tenant and logical model would answer from
+     * memory, without a call to the control plane: a non-blocking server asks this to decide whether a call may be
+     * started on its I/O thread or must be handed to a thread that may wait. The answer may be stale the moment it
+     * is given (a cache entry can expire), so it is advice, not a guarantee. The default, for resolvers that do not
+     * know, is {@code false}.
+     *
+     * @param tenant the calling tenant
+     * @param logicalModel the logical model
+     * @return {@code true} if resolution is in memory
+     */
+    default boolean resolvesWithoutBlocking(TenantContext tenant, String logicalModel) {
+        return false;
+    }
 }

@@ -234,6 +234,31 @@ class ProvisioningProfileResolverTest {
     }
 
     @Test
+    void resolvesWithoutBlocking_onlyWhileTheProfileIsCachedAndNotDueForARecheck() {
+        MutableClock clock = new MutableClock();
+        ProfileLifecycle.builder(api).routes(FakeInferenceProfileApi.routes()).build()
+                .ensurePoolProfile(Tier.STANDARD, "claude-haiku");
+        ProvisioningProfileResolver resolver = resolver().clock(clock).pooledRecheckInterval(Duration.ofMinutes(10))
+                .build();
+        TenantContext acme = TenantContext.of("acme");
+        TenantContext globex = TenantContext.of("globex");
+
+        assertThat(resolver.resolvesWithoutBlocking(acme, "claude-haiku")).as("first call").isFalse();
+        resolver.resolve(acme, "claude-haiku");
+        api.resetCounts();
+        assertThat(resolver.resolvesWithoutBlocking(acme, "claude-haiku")).isTrue();
+        assertThat(resolver.resolvesWithoutBlocking(acme, "claude-sonnet")).as("another model").isFalse();
+        assertThat(api.calls(Op.CREATE)).as("asking never calls the control plane").isZero();
+
+        // A pooled tenant is answered from memory until its recheck is due.
+        api.quota(2);   // the pool profile and acme's: none left for globex
+        assertThat(resolver.resolve(globex, "claude-haiku").pooled()).isTrue();
+        assertThat(resolver.resolvesWithoutBlocking(globex, "claude-haiku")).isTrue();
+        clock.advance(Duration.ofMinutes(11));
+        assertThat(resolver.resolvesWithoutBlocking(globex, "claude-haiku")).isFalse();
+    }
+
+    @Test
     void resolve_withLookupFindingExistingProfile_doesNotCreate() {
         InferenceProfile existing = api.seed("legacy-name", FakeInferenceProfileApi.HAIKU,
                 Map.of("TenantId", "acme", "Model", "claude-haiku"));

@@ -25,7 +25,10 @@ class StaticProfileResolverTest {
         StaticProfileResolver resolver = StaticProfileResolver.builder().api(api)
                 .profile(ACME, "claude-haiku", p.arn()).build();
 
+        assertThat(resolver.resolvesWithoutBlocking(TenantContext.of(ACME), "claude-haiku"))
+                .as("not verified yet").isFalse();
         ResolvedProfile first = resolver.resolve(TenantContext.of(ACME), "claude-haiku");
+        assertThat(resolver.resolvesWithoutBlocking(TenantContext.of(ACME), "claude-haiku")).isTrue();
         api.resetCounts();
         for (int i = 0; i < 100; i++) {
             assertThat(resolver.resolve(TenantContext.of(ACME), "claude-haiku")).isEqualTo(first);

@@ -42,8 +42,12 @@ class TagDiscoveryProfileResolverTest {
             tenantProfile("t" + i, "claude-haiku");
         }
         TagDiscoveryProfileResolver resolver = resolver().build();
+        assertThat(resolver.resolvesWithoutBlocking(TenantContext.of("t1"), "claude-haiku"))
+                .as("not indexed yet").isFalse();
         resolver.refresh();
         api.resetCounts();
+        assertThat(resolver.resolvesWithoutBlocking(TenantContext.of("t1"), "claude-haiku")).isTrue();
+        assertThat(resolver.resolvesWithoutBlocking(TenantContext.of("nobody"), "claude-haiku")).isFalse();
 
         for (int round = 0; round < 100; round++) {
             for (int i = 0; i < 30; i++) {
