@@ -5,8 +5,6 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
-import dev.aip.core.governance.Budget;
-import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
@@ -19,8 +17,6 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
-import java.math.BigDecimal;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -69,14 +65,7 @@ public class AdmissionBenchmark {
     public void setUp() {
         TenantId id = TenantId.of("acme");
         tenant = TenantContext.of("acme");
-        TenantPolicy policy = TenantPolicy.builder()
-                .requestsPerMinute(1_000_000_000L)
-                .tokensPerMinute(50_000_000_000L)
-                .maxConcurrentCalls(1_000)
-                .maxOutputTokens(4_096)
-                .allowedModels(MODEL)
-                .budget(Budget.of(new BigDecimal("1000000000"), BudgetPeriod.monthly(ZoneOffset.UTC)))
-                .build();
+        TenantPolicy policy = BenchPolicies.generous(MODEL, "1000000000");
         governance = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build()).build();
         request = AdmissionRequest.of(ChatRequest.builder()
                 .model(MODEL)

@@ -5,8 +5,6 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
-import dev.aip.core.governance.Budget;
-import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.FairShare;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
@@ -21,8 +19,6 @@ import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
-import java.math.BigDecimal;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -81,14 +77,7 @@ public class FairShareAdmissionBenchmark {
     public void setUp() {
         TenantId id = TenantId.of("acme");
         tenant = TenantContext.of("acme").withTier(Tier.PREMIUM);
-        TenantPolicy policy = TenantPolicy.builder()
-                .requestsPerMinute(1_000_000_000L)
-                .tokensPerMinute(50_000_000_000L)
-                .maxConcurrentCalls(1_000)
-                .maxOutputTokens(4_096)
-                .allowedModels(MODEL)
-                .budget(Budget.of(new BigDecimal("1000000000"), BudgetPeriod.monthly(ZoneOffset.UTC)))
-                .build();
+        TenantPolicy policy = BenchPolicies.generous(MODEL, "1000000000");
         Governance.Builder b = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build());
         switch (mode) {
             case "uncongested" -> b.fairShare(FairShare.builder().capacity(SOURCE, 1L << 40).build());

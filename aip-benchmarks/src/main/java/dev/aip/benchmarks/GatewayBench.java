@@ -15,11 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The gateway against the emulator it fronts, in one command: every scenario of the gateway's aims, each measured
@@ -180,18 +181,18 @@ public final class GatewayBench {
                     .timeout(Duration.ofMinutes(5)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
             // Warm the path up first: a few rounds of a few hundred streams at once (each lasts about 5.3 s).
             for (int round = 0; round < 3; round++) {
-                List<java.util.concurrent.CompletableFuture<?>> warm = new ArrayList<>();
+                List<CompletableFuture<?>> warm = new ArrayList<>();
                 for (int i = 0; i < 300; i++) {
                     warm.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
                 }
-                java.util.concurrent.CompletableFuture.allOf(warm.toArray(java.util.concurrent.CompletableFuture[]::new))
+                CompletableFuture.allOf(warm.toArray(CompletableFuture[]::new))
                         .exceptionally(e -> null).join();
             }
             long before = meteredCalls(http, gatewayPort);
             AtomicLong done = new AtomicLong();
             AtomicLong failed = new AtomicLong();
             long start = System.nanoTime();
-            List<java.util.concurrent.CompletableFuture<?>> all = new ArrayList<>(count);
+            List<CompletableFuture<?>> all = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 all.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> {
                     boolean finished = r.statusCode() == 200 && r.body().anyMatch("data: [DONE]"::equals);
@@ -202,8 +203,8 @@ public final class GatewayBench {
                 }));
             }
             long peakRss = 0;
-            java.util.concurrent.CompletableFuture<Void> every = java.util.concurrent.CompletableFuture.allOf(
-                    all.toArray(java.util.concurrent.CompletableFuture[]::new));
+            CompletableFuture<Void> every = CompletableFuture.allOf(
+                    all.toArray(CompletableFuture[]::new));
             while (!every.isDone()) {
                 peakRss = Math.max(peakRss, rssKiB(gw.pid()));
                 Thread.sleep(200);
@@ -224,7 +225,7 @@ public final class GatewayBench {
         try {
             String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
                     + "/actuator/aip")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"acme\"\\s*:\\s*\\{[^}]*?\"calls\"\\s*:\\s*(\\d+)")
+            Matcher m = Pattern.compile("\"acme\"\\s*:\\s*\\{[^}]*?\"calls\"\\s*:\\s*(\\d+)")
                     .matcher(json);
             return m.find() ? Long.parseLong(m.group(1)) : -1;
         } catch (IOException | InterruptedException e) {
@@ -289,41 +290,13 @@ public final class GatewayBench {
 
     /** Keeps {@code inFlight} requests going for {@code seconds}; latencies of requests started in that time. */
     private static Round run(HttpClient http, Target target, int inFlight, int seconds) throws InterruptedException {
-        Semaphore slots = new Semaphore(inFlight);
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                continue;
-            }
-            long sent = System.nanoTime();
-            http.sendAsync(target.request(), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                if (e != null || r.statusCode() != 200) {
-                    errors.incrementAndGet();
-                } else if (sent < end) {
-                    latencies.add(System.nanoTime() - sent);
-                }
-                slots.release();
-            });
-        }
-        slots.acquire(inFlight);
-        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        return new Round(sorted.length / Math.max(elapsed, 1e-9), percentile(sorted, 0.50), percentile(sorted, 0.99),
-                errors.get());
+        Load.Result r = Load.keepInFlight(inFlight, seconds, () -> http.sendAsync(target.request(),
+                HttpResponse.BodyHandlers.discarding()).thenApply(response -> response.statusCode() == 200));
+        return new Round(r.perSecond(), r.percentileMs(0.50), r.percentileMs(0.99), r.errors());
     }
 
     private static Round better(Round a, Round b) {
         return a.callsPerSecond() >= b.callsPerSecond() ? a : b;
-    }
-
-    private static double percentile(long[] sorted, double q) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))] / 1e6;
     }
 
     private static Process start(List<String> command, Map<String, String> env) throws IOException {

@@ -5,8 +5,6 @@ import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.InferenceSettings;
-import dev.aip.core.governance.Budget;
-import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
@@ -20,8 +18,6 @@ import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.governance.redis.RedisGovernanceState;
-import java.math.BigDecimal;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -73,14 +69,7 @@ public class RedisAdmissionBenchmark {
         redis = RedisGovernanceState.builder().uri(url).keyPrefix("aip-bench-" + UUID.randomUUID()).build();
         TenantId id = TenantId.of("acme");
         tenant = TenantContext.of("acme");
-        TenantPolicy policy = TenantPolicy.builder()
-                .requestsPerMinute(1_000_000_000L)
-                .tokensPerMinute(50_000_000_000L)
-                .maxConcurrentCalls(1_000)
-                .maxOutputTokens(4_096)
-                .allowedModels(AdmissionBenchmark.MODEL)
-                .budget(Budget.of(new BigDecimal("1000000"), BudgetPeriod.monthly(ZoneOffset.UTC)))
-                .build();
+        TenantPolicy policy = BenchPolicies.generous(AdmissionBenchmark.MODEL, "1000000");
         governance = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build())
                 .budgetStore(redis.budgetStore()).rateLimitState(redis.rateLimitState())
                 .concurrencyState(redis.concurrencyState()).build();

@@ -3,7 +3,6 @@ package dev.aip.benchmarks;
 import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -11,10 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -165,7 +161,7 @@ public final class SdkClientBench {
 
     /** A sync client behind a pool of {@code threads} threads, so it keeps as many calls in flight. */
     private static Caller syncCaller(BedrockRuntimeClient client, int threads) {
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        var pool = Executors.newFixedThreadPool(threads);
         return new Caller() {
             @Override
             public CompletableFuture<ConverseResponse> call(ConverseRequest request) {
@@ -184,37 +180,11 @@ public final class SdkClientBench {
     private static Round run(Caller caller, ConverseRequest request, int inFlight, int seconds)
             throws InterruptedException {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        Semaphore slots = new Semaphore(inFlight);
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        AtomicLong errors = new AtomicLong();
         long cpu0 = os.getProcessCpuTime();
-        long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                continue;
-            }
-            long sent = System.nanoTime();
-            caller.call(request).whenComplete((r, e) -> {
-                if (e != null) {
-                    errors.incrementAndGet();
-                } else {
-                    latencies.add(System.nanoTime() - sent);
-                }
-                slots.release();
-            });
-        }
-        slots.acquire(inFlight);
-        long elapsed = System.nanoTime() - start;
+        Load.Result r = Load.keepInFlight(inFlight, seconds, () -> caller.call(request).thenApply(response -> true));
         long cpu = os.getProcessCpuTime() - cpu0;
-        slots.release(inFlight);
-        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Round(sorted.length / (elapsed / 1e9), pct(sorted, 0.5), pct(sorted, 0.99),
-                sorted.length == 0 ? Double.NaN : cpu / 1e3 / sorted.length, errors.get());
-    }
-
-    private static double pct(long[] sorted, double q) {
-        return sorted.length == 0 ? Double.NaN
-                : sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))] / 1e6;
+        int calls = r.sortedNanos().length;
+        return new Round(r.perSecond(), r.percentileMs(0.5), r.percentileMs(0.99),
+                calls == 0 ? Double.NaN : cpu / 1e3 / calls, r.errors());
     }
 }

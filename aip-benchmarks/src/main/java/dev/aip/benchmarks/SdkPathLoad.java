@@ -1,8 +1,6 @@
 package dev.aip.benchmarks;
 
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
-import dev.aip.core.governance.Budget;
-import dev.aip.core.governance.BudgetPeriod;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
@@ -13,8 +11,6 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
 import dev.aip.emulator.BedrockEmulator;
-import java.math.BigDecimal;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -121,14 +117,7 @@ public final class SdkPathLoad {
                 .meter(meter);
         Governance governance = null;
         if (governed) {
-            TenantPolicy generous = TenantPolicy.builder()
-                    .requestsPerMinute(1_000_000_000L)
-                    .tokensPerMinute(50_000_000_000L)
-                    .maxConcurrentCalls(1_000)
-                    .maxOutputTokens(4_096)
-                    .allowedModels(MODEL)
-                    .budget(Budget.of(new BigDecimal("1000000000"), BudgetPeriod.monthly(ZoneOffset.UTC)))
-                    .build();
+            TenantPolicy generous = BenchPolicies.generous(MODEL, "1000000000");
             governance = Governance.builder().policies(PolicySet.builder().defaults(generous).build()).build();
             routing.admission(governance);
         }

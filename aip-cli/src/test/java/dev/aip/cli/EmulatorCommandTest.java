@@ -106,14 +106,7 @@ class EmulatorCommandTest {
     void emulator_withThrottleOne_answersRuntimeCallsWith429() throws Exception {
         Running emulator = Running.start("--throttle", "1", "--latency", "200ms");
         String endpoint = emulator.endpoint;
-        HttpResponse<String> converse = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(endpoint
-                                + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> converse = converse(endpoint);
         emulator.command.stop.countDown();
 
         assertThat(converse.statusCode()).isEqualTo(429);
@@ -126,14 +119,7 @@ class EmulatorCommandTest {
         Running emulator = Running.start("--latency", "300ms");
         String endpoint = emulator.endpoint;
         long start = System.nanoTime();
-        HttpResponse<String> converse = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(endpoint
-                                + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> converse = converse(endpoint);
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         emulator.command.stop.countDown();
 
@@ -186,5 +172,15 @@ class EmulatorCommandTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no endpoint printed: " + out);
+    }
+
+    /** One Converse call straight to a running emulator. */
+    private static HttpResponse<String> converse(String endpoint) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint
+                        + "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -108,54 +108,7 @@ class GatewayConfiguration {
      */
     @Bean
     SmartLifecycle gatewayBedrockClientCloser(BedrockRuntimeAsyncClient gatewayBedrockAsyncClient) {
-        return new ClientCloser(gatewayBedrockAsyncClient);
-    }
-
-    /** Closes one client once, on stop or on destroy. */
-    private static final class ClientCloser implements SmartLifecycle, DisposableBean {
-        private final AutoCloseable client;
-        private final AtomicBoolean closed = new AtomicBoolean();
-        private volatile boolean running;
-
-        ClientCloser(AutoCloseable client) {
-            this.client = client;
-        }
-
-        @Override
-        public void start() {
-            running = true;
-        }
-
-        @Override
-        public void stop() {
-            running = false;
-            close();
-        }
-
-        @Override
-        public void destroy() {
-            close();
-        }
-
-        private void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    client.close();
-                } catch (Exception e) {
-                    LOG.warn("Closing the Bedrock client failed", e);
-                }
-            }
-        }
-
-        @Override
-        public boolean isRunning() {
-            return running;
-        }
-
-        @Override
-        public int getPhase() {
-            return 1;
-        }
+        return new StopStep(1, gatewayBedrockAsyncClient::close, true);
     }
 
     /** aip.gateway.timeout and aip.gateway.tier-timeouts, validated (a bad tier name or duration fails start-up). */
@@ -197,33 +150,68 @@ class GatewayConfiguration {
      */
     @Bean
     SmartLifecycle gatewayCallDrain(InFlightLimits limits) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-
-            @Override
-            public void start() {
-                running = true;
+        return new StopStep(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE - 512, () -> {
+            int aborted = limits.abortAll();
+            if (aborted > 0) {
+                LOG.warn("Shutdown: cancelled {} calls still in flight after the grace period", aborted);
             }
+        }, false);
+    }
 
-            @Override
-            public void stop() {
-                running = false;
-                int aborted = limits.abortAll();
-                if (aborted > 0) {
-                    LOG.warn("Shutdown: cancelled {} calls still in flight after the grace period", aborted);
+    /**
+     * One step of the shutdown: runs once when its lifecycle phase stops (higher phases stop first), and, if
+     * {@code alsoOnDestroy}, when the context is destroyed without having been stopped. A failure is logged.
+     */
+    private static final class StopStep implements SmartLifecycle, DisposableBean {
+        private final int phase;
+        private final Runnable action;
+        private final boolean alsoOnDestroy;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private volatile boolean running;
+
+        StopStep(int phase, Runnable action, boolean alsoOnDestroy) {
+            this.phase = phase;
+            this.action = action;
+            this.alsoOnDestroy = alsoOnDestroy;
+        }
+
+        @Override
+        public void start() {
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            running = false;
+            runOnce();
+        }
+
+        @Override
+        public void destroy() {
+            if (alsoOnDestroy) {
+                runOnce();
+            }
+        }
+
+        private void runOnce() {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("A shutdown step failed", e);
                 }
             }
+        }
 
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
 
-            @Override
-            public int getPhase() {
-                return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE - 512;
-            }
-        };
+        @Override
+        public int getPhase() {
+            return phase;
+        }
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package dev.aip.gateway;
 
+import static dev.aip.gateway.GatewayTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,8 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -56,7 +55,7 @@ class GatewayCapacityTest {
 
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
-        TestKeys.register(registry, List.of("cap-a", "cap-b"));
+        GatewayTests.registerKeys(registry, List.of("cap-a", "cap-b"));
     }
 
     @LocalServerPort
@@ -159,13 +158,5 @@ class GatewayCapacityTest {
                 .header("Authorization", "Bearer sk-test-" + tenant).header("Content-Type", "application/json")
                 .timeout(Duration.ofMinutes(1)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
     }
 }

@@ -44,7 +44,7 @@ class GatewayFirstCallTest {
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
         TENANTS.forEach(tenant -> registry.add("aip.tenants." + tenant + ".tier", () -> "standard"));
-        TestKeys.register(registry, TENANTS);
+        GatewayTests.registerKeys(registry, TENANTS);
     }
 
     /** Notes the thread of every resolution that was not in memory. */
@@ -127,7 +127,7 @@ class GatewayFirstCallTest {
             String body = "{\"model\":\"claude-haiku\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\","
                     + "\"content\":\"First " + i + "\"}]}";
             calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                            + "/v1/chat/completions")).header("Authorization", "Bearer " + TestKeys.key(tenant))
+                            + "/v1/chat/completions")).header("Authorization", "Bearer " + GatewayTests.key(tenant))
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
         }
@@ -141,11 +141,7 @@ class GatewayFirstCallTest {
                 .allSatisfy(t -> assertThat(t).doesNotContain("-http-").startsWith("boundedElastic"));
         List<UsageRecord> mine = records.all.stream().filter(r -> TENANTS.contains(r.tenant().value())).toList();
         assertThat(mine).hasSize(24).allMatch(r -> r.outcome() == Outcome.SUCCESS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (limits.inFlight() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(limits.inFlight()).isZero();
+        GatewayTests.await(() -> limits.inFlight() == 0);
         for (String tenant : TENANTS) {
             assertThat(resolver.resolvesWithoutBlocking(TenantContext.of(tenant), "claude-haiku")).isTrue();
         }

@@ -83,11 +83,11 @@ class GatewayHttpTest {
                     allowedModels: [nova-lite]
                 """, StandardCharsets.UTF_8);
         registry.add("aip.policy-file", policies::toString);
-        TestKeys.register(registry, TENANTS);
+        GatewayTests.registerKeys(registry, TENANTS);
     }
 
     static String key(String tenant) {
-        return TestKeys.key(tenant);
+        return GatewayTests.key(tenant);
     }
 
     @TestConfiguration
@@ -346,11 +346,7 @@ class GatewayHttpTest {
         assertThat(abandoned.operation()).isEqualTo(Operation.CONVERSE_STREAM);
         assertThat(records.all.stream().filter(x -> x.callId().equals(abandoned.callId()))).hasSize(1);
         // The call's capacity permit goes back as the call ends, right after its record (on the gateway's thread).
-        long released = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (limits.inFlight(TenantId.of("quitter")) != 0 && System.nanoTime() < released) {
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
-        assertThat(limits.inFlight(TenantId.of("quitter"))).isZero();
+        GatewayTests.await(() -> limits.inFlight(TenantId.of("quitter")) == 0);
     }
 
     @Test

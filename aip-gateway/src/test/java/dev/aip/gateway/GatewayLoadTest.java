@@ -45,7 +45,7 @@ class GatewayLoadTest {
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
         TENANTS.forEach(tenant -> registry.add("aip.tenants." + tenant + ".tier", () -> "standard"));
-        TestKeys.register(registry, TENANTS);
+        GatewayTests.registerKeys(registry, TENANTS);
     }
 
     @TestConfiguration

@@ -54,7 +54,7 @@ class GatewayShutdownTest {
         for (int i = 0; i < TENANTS.size(); i++) {
             properties.add("aip.tenants." + TENANTS.get(i) + ".tier=standard");
             properties.add("aip.gateway.keys[" + i + "].tenant=" + TENANTS.get(i));
-            properties.add("aip.gateway.keys[" + i + "].sha256=" + ApiKeys.sha256Hex(TestKeys.key(TENANTS.get(i))));
+            properties.add("aip.gateway.keys[" + i + "].sha256=" + ApiKeys.sha256Hex(GatewayTests.key(TENANTS.get(i))));
         }
         ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class, Sink.class)
                 .web(WebApplicationType.REACTIVE)
@@ -76,7 +76,7 @@ class GatewayShutdownTest {
                 shortStreams.add(stream(http, port, "short", "Brief " + i));
                 longStreams.add(stream(http, port, "long", "Everything [long] " + i));
             }
-            GatewayCapacityTest.await(() -> limits.inFlight() == 6);
+            GatewayTests.await(() -> limits.inFlight() == 6);
         } finally {
             context.close();
         }

@@ -1,5 +1,6 @@
 package dev.aip.gateway;
 
+import static dev.aip.gateway.GatewayTests.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -49,7 +49,7 @@ class GatewayTimeoutTest {
 
     @DynamicPropertySource
     static void keys(DynamicPropertyRegistry registry) {
-        TestKeys.register(registry, List.of("slow-basic", "slow-premium"));
+        GatewayTests.registerKeys(registry, List.of("slow-basic", "slow-premium"));
     }
 
     @TestConfiguration
@@ -140,15 +140,5 @@ class GatewayTimeoutTest {
                         .header("Authorization", "Bearer sk-test-" + tenant).header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }
