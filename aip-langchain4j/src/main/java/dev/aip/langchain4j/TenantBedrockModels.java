@@ -43,12 +43,12 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilde
  * }</pre>
  *
  * <p><b>How.</b> The models are LangChain4j's own, built on SDK clients that carry aip's
- * {@link TenantRoutingInterceptor}, with the logical model id as {@code modelId}. One client configuration,
- * {@link Builder#client(Consumer)}, sets up both the sync client of the chat models and the async client of the
- * streaming models, so the two always go to the same endpoint, in the same Region, with the same credentials. The interceptor replaces it with
+ * {@link TenantRoutingInterceptor}, with the logical model id as {@code modelId}. The interceptor replaces it with
  * the tenant's profile ARN, admits the call (when an admission is set) and meters every Converse and ConverseStream
  * attempt, streams included (time to first token; a stream the caller cancels is settled as {@code CANCELLED}).
- * Every model call of an AiServices tool loop is one SDK call, so it is metered once.
+ * Every model call of an AiServices tool loop is one SDK call, so it is metered once. One client configuration,
+ * {@link Builder#client(Consumer)}, sets up both the sync client of the chat models and the async client of the
+ * streaming models, so the two always go to the same endpoint, in the same Region, with the same credentials.
  *
  * <p><b>The tenant</b> of a call is, in this order: the {@link #TENANT} listener attribute of the call's
  * {@link ChatRequestOptions} (see {@link #optionsFor(TenantContext)}), else the caller's {@link TenantScope}. Each
@@ -309,8 +309,9 @@ public final class TenantBedrockModels implements AutoCloseable {
          * clients, which differ between the two, are set with {@link #httpClient(SdkHttpClient)} and
          * {@link #asyncHttpClient(SdkAsyncHttpClient)}.
          *
-         * @param settings applied to the builder of each client; a method reference to a generic
-         *     {@code <B extends AwsClientBuilder<B, ?>> B configure(B builder)} works too
+         * @param settings applied to the builder of each client: a lambda with an untyped parameter, or a method
+         *     reference to a generic {@code <B extends AwsClientBuilder<B, ?>> B configure(B builder)}; settings
+         *     typed for one of the two builders fail {@link #build()} with a {@link ConfigurationException}
          * @param <B> the builder being configured
          * @return this builder
          * @throws ConfigurationException if the client settings were already set
@@ -367,7 +368,7 @@ public final class TenantBedrockModels implements AutoCloseable {
          *
          * @return the models' factory
          * @throws ConfigurationException if neither an interceptor nor a resolver and a meter are set, or an
-         *     interceptor and its parts are both set
+         *     interceptor and its parts are both set, or the client settings only fit one of the two client builders
          */
         public TenantBedrockModels build() {
             TenantRoutingInterceptor routing = interceptor != null ? interceptor : buildInterceptor();
@@ -415,7 +416,16 @@ public final class TenantBedrockModels implements AutoCloseable {
 
             @SuppressWarnings("unchecked")
             <B extends BedrockRuntimeBaseClientBuilder<B, ?>> B applyTo(B builder) {
-                ((Consumer<B>) given).accept(builder);
+                try {
+                    ((Consumer<B>) given).accept(builder);
+                } catch (ClassCastException e) {
+                    // Settings typed for one builder, e.g. (BedrockRuntimeClientBuilder c) -> ..., given the other.
+                    throw new ConfigurationException("The client settings could not be applied to the "
+                            + (builder instanceof BedrockRuntimeAsyncClientBuilder ? "async" : "sync")
+                            + " client builder (" + e.getMessage() + "). They configure both clients, so write"
+                            + " them for either: client(c -> c.region(...).credentialsProvider(...)) with an untyped"
+                            + " c, and set the HTTP clients with httpClient(...) and asyncHttpClient(...)", e);
+                }
                 return builder;
             }
         }

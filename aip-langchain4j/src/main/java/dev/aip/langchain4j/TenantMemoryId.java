@@ -23,6 +23,8 @@ public record TenantMemoryId(TenantId tenant, Object memoryId) {
     /**
      * Checks both parts.
      *
+     * @param tenant the tenant the memory belongs to
+     * @param memoryId the application's memory id
      * @throws NullPointerException if either is {@code null}
      */
     public TenantMemoryId {

@@ -38,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
 
 class TenantBedrockModelsTest {
 
@@ -281,6 +283,16 @@ class TenantBedrockModelsTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("already set");
         assertThatThrownBy(() -> b.asyncHttpClient(fx.netty))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("already set");
+    }
+
+    @Test
+    void build_clientSettingsTypedForTheSyncBuilderOnly_isAConfigurationError() {
+        Consumer<BedrockRuntimeClientBuilder> syncOnly = c -> c.region(Region.US_WEST_2);
+
+        assertThatThrownBy(() -> TenantBedrockModels.builder().resolver(fx.resolver).meter(fx.meter)
+                .client(syncOnly).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("async client builder").hasMessageContaining("asyncHttpClient(...)");
     }
 
     @Test
