@@ -96,7 +96,6 @@ final class FrameworkLab implements AutoCloseable {
                 .resolver(resolver.build())
                 .meter(UsageMeter.builder().sink(records::add).region(env.region()).build())
                 .client(env::configure)
-                .asyncClient(env::configure)
                 .build();
     }
 

@@ -15,8 +15,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.client.builder.SdkClientBuilder;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClientBuilder;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeBaseClientBuilder;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
 
@@ -31,6 +34,7 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilde
  *     .resolver(resolver)                 // which profile each tenant's "claude-haiku" is
  *     .meter(meter)                       // one usage record per model call
  *     .admission(governance)              // optional: rate limits, budgets, model policy
+ *     .client(c -> c.region(Region.US_WEST_2))   // both SDK clients: sync and streaming
  *     .build();
  * ChatModel model = models.chatModel("claude-haiku", b -> b.maxRetries(2));
  * Assistant assistant = AiServices.builder(Assistant.class).chatModel(model).tools(new Tools()).build();
@@ -42,7 +46,9 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilde
  * {@link TenantRoutingInterceptor}, with the logical model id as {@code modelId}. The interceptor replaces it with
  * the tenant's profile ARN, admits the call (when an admission is set) and meters every Converse and ConverseStream
  * attempt, streams included (time to first token; a stream the caller cancels is settled as {@code CANCELLED}).
- * Every model call of an AiServices tool loop is one SDK call, so it is metered once.
+ * Every model call of an AiServices tool loop is one SDK call, so it is metered once. One client configuration,
+ * {@link Builder#client(Consumer)}, sets up both the sync client of the chat models and the async client of the
+ * streaming models, so the two always go to the same endpoint, in the same Region, with the same credentials.
  *
  * <p><b>The tenant</b> of a call is, in this order: the {@link #TENANT} listener attribute of the call's
  * {@link ChatRequestOptions} (see {@link #optionsFor(TenantContext)}), else the caller's {@link TenantScope}. Each
@@ -73,16 +79,19 @@ public final class TenantBedrockModels implements AutoCloseable {
 
     private final TenantRoutingInterceptor interceptor;
     private final BedrockRuntimeClient client;
-    private final Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings;
-    /** Built with the first streaming model: an application that never streams starts no Netty event loop. */
+    /**
+     * Configured in {@link Builder#build()} with the same settings as the sync client; built with the first streaming
+     * model, so an application that never streams starts no Netty event loop. Guarded by {@code this}.
+     */
+    private final BedrockRuntimeAsyncClientBuilder asyncClientBuilder;
     private BedrockRuntimeAsyncClient asyncClient;
     private boolean closed;
 
     private TenantBedrockModels(TenantRoutingInterceptor interceptor, BedrockRuntimeClient client,
-                                Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings) {
+                                BedrockRuntimeAsyncClientBuilder asyncClientBuilder) {
         this.interceptor = interceptor;
         this.client = client;
-        this.asyncClientSettings = asyncClientSettings;
+        this.asyncClientBuilder = asyncClientBuilder;
     }
 
     /**
@@ -120,7 +129,7 @@ public final class TenantBedrockModels implements AutoCloseable {
      * Builds a chat model for a logical model id, with LangChain4j settings (default request parameters,
      * {@code maxRetries}, listeners, capabilities). The model id and the client are set by this class: the settings
      * {@code modelId}, {@code client}, and those that only apply to a client the model builds itself
-     * ({@code region}, {@code timeout}, logging, {@code customHeaders}) have no effect; configure the SDK client with
+     * ({@code region}, {@code timeout}, logging, {@code customHeaders}) have no effect; configure the SDK clients with
      * {@link Builder#client(Consumer)} instead.
      *
      * @param logicalModel the model id the resolver knows
@@ -146,7 +155,9 @@ public final class TenantBedrockModels implements AutoCloseable {
 
     /**
      * Builds a streaming chat model for a logical model id, with LangChain4j settings; as for
-     * {@link #chatModel(String, Consumer)}, the model id and the client are set by this class.
+     * {@link #chatModel(String, Consumer)}, the model id and the client are set by this class. The async SDK client
+     * all streaming models share is built with the first of them, from the {@link Builder#client(Consumer)}
+     * settings.
      *
      * @param logicalModel the model id the resolver knows
      * @param settings LangChain4j settings for the model
@@ -165,9 +176,7 @@ public final class TenantBedrockModels implements AutoCloseable {
             throw new IllegalStateException("TenantBedrockModels is closed");
         }
         if (asyncClient == null) {
-            BedrockRuntimeAsyncClientBuilder async = BedrockRuntimeAsyncClient.builder();
-            asyncClientSettings.accept(async);
-            asyncClient = new RejectionTranslatingAsyncClient(Builder.withInterceptor(async, interceptor).build());
+            asyncClient = new RejectionTranslatingAsyncClient(asyncClientBuilder.build());
         }
         return asyncClient;
     }
@@ -213,8 +222,9 @@ public final class TenantBedrockModels implements AutoCloseable {
         private Admission admission;
         private Predicate<String> logicalModels;
         private TenantRoutingInterceptor interceptor;
-        private Consumer<BedrockRuntimeClientBuilder> clientSettings = b -> { };
-        private Consumer<BedrockRuntimeAsyncClientBuilder> asyncClientSettings = b -> { };
+        private ClientSettings clientSettings;
+        private SdkHttpClient httpClient;
+        private SdkAsyncHttpClient asyncHttpClient;
 
         private Builder() {
         }
@@ -280,27 +290,76 @@ public final class TenantBedrockModels implements AutoCloseable {
         }
 
         /**
-         * Configures the sync SDK client the chat models use (Region, credentials, endpoint, HTTP client, retry
-         * strategy, timeouts). The routing interceptor is added after these settings, next to any interceptors they
-         * add.
+         * Configures the SDK clients of all models: the sync client of the chat models and the async client of the
+         * streaming models, with the same settings. Set here everything the two have in common: Region,
+         * credentials, endpoint override, override configuration (retry strategy, timeouts, execution
+         * interceptors), Bedrock API-key token provider. The settings are applied to each client's fresh builder
+         * ({@code B} is {@link BedrockRuntimeClientBuilder} for one and {@link BedrockRuntimeAsyncClientBuilder}
+         * for the other), so streaming can never go elsewhere than the chat calls. Once Region, credentials and
+         * endpoint are set here, neither client looks them up in the environment; what is left unset, both look up
+         * the same way (the SDK's default chains).
          *
-         * @param settings applied to a fresh {@link BedrockRuntimeClient#builder()}
+         * <pre>{@code
+         * .client(c -> c.region(Region.US_WEST_2)
+         *         .credentialsProvider(ProfileCredentialsProvider.create("bedrock"))
+         *         .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofMinutes(2))))
+         * }</pre>
+         *
+         * <p>The routing interceptor is added after these settings, next to any interceptors they add. The HTTP
+         * clients, which differ between the two, are set with {@link #httpClient(SdkHttpClient)} and
+         * {@link #asyncHttpClient(SdkAsyncHttpClient)}.
+         *
+         * @param settings applied to the builder of each client: a lambda with an untyped parameter, or a method
+         *     reference to a generic {@code <B extends AwsClientBuilder<B, ?>> B configure(B builder)}; settings
+         *     typed for one of the two builders fail {@link #build()} with a {@link ConfigurationException}
+         * @param <B> the builder being configured
          * @return this builder
+         * @throws ConfigurationException if the client settings were already set
          */
-        public Builder client(Consumer<BedrockRuntimeClientBuilder> settings) {
-            clientSettings = Objects.requireNonNull(settings, "settings");
+        public <B extends BedrockRuntimeBaseClientBuilder<B, ?>> Builder client(Consumer<B> settings) {
+            Objects.requireNonNull(settings, "settings");
+            if (clientSettings != null) {
+                throw new ConfigurationException("The client settings were already set to " + clientSettings.given
+                        + "; set them once, with everything both clients need: client(c -> c.region(...)"
+                        + ".credentialsProvider(...)...)");
+            }
+            clientSettings = new ClientSettings(settings);
             return this;
         }
 
         /**
-         * Configures the async SDK client the streaming models use; as for {@link #client(Consumer)}. The client is
-         * built when the first streaming model is.
+         * Sets the HTTP client of the sync SDK client (chat models); default: the SDK's default sync HTTP client.
+         * The application owns it: {@link TenantBedrockModels#close()} does not close it.
          *
-         * @param settings applied to a fresh {@link BedrockRuntimeAsyncClient#builder()}
+         * @param value the HTTP client, e.g. {@code ApacheHttpClient.builder().maxConnections(200).build()}
          * @return this builder
+         * @throws ConfigurationException if it was already set
          */
-        public Builder asyncClient(Consumer<BedrockRuntimeAsyncClientBuilder> settings) {
-            asyncClientSettings = Objects.requireNonNull(settings, "settings");
+        public Builder httpClient(SdkHttpClient value) {
+            Objects.requireNonNull(value, "value");
+            if (httpClient != null) {
+                throw new ConfigurationException("The sync HTTP client was already set to " + httpClient
+                        + "; set it once (it cannot be " + value + " too)");
+            }
+            httpClient = value;
+            return this;
+        }
+
+        /**
+         * Sets the HTTP client of the async SDK client (streaming models); default: the SDK's default async HTTP
+         * client (Netty). The application owns it: {@link TenantBedrockModels#close()} does not close it.
+         *
+         * @param value the HTTP client, e.g. {@code NettyNioAsyncHttpClient.builder().maxConcurrency(500).build()}
+         * @return this builder
+         * @throws ConfigurationException if it was already set
+         */
+        public Builder asyncHttpClient(SdkAsyncHttpClient value) {
+            Objects.requireNonNull(value, "value");
+            if (asyncHttpClient != null) {
+                throw new ConfigurationException("The async HTTP client was already set to " + asyncHttpClient
+                        + "; set it once (it cannot be " + value + " too)");
+            }
+            asyncHttpClient = value;
             return this;
         }
 
@@ -309,7 +368,7 @@ public final class TenantBedrockModels implements AutoCloseable {
          *
          * @return the models' factory
          * @throws ConfigurationException if neither an interceptor nor a resolver and a meter are set, or an
-         *     interceptor and its parts are both set
+         *     interceptor and its parts are both set, or the client settings only fit one of the two client builders
          */
         public TenantBedrockModels build() {
             TenantRoutingInterceptor routing = interceptor != null ? interceptor : buildInterceptor();
@@ -318,10 +377,18 @@ public final class TenantBedrockModels implements AutoCloseable {
                 throw new ConfigurationException("TenantBedrockModels takes either an interceptor or a resolver,"
                         + " meter, admission and logical-model rule to build one, not both");
             }
-            BedrockRuntimeClientBuilder sync = BedrockRuntimeClient.builder();
-            clientSettings.accept(sync);
+            ClientSettings settings = clientSettings != null ? clientSettings : ClientSettings.NONE;
+            BedrockRuntimeClientBuilder sync = settings.applyTo(BedrockRuntimeClient.builder());
+            if (httpClient != null) {
+                sync.httpClient(httpClient);
+            }
+            BedrockRuntimeAsyncClientBuilder async = settings.applyTo(BedrockRuntimeAsyncClient.builder());
+            if (asyncHttpClient != null) {
+                async.httpClient(asyncHttpClient);
+            }
             BedrockRuntimeClient client = withInterceptor(sync, routing).build();
-            return new TenantBedrockModels(routing, new RejectionTranslatingClient(client), asyncClientSettings);
+            return new TenantBedrockModels(routing, new RejectionTranslatingClient(client),
+                    withInterceptor(async, routing));
         }
 
         private TenantRoutingInterceptor buildInterceptor() {
@@ -337,6 +404,30 @@ public final class TenantBedrockModels implements AutoCloseable {
                 b.logicalModels(logicalModels);
             }
             return b.build();
+        }
+
+        /**
+         * The one set of client settings, applied to the sync and the async builder alike. The settings were
+         * written for some {@code B extends BedrockRuntimeBaseClientBuilder<B, ?>}; both builders are such a
+         * {@code B}, so handing each of them to the settings is type-safe although the compiler cannot check it.
+         */
+        private record ClientSettings(Consumer<?> given) {
+            static final ClientSettings NONE = new ClientSettings(b -> { });
+
+            @SuppressWarnings("unchecked")
+            <B extends BedrockRuntimeBaseClientBuilder<B, ?>> B applyTo(B builder) {
+                try {
+                    ((Consumer<B>) given).accept(builder);
+                } catch (ClassCastException e) {
+                    // Settings typed for one builder, e.g. (BedrockRuntimeClientBuilder c) -> ..., given the other.
+                    throw new ConfigurationException("The client settings could not be applied to the "
+                            + (builder instanceof BedrockRuntimeAsyncClientBuilder ? "async" : "sync")
+                            + " client builder (" + e.getMessage() + "). They configure both clients, so write"
+                            + " them for either: client(c -> c.region(...).credentialsProvider(...)) with an untyped"
+                            + " c, and set the HTTP clients with httpClient(...) and asyncHttpClient(...)", e);
+                }
+                return builder;
+            }
         }
 
         /** Adds the interceptor to whatever override configuration the settings left, keeping its interceptors. */

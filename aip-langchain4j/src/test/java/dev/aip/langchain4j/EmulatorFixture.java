@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 
@@ -35,7 +36,7 @@ final class EmulatorFixture implements AutoCloseable {
     final UsageMeter meter;
     final StaticProfileResolver resolver;
     /** Shared by every async client: closing a client then leaves it open, so tests need not wait for Netty. */
-    private final SdkAsyncHttpClient netty = NettyNioAsyncHttpClient.builder().build();
+    final SdkAsyncHttpClient netty = NettyNioAsyncHttpClient.builder().build();
     private final dev.aip.testkit.EmulatorFixture kit;
 
     EmulatorFixture(String... tenants) {
@@ -50,12 +51,13 @@ final class EmulatorFixture implements AutoCloseable {
         return models(null);
     }
 
-    TenantBedrockModels models(Admission admission) {
+    TenantBedrockModels models(Admission admission, ExecutionInterceptor... interceptors) {
         TenantBedrockModels.Builder b = TenantBedrockModels.builder().resolver(resolver).meter(meter)
-                .client(c -> kit.configure(c)
-                        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())))
-                .asyncClient(c -> kit.configure(c).httpClient(netty)
-                        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())));
+                .client(c -> kit.configure(c).overrideConfiguration(o -> {
+                    o.retryStrategy(AwsRetryStrategy.doNotRetry());
+                    List.of(interceptors).forEach(o::addExecutionInterceptor);
+                }))
+                .asyncHttpClient(netty);
         if (admission != null) {
             b.admission(admission);
         }

@@ -2,6 +2,7 @@ package dev.aip.langchain4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.PolicyViolationException;
@@ -30,15 +31,22 @@ import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
 
 class TenantBedrockModelsTest {
 
@@ -217,6 +225,77 @@ class TenantBedrockModelsTest {
     }
 
     @Test
+    void build_oneClientConfiguration_syncAndStreamingUseItAndNeverTheEnvironment() throws Exception {
+        AtomicInteger credentialLookups = new AtomicInteger();
+        AwsCredentialsProvider configured = () -> {
+            credentialLookups.incrementAndGet();
+            return EmulatorFixture.DUMMY.resolveCredentials();
+        };
+        // What the SDK's default chains would find: a Region without Bedrock and keys the emulator never sees.
+        Map<String, String> previous = setSystemProperties(Map.of("aws.region", "xx-nowhere-1",
+                "aws.accessKeyId", "AKIDFROMTHEENVIRONMENT", "aws.secretAccessKey", "not-the-configured-secret"));
+        try (TenantBedrockModels one = TenantBedrockModels.builder().resolver(fx.resolver).meter(fx.meter)
+                .client(c -> c.region(Region.of(fx.emulator.region())).endpointOverride(fx.emulator.endpoint())
+                        .credentialsProvider(configured)
+                        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())))
+                .asyncHttpClient(fx.netty)
+                .build()) {
+            TenantContext acme = TenantContext.of("acme");
+
+            ChatResponse sync = TenantScope.get(acme, () -> one.chatModel(EmulatorFixture.MODEL).chat(ask("hello")));
+            int lookupsBeforeStreaming = credentialLookups.get();
+            CompletableFuture<ChatResponse> streamed = new CompletableFuture<>();
+            TenantScope.run(acme, () -> one.streamingChatModel(EmulatorFixture.MODEL).chat(ask("hello"),
+                    new StreamingChatResponseHandler() {
+                        @Override
+                        public void onCompleteResponse(ChatResponse response) {
+                            streamed.complete(response);
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            streamed.completeExceptionally(error);
+                        }
+                    }));
+
+            assertThat(sync.aiMessage().text()).isNotBlank();
+            assertThat(streamed.get(10, TimeUnit.SECONDS).aiMessage().text()).isNotBlank();
+            assertThat(lookupsBeforeStreaming).isPositive();
+            assertThat(credentialLookups.get()).as("the streaming call signed with the configured credentials")
+                    .isGreaterThan(lookupsBeforeStreaming);
+            assertThat(fx.emulator.invocations()).extracting(InvocationRecord::operation, InvocationRecord::profileArn)
+                    .containsExactly(tuple("Converse", fx.arn("acme")), tuple("ConverseStream", fx.arn("acme")));
+            assertThat(awaitRecords(2)).extracting(UsageRecord::operation, UsageRecord::outcome)
+                    .containsExactlyInAnyOrder(tuple(Operation.CONVERSE, Outcome.SUCCESS),
+                            tuple(Operation.CONVERSE_STREAM, Outcome.SUCCESS));
+            assertThat(fx.recordTokens()).isEqualTo(fx.emulatorTokens());
+        } finally {
+            setSystemProperties(previous);
+        }
+    }
+
+    @Test
+    void build_clientSettingsOrHttpClientsSetTwice_isAConfigurationError() {
+        TenantBedrockModels.Builder b = TenantBedrockModels.builder().client(c -> c.region(Region.US_WEST_2))
+                .asyncHttpClient(fx.netty);
+
+        assertThatThrownBy(() -> b.client(c -> c.region(Region.EU_WEST_1)))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("already set");
+        assertThatThrownBy(() -> b.asyncHttpClient(fx.netty))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("already set");
+    }
+
+    @Test
+    void build_clientSettingsTypedForTheSyncBuilderOnly_isAConfigurationError() {
+        Consumer<BedrockRuntimeClientBuilder> syncOnly = c -> c.region(Region.US_WEST_2);
+
+        assertThatThrownBy(() -> TenantBedrockModels.builder().resolver(fx.resolver).meter(fx.meter)
+                .client(syncOnly).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("async client builder").hasMessageContaining("asyncHttpClient(...)");
+    }
+
+    @Test
     void chat_bedrockError_keepsLangChain4jsRetryAndMetersEveryAttempt() {
         fx.emulator.script().forAnyModel().once().fail("InternalServerException");
         BedrockChatModel model = models.chatModel(EmulatorFixture.MODEL, b -> b.maxRetries(1));
@@ -325,6 +404,20 @@ class TenantBedrockModelsTest {
         assertThat(error.get(10, TimeUnit.SECONDS)).isInstanceOf(CallRejectedException.class)
                 .hasCauseInstanceOf(UnknownTenantException.class);
         assertThat(fx.emulator.invocations()).isEmpty();
+    }
+
+    /** Sets (or, for a {@code null} value, clears) system properties; returns what they were, to restore them. */
+    private static Map<String, String> setSystemProperties(Map<String, String> values) {
+        Map<String, String> previous = new HashMap<>();
+        values.forEach((key, value) -> {
+            previous.put(key, System.getProperty(key));
+            if (value == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, value);
+            }
+        });
+        return previous;
     }
 
     /** Records of streams are written when the body ends, on the SDK's threads; wait for them without sleeping. */
