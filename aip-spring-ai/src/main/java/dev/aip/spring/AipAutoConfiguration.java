@@ -35,8 +35,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -53,7 +56,15 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
  * Makes every Bedrock call of a Spring Boot application tenant-aware: instrumented {@link BedrockRuntimeClient} and
  * {@link BedrockRuntimeAsyncClient} beans (primary, so Spring AI's {@code BedrockProxyChatModel} uses them for both
  * its sync and streaming calls), a {@link TenantProfileResolver} by {@code aip.profiles.strategy}, the
- * {@link UsageMeter} with its sinks, and {@link Governance} from {@code aip.policy-file}.
+ * {@link UsageMeter} with its sinks, and {@link Governance} from {@code aip.policy-file} or {@code aip.policies}.
+ *
+ * <p>Misconfiguration fails the start-up, with a message naming the property to set: a Spring AI model
+ * ({@code spring.ai.bedrock.converse.chat.options.model}) that no route or profile serves, or a route whose source
+ * is not a model id, system profile id or ARN.
+ *
+ * <p>Dev mode ({@code aip.emulator.enabled=true}, with {@code aip-emulator} on the class path) starts an in-process
+ * {@link BedrockEmulator}, logs its endpoint, and exposes it as a bean: inject it for scripts, faults and the
+ * server-side view of the calls.
  *
  * <p>Every bean backs off when the application defines its own of the same type. An application that defines its
  * own runtime clients adds {@link AipClientInterceptors} to them; a client without them is reported at start-up.
@@ -82,7 +93,8 @@ public class AipAutoConfiguration {
         BedrockEmulator aipEmulator(AipProperties properties) {
             BedrockEmulator emulator = BedrockEmulator.builder().port(properties.getEmulator().getPort())
                     .seed(properties.getEmulator().getSeed()).build().start();
-            LOG.warn("aip dev mode: Bedrock emulator on {} (region {}, account {}); no call reaches AWS",
+            LOG.warn("aip dev mode: Bedrock emulator on {} (region {}, account {}); no call reaches AWS. Inject the"
+                    + " BedrockEmulator bean for scripts, faults and what it received.",
                     emulator.endpoint(), emulator.region(), emulator.accountId());
             return emulator;
         }
@@ -116,8 +128,8 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TenantDirectory aipTenantDirectory(AipProperties properties) {
-        return TenantDirectory.from(properties);
+    TenantDirectory aipTenantDirectory(AipProperties properties, ResourceLoader resourceLoader) {
+        return TenantDirectory.from(properties, resourceLoader.getClassLoader());
     }
 
     @Bean
@@ -171,14 +183,16 @@ public class AipAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     TenantProfileResolver aipProfileResolver(AipProperties properties, AipConnection connection,
-                                             TenantDirectory tenants, BedrockClient controlPlane) {
+                                             TenantDirectory tenants, BedrockClient controlPlane,
+                                             Environment environment) {
         AipProperties.Profiles p = properties.getProfiles();
-        AipProperties.Strategy strategy = p.getStrategy() != null ? p.getStrategy()
-                : properties.getEmulator().isEnabled() ? AipProperties.Strategy.PROVISIONING
-                : AipProperties.Strategy.STATIC;
         BedrockInferenceProfileApi api = BedrockInferenceProfileApi.create(controlPlane);
-        return switch (strategy) {
-            case STATIC -> staticResolver(p, tenants, api);
+        String chatModel = environment.getProperty(StartupChecks.SPRING_AI_MODEL);
+        return switch (strategy(properties)) {
+            case STATIC -> {
+                StartupChecks.staticModel(chatModel, p, tenants);
+                yield staticResolver(p, tenants, api);
+            }
             case TAGS -> TagDiscoveryProfileResolver.builder(api).refreshInterval(p.getRefreshInterval()).build()
                     .start();
             case PROVISIONING -> {
@@ -186,10 +200,21 @@ public class AipAutoConfiguration {
                 if (connection.accountId() != null) {
                     routes.accountId(connection.accountId());
                 }
-                p.getRoutes().forEach((model, source) -> routes.route(model, sourceArn(source, connection)));
-                yield ProvisioningProfileResolver.builder(api).routes(routes.build()).build();
+                p.getRoutes().forEach((model, source) -> StartupChecks.route(model, source,
+                        () -> routes.route(model, sourceArn(source, connection))));
+                ModelRoutes built = routes.build();
+                StartupChecks.provisionedModel(chatModel, built, connection);
+                yield new RouteHintingResolver(ProvisioningProfileResolver.builder(api).routes(built).build(),
+                        built);
             }
         };
+    }
+
+    /** The strategy in force: the one set, else provisioning in dev mode and static otherwise. */
+    static AipProperties.Strategy strategy(AipProperties properties) {
+        AipProperties.Strategy set = properties.getProfiles().getStrategy();
+        return set != null ? set : properties.getEmulator().isEnabled() ? AipProperties.Strategy.PROVISIONING
+                : AipProperties.Strategy.STATIC;
     }
 
     /** A route's source as an ARN: ARNs as they are; system profile ids and model ids made into ARNs. */
@@ -241,9 +266,9 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(prefix = "aip", name = "policy-file")
-    PolicyStore aipPolicyStore(AipProperties properties) {
-        return PolicyStore.fromFile(properties.getPolicyFile());
+    @Conditional(PolicySources.Configured.class)
+    PolicyStore aipPolicyStore(AipProperties properties, ResourceLoader resourceLoader) {
+        return PolicySources.store(properties, resourceLoader.getClassLoader());
     }
 
     @Bean
