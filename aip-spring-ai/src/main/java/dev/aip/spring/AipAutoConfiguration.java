@@ -108,6 +108,49 @@ public class AipAutoConfiguration {
         }
     }
 
+    /**
+     * Dev mode's Spring AI chat model, built on aip's clients in place of Spring AI's auto-configured one (which backs
+     * off). Spring AI 1.1.2 builds its model with {@code BedrockProxyChatModel.builder()}, whose constructor asks the
+     * SDK's region chain even when clients are given; on a machine without AWS settings that probes the EC2 instance
+     * metadata service (seconds, and a long WARN). The model is the same otherwise: Spring AI's
+     * {@code spring.ai.bedrock.converse.chat.options.*}, tool calling manager, observation registry and convention.
+     * Outside dev mode Spring AI's own bean is used.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.aip.emulator.BedrockEmulator",
+        "org.springframework.ai.bedrock.converse.BedrockProxyChatModel",
+        "org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatProperties",
+        "org.springframework.ai.model.tool.ToolCallingManager"})
+    @ConditionalOnProperty(prefix = "aip.emulator", name = "enabled", havingValue = "true")
+    static class DevModeChatModelConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(name = "spring.ai.model.chat", havingValue = "bedrock-converse", matchIfMissing = true)
+        org.springframework.ai.bedrock.converse.BedrockProxyChatModel bedrockProxyChatModel(
+                BedrockRuntimeClient client, BedrockRuntimeAsyncClient asyncClient, Environment environment,
+                ObjectProvider<org.springframework.ai.model.bedrock.converse.autoconfigure
+                        .BedrockConverseProxyChatProperties> chatProperties,
+                ObjectProvider<org.springframework.ai.model.tool.ToolCallingManager> toolCallingManager,
+                ObjectProvider<io.micrometer.observation.ObservationRegistry> observationRegistry,
+                ObjectProvider<org.springframework.ai.chat.observation.ChatModelObservationConvention> convention,
+                ObjectProvider<org.springframework.ai.model.tool.ToolExecutionEligibilityPredicate> eligibility) {
+            var properties = chatProperties.getIfAvailable(() -> org.springframework.boot.context.properties.bind
+                    .Binder.get(environment).bindOrCreate("spring.ai.bedrock.converse.chat",
+                            org.springframework.ai.model.bedrock.converse.autoconfigure
+                                    .BedrockConverseProxyChatProperties.class));
+            var model = new org.springframework.ai.bedrock.converse.BedrockProxyChatModel(client, asyncClient,
+                    properties.getOptions(),
+                    observationRegistry.getIfUnique(() -> io.micrometer.observation.ObservationRegistry.NOOP),
+                    toolCallingManager.getIfAvailable(() -> org.springframework.ai.model.tool.ToolCallingManager
+                            .builder().build()),
+                    eligibility.getIfUnique(
+                            org.springframework.ai.model.tool.DefaultToolExecutionEligibilityPredicate::new));
+            convention.ifAvailable(model::setObservationConvention);
+            return model;
+        }
+    }
+
     @Bean
     @ConditionalOnMissingBean
     AipConnection aipConnection(AipProperties properties) {
