@@ -19,12 +19,19 @@ import dev.aip.core.sink.UsageSink;
 import dev.aip.core.sink.UsageSinks;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
+import io.micrometer.observation.ObservationRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.ai.bedrock.converse.BedrockProxyChatModel;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatProperties;
+import org.springframework.ai.model.tool.DefaultToolExecutionEligibilityPredicate;
+import org.springframework.ai.model.tool.ToolCallingManager;
+import org.springframework.ai.model.tool.ToolExecutionEligibilityPredicate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -33,6 +40,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
@@ -127,25 +135,21 @@ public class AipAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnProperty(name = "spring.ai.model.chat", havingValue = "bedrock-converse", matchIfMissing = true)
-        org.springframework.ai.bedrock.converse.BedrockProxyChatModel bedrockProxyChatModel(
+        BedrockProxyChatModel bedrockProxyChatModel(
                 BedrockRuntimeClient client, BedrockRuntimeAsyncClient asyncClient, Environment environment,
-                ObjectProvider<org.springframework.ai.model.bedrock.converse.autoconfigure
-                        .BedrockConverseProxyChatProperties> chatProperties,
-                ObjectProvider<org.springframework.ai.model.tool.ToolCallingManager> toolCallingManager,
-                ObjectProvider<io.micrometer.observation.ObservationRegistry> observationRegistry,
-                ObjectProvider<org.springframework.ai.chat.observation.ChatModelObservationConvention> convention,
-                ObjectProvider<org.springframework.ai.model.tool.ToolExecutionEligibilityPredicate> eligibility) {
-            var properties = chatProperties.getIfAvailable(() -> org.springframework.boot.context.properties.bind
-                    .Binder.get(environment).bindOrCreate("spring.ai.bedrock.converse.chat",
-                            org.springframework.ai.model.bedrock.converse.autoconfigure
-                                    .BedrockConverseProxyChatProperties.class));
-            var model = new org.springframework.ai.bedrock.converse.BedrockProxyChatModel(client, asyncClient,
-                    properties.getOptions(),
-                    observationRegistry.getIfUnique(() -> io.micrometer.observation.ObservationRegistry.NOOP),
-                    toolCallingManager.getIfAvailable(() -> org.springframework.ai.model.tool.ToolCallingManager
-                            .builder().build()),
-                    eligibility.getIfUnique(
-                            org.springframework.ai.model.tool.DefaultToolExecutionEligibilityPredicate::new));
+                ObjectProvider<BedrockConverseProxyChatProperties> chatProperties,
+                ObjectProvider<ToolCallingManager> toolCallingManager,
+                ObjectProvider<ObservationRegistry> observationRegistry,
+                ObjectProvider<ChatModelObservationConvention> convention,
+                ObjectProvider<ToolExecutionEligibilityPredicate> eligibility) {
+            // Spring AI's own properties bean when its auto-configuration is there, else the same properties bound.
+            BedrockConverseProxyChatProperties properties = chatProperties.getIfAvailable(() -> Binder.get(environment)
+                    .bindOrCreate(BedrockConverseProxyChatProperties.CONFIG_PREFIX,
+                            BedrockConverseProxyChatProperties.class));
+            BedrockProxyChatModel model = new BedrockProxyChatModel(client, asyncClient, properties.getOptions(),
+                    observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
+                    toolCallingManager.getIfAvailable(() -> ToolCallingManager.builder().build()),
+                    eligibility.getIfUnique(DefaultToolExecutionEligibilityPredicate::new));
             convention.ifAvailable(model::setObservationConvention);
             return model;
         }

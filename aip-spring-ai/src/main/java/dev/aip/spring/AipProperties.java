@@ -23,7 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     strategy: static
  *   tenants:
  *     acme: { tier: premium, profiles: { claude-haiku: "arn:aws:bedrock:...:application-inference-profile/abc" } }
- *   policy-file: config/policies.yaml
+ *   policy-file: classpath:policies.yaml   # or file:/etc/app/policies.yaml, a path, or aip.policies inline
  *   ledger:
  *     path: var/usage.jsonl
  *   tenant:

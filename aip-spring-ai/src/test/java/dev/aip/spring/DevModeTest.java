@@ -1,7 +1,9 @@
 package dev.aip.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import dev.aip.emulator.BedrockEmulator;
@@ -48,6 +50,17 @@ class DevModeTest {
             assertThat(emulator.invocations()).singleElement()
                     .satisfies(i -> assertThat(i.requestMetadata()).containsEntry("tenantId", "acme"));
         }
+    }
+
+    @Test
+    void devModeStartUp_withAnUnroutedSpringAiModel_failsWithBootsReportNamingTheProperty(CapturedOutput output) {
+        SpringApplicationBuilder app = new SpringApplicationBuilder(DevApp.class).web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off", "aip.emulator.enabled=true",
+                        "spring.ai.bedrock.converse.chat.options.model=claude-haiku");
+
+        assertThatThrownBy(app::run).hasRootCauseInstanceOf(ConfigurationException.class);
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START", "Description:",
+                "aip.profiles.routes.claude-haiku", "Action:", "aip configuration");
     }
 
     @Configuration(proxyBeanMethods = false)
