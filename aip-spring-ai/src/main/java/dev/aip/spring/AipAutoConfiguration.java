@@ -19,12 +19,19 @@ import dev.aip.core.sink.UsageSink;
 import dev.aip.core.sink.UsageSinks;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
+import io.micrometer.observation.ObservationRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.ai.bedrock.converse.BedrockProxyChatModel;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatProperties;
+import org.springframework.ai.model.tool.DefaultToolExecutionEligibilityPredicate;
+import org.springframework.ai.model.tool.ToolCallingManager;
+import org.springframework.ai.model.tool.ToolExecutionEligibilityPredicate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -33,10 +40,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -53,7 +64,15 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
  * Makes every Bedrock call of a Spring Boot application tenant-aware: instrumented {@link BedrockRuntimeClient} and
  * {@link BedrockRuntimeAsyncClient} beans (primary, so Spring AI's {@code BedrockProxyChatModel} uses them for both
  * its sync and streaming calls), a {@link TenantProfileResolver} by {@code aip.profiles.strategy}, the
- * {@link UsageMeter} with its sinks, and {@link Governance} from {@code aip.policy-file}.
+ * {@link UsageMeter} with its sinks, and {@link Governance} from {@code aip.policy-file} or {@code aip.policies}.
+ *
+ * <p>Misconfiguration fails the start-up, with a message naming the property to set: a Spring AI model
+ * ({@code spring.ai.bedrock.converse.chat.options.model}) that no route or profile serves, or a route whose source
+ * is not a model id, system profile id or ARN.
+ *
+ * <p>Dev mode ({@code aip.emulator.enabled=true}, with {@code aip-emulator} on the class path) starts an in-process
+ * {@link BedrockEmulator}, logs its endpoint, and exposes it as a bean: inject it for scripts, faults and the
+ * server-side view of the calls.
  *
  * <p>Every bean backs off when the application defines its own of the same type. An application that defines its
  * own runtime clients adds {@link AipClientInterceptors} to them; a client without them is reported at start-up.
@@ -82,7 +101,8 @@ public class AipAutoConfiguration {
         BedrockEmulator aipEmulator(AipProperties properties) {
             BedrockEmulator emulator = BedrockEmulator.builder().port(properties.getEmulator().getPort())
                     .seed(properties.getEmulator().getSeed()).build().start();
-            LOG.warn("aip dev mode: Bedrock emulator on {} (region {}, account {}); no call reaches AWS",
+            LOG.warn("aip dev mode: Bedrock emulator on {} (region {}, account {}); no call reaches AWS. Inject the"
+                    + " BedrockEmulator bean for scripts, faults and what it received.",
                     emulator.endpoint(), emulator.region(), emulator.accountId());
             return emulator;
         }
@@ -93,6 +113,45 @@ public class AipAutoConfiguration {
             return new AipConnection(emulator.endpoint(), Region.of(emulator.region()),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDAIPDEV", "aip-dev")),
                     emulator.accountId());
+        }
+    }
+
+    /**
+     * Dev mode's Spring AI chat model, built on aip's clients in place of Spring AI's auto-configured one (which backs
+     * off). Spring AI 1.1.2 builds its model with {@code BedrockProxyChatModel.builder()}, whose constructor asks the
+     * SDK's region chain even when clients are given; on a machine without AWS settings that probes the EC2 instance
+     * metadata service (seconds, and a long WARN). The model is the same otherwise: Spring AI's
+     * {@code spring.ai.bedrock.converse.chat.options.*}, tool calling manager, observation registry and convention.
+     * Outside dev mode Spring AI's own bean is used.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.aip.emulator.BedrockEmulator",
+        "org.springframework.ai.bedrock.converse.BedrockProxyChatModel",
+        "org.springframework.ai.model.bedrock.converse.autoconfigure.BedrockConverseProxyChatProperties",
+        "org.springframework.ai.model.tool.ToolCallingManager"})
+    @ConditionalOnProperty(prefix = "aip.emulator", name = "enabled", havingValue = "true")
+    static class DevModeChatModelConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(name = "spring.ai.model.chat", havingValue = "bedrock-converse", matchIfMissing = true)
+        BedrockProxyChatModel bedrockProxyChatModel(
+                BedrockRuntimeClient client, BedrockRuntimeAsyncClient asyncClient, Environment environment,
+                ObjectProvider<BedrockConverseProxyChatProperties> chatProperties,
+                ObjectProvider<ToolCallingManager> toolCallingManager,
+                ObjectProvider<ObservationRegistry> observationRegistry,
+                ObjectProvider<ChatModelObservationConvention> convention,
+                ObjectProvider<ToolExecutionEligibilityPredicate> eligibility) {
+            // Spring AI's own properties bean when its auto-configuration is there, else the same properties bound.
+            BedrockConverseProxyChatProperties properties = chatProperties.getIfAvailable(() -> Binder.get(environment)
+                    .bindOrCreate(BedrockConverseProxyChatProperties.CONFIG_PREFIX,
+                            BedrockConverseProxyChatProperties.class));
+            BedrockProxyChatModel model = new BedrockProxyChatModel(client, asyncClient, properties.getOptions(),
+                    observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
+                    toolCallingManager.getIfAvailable(() -> ToolCallingManager.builder().build()),
+                    eligibility.getIfUnique(DefaultToolExecutionEligibilityPredicate::new));
+            convention.ifAvailable(model::setObservationConvention);
+            return model;
         }
     }
 
@@ -116,8 +175,8 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TenantDirectory aipTenantDirectory(AipProperties properties) {
-        return TenantDirectory.from(properties);
+    TenantDirectory aipTenantDirectory(AipProperties properties, ResourceLoader resourceLoader) {
+        return TenantDirectory.from(properties, resourceLoader.getClassLoader());
     }
 
     @Bean
@@ -171,14 +230,16 @@ public class AipAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     TenantProfileResolver aipProfileResolver(AipProperties properties, AipConnection connection,
-                                             TenantDirectory tenants, BedrockClient controlPlane) {
+                                             TenantDirectory tenants, BedrockClient controlPlane,
+                                             Environment environment) {
         AipProperties.Profiles p = properties.getProfiles();
-        AipProperties.Strategy strategy = p.getStrategy() != null ? p.getStrategy()
-                : properties.getEmulator().isEnabled() ? AipProperties.Strategy.PROVISIONING
-                : AipProperties.Strategy.STATIC;
         BedrockInferenceProfileApi api = BedrockInferenceProfileApi.create(controlPlane);
-        return switch (strategy) {
-            case STATIC -> staticResolver(p, tenants, api);
+        String chatModel = environment.getProperty(StartupChecks.SPRING_AI_MODEL);
+        return switch (strategy(properties)) {
+            case STATIC -> {
+                StartupChecks.staticModel(chatModel, p, tenants);
+                yield staticResolver(p, tenants, api);
+            }
             case TAGS -> TagDiscoveryProfileResolver.builder(api).refreshInterval(p.getRefreshInterval()).build()
                     .start();
             case PROVISIONING -> {
@@ -186,10 +247,21 @@ public class AipAutoConfiguration {
                 if (connection.accountId() != null) {
                     routes.accountId(connection.accountId());
                 }
-                p.getRoutes().forEach((model, source) -> routes.route(model, sourceArn(source, connection)));
-                yield ProvisioningProfileResolver.builder(api).routes(routes.build()).build();
+                p.getRoutes().forEach((model, source) -> StartupChecks.route(model, source,
+                        () -> routes.route(model, sourceArn(source, connection))));
+                ModelRoutes built = routes.build();
+                StartupChecks.provisionedModel(chatModel, built, connection);
+                yield new RouteHintingResolver(ProvisioningProfileResolver.builder(api).routes(built).build(),
+                        built);
             }
         };
+    }
+
+    /** The strategy in force: the one set, else provisioning in dev mode and static otherwise. */
+    static AipProperties.Strategy strategy(AipProperties properties) {
+        AipProperties.Strategy set = properties.getProfiles().getStrategy();
+        return set != null ? set : properties.getEmulator().isEnabled() ? AipProperties.Strategy.PROVISIONING
+                : AipProperties.Strategy.STATIC;
     }
 
     /** A route's source as an ARN: ARNs as they are; system profile ids and model ids made into ARNs. */
@@ -241,9 +313,9 @@ public class AipAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(prefix = "aip", name = "policy-file")
-    PolicyStore aipPolicyStore(AipProperties properties) {
-        return PolicyStore.fromFile(properties.getPolicyFile());
+    @Conditional(PolicySources.Configured.class)
+    PolicyStore aipPolicyStore(AipProperties properties, ResourceLoader resourceLoader) {
+        return PolicySources.store(properties, resourceLoader.getClassLoader());
     }
 
     @Bean

@@ -31,8 +31,10 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  *   <tr><td>{@link BudgetExceededException}</td><td>429 {@code budget_exceeded}</td><td>until the period resets</td></tr>
  *   <tr><td>{@link PolicyViolationException} rule {@code allowed-models}</td><td>403 {@code model_not_allowed}</td><td></td></tr>
  *   <tr><td>other {@link PolicyViolationException}</td><td>400 {@code policy_violation}</td><td></td></tr>
- *   <tr><td>{@link InvalidTenantIdException}, {@link UnknownTenantException} without a tenant</td><td>400 {@code tenant_required}</td><td></td></tr>
- *   <tr><td>{@link UnknownTenantException} for a tenant</td><td>403 {@code unknown_tenant}</td><td></td></tr>
+ *   <tr><td>{@link InvalidTenantIdException} (the message names the rule the id broke)</td><td>400 {@code invalid_tenant_id}</td><td></td></tr>
+ *   <tr><td>{@link UnknownTenantException} without a tenant</td><td>400 {@code tenant_required}</td><td></td></tr>
+ *   <tr><td>{@link UnknownTenantException} for a tenant (e.g. not listed while {@code aip.tenant.known-only} is
+ *       on)</td><td>403 {@code unknown_tenant}</td><td></td></tr>
  *   <tr><td>{@link GovernanceUnavailableException}</td><td>503</td><td>1 s</td></tr>
  *   <tr><td>{@link ProfileResolutionException} for a profile the call named and may not use
  *       ({@link ProfileResolutionException#notPermitted()})</td><td>403 {@code profile_not_permitted}</td><td></td></tr>
@@ -104,7 +106,7 @@ public final class AipErrors {
                     : new Answer(400, "policy_violation", e.getMessage(), null, e);
         }
         if (t instanceof InvalidTenantIdException e) {
-            return new Answer(400, "tenant_required", e.getMessage(), null, e);
+            return new Answer(400, "invalid_tenant_id", e.getMessage(), null, e);
         }
         if (t instanceof UnknownTenantException e) {
             return e.tenant().isPresent()

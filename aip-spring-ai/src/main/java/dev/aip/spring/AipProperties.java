@@ -2,6 +2,7 @@ package dev.aip.spring;
 
 import dev.aip.core.sink.JsonLinesLedger;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     strategy: static
  *   tenants:
  *     acme: { tier: premium, profiles: { claude-haiku: "arn:aws:bedrock:...:application-inference-profile/abc" } }
- *   policy-file: config/policies.yaml
+ *   policy-file: classpath:policies.yaml   # or file:/etc/app/policies.yaml, a path, or aip.policies inline
  *   ledger:
  *     path: var/usage.jsonl
  *   tenant:
@@ -43,14 +44,36 @@ public class AipProperties {
     /** Endpoint override for the Bedrock clients (runtime and control plane), e.g. a local emulator. */
     private URI endpoint;
 
-    /** Known tenants by id: tier, attributes and (for the static strategy) their profiles. */
+    /**
+     * Known tenants by id: aip.tenants.ID.tier (premium, standard, basic or another lowercase tier name; default
+     * standard), aip.tenants.ID.attributes.NAME (carried with every call as request metadata and in usage records)
+     * and, for the static strategy, aip.tenants.ID.profiles.MODEL (the tenant's profile ARN for a logical model;
+     * several separated by commas). A tenant id is 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a
+     * letter or digit.
+     */
     private Map<String, Tenant> tenants = new LinkedHashMap<>();
 
-    /** A YAML or JSON file with more tenants, in the shape of {@code aip.tenants} (a map of tenant id to tenant). */
-    private Path tenantsFile;
+    /**
+     * Location of a YAML or JSON file with more tenants, in the shape of aip.tenants (a map of tenant id to tier,
+     * attributes and profiles); its entries win. A Spring resource location: classpath:tenants.yaml (also inside a
+     * packaged jar), file:/etc/app/tenants.yaml, or a plain file path (relative to the working directory). Read once
+     * at start-up.
+     */
+    private String tenantsFile;
 
-    /** Governance policy file (YAML or JSON, see PolicyFile); without one, calls are metered but not limited. */
-    private Path policyFile;
+    /**
+     * Location of the governance policy file (YAML, or JSON when the name ends in .json): classpath:policies.yaml
+     * (also inside a packaged jar), file:/etc/app/policies.yaml, or a plain file path. A policy file on the file
+     * system can be reloaded at run time (PolicyStore.reload()); one inside a jar cannot. Without a policy file or
+     * aip.policies, calls are metered but not limited.
+     */
+    private String policyFile;
+
+    /**
+     * Governance policies written inline, in the shape of a policy file: aip.policies.defaults, aip.policies.tiers.TIER
+     * and aip.policies.tenants.ID. Use either this or aip.policy-file, not both.
+     */
+    private final Policies policies = new Policies();
 
     private final Profiles profiles = new Profiles();
     private final Ledger ledger = new Ledger();
@@ -99,24 +122,29 @@ public class AipProperties {
         this.tenants = tenants;
     }
 
-    /** @return the tenants file, or {@code null} */
-    public Path getTenantsFile() {
+    /** @return the tenants file's resource location, or {@code null} */
+    public String getTenantsFile() {
         return tenantsFile;
     }
 
-    /** @param tenantsFile the tenants file */
-    public void setTenantsFile(Path tenantsFile) {
+    /** @param tenantsFile the tenants file's resource location ({@code classpath:}, {@code file:} or a path) */
+    public void setTenantsFile(String tenantsFile) {
         this.tenantsFile = tenantsFile;
     }
 
-    /** @return the policy file, or {@code null} */
-    public Path getPolicyFile() {
+    /** @return the policy file's resource location, or {@code null} */
+    public String getPolicyFile() {
         return policyFile;
     }
 
-    /** @param policyFile the policy file */
-    public void setPolicyFile(Path policyFile) {
+    /** @param policyFile the policy file's resource location ({@code classpath:}, {@code file:} or a path) */
+    public void setPolicyFile(String policyFile) {
         this.policyFile = policyFile;
+    }
+
+    /** @return the inline policies */
+    public Policies getPolicies() {
+        return policies;
     }
 
     /** @return profile resolution settings */
@@ -151,11 +179,11 @@ public class AipProperties {
 
     /** How a tenant's profile is found. */
     public enum Strategy {
-        /** A fixed map: {@code aip.tenants.<id>.profiles.<model>} and {@code aip.profiles.default-profiles}. */
+        /** A fixed map: aip.tenants.ID.profiles.MODEL and aip.profiles.default-profiles. */
         STATIC,
         /** Profiles found by their tags (ListInferenceProfiles + ListTagsForResource), refreshed in the background. */
         TAGS,
-        /** A tenant's profile is created on its first call from {@code aip.profiles.routes}, found by tags after. */
+        /** A tenant's profile is created on its first call from aip.profiles.routes, found by tags after. */
         PROVISIONING
     }
 
@@ -208,7 +236,10 @@ public class AipProperties {
     /** Profile resolution. */
     public static class Profiles {
 
-        /** How a tenant's profile is found; default static (provisioning when the dev-mode emulator is on). */
+        /**
+         * How a tenant's profile is found: static (a fixed map), tags (found by their tags) or provisioning (created
+         * on a tenant's first call); default static, provisioning when the dev-mode emulator is on.
+         */
         private Strategy strategy;
 
         /** Static strategy: a shared profile per logical model for tenants without their own. */
@@ -220,7 +251,11 @@ public class AipProperties {
          */
         private Map<String, String> sourceModels = new LinkedHashMap<>();
 
-        /** Provisioning strategy: logical model to the model or system profile a tenant's new profile copies. */
+        /**
+         * Provisioning strategy: logical model (the name Spring AI's model option and callers use) to the foundation
+         * model id, system inference profile id or ARN a tenant's new profile copies, e.g.
+         * aip.profiles.routes.claude-haiku=us.anthropic.claude-3-5-haiku-20241022-v1:0.
+         */
         private Map<String, String> routes = new LinkedHashMap<>();
 
         /** AWS account id, needed to turn system profile ids in routes into ARNs. */
@@ -319,8 +354,8 @@ public class AipProperties {
         private Duration fsyncInterval = Duration.ofSeconds(1);
 
         /**
-         * When a record counts as taken: {@code async} once queued (a kill -9 loses at most the last {@code max-lag}
-         * of records), {@code sync} once written and synced (nothing acknowledged is lost; slower).
+         * When a record counts as taken: async once queued (a kill -9 loses at most the last max-lag of records),
+         * sync once written and synced (nothing acknowledged is lost; slower).
          */
         private JsonLinesLedger.Durability durability = JsonLinesLedger.Durability.ASYNC;
 
@@ -390,8 +425,13 @@ public class AipProperties {
         /** JWT claim holding the tenant id (Spring Security resource server); when set, it wins over the header. */
         private String jwtClaim;
 
-        /** Refuse tenants that are not in aip.tenants (or the tenants file). */
-        private boolean knownOnly = false;
+        /**
+         * Refuse web requests naming a tenant that is not in aip.tenants (or the tenants file), with 403
+         * unknown_tenant. Default: true with the provisioning strategy (so that a made-up header value cannot create
+         * a profile), false otherwise; set it to false explicitly to provision a profile for any tenant a request
+         * names.
+         */
+        private Boolean knownOnly;
 
         /** @return the header name */
         public String getHeader() {
@@ -413,13 +453,13 @@ public class AipProperties {
             this.jwtClaim = jwtClaim;
         }
 
-        /** @return whether only known tenants are accepted */
-        public boolean isKnownOnly() {
+        /** @return whether only known tenants are accepted, or {@code null} for the strategy's default */
+        public Boolean getKnownOnly() {
             return knownOnly;
         }
 
         /** @param knownOnly whether only known tenants are accepted */
-        public void setKnownOnly(boolean knownOnly) {
+        public void setKnownOnly(Boolean knownOnly) {
             this.knownOnly = knownOnly;
         }
     }
@@ -431,7 +471,7 @@ public class AipProperties {
         private boolean enabled = true;
 
         /**
-         * Tenants that get their own {@code aip.tenant} tag value; every other tenant is tagged {@code other}.
+         * Tenants that get their own aip.tenant tag value; every other tenant is tagged "other".
          * Empty: no tenant tag at all, only the tier (bounded cardinality by default).
          */
         private List<String> tenantTag = new ArrayList<>();
@@ -514,6 +554,304 @@ public class AipProperties {
         /** @param seed the seed */
         public void setSeed(long seed) {
             this.seed = seed;
+        }
+    }
+
+    /**
+     * Governance policies written in application.yml, in the shape of a policy file (see PolicyFile): defaults for
+     * every tenant, per tier, and per tenant; a field left out is inherited (tenant from tier, tier from defaults).
+     *
+     * <pre>{@code
+     * aip:
+     *   policies:
+     *     defaults: { requests-per-minute: 60, allowed-models: [claude-haiku] }
+     *     tiers:
+     *       premium: { requests-per-minute: 600, allowed-models: ["*"], budget: { usd: "500", period: month } }
+     *     tenants:
+     *       trial-co: { budget: { usd: "1.50", period: window, length: 6h } }
+     * }</pre>
+     * Fair share ({@code fairShare} in a policy file) is set in a policy file only.
+     */
+    public static class Policies {
+
+        /** The policy of every tenant. */
+        private final Policy defaults = new Policy();
+
+        /** Policies by tier name (premium, standard, basic, or another lowercase tier name). */
+        private Map<String, Policy> tiers = new LinkedHashMap<>();
+
+        /** Policies by tenant id; a tenant's policy may also set its tier. */
+        private Map<String, Policy> tenants = new LinkedHashMap<>();
+
+        /** @return the defaults */
+        public Policy getDefaults() {
+            return defaults;
+        }
+
+        /** @return policies by tier */
+        public Map<String, Policy> getTiers() {
+            return tiers;
+        }
+
+        /** @param tiers policies by tier */
+        public void setTiers(Map<String, Policy> tiers) {
+            this.tiers = tiers;
+        }
+
+        /** @return policies by tenant */
+        public Map<String, Policy> getTenants() {
+            return tenants;
+        }
+
+        /** @param tenants policies by tenant */
+        public void setTenants(Map<String, Policy> tenants) {
+            this.tenants = tenants;
+        }
+    }
+
+    /** One layer of governance policy; every field is optional. */
+    public static class Policy {
+
+        /** A tenant's tier, over the one its calls carry (tenant policies only). */
+        private String tier;
+
+        /** Requests per minute: a whole number or "unlimited". */
+        private String requestsPerMinute;
+
+        /** Tokens per minute (input, output and cache tokens): a whole number or "unlimited". */
+        private String tokensPerMinute;
+
+        /** Calls in flight at once: a whole number or "unlimited". */
+        private String maxConcurrentCalls;
+
+        /** Largest output a call may ask for, in tokens: a whole number or "unlimited". */
+        private String maxOutputTokens;
+
+        /** Logical models the tenant may call; "*" allows every model. */
+        private List<String> allowedModels;
+
+        /** Profile ARNs tried in order when the tenant's own profile is throttled or unavailable. */
+        private List<String> fallbackChain;
+
+        /** Spending limit in US dollars per period. */
+        private Budget budget;
+
+        /** Inference settings applied to calls that do not set them. */
+        private Settings defaultSettings;
+
+        /** @return the tier, or {@code null} */
+        public String getTier() {
+            return tier;
+        }
+
+        /** @param tier the tier */
+        public void setTier(String tier) {
+            this.tier = tier;
+        }
+
+        /** @return requests per minute, or {@code null} */
+        public String getRequestsPerMinute() {
+            return requestsPerMinute;
+        }
+
+        /** @param requestsPerMinute requests per minute, or "unlimited" */
+        public void setRequestsPerMinute(String requestsPerMinute) {
+            this.requestsPerMinute = requestsPerMinute;
+        }
+
+        /** @return tokens per minute, or {@code null} */
+        public String getTokensPerMinute() {
+            return tokensPerMinute;
+        }
+
+        /** @param tokensPerMinute tokens per minute, or "unlimited" */
+        public void setTokensPerMinute(String tokensPerMinute) {
+            this.tokensPerMinute = tokensPerMinute;
+        }
+
+        /** @return calls in flight at once, or {@code null} */
+        public String getMaxConcurrentCalls() {
+            return maxConcurrentCalls;
+        }
+
+        /** @param maxConcurrentCalls calls in flight at once, or "unlimited" */
+        public void setMaxConcurrentCalls(String maxConcurrentCalls) {
+            this.maxConcurrentCalls = maxConcurrentCalls;
+        }
+
+        /** @return the largest output, or {@code null} */
+        public String getMaxOutputTokens() {
+            return maxOutputTokens;
+        }
+
+        /** @param maxOutputTokens the largest output, or "unlimited" */
+        public void setMaxOutputTokens(String maxOutputTokens) {
+            this.maxOutputTokens = maxOutputTokens;
+        }
+
+        /** @return the allowed models, or {@code null} */
+        public List<String> getAllowedModels() {
+            return allowedModels;
+        }
+
+        /** @param allowedModels the allowed models */
+        public void setAllowedModels(List<String> allowedModels) {
+            this.allowedModels = allowedModels;
+        }
+
+        /** @return the fallback chain, or {@code null} */
+        public List<String> getFallbackChain() {
+            return fallbackChain;
+        }
+
+        /** @param fallbackChain the fallback chain */
+        public void setFallbackChain(List<String> fallbackChain) {
+            this.fallbackChain = fallbackChain;
+        }
+
+        /** @return the budget, or {@code null} */
+        public Budget getBudget() {
+            return budget;
+        }
+
+        /** @param budget the budget */
+        public void setBudget(Budget budget) {
+            this.budget = budget;
+        }
+
+        /** @return the default settings, or {@code null} */
+        public Settings getDefaultSettings() {
+            return defaultSettings;
+        }
+
+        /** @param defaultSettings the default settings */
+        public void setDefaultSettings(Settings defaultSettings) {
+            this.defaultSettings = defaultSettings;
+        }
+    }
+
+    /** A budget: an amount per day, month or window. */
+    public static class Budget {
+
+        /** The amount in US dollars, exact (write it as a string, e.g. "20.00"). */
+        private String usd;
+
+        /** The period: day, month (calendar, in the zone) or window (a fixed length). */
+        private String period;
+
+        /** Time zone of day and month periods; default UTC. */
+        private String zone;
+
+        /** Length of a window period, e.g. 6h or 7d. */
+        private Duration length;
+
+        /** Lifts an inherited budget (the policy file's "budget: unlimited"); the other fields must be unset. */
+        private boolean unlimited;
+
+        /** @return the amount, or {@code null} */
+        public String getUsd() {
+            return usd;
+        }
+
+        /** @param usd the amount in US dollars */
+        public void setUsd(String usd) {
+            this.usd = usd;
+        }
+
+        /** @return the period, or {@code null} */
+        public String getPeriod() {
+            return period;
+        }
+
+        /** @param period day, month or window */
+        public void setPeriod(String period) {
+            this.period = period;
+        }
+
+        /** @return the zone, or {@code null} */
+        public String getZone() {
+            return zone;
+        }
+
+        /** @param zone the time zone */
+        public void setZone(String zone) {
+            this.zone = zone;
+        }
+
+        /** @return the window length, or {@code null} */
+        public Duration getLength() {
+            return length;
+        }
+
+        /** @param length the window length */
+        public void setLength(Duration length) {
+            this.length = length;
+        }
+
+        /** @return whether the budget is lifted */
+        public boolean isUnlimited() {
+            return unlimited;
+        }
+
+        /** @param unlimited whether the budget is lifted */
+        public void setUnlimited(boolean unlimited) {
+            this.unlimited = unlimited;
+        }
+    }
+
+    /** Inference settings applied to calls that do not set them. */
+    public static class Settings {
+
+        /** Output tokens a call may produce. */
+        private Integer maxTokens;
+
+        /** Sampling temperature. */
+        private BigDecimal temperature;
+
+        /** Nucleus sampling probability. */
+        private BigDecimal topP;
+
+        /** Sequences that end the output. */
+        private List<String> stopSequences;
+
+        /** @return the max tokens, or {@code null} */
+        public Integer getMaxTokens() {
+            return maxTokens;
+        }
+
+        /** @param maxTokens the max tokens */
+        public void setMaxTokens(Integer maxTokens) {
+            this.maxTokens = maxTokens;
+        }
+
+        /** @return the temperature, or {@code null} */
+        public BigDecimal getTemperature() {
+            return temperature;
+        }
+
+        /** @param temperature the temperature */
+        public void setTemperature(BigDecimal temperature) {
+            this.temperature = temperature;
+        }
+
+        /** @return the top-p, or {@code null} */
+        public BigDecimal getTopP() {
+            return topP;
+        }
+
+        /** @param topP the top-p */
+        public void setTopP(BigDecimal topP) {
+            this.topP = topP;
+        }
+
+        /** @return the stop sequences, or {@code null} */
+        public List<String> getStopSequences() {
+            return stopSequences;
+        }
+
+        /** @param stopSequences the stop sequences */
+        public void setStopSequences(List<String> stopSequences) {
+            this.stopSequences = stopSequences;
         }
     }
 }

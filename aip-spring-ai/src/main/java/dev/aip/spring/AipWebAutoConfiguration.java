@@ -1,5 +1,7 @@
 package dev.aip.spring;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -16,12 +18,19 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Spring Security's resource server is present, else the {@code aip.tenant.header} header), the
  * {@link TenantFilter} that scopes each request to its tenant (after Spring Security's filters, so a verified JWT is
  * available), and the {@link AipExceptionHandler} that answers aip's errors with 4xx/5xx.
+ *
+ * <p>With the provisioning strategy, requests may name only the tenants listed in {@code aip.tenants} (or the
+ * tenants file) unless {@code aip.tenant.known-only=false} is set: otherwise any header value would create an
+ * inference profile. Tenants the application names itself ({@code TenantScope}, the advisor's tenant parameter) are
+ * trusted and not checked.
  */
 @AutoConfiguration(after = AipAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(OncePerRequestFilter.class)
 @ConditionalOnBean(TenantDirectory.class)
 public class AipWebAutoConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AipWebAutoConfiguration.class);
 
     /** Just after Spring Security's filter chain (order -100). */
     static final int FILTER_ORDER = -90;
@@ -42,9 +51,26 @@ public class AipWebAutoConfiguration {
     FilterRegistrationBean<TenantFilter> aipTenantFilter(TenantResolver resolver, TenantDirectory tenants,
                                                         AipProperties properties) {
         FilterRegistrationBean<TenantFilter> registration = new FilterRegistrationBean<>(
-                new TenantFilter(resolver, properties.getTenant().isKnownOnly() ? tenants : null));
+                new TenantFilter(resolver, knownOnly(properties) ? tenants : null));
         registration.setOrder(Math.max(FILTER_ORDER, Ordered.HIGHEST_PRECEDENCE));
         return registration;
+    }
+
+    /**
+     * Whether web requests may name only listed tenants: as set, else on with the provisioning strategy, where an
+     * unlisted tenant would get a new inference profile on its first call.
+     */
+    static boolean knownOnly(AipProperties properties) {
+        Boolean set = properties.getTenant().getKnownOnly();
+        if (set != null) {
+            return set;
+        }
+        boolean provisioning = AipAutoConfiguration.strategy(properties) == AipProperties.Strategy.PROVISIONING;
+        if (provisioning) {
+            LOG.info("aip: web requests may name only the tenants in aip.tenants (or aip.tenants-file); others are"
+                    + " refused with 403. Set aip.tenant.known-only=false to provision a profile for any tenant.");
+        }
+        return provisioning;
     }
 
     @Bean

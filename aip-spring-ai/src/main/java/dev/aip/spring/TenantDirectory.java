@@ -10,17 +10,17 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.core.io.Resource;
 
 /**
  * The tenants an application knows: id to {@link TenantContext} (tier and attributes) and, for the static strategy,
- * to its profiles. Built from {@code aip.tenants} and {@code aip.tenants-file}; tenants not listed are still served
- * (in the standard tier) unless {@code aip.tenant.known-only} is set.
+ * to its profiles. Built from {@code aip.tenants} and {@code aip.tenants-file}; tenants not listed are served in the
+ * standard tier, except that web requests naming them are refused while {@code aip.tenant.known-only} is on (the
+ * default with the provisioning strategy).
  *
  * <p>Immutable; thread-safe.
  */
@@ -63,30 +63,47 @@ public final class TenantDirectory {
     }
 
     /**
-     * Builds the directory from the properties and, if set, the tenants file (whose entries win).
+     * Builds the directory from the properties and, if set, the tenants file (whose entries win), resolving the
+     * file's location with the default class loader.
      *
      * @param properties the properties
      * @return the directory
      * @throws ConfigurationException if the file cannot be read or a tenant is invalid
      */
     public static TenantDirectory from(AipProperties properties) {
+        return from(properties, null);
+    }
+
+    /**
+     * Builds the directory from the properties and, if set, the tenants file (whose entries win). The file's
+     * location is a Spring resource location: {@code classpath:} (also inside a packaged jar), {@code file:}, or a
+     * plain file path relative to the working directory.
+     *
+     * @param properties the properties
+     * @param classLoader the class loader of {@code classpath:} locations, or {@code null} for the default one
+     * @return the directory
+     * @throws ConfigurationException if the file cannot be read or a tenant is invalid
+     */
+    public static TenantDirectory from(AipProperties properties, ClassLoader classLoader) {
         Map<String, AipProperties.Tenant> all = new LinkedHashMap<>(properties.getTenants());
-        if (properties.getTenantsFile() != null) {
-            all.putAll(readFile(properties.getTenantsFile()));
+        String location = properties.getTenantsFile();
+        if (location != null) {
+            Resource file = PolicySources.resource(location, classLoader);
+            all.putAll(parse(PolicySources.read(file, "aip.tenants-file", location), location));
         }
         return of(all);
     }
 
-    static Map<String, AipProperties.Tenant> readFile(Path file) {
+    static Map<String, AipProperties.Tenant> parse(String text, String location) {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
                 .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
         try {
-            Map<String, AipProperties.Tenant> read = yaml.readValue(Files.readAllBytes(file), TENANTS);
+            Map<String, AipProperties.Tenant> read = yaml.readValue(text, TENANTS);
             return read == null ? Map.of() : read;
         } catch (IOException e) {
-            throw new ConfigurationException("aip.tenants-file " + file + " cannot be read as a map of tenant id to"
-                    + " {tier, attributes, profiles}: " + e.getMessage(), e);
+            throw new ConfigurationException("aip.tenants-file " + location + " cannot be read as a map of tenant id"
+                    + " to {tier, attributes, profiles}: " + e.getMessage(), e);
         }
     }
 
