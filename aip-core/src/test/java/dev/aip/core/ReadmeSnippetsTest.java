@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the README's Java honest: every {@code ```java} block of README.md is preceded by a line
+ * Keeps the README's code honest: every {@code ```java} block of README.md is preceded by a line
  * {@code <!-- run by path/to/SomeTest.java -->} naming the test that runs it, and that test's source contains the
- * block verbatim (the same lines, in order, indented as a whole). Editing a snippet without its test, or the test
- * without the README, fails here and says which line differs.
+ * block verbatim (the same lines, in order, indented as a whole). A block in another language (a policy file) may
+ * carry the same tag and is then held to the same rule. Editing a snippet without its test, or the test without the
+ * README, fails here and says which line differs.
  */
 class ReadmeSnippetsTest {
 
@@ -28,14 +29,13 @@ class ReadmeSnippetsTest {
      */
     private static final Set<String> NOT_YET_RUN = Set.of(
             "TenantBedrockModels models = TenantBedrockModels.builder()",
-            "Governance governance = Governance.builder().policies(PolicyStore.fromFile(Path.of(\"policies.yaml\"))).build();",
             "import dev.aip.governance.redis.RedisGovernanceState;",
             "@RestController",
             "MicrometerUsageSink meters = MicrometerUsageSink.builder(registry)",
             "@RegisterExtension");
 
-    /** One fenced java block of the README. */
-    record Block(int line, String runBy, List<String> lines) {
+    /** One fenced block of the README: its fence's line (1-based), the test named before it or null, its lines. */
+    record Block(int line, boolean java, String runBy, List<String> lines) {
     }
 
     static Path repositoryRoot() {
@@ -50,7 +50,8 @@ class ReadmeSnippetsTest {
         return dir;
     }
 
-    static List<Block> javaBlocks(List<String> readme) {
+    /** The fenced blocks that are java or tagged with the test that runs them, in order. */
+    static List<Block> checkedBlocks(List<String> readme) {
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < readme.size(); i++) {
             String line = readme.get(i);
@@ -63,17 +64,17 @@ class ReadmeSnippetsTest {
             for (i++; i < readme.size() && !readme.get(i).startsWith("```"); i++) {
                 body.add(readme.get(i));
             }
-            if (java) {
-                String runBy = null;
-                int previous = start - 1;
-                while (previous >= 0 && readme.get(previous).isBlank()) {
-                    previous--;
-                }
-                Matcher m = previous >= 0 ? RUN_BY.matcher(readme.get(previous).strip()) : null;
-                if (m != null && m.matches()) {
-                    runBy = m.group(1);
-                }
-                blocks.add(new Block(start + 1, runBy, body));
+            String runBy = null;
+            int previous = start - 1;
+            while (previous >= 0 && readme.get(previous).isBlank()) {
+                previous--;
+            }
+            Matcher m = previous >= 0 ? RUN_BY.matcher(readme.get(previous).strip()) : null;
+            if (m != null && m.matches()) {
+                runBy = m.group(1);
+            }
+            if (java || runBy != null) {
+                blocks.add(new Block(start + 1, java, runBy, body));
             }
         }
         return blocks;
@@ -110,12 +111,12 @@ class ReadmeSnippetsTest {
     @Test
     void everyJavaBlock_namesItsTest_andThatTestContainsItVerbatim() throws IOException {
         Path root = repositoryRoot();
-        List<Block> blocks = javaBlocks(Files.readAllLines(root.resolve("README.md")));
+        List<Block> blocks = checkedBlocks(Files.readAllLines(root.resolve("README.md")));
         List<String> problems = new ArrayList<>();
         List<String> untested = new ArrayList<>();
         for (Block b : blocks) {
             if (b.lines().isEmpty()) {
-                problems.add("README.md:" + b.line() + ": an empty java block");
+                problems.add("README.md:" + b.line() + ": an empty block");
                 continue;
             }
             if (b.runBy() == null) {
@@ -148,7 +149,7 @@ class ReadmeSnippetsTest {
             }
         }
 
-        assertThat(blocks).as("java blocks in README.md").isNotEmpty();
+        assertThat(blocks).as("java blocks in README.md").anyMatch(Block::java);
         assertThat(problems).as("README java blocks and the tests that run them").isEmpty();
     }
 
@@ -169,12 +170,14 @@ class ReadmeSnippetsTest {
     }
 
     @Test
-    void javaBlocks_readTheRunByTagBeforeTheFence_andSkipOtherLanguages() {
+    void checkedBlocks_readTheRunByTagBeforeTheFence_andSkipUntaggedOtherLanguages() {
         List<String> readme = List.of("<!-- run by m/src/test/java/ATest.java -->", "```java", "x();", "```", "",
-                "```bash", "ls", "```", "```java", "y();", "```");
+                "```bash", "ls", "```", "```java", "y();", "```", "<!-- run by m/src/test/java/BTest.java -->", "",
+                "```yaml", "a: 1", "```");
 
-        assertThat(javaBlocks(readme)).containsExactly(
-                new Block(2, "m/src/test/java/ATest.java", List.of("x();")),
-                new Block(9, null, List.of("y();")));
+        assertThat(checkedBlocks(readme)).containsExactly(
+                new Block(2, true, "m/src/test/java/ATest.java", List.of("x();")),
+                new Block(9, true, null, List.of("y();")),
+                new Block(14, false, "m/src/test/java/BTest.java", List.of("a: 1")));
     }
 }
