@@ -31,7 +31,6 @@ class ReadmeSnippetsTest {
             "TenantBedrockModels models = TenantBedrockModels.builder()",
             "import dev.aip.governance.redis.RedisGovernanceState;",
             "@RestController",
-            "MicrometerUsageSink meters = MicrometerUsageSink.builder(registry)",
             "@RegisterExtension");
 
     /** One fenced block of the README: its fence's line (1-based), the test named before it or null, its lines. */
