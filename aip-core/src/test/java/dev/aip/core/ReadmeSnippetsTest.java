@@ -30,7 +30,6 @@ class ReadmeSnippetsTest {
     private static final Set<String> NOT_YET_RUN = Set.of(
             "TenantBedrockModels models = TenantBedrockModels.builder()",
             "import dev.aip.governance.redis.RedisGovernanceState;",
-            "@RestController",
             "@RegisterExtension");
 
     /** One fenced block of the README: its fence's line (1-based), the test named before it or null, its lines. */
