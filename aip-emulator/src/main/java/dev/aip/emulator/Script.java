@@ -120,7 +120,7 @@ public final class Script {
      * @param promptPattern pattern the latest user text must contain a match of ({@code find}), or {@code null}
      * @param action what to do
      * @param delay extra time before the answer starts, zero for none
-     * @param once whether the first matching call uses the rule up
+     * @param once whether the first call the rule wins uses it up
      */
     public record Rule(String modelId, String promptContains, Pattern promptPattern, Action action, Duration delay,
                        boolean once) {
@@ -183,7 +183,7 @@ public final class Script {
             return this;
         }
 
-        /** Use the rule for the first matching call only. */
+        /** Use the rule for the first call it wins only (see the class comment for which rule wins). */
         public RuleBuilder once() {
             this.once = true;
             return this;
