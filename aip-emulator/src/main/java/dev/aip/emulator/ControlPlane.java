@@ -334,8 +334,18 @@ final class ControlPlane {
         if (p == null) {
             throw ApiError.validation(INVALID_MODEL_IDENTIFIER);
         }
+        ModelCatalog.SystemProfile source = sourceProfile(p);
         return new RuntimeTarget(modelId, RuntimeTarget.Kind.APPLICATION_PROFILE, p.model().modelId(), p.arn(),
-                p.id(), p.id());
+                p.id(), p.id(), source == null ? null : source.arn(), source == null ? null : source.id());
+    }
+
+    /** The system-defined profile an application profile was copied from, or {@code null} for a foundation model. */
+    private ModelCatalog.SystemProfile sourceProfile(ApplicationProfile p) {
+        Arns.Parsed source = Arns.parse(p.copiedFrom());
+        if (source == null || !source.resourceType().equals(Arns.INFERENCE_PROFILE)) {
+            return null;
+        }
+        return catalog.systemProfile(source.resourceId()).orElse(null);
     }
 
     // ---------------------------------------------------------------------------------------------- inspection

@@ -13,9 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * emulator.faults().setGlobal(FaultPlan.builder().latency(Duration.ofMillis(20)).build());
  * }</pre>
  *
- * <p>A call uses one plan: the one installed for the id as called, else for its application profile's ARN or id,
- * its {@code ModelId} metrics dimension or its foundation model, else the global plan. Installing a plan starts
- * its sequences from the beginning. Faults apply to the four invocation operations, not to CountTokens.
+ * <p>A call uses one plan, the most specific installed: the one for the id as called, else for its profile's ARN
+ * or id (its {@code ModelId} metrics dimension), else for the system-defined profile its application profile was
+ * copied from (ARN or id), else for its foundation model, else the global plan; the same order as
+ * {@linkplain Script script rules}. Installing a plan starts its sequences from the beginning. Faults apply to the four invocation operations, not to CountTokens.
  * Thread-safe.
  */
 public final class Faults {
@@ -78,7 +79,10 @@ public final class Faults {
         clear();
     }
 
-    /** Installs {@code plan} for one model id (as called, profile ARN or id, or foundation model), replacing any. */
+    /**
+     * Installs {@code plan} for one model id (as called, profile ARN or id, the system-defined profile an application
+     * profile was copied from, or foundation model), replacing any.
+     */
     public void set(String modelId, FaultPlan plan) {
         Objects.requireNonNull(modelId, "modelId");
         byId.put(modelId, arm(modelId, Objects.requireNonNull(plan, "plan")));
@@ -112,6 +116,12 @@ public final class Faults {
             }
             if (a == null) {
                 a = byId.get(target.metricsModelId());
+            }
+            if (a == null && target.sourceProfileArn() != null) {
+                a = byId.get(target.sourceProfileArn());
+                if (a == null) {
+                    a = byId.get(target.sourceProfileId());
+                }
             }
             if (a == null) {
                 a = byId.get(target.foundationModelId());

@@ -21,11 +21,27 @@ import java.util.regex.Pattern;
  * emulator.script().forModel("anthropic.claude-3-5-haiku-20241022-v1:0").replyTokens(500);
  * }</pre>
  *
- * <p>Matching: rules are tried in the order they were added and the first that matches wins. A rule's model id
- * matches the id as called, the application profile's id or ARN, or the foundation model behind it. Prompt
- * matchers look at the text of the latest user message that has text (so in an agent loop, whose last user turn
- * carries only a toolResult, they still see the question). A {@linkplain Rule#once() one-shot} rule is used up by
- * the first call it matches; other rules stay until {@link #clear()}.
+ * <p>Which calls a rule matches: a rule for a model id matches every call whose target resolves to it, so a rule
+ * written for the model a tenant's application inference profile was made from also fires on calls to that
+ * profile. The id may be
+ * <ol>
+ *   <li>the id as called (a foundation model id or ARN, a system-defined profile id or ARN, an application
+ *       profile's ARN or id);</li>
+ *   <li>the called profile's other form: its ARN when called by id, its id when called by ARN;</li>
+ *   <li>the system-defined profile an application profile was copied from ({@code modelSource.copyFrom}), by id
+ *       ({@code us.anthropic.claude-3-5-haiku-20241022-v1:0}) or ARN;</li>
+ *   <li>the foundation model that answers ({@code anthropic.claude-3-5-haiku-20241022-v1:0}).</li>
+ * </ol>
+ * Prompt matchers look at the text of the latest user message that has text (so in an agent loop, whose last user
+ * turn carries only a toolResult, they still see the question).
+ *
+ * <p>Which rule wins when several match, most specific first: a rule with a prompt condition
+ * ({@code whenPromptContains}, {@code whenPromptMatches}) beats one without; then a rule whose model id is higher in
+ * the list above beats a lower one, and any model-specific rule beats a {@link #forAnyModel()} rule; among rules
+ * equal on both counts, the one added first wins. So a per-tenant rule overrides a per-model default whatever the
+ * order they were added in, and a chain of {@link RuleBuilder#once() one-shot} rules for the same model and prompt
+ * fires in the order added. A one-shot rule is used up by the first call it wins; other rules stay until
+ * {@link #clear()}.
  *
  * <p>Scripted replies still obey the request: stop sequences cut the text ({@code stop_sequence}) and
  * {@code maxTokens} caps it ({@code max_tokens}). Thread-safe: rules may be added while calls are served.
@@ -98,12 +114,13 @@ public final class Script {
     /**
      * One rule. Immutable.
      *
-     * @param modelId model to match (id as called, profile id or ARN, or foundation model), or {@code null} for any
+     * @param modelId model to match (id as called, profile id or ARN, the system-defined profile an application
+     *     profile was copied from, or foundation model), or {@code null} for any
      * @param promptContains substring the latest user text must contain, or {@code null}
      * @param promptPattern pattern the latest user text must contain a match of ({@code find}), or {@code null}
      * @param action what to do
      * @param delay extra time before the answer starts, zero for none
-     * @param once whether the first matching call uses the rule up
+     * @param once whether the first call the rule wins uses it up
      */
     public record Rule(String modelId, String promptContains, Pattern promptPattern, Action action, Duration delay,
                        boolean once) {
@@ -115,16 +132,24 @@ public final class Script {
             }
         }
 
-        boolean matches(RuntimeTarget target, String userText) {
-            if (modelId != null && !modelId.equals(target.requestedId()) && !modelId.equals(target.profileArn())
-                    && !modelId.equals(target.profileId()) && !modelId.equals(target.foundationModelId())
-                    && !modelId.equals(target.metricsModelId())) {
-                return false;
+        /**
+         * Where this rule stands for the call, lower winning (see the class comment), or {@link #NO_MATCH}: prompt
+         * rules take 0..4 and the others 5..9, by how specifically the model id names the call's target (4 for any
+         * model).
+         */
+        int rank(RuntimeTarget target, String userText) {
+            int specificity = modelId == null ? ANY_MODEL : target.specificity(modelId);
+            if (specificity == RuntimeTarget.NOT_NAMED) {
+                return NO_MATCH;
             }
             if (promptContains != null && !userText.contains(promptContains)) {
-                return false;
+                return NO_MATCH;
             }
-            return promptPattern == null || promptPattern.matcher(userText).find();
+            if (promptPattern != null && !promptPattern.matcher(userText).find()) {
+                return NO_MATCH;
+            }
+            boolean promptCondition = promptContains != null || promptPattern != null;
+            return (promptCondition ? 0 : ANY_MODEL + 1) + specificity;
         }
     }
 
@@ -158,7 +183,7 @@ public final class Script {
             return this;
         }
 
-        /** Use the rule for the first matching call only. */
+        /** Use the rule for the first call it wins only (see the class comment for which rule wins). */
         public RuleBuilder once() {
             this.once = true;
             return this;
@@ -207,12 +232,19 @@ public final class Script {
         }
     }
 
+    private static final int NO_MATCH = -1;
+    /** A {@link #forAnyModel()} rule ranks below every model specificity of {@link RuntimeTarget}. */
+    private static final int ANY_MODEL = RuntimeTarget.FOUNDATION_MODEL + 1;
+
     private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
 
     Script() {
     }
 
-    /** Starts a rule for one model: the id as called, the application profile's id or ARN, or the foundation model. */
+    /**
+     * Starts a rule for one model: an id as called, a profile's id or ARN, the system-defined profile an application
+     * profile was copied from, or the foundation model (see the class comment for matching and precedence).
+     */
     public RuleBuilder forModel(String modelId) {
         return new RuleBuilder(Objects.requireNonNull(modelId, "modelId"));
     }
@@ -233,7 +265,7 @@ public final class Script {
         return entries.removeIf(e -> e.rule == rule);
     }
 
-    /** The rules still in force, in matching order. */
+    /** The rules still in force, in the order they were added. */
     public List<Rule> rules() {
         List<Rule> out = new ArrayList<>();
         for (Entry e : entries) {
@@ -249,22 +281,32 @@ public final class Script {
         entries.clear();
     }
 
-    /** The first rule matching the call, using up a one-shot rule; {@code null} when none matches. */
+    /** The winning rule for the call, using up a one-shot rule; {@code null} when none matches. */
     Rule match(RuntimeTarget target, String userText) {
-        if (entries.isEmpty()) {
-            return null;
-        }
-        for (Entry e : entries) {
-            if (e.used.get() || !e.rule.matches(target, userText)) {
-                continue;
-            }
-            if (e.rule.once()) {
-                if (!e.used.compareAndSet(false, true)) {
+        while (!entries.isEmpty()) {
+            Entry best = null;
+            int bestRank = Integer.MAX_VALUE;
+            for (Entry e : entries) {
+                if (e.used.get()) {
                     continue;
                 }
-                entries.remove(e);
+                int rank = e.rule.rank(target, userText);
+                if (rank != NO_MATCH && rank < bestRank) {
+                    best = e;
+                    bestRank = rank;
+                }
             }
-            return e.rule;
+            if (best == null) {
+                return null;
+            }
+            if (!best.rule.once()) {
+                return best.rule;
+            }
+            if (best.used.compareAndSet(false, true)) {
+                entries.remove(best);
+                return best.rule;
+            }
+            // Another call used the one-shot rule up between the scan and here: decide again without it.
         }
         return null;
     }

@@ -72,9 +72,20 @@ class ControlPlaneResolveTest {
         RuntimeTarget byId = cp.resolveRuntimeTarget(id);
 
         assertThat(byArn).isEqualTo(new RuntimeTarget(arn, RuntimeTarget.Kind.APPLICATION_PROFILE, SONNET_37, arn, id,
-                id));
+                id, US_SONNET_37_ARN, US_SONNET_37));
         assertThat(byId).isEqualTo(new RuntimeTarget(id, RuntimeTarget.Kind.APPLICATION_PROFILE, SONNET_37, arn, id,
-                id));
+                id, US_SONNET_37_ARN, US_SONNET_37));
+    }
+
+    @Test
+    void resolve_applicationProfileCopiedFromFoundationModel_hasNoSourceProfile() {
+        String arn = cp.createInferenceProfile(createBody("direct", HAIKU_35_ARN)).get("inferenceProfileArn").asText();
+
+        RuntimeTarget t = cp.resolveRuntimeTarget(arn);
+
+        assertThat(t.sourceProfileArn()).isNull();
+        assertThat(t.sourceProfileId()).isNull();
+        assertThat(t.specificity(HAIKU_35)).isEqualTo(RuntimeTarget.FOUNDATION_MODEL);
     }
 
     @ParameterizedTest

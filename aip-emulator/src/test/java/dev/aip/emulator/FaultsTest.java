@@ -121,7 +121,7 @@ class FaultsTest {
     }
 
     @Test
-    void scriptRules_firstMatchWinsAndPromptMatchersFilter() {
+    void scriptRules_promptRuleWinsOverModelRuleAndPromptMatchersFilter() {
         f.api.script().forAnyModel().whenPromptMatches("^order #\\d+").replyText("order found");
         f.api.script().forModel(HAIKU).replyText("generic");
 

@@ -27,6 +27,9 @@ final class RuntimeFixture {
 
     static final String HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0";
     static final String NOVA = "amazon.nova-lite-v1:0";
+    /** The system-defined profile the fixture's application profile was copied from. */
+    static final String US_HAIKU = "us." + HAIKU;
+    static final String US_HAIKU_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/" + US_HAIKU;
     static final String AIP_ID = "abc123def456";
     static final String AIP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/" + AIP_ID;
     static final String CLAUDE_ANTHROPIC_BODY = "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":100,"
@@ -72,10 +75,10 @@ final class RuntimeFixture {
     static RuntimeTarget resolve(String id) {
         return switch (id) {
             case HAIKU, NOVA -> new RuntimeTarget(id, RuntimeTarget.Kind.FOUNDATION_MODEL, id, null, null, id);
-            case "us." + HAIKU -> new RuntimeTarget(id, RuntimeTarget.Kind.SYSTEM_PROFILE, HAIKU,
-                    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/" + id, id, id);
+            case US_HAIKU, US_HAIKU_ARN -> new RuntimeTarget(id, RuntimeTarget.Kind.SYSTEM_PROFILE, HAIKU,
+                    US_HAIKU_ARN, US_HAIKU, id);
             case AIP_ARN, AIP_ID -> new RuntimeTarget(id, RuntimeTarget.Kind.APPLICATION_PROFILE, HAIKU, AIP_ARN,
-                    AIP_ID, AIP_ID);
+                    AIP_ID, AIP_ID, US_HAIKU_ARN, US_HAIKU);
             default -> throw ApiError.validation("The provided model identifier is invalid.");
         };
     }

@@ -21,47 +21,55 @@ import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.TenantScope;
 import dev.aip.core.tenant.Tier;
 import dev.aip.emulator.BedrockEmulator;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrock.BedrockClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
-import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
-import software.amazon.awssdk.services.bedrockruntime.model.Message;
 
-/** The README's "Using aip-core" code, as written there, against the emulator: if this breaks, the README lies. */
+/**
+ * The README's "Using aip-core" code, exactly as printed there (ReadmeSnippetsTest checks that every block the README
+ * says this class runs is in it verbatim), against the emulator: if this breaks, the README lies. The README's clients
+ * are built with {@code create()}, so the SDK's own settings (system properties) point them at the emulator.
+ */
 class ReadmeExampleTest {
 
+    private static final List<String> SDK_SETTINGS =
+            List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId", "aws.secretAccessKey");
+
     @Test
-    void readme_pipelineAndInterceptor_routeMeterAndAggregate(@TempDir Path dir) throws Exception {
+    void readme_pipelineAndInterceptor_routeMeterAndAggregate() throws Exception {
+        Path ledgerFile = Path.of("usage.jsonl");
+        Map<String, String> saved = new HashMap<>();
+        SDK_SETTINGS.forEach(k -> saved.put(k, System.getProperty(k)));
+        Files.deleteIfExists(ledgerFile);
         try (BedrockEmulator emulator = BedrockEmulator.builder().build().start()) {
-            StaticCredentialsProvider creds =
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x"));
-            BedrockClient bedrock = BedrockClient.builder().endpointOverride(emulator.endpoint())
-                    .region(Region.US_EAST_1).credentialsProvider(creds).build();
-            BedrockRuntimeClient runtime = BedrockRuntimeClient.builder().endpointOverride(emulator.endpoint())
-                    .region(Region.US_EAST_1).credentialsProvider(creds).build();
-            BedrockRuntimeAsyncClient runtimeAsync = BedrockRuntimeAsyncClient.builder()
-                    .endpointOverride(emulator.endpoint()).region(Region.US_EAST_1).credentialsProvider(creds)
-                    .build();
+            System.setProperty("aws.endpointUrl", emulator.endpoint().toString());
+            System.setProperty("aws.region", emulator.region());
+            System.setProperty("aws.accessKeyId", "x");
+            System.setProperty("aws.secretAccessKey", "x");
 
             // --- as in the README ---
-            TenantProfileResolver resolver =
-                    ProvisioningProfileResolver.builder(BedrockInferenceProfileApi.create(bedrock))
-                            .routes(ModelRoutes.builder().region("us-east-1").accountId("123456789012")
-                                    .route("claude-haiku", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
-                                            + "us.anthropic.claude-3-5-haiku-20241022-v1:0")
-                                    .build())
-                            .build();
+            BedrockClient bedrock = BedrockClient.create();                  // control plane
+            BedrockRuntimeClient runtime = BedrockRuntimeClient.create();    // runtime, sync
+            BedrockRuntimeAsyncClient runtimeAsync = BedrockRuntimeAsyncClient.create();
 
-            JsonLinesLedger ledger = JsonLinesLedger.builder().path(dir.resolve("usage.jsonl")).build();
+            // Each tenant gets its own AIP, created on first use (idempotently, one per tenant even under concurrent first
+            // calls), tagged TenantId/Tier/Model/ManagedBy, and never used for another tenant.
+            TenantProfileResolver resolver = ProvisioningProfileResolver.builder(BedrockInferenceProfileApi.create(bedrock))
+                    .routes(ModelRoutes.builder().region("us-east-1").accountId("123456789012")
+                            .route("claude-haiku", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+                                    + "us.anthropic.claude-3-5-haiku-20241022-v1:0")
+                            .build())
+                    .build();
+
+            JsonLinesLedger ledger = JsonLinesLedger.builder().path(Path.of("usage.jsonl")).build();
             InMemoryUsageAggregates usage = new InMemoryUsageAggregates();
             UsageMeter meter = UsageMeter.builder().sink(UsageSinks.fanOut(ledger, usage)::accept).build();
 
@@ -73,17 +81,16 @@ class ReadmeExampleTest {
 
             ChatResponse answer = chat.chat(TenantContext.of("acme").withTier(Tier.PREMIUM),
                     ChatRequest.builder().model("claude-haiku").message(ChatMessage.user("Hello")).build());
-            TenantUsage acme = usage.snapshot(TenantId.of("acme"));
+            TenantUsage acme = usage.snapshot(TenantId.of("acme"));   // calls, tokens, cost, p50/p95 latency, errors
+            // --- end ---
 
-            TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter)
-                    .build();
+            // --- as in the README ---
+            TenantRoutingInterceptor routing = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter).build();
             BedrockRuntimeClient tenantAware = BedrockRuntimeClient.builder()
-                    .endpointOverride(emulator.endpoint()).region(Region.US_EAST_1).credentialsProvider(creds)
                     .overrideConfiguration(o -> o.addExecutionInterceptor(routing))
                     .build();
-            TenantScope.run(TenantContext.of("acme"), () ->
-                    tenantAware.converse(r -> r.modelId("claude-haiku").messages(Message.builder()
-                            .role(ConversationRole.USER).content(ContentBlock.fromText("Hi again")).build())));
+            TenantScope.run(TenantContext.of("acme"), () -> tenantAware.converse(r -> r.modelId("claude-haiku")
+                    .messages(m -> m.role(ConversationRole.USER).content(c -> c.text("Hi again")))));
             // --- end ---
 
             assertThat(answer.profileArn()).contains(":application-inference-profile/");
@@ -91,7 +98,7 @@ class ReadmeExampleTest {
             ledger.flush();
             ledger.close();
             List<UsageRecord> records;
-            try (Stream<UsageRecord> lines = JsonLinesLedger.read(dir.resolve("usage.jsonl"))) {
+            try (Stream<UsageRecord> lines = JsonLinesLedger.read(ledgerFile)) {
                 records = lines.toList();
             }
             assertThat(records).hasSize(2)
@@ -105,6 +112,15 @@ class ReadmeExampleTest {
             runtimeAsync.close();
             runtime.close();
             bedrock.close();
+        } finally {
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
+            Files.deleteIfExists(ledgerFile);
         }
     }
 }
