@@ -28,7 +28,6 @@ class ReadmeSnippetsTest {
      * is tagged or gone fails the test until it is removed from the list.
      */
     private static final Set<String> NOT_YET_RUN = Set.of(
-            "TenantBedrockModels models = TenantBedrockModels.builder()",
             "import dev.aip.governance.redis.RedisGovernanceState;");
 
     /** One fenced block of the README: its fence's line (1-based), the test named before it or null, its lines. */
