@@ -23,12 +23,14 @@ class HostApplication {
     /** The logical model the tests route. */
     static final String MODEL = "claude-haiku";
 
-    /** Dev mode: the embedded emulator, one model route, Spring AI's Bedrock model on that route. */
+    /** Dev mode: the embedded emulator, one model route, Spring AI's Bedrock model on it, two tenants, Actuator. */
     static final String[] DEV_MODE = {
         "aip.emulator.enabled=true",
         "aip.profiles.routes." + MODEL + "=us.anthropic.claude-3-5-haiku-20241022-v1:0",
         "spring.ai.bedrock.aws.region=us-east-1",
         "spring.ai.bedrock.converse.chat.options.model=" + MODEL,
+        "aip.tenants.acme.tier=standard",
+        "aip.tenants.globex.tier=standard",
         "management.endpoints.access.default=read-only",
         "management.endpoints.web.exposure.include=*",
     };
