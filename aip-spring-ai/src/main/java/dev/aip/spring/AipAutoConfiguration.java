@@ -52,7 +52,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -370,7 +370,7 @@ public class AipAutoConfiguration {
     BedrockRuntimeClient aipBedrockRuntimeClient(AipConnection connection, AipClientInterceptors interceptors,
                                                  AipProperties properties) {
         var b = BedrockRuntimeClient.builder().region(connection.region())
-                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(
                         properties.getHttp().getMaxConnections()))
                 .credentialsProvider(connection.credentials()).overrideConfiguration(interceptors::addTo);
         if (connection.endpoint() != null) {

@@ -24,6 +24,11 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * spent, reserved, remaining) and limit state (the policy's rates and caps, calls in flight, refusals by limit and
  * the last one with its retry-after). {@code /actuator/aip/{tenant}} shows one tenant.
  *
+ * <p><b>Calls and refusals.</b> In {@code usage}, {@code calls}, {@code callsByOutcome} and the latency percentiles
+ * ({@code latencyP50Ms}, {@code latencyP95Ms}) cover the model calls sent to Bedrock, whatever their outcome;
+ * {@code refusals} counts the calls aip's policy refused before they reached Bedrock (rate limits, budgets, models
+ * not allowed, another tenant's profile), which take no model time and so stay out of the percentiles.
+ *
  * <p>Usage comes from this instance's in-memory aggregates (rebuilt from the ledger by the application if it wants
  * history across restarts); budget state from the governance's budget store, which is shared when it is on Redis.
  *
@@ -145,14 +150,15 @@ public class AipEndpoint {
 
     private static Map<String, Object> usage(TenantUsage u) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("calls", u.calls());
+        out.put("calls", u.modelCalls());
         Map<String, Long> outcomes = new LinkedHashMap<>();
         for (Outcome o : Outcome.values()) {
-            if (u.calls(o) > 0) {
+            if (o != Outcome.REJECTED_BY_POLICY && u.calls(o) > 0) {
                 outcomes.put(o.name(), u.calls(o));
             }
         }
         out.put("callsByOutcome", outcomes);
+        out.put("refusals", u.refusals());
         out.put("inputTokens", u.tokens().inputTokens());
         out.put("outputTokens", u.tokens().outputTokens());
         out.put("cacheReadInputTokens", u.tokens().cacheReadInputTokens());

@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-tenant usage totals in memory: calls by outcome, tokens by bucket, exact cost of priced calls and the count
- * of unpriced ones, latency and time-to-first-token percentiles, errors by code.
+ * of unpriced ones, latency and time-to-first-token percentiles, errors by code. Calls refused by policy
+ * ({@link Outcome#REJECTED_BY_POLICY}) are counted ({@link TenantUsage#refusals()}) but kept out of the latency
+ * percentiles, which describe attempts sent to Bedrock only.
  *
  * <p>Counts are exact under any concurrency. Each tenant has its own small state and lock, so threads working for
  * different tenants never contend; a snapshot of a tenant is consistent (taken under its lock), and
@@ -143,10 +145,13 @@ public final class InMemoryUsageAggregates implements UsageSink {
             } else {
                 unpricedCalls++;
             }
-            if (latency == null) {
-                latency = new LatencyRecorder();
+            // a refusal ends before any model call: its ~0 ms would drag the percentiles of real attempts down
+            if (r.outcome() != Outcome.REJECTED_BY_POLICY) {
+                if (latency == null) {
+                    latency = new LatencyRecorder();
+                }
+                latency.record(r.latency());
             }
-            latency.record(r.latency());
             if (r.timeToFirstToken() != null) {
                 if (timeToFirstToken == null) {
                     timeToFirstToken = new LatencyRecorder();

@@ -21,12 +21,18 @@ import java.util.TreeMap;
  *
  * <p>Immutable.
  *
- * @param calls all recorded call attempts
+ * <p><b>Refusals.</b> A call refused by the library's own policy ({@link Outcome#REJECTED_BY_POLICY}: a rate limit,
+ * a budget, a model not allowed) never reached Bedrock. It counts in {@link #calls()} and {@link #callsByOutcome()}
+ * like every recorded attempt, and is also told apart: {@link #refusals()} counts refusals,
+ * {@link #modelCalls()} the attempts sent to Bedrock, and {@link #latency()} holds only the latter, so a burst of
+ * refusals (which end in about no time) cannot pull the percentiles of real calls towards zero.
+ *
+ * @param calls all recorded call attempts, refusals included
  * @param callsByOutcome attempts per outcome (non-zero entries only)
  * @param tokens tokens per bucket, summed
  * @param costUsd the exact sum of the costs of priced attempts
  * @param unpricedCalls attempts whose model had no price (not included in {@code costUsd})
- * @param latency latencies of all attempts
+ * @param latency latencies of the attempts sent to Bedrock (refusals left out)
  * @param timeToFirstToken time to first token of the attempts that reported one (streams)
  * @param errorsByCode attempts per error code (non-zero entries only, sorted by code)
  */
@@ -85,6 +91,25 @@ public record TenantUsage(
      */
     public long calls(Outcome outcome) {
         return callsByOutcome.getOrDefault(outcome, 0L);
+    }
+
+    /**
+     * Returns the number of calls refused by the library's policy before they reached Bedrock.
+     *
+     * @return the count of {@link Outcome#REJECTED_BY_POLICY} attempts, 0 if none
+     */
+    public long refusals() {
+        return calls(Outcome.REJECTED_BY_POLICY);
+    }
+
+    /**
+     * Returns the number of attempts sent to Bedrock, whatever their outcome: {@link #calls()} minus
+     * {@link #refusals()}. These are the attempts {@link #latency()} describes.
+     *
+     * @return the count
+     */
+    public long modelCalls() {
+        return calls - refusals();
     }
 
     /**

@@ -63,6 +63,32 @@ class InMemoryUsageAggregatesTest {
     }
 
     @Test
+    void accept_refusalsBesideSuccesses_countsThemApartAndKeepsThemOutOfLatency() {
+        InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
+        InMemoryUsageAggregates successesOnly = new InMemoryUsageAggregates();
+        for (long millis : new long[] {300, 500}) {
+            UsageRecord success = Records.builder("acme").latency(Duration.ofMillis(millis)).build();
+            aggregates.accept(success);
+            successesOnly.accept(success);
+            aggregates.accept(Records.builder("acme").outcome(Outcome.REJECTED_BY_POLICY)
+                    .errorCode("RateLimitExceededException").usage(TokenUsage.ZERO).latency(Duration.ZERO).build());
+        }
+
+        TenantUsage acme = aggregates.snapshot(ACME);
+        assertThat(acme.calls()).isEqualTo(4);
+        assertThat(acme.refusals()).isEqualTo(2);
+        assertThat(acme.modelCalls()).isEqualTo(2);
+        assertThat(acme.calls(Outcome.SUCCESS)).isEqualTo(2);
+        assertThat(acme.latency().count()).isEqualTo(2);
+        assertThat(acme.latency().p50()).isEqualTo(successesOnly.snapshot(ACME).latency().p50());
+        assertThat(acme.latency().p50()).hasValueSatisfying(p50 -> assertThat(p50).isPositive()
+                .isBetween(Duration.ofMillis(280), Duration.ofMillis(320)));
+        assertThat(acme.latency().p95()).isEqualTo(successesOnly.snapshot(ACME).latency().p95());
+        assertThat(aggregates.total().refusals()).isEqualTo(2);
+        assertThat(aggregates.total().modelCalls()).isEqualTo(2);
+    }
+
+    @Test
     void accept_beyondMaxErrorCodes_countsTheRestAsOther() {
         InMemoryUsageAggregates aggregates = new InMemoryUsageAggregates();
         for (int i = 0; i < InMemoryUsageAggregates.MAX_ERROR_CODES + 5; i++) {
