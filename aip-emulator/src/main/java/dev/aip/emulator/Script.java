@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
 public final class Script {
 
     /** What a matching rule makes the model do. Implementations are immutable records. */
-    public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.Fail,
-            Action.ModelDefault {
+    public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.UseTools,
+            Action.Fail, Action.ModelDefault {
 
         /** Answer with exactly this text. */
         record ReplyText(String text) implements Action {
@@ -73,6 +73,24 @@ public final class Script {
                     throw new IllegalArgumentException("inputJson must be a JSON object, was " + inputJson);
                 }
                 inputJson = parsed.toString();
+            }
+        }
+
+        /**
+         * Ask for several tools in one assistant turn (parallel tool calls): one toolUse block per call, in order,
+         * when the request offers every tool named and no toolResult is pending; once the conversation ends with
+         * the toolResults (Bedrock requires one for each toolUse of the turn), answer with {@code finalText} (or
+         * generated text when it is {@code null}).
+         *
+         * @param calls two or more calls; a tool may be named more than once
+         */
+        record UseTools(List<UseTool> calls, String finalText) implements Action {
+            public UseTools {
+                calls = List.copyOf(calls);
+                if (calls.size() < 2) {
+                    throw new IllegalArgumentException("UseTools needs two or more calls, had " + calls.size()
+                            + "; use UseTool for one");
+                }
             }
         }
 
@@ -185,6 +203,20 @@ public final class Script {
             return add(new Action.UseTool(toolName, inputJson, finalText));
         }
 
+        /**
+         * Several tool calls in one turn, then generated text once their results are back. Each call is a
+         * {@link Action.UseTool} whose {@code finalText} is ignored, e.g.
+         * {@code useTools(List.of(new UseTool("get_weather", "{\"city\":\"Paris\"}", null), ...))}.
+         */
+        public Rule useTools(List<Action.UseTool> calls) {
+            return add(new Action.UseTools(calls, null));
+        }
+
+        /** Several tool calls in one turn, then {@code finalText} once their results are back. */
+        public Rule useTools(List<Action.UseTool> calls, String finalText) {
+            return add(new Action.UseTools(calls, finalText));
+        }
+
         public Rule fail(String errorCode) {
             return add(new Action.Fail(errorCode, null));
         }
@@ -210,6 +242,11 @@ public final class Script {
     private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
 
     Script() {
+    }
+
+    /** One call for {@link RuleBuilder#useTools}: the tool's name and its input, a JSON object. */
+    public static Action.UseTool toolCall(String toolName, String inputJson) {
+        return new Action.UseTool(toolName, inputJson, null);
     }
 
     /** Starts a rule for one model: the id as called, the application profile's id or ARN, or the foundation model. */
