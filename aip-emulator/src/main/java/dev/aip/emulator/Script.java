@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * emulator.script().forModel(profileArn).whenPromptContains("weather")
  *         .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
+ * emulator.script().forAnyModel().whenPromptContains("compare")
+ *         .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Paris\"}"),
+ *                 Script.toolCall("get_weather", "{\"city\":\"Lyon\"}")), "Paris is warmer.");
  * emulator.script().forAnyModel().once().fail("ModelTimeoutException");
  * emulator.script().forModel("anthropic.claude-3-5-haiku-20241022-v1:0").replyTokens(500);
  * }</pre>

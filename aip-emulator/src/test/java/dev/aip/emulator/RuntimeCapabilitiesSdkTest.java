@@ -254,6 +254,51 @@ class RuntimeCapabilitiesSdkTest {
         assertThat(emulator.metrics(profileId).invocationClientErrors()).isEqualTo(1);
     }
 
+    @Test
+    void converse_outputConfigMalformed_validationExceptionNamingTheMember() {
+        ConverseRequest base = ConverseRequest.builder().modelId(US_HAIKU_45)
+                .messages(user(ContentBlock.fromText("x"))).build();
+
+        assertThatThrownBy(() -> sync.converse(base.toBuilder().outputConfig(o -> o.textFormat(t -> t
+                .type("json_object").structure(OutputFormatStructure.fromJsonSchema(j -> j.schema("{}"))))).build()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("outputConfig.textFormat.type");
+        assertThatThrownBy(() -> sync.converse(base.toBuilder().outputConfig(o -> o.textFormat(t -> t
+                .type(OutputFormatType.JSON_SCHEMA))).build()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("outputConfig.textFormat.structure");
+    }
+
+    @Test
+    void converse_jsonSchemaAfterToolResult_finalAnswerIsSchemaJson() {
+        emulator.script().forAnyModel().useTool("lookup", "{\"order\":7}");
+        ToolConfiguration tools = tools("lookup");
+        Message question = user(ContentBlock.fromText("Where is order 7?"));
+        ConverseRequest.Builder request = ConverseRequest.builder().modelId(US_HAIKU_45).toolConfig(tools)
+                .outputConfig(jsonSchema(ORDER_SCHEMA));
+
+        ConverseResponse first = sync.converse(request.messages(question).build());
+        ToolUseBlock use = first.output().message().content().get(0).toolUse();
+        ConverseResponse second = sync.converse(request.messages(question, first.output().message(),
+                user(ContentBlock.fromToolResult(ToolResultBlock.builder().toolUseId(use.toolUseId())
+                        .content(ToolResultContentBlock.fromText("shipped")).build()))).build());
+
+        assertThat(first.stopReason()).isEqualTo(StopReason.TOOL_USE);
+        JsonNode json = RuntimeFixture.read(second.output().message().content().get(0).text()
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(JsonSchemaCheck.violations(json, RuntimeFixture.read(ORDER_SCHEMA.getBytes(
+                StandardCharsets.UTF_8)))).isEmpty();
+    }
+
+    @Test
+    void converse_jsonSchemaWithSmallMaxTokens_cutAtMaxTokens() {
+        ConverseResponse r = sync.converse(ConverseRequest.builder().modelId(US_HAIKU_45)
+                .messages(user(ContentBlock.fromText("Extract the order"))).outputConfig(jsonSchema(ORDER_SCHEMA))
+                .inferenceConfig(c -> c.maxTokens(5)).build());
+
+        assertThat(r.stopReason()).isEqualTo(StopReason.MAX_TOKENS);
+        assertThat(r.usage().outputTokens()).isEqualTo(5);
+        assertThat(r.output().message().content().get(0).text()).startsWith("{");
+    }
+
     // ------------------------------------------------------------------------------------------------ images
 
     /** A PNG signature and IHDR chunk: all the emulator reads. */
