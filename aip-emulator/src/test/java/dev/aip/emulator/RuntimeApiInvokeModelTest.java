@@ -147,6 +147,16 @@ class RuntimeApiInvokeModelTest {
     }
 
     @Test
+    void invokeModel_novaBodyWithConverseOnlyOutputConfig_validationException() {
+        ApiError e = f.error(INVOKE_MODEL, NOVA, "{\"schemaVersion\":\"messages-v1\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":[{\"text\":\"x\"}]}],\"outputConfig\":{\"textFormat\":{\"type\":"
+                + "\"json_schema\",\"structure\":{\"jsonSchema\":{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\"}}}}}");
+
+        assertThat(e.code()).isEqualTo("ValidationException");
+        assertThat(e.getMessage()).contains("extraneous key [outputConfig]");
+    }
+
+    @Test
     void invokeModelWithResponseStream_anthropic_chunksInOrderWithInvocationMetricsLast() {
         f.api.script().forAnyModel().replyTokens(9);
 

@@ -440,14 +440,14 @@ class RuntimeCapabilitiesSdkTest {
         return ToolConfiguration.builder().tools(tools).build();
     }
 
-    private static final List<Script.Action.UseTool> TWO_CALLS = List.of(
+    private static final List<Script.Action.UseTool> CALLS = List.of(
             Script.toolCall("get_weather", "{\"city\":\"Paris\"}"),
             Script.toolCall("get_time", "{\"zone\":\"Europe/Paris\"}"),
             Script.toolCall("get_weather", "{\"city\":\"Lyon\"}"));
 
     @Test
     void converse_useTools_severalToolUseBlocksInOneTurnThenFinalText() {
-        emulator.script().forModel(profileArn).useTools(TWO_CALLS, "Sunny in Paris and Lyon at noon.");
+        emulator.script().forModel(profileArn).useTools(CALLS, "Sunny in Paris and Lyon at noon.");
         ToolConfiguration tools = tools("get_weather", "get_time");
         Message question = user(ContentBlock.fromText("weather and time in Paris and Lyon?"));
 
@@ -468,7 +468,7 @@ class RuntimeCapabilitiesSdkTest {
         assertThat(uses).extracting(ToolUseBlock::toolUseId).doesNotHaveDuplicates().allMatch(
                 id -> id.startsWith("tooluse_"));
         long expectedOutput = 0;
-        for (Script.Action.UseTool call : TWO_CALLS) {
+        for (Script.Action.UseTool call : CALLS) {
             expectedOutput += PromptDigest.BLOCK_OVERHEAD + PromptDigest.textTokens(call.toolName())
                     + PromptDigest.textTokens(call.inputJson());
         }
@@ -479,7 +479,7 @@ class RuntimeCapabilitiesSdkTest {
 
     @Test
     void converse_useToolsWithOneResultMissing_validationException() {
-        emulator.script().forAnyModel().useTools(TWO_CALLS);
+        emulator.script().forAnyModel().useTools(CALLS);
         ToolConfiguration tools = tools("get_weather", "get_time");
         Message question = user(ContentBlock.fromText("weather?"));
         ConverseResponse first = sync.converse(ConverseRequest.builder().modelId(HAIKU_35).toolConfig(tools)
@@ -495,7 +495,7 @@ class RuntimeCapabilitiesSdkTest {
 
     @Test
     void converse_useToolsNamingAToolNotOffered_answersWithText() {
-        emulator.script().forAnyModel().useTools(TWO_CALLS, "No tools for that.");
+        emulator.script().forAnyModel().useTools(CALLS, "No tools for that.");
 
         ConverseResponse r = sync.converse(ConverseRequest.builder().modelId(HAIKU_35).toolConfig(tools("get_weather"))
                 .messages(user(ContentBlock.fromText("weather?"))).build());
@@ -505,7 +505,7 @@ class RuntimeCapabilitiesSdkTest {
 
     @Test
     void converseStream_useTools_startDeltasStopPerToolWithIndexes() throws Exception {
-        emulator.script().forAnyModel().useTools(TWO_CALLS);
+        emulator.script().forAnyModel().useTools(CALLS);
         ConverseStreamRequest request = ConverseStreamRequest.builder().modelId(HAIKU_35)
                 .toolConfig(tools("get_weather", "get_time"))
                 .messages(user(ContentBlock.fromText("weather and time?"))).build();
