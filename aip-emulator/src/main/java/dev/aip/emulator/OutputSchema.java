@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.UUID;
 
 /**
  * Converse structured output ({@code outputConfig.textFormat} of type {@code json_schema}): checks the schema the
@@ -432,7 +434,7 @@ final class OutputSchema {
             case "string" -> f.textNode(node.has("format") ? formatted(node.get("format").textValue(), random)
                     : word(random) + " " + word(random));
             case "integer" -> f.numberNode(random.nextInt(1000));
-            case "number" -> f.numberNode(new java.math.BigDecimal(random.nextInt(100_000)).movePointLeft(2));
+            case "number" -> f.numberNode(new BigDecimal(random.nextInt(100_000)).movePointLeft(2));
             case "boolean" -> f.booleanNode(random.nextBoolean());
             default -> f.nullNode();
         };
@@ -456,7 +458,7 @@ final class OutputSchema {
             case "uri" -> "https://" + word(random) + ".example.com/" + word(random);
             case "ipv4" -> "192.0.2." + a;
             case "ipv6" -> "2001:db8::" + Integer.toHexString(a * 256 + b);
-            default -> new java.util.UUID(random.nextLong(), random.nextLong()).toString();
+            default -> new UUID(random.nextLong(), random.nextLong()).toString();
         };
     }
 }
