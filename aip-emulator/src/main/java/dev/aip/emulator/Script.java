@@ -89,7 +89,7 @@ public final class Script {
          */
         record UseTools(List<UseTool> calls, String finalText) implements Action {
             public UseTools {
-                calls = List.copyOf(calls);
+                calls = List.copyOf(Objects.requireNonNull(calls, "calls"));
                 if (calls.size() < 2) {
                     throw new IllegalArgumentException("UseTools needs two or more calls, had " + calls.size()
                             + "; use UseTool for one");
@@ -207,9 +207,10 @@ public final class Script {
         }
 
         /**
-         * Several tool calls in one turn, then generated text once their results are back. Each call is a
-         * {@link Action.UseTool} whose {@code finalText} is ignored, e.g.
-         * {@code useTools(List.of(new UseTool("get_weather", "{\"city\":\"Paris\"}", null), ...))}.
+         * Several tool calls in one turn, then generated text once their results are back. Build each call with
+         * {@link Script#toolCall}, e.g. {@code useTools(List.of(Script.toolCall("get_weather",
+         * "{\"city\":\"Paris\"}"), Script.toolCall("get_time", "{}")))}; a call's own {@code finalText} is
+         * ignored.
          */
         public Rule useTools(List<Action.UseTool> calls) {
             return add(new Action.UseTools(calls, null));
