@@ -134,7 +134,7 @@ final class AnthropicCodec implements InvokeCodec {
                             digest.text(text);
                             userText = userText == null ? new StringBuilder(text) : userText.append('\n').append(text);
                         }
-                        case "image" -> digest.overhead('I', PromptDigest.MEDIA_TOKENS);
+                        case "image" -> image(block, bp, digest);
                         case "document" -> digest.overhead('D', PromptDigest.MEDIA_TOKENS);
                         case "tool_use" -> {
                             Check.toolUseId(block.get("id"), bp + ".id");
@@ -155,6 +155,8 @@ final class AnthropicCodec implements InvokeCodec {
                                 for (JsonNode item : rc) {
                                     if ("text".equals(item.path("type").asText())) {
                                         digest.text(item.path("text").asText());
+                                    } else if ("image".equals(item.path("type").asText())) {
+                                        image(item, bp + ".content", digest);
                                     } else {
                                         digest.overhead('I', PromptDigest.MEDIA_TOKENS);
                                     }
@@ -178,7 +180,7 @@ final class AnthropicCodec implements InvokeCodec {
             }
         }
         return new Prompt(digest.tokens(), digest.hash(), digest.breakpoints(), lastUserText, toolResultPending,
-                toolNames, choice, choiceName, max.intValue(), stops, Map.of());
+                toolNames, choice, choiceName, max.intValue(), stops, Map.of(), null);
     }
 
     private static void unit(JsonNode node, String name) {
@@ -350,5 +352,29 @@ final class AnthropicCodec implements InvokeCodec {
         ObjectNode stop = Json.MAPPER.createObjectNode().put("type", "message_stop");
         events.add(StreamEvent.finalChunk(stop, usage, done));
         return events;
+    }
+
+    /**
+     * An image block: base64 data is counted by its size ({@link ImageTokens}), as Converse counts it; any other
+     * source counts {@link PromptDigest#MEDIA_TOKENS}.
+     */
+    private static void image(JsonNode block, String path, PromptDigest digest) {
+        JsonNode source = block.get("source");
+        if (source != null && "base64".equals(source.path("type").asText())) {
+            String mediaType = Check.string(source.get("media_type"), path + ".source.media_type");
+            String format = switch (mediaType) {
+                case "image/png" -> "png";
+                case "image/jpeg" -> "jpeg";
+                case "image/gif" -> "gif";
+                case "image/webp" -> "webp";
+                default -> throw ApiError.validation(path + ".source.media_type: Input should be 'image/jpeg', "
+                        + "'image/png', 'image/gif' or 'image/webp'");
+            };
+            byte[] bytes = ImageTokens.decode(Check.string(source.get("data"), path + ".source.data"),
+                    path + ".source.data");
+            digest.media('I', ImageTokens.tokens(bytes, format, path), bytes);
+        } else {
+            digest.overhead('I', PromptDigest.MEDIA_TOKENS);
+        }
     }
 }

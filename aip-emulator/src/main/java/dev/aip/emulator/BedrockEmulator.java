@@ -30,7 +30,8 @@ import java.util.Objects;
  * <h2>The runtime model</h2>
  * Replies come from a deterministic model: the same request, foundation model and {@linkplain Builder#seed seed}
  * always give the same text and token counts. Its own replies are 20–60 output tokens ({@link Builder#replyTokens});
- * {@link #script()} overrides them per model and prompt (fixed text, N tokens, tool use, errors, delays), and
+ * {@link #script()} overrides them per model and prompt (fixed text, N tokens, tool use including several tool
+ * calls in one turn, errors, delays), and
  * {@code maxTokens} / stop sequences cut them ({@code max_tokens}, {@code stop_sequence}). Tokens are counted the
  * same way by Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream and CountTokens:
  * <ul>
@@ -39,9 +40,25 @@ import java.util.Objects;
  *   <li>each tool definition: 8 plus its name, description and compact JSON input schema;</li>
  *   <li>a toolUse / tool_use block: 4 plus its name and compact JSON input; a toolResult block: 4 plus its
  *       content;</li>
- *   <li>an image, document, video or audio block: 256;</li>
+ *   <li>an image sent as bytes: {@code ceil(width * height / 750)} from the size in its PNG, JPEG, GIF or WebP
+ *       header, after scaling it down to 1568 px on the long edge and about 1,600 tokens (Anthropic's documented
+ *       rule for Claude's vision, applied to every model); an image whose bytes are not of its declared format, or
+ *       whose header cannot be read, is a {@code ValidationException};</li>
+ *   <li>an image in S3, a document, video or audio block: 256;</li>
  *   <li>at least 1 per request.</li>
  * </ul>
+ * Structured output: Converse and ConverseStream accept {@code outputConfig.textFormat} of type
+ * {@code json_schema} for the models AWS documents it for (of this catalog, Claude Haiku 4.5; any other model is a
+ * {@code ValidationException} naming the ones that have it). The schema is checked against the subset Bedrock
+ * supports (recursive or external {@code $ref}, numeric and string constraints, {@code additionalProperties} other
+ * than {@code false} and other unsupported keywords are refused; the README's emulator section has the whole list),
+ * and the
+ * model's own answer is then compact JSON text that validates against it, deterministic like every reply and
+ * counted as text. Scripted text ({@code replyText}, {@code replyTokens}) is sent as scripted.
+ *
+ * <p>CountTokens takes a foundation-model id or ARN, as AWS does, also for a model that can be invoked only through
+ * an inference profile; a system-defined or application profile id or ARN is a {@code ValidationException}
+ * "The provided model doesn't support counting tokens."
  * Prompt caching: a {@code cachePoint} block (Converse, Nova) or {@code cache_control} (Anthropic) ends a cacheable
  * prefix, in the order tools, system, messages. Within its time to live ({@code 5m} default, or {@code 1h}),
  * measured on the {@linkplain Builder#clock clock}, a repeat reads the prefix ({@code cacheReadInputTokens});

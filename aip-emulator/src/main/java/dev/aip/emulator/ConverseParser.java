@@ -60,7 +60,11 @@ final class ConverseParser {
         Integer maxTokens = null;
         List<String> stopSequences = List.of();
         Map<String, String> metadata = Map.of();
+        OutputSchema outputSchema = null;
         if (full) {
+            if (body.hasNonNull("outputConfig")) {
+                outputSchema = OutputSchema.fromOutputConfig(body.get("outputConfig"));
+            }
             JsonNode inference = body.get("inferenceConfig");
             if (inference != null && !inference.isNull()) {
                 ObjectNode config = Check.object(inference, "inferenceConfig");
@@ -114,7 +118,7 @@ final class ConverseParser {
         List<String> toolNames = tools == null ? List.of() : tools.names;
         return new Prompt(digest.tokens(), digest.hash(), digest.breakpoints(), conversation.lastUserText,
                 conversation.toolResultPending, toolNames, tools == null ? null : tools.choice,
-                tools == null ? null : tools.choiceName, maxTokens, stopSequences, metadata);
+                tools == null ? null : tools.choiceName, maxTokens, stopSequences, metadata, outputSchema);
     }
 
     static List<String> stopSequences(JsonNode node, String path) {
@@ -327,10 +331,7 @@ final class ConverseParser {
                         requireTools(toolsDefined);
                         toolResult(value, blockPath + ".toolResult", digest, toolResults, openToolUses, path);
                     }
-                    case "image" -> {
-                        image(value, blockPath + ".image");
-                        digest.overhead('I', PromptDigest.MEDIA_TOKENS);
-                    }
+                    case "image" -> image(value, blockPath + ".image", digest);
                     case "document" -> {
                         document(value, blockPath + ".document");
                         digest.overhead('D', PromptDigest.MEDIA_TOKENS);
@@ -398,10 +399,7 @@ final class ConverseParser {
             switch (member) {
                 case "text" -> digest.text(Check.string(item, itemPath + ".text"));
                 case "json" -> digest.text(item.toString());
-                case "image" -> {
-                    image(item, itemPath + ".image");
-                    digest.overhead('I', PromptDigest.MEDIA_TOKENS);
-                }
+                case "image" -> image(item, itemPath + ".image", digest);
                 case "document" -> {
                     document(item, itemPath + ".document");
                     digest.overhead('D', PromptDigest.MEDIA_TOKENS);
@@ -418,10 +416,22 @@ final class ConverseParser {
         }
     }
 
-    private static void image(JsonNode value, String path) {
+    /**
+     * An image block: bytes are counted by their size ({@link ImageTokens}); an S3 location, which the emulator
+     * cannot read, counts {@link PromptDigest#MEDIA_TOKENS}.
+     */
+    private static void image(JsonNode value, String path, PromptDigest digest) {
         ObjectNode image = Check.object(value, path);
-        Check.oneOf(image.get("format"), path + ".format", IMAGE_FORMATS);
-        Check.union(image.get("source"), path + ".source", MEDIA_SOURCES);
+        String format = Check.oneOf(image.get("format"), path + ".format", IMAGE_FORMATS);
+        String source = Check.union(image.get("source"), path + ".source", MEDIA_SOURCES);
+        if (source.equals("bytes")) {
+            String sourcePath = path + ".source.bytes";
+            byte[] bytes = ImageTokens.decode(Check.string(image.get("source").get("bytes"), sourcePath), sourcePath);
+            digest.media('I', ImageTokens.tokens(bytes, format, path), bytes);
+        } else {
+            Check.object(image.get("source").get("s3Location"), path + ".source.s3Location");
+            digest.overhead('I', PromptDigest.MEDIA_TOKENS);
+        }
     }
 
     private static void document(JsonNode value, String path) {

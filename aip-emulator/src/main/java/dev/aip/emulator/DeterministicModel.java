@@ -45,10 +45,16 @@ final class DeterministicModel {
                 ^ ((long) foundationModelId.hashCode() << 32));
         if (action instanceof Script.Action.UseTool use) {
             if (!prompt.toolResultPending() && prompt.toolNames().contains(use.toolName())) {
-                return toolCall(random, use.toolName(), use.inputJson());
+                return toolCalls(random, List.of(use));
             }
-            return use.finalText() == null ? text(prompt, generate(random, defaultLength(random)))
-                    : text(prompt, use.finalText());
+            return use.finalText() == null ? ownText(prompt, random) : text(prompt, use.finalText());
+        }
+        if (action instanceof Script.Action.UseTools uses) {
+            if (!prompt.toolResultPending()
+                    && uses.calls().stream().allMatch(c -> prompt.toolNames().contains(c.toolName()))) {
+                return toolCalls(random, uses.calls());
+            }
+            return uses.finalText() == null ? ownText(prompt, random) : text(prompt, uses.finalText());
         }
         if (action instanceof Script.Action.ReplyText reply) {
             return text(prompt, reply.text());
@@ -58,7 +64,15 @@ final class DeterministicModel {
         }
         if (!prompt.toolResultPending() && ("any".equals(prompt.toolChoice()) || "tool".equals(prompt.toolChoice()))) {
             String name = prompt.toolChoiceName() != null ? prompt.toolChoiceName() : prompt.toolNames().get(0);
-            return toolCall(random, name, "{}");
+            return toolCalls(random, List.of(Script.toolCall(name, "{}")));
+        }
+        return ownText(prompt, random);
+    }
+
+    /** The model's own text: JSON valid against the requested schema, or generated prose. */
+    private ModelReply ownText(Prompt prompt, SplittableRandom random) {
+        if (prompt.outputSchema() != null) {
+            return text(prompt, prompt.outputSchema().generate(random));
         }
         return text(prompt, generate(random, defaultLength(random)));
     }
@@ -67,13 +81,20 @@ final class DeterministicModel {
         return minReplyTokens + random.nextInt(maxReplyTokens - minReplyTokens + 1);
     }
 
-    private static ModelReply toolCall(SplittableRandom random, String name, String inputJson) {
-        char[] id = new char[22];
-        for (int i = 0; i < id.length; i++) {
-            id[i] = BASE62[random.nextInt(BASE62.length)];
+    /** One assistant turn asking for the calls in order, each with its own id. */
+    private static ModelReply toolCalls(SplittableRandom random, List<Script.Action.UseTool> uses) {
+        List<ModelReply.Block> blocks = new ArrayList<>(uses.size());
+        long tokens = 0;
+        for (Script.Action.UseTool use : uses) {
+            char[] id = new char[22];
+            for (int i = 0; i < id.length; i++) {
+                id[i] = BASE62[random.nextInt(BASE62.length)];
+            }
+            ModelReply.ToolCall call = new ModelReply.ToolCall(new String(id), use.toolName(), use.inputJson());
+            blocks.add(call);
+            tokens += call.tokens();
         }
-        ModelReply.ToolCall call = new ModelReply.ToolCall(new String(id), name, inputJson);
-        return new ModelReply(List.of(call), "tool_use", null, call.tokens());
+        return new ModelReply(List.copyOf(blocks), "tool_use", null, tokens);
     }
 
     /** Applies stop sequences (earliest match wins), then the {@code maxTokens} cap. */

@@ -80,10 +80,11 @@ final class ModelCatalog {
      * @param onDemandSupported whether it may be invoked by its bare id or ARN; if not, only through a profile
      * @param geos the geographies that have a system-defined profile for it
      * @param publishedAt when it appeared; the timestamps of its system profiles
+     * @param structuredOutput whether Converse accepts {@code outputConfig.textFormat} (JSON schema output) for it
      */
     record FoundationModel(String modelId, String modelName, String providerName, Family family,
                            List<String> inputModalities, List<String> outputModalities, boolean streamingSupported,
-                           boolean onDemandSupported, Set<Geo> geos, Instant publishedAt) {
+                           boolean onDemandSupported, Set<Geo> geos, Instant publishedAt, boolean structuredOutput) {
         FoundationModel {
             Objects.requireNonNull(modelId, "modelId");
             Objects.requireNonNull(modelName, "modelName");
@@ -121,21 +122,26 @@ final class ModelCatalog {
         }
     }
 
+    /*
+     * Structured output: AWS documents it for Claude Sonnet 4.5, Haiku 4.5, Opus 4.5 and Opus 4.6 and for some
+     * open-weight models (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-structured-outputs.html);
+     * of this catalog only Claude Haiku 4.5 is on that list. Nova is not listed there, so the emulator refuses it.
+     */
     private static final List<FoundationModel> MODELS = List.of(
             anthropic("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", true,
-                    Set.of(Geo.US, Geo.EU, Geo.APAC), "2024-03-07"),
+                    Set.of(Geo.US, Geo.EU, Geo.APAC), "2024-03-07", false),
             new FoundationModel("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic",
                     Family.ANTHROPIC, List.of("TEXT"), List.of("TEXT"), true, true, Set.of(Geo.US),
-                    Instant.parse("2024-10-22T00:00:00Z")),
+                    Instant.parse("2024-10-22T00:00:00Z"), false),
             anthropic("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", false,
-                    Set.of(Geo.US, Geo.EU, Geo.APAC), "2025-02-19"),
+                    Set.of(Geo.US, Geo.EU, Geo.APAC), "2025-02-19", false),
             anthropic("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", false,
-                    Set.of(Geo.US, Geo.EU, Geo.APAC, Geo.GLOBAL), "2025-05-14"),
+                    Set.of(Geo.US, Geo.EU, Geo.APAC, Geo.GLOBAL), "2025-05-14", false),
             anthropic("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", false,
-                    Set.of(Geo.US, Geo.EU, Geo.GLOBAL), "2025-10-01"),
+                    Set.of(Geo.US, Geo.EU, Geo.GLOBAL), "2025-10-01", true),
             new FoundationModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", Family.NOVA, List.of("TEXT"),
                     List.of("TEXT"), true, true, Set.of(Geo.US, Geo.EU, Geo.APAC),
-                    Instant.parse("2024-12-03T00:00:00Z")),
+                    Instant.parse("2024-12-03T00:00:00Z"), false),
             nova("amazon.nova-lite-v1:0", "Nova Lite"),
             nova("amazon.nova-pro-v1:0", "Nova Pro"));
 
@@ -223,14 +229,35 @@ final class ModelCatalog {
         return systemProfiles.stream().anyMatch(p -> p.model().equals(model));
     }
 
+    /**
+     * The catalog model named by a bare model id or a foundation-model ARN (any Region), or {@code null} when
+     * {@code modelId} names no catalog model (a profile, or nothing known).
+     */
+    static String foundationModelId(String modelId) {
+        int at = modelId.indexOf(":foundation-model/");
+        String id = modelId.startsWith("arn:") && at > 0 ? modelId.substring(at + ":foundation-model/".length())
+                : modelId;
+        return MODELS.stream().anyMatch(m -> m.modelId().equals(id)) ? id : null;
+    }
+
+    /** Whether Converse accepts structured output ({@code outputConfig.textFormat}) for this foundation model. */
+    static boolean supportsStructuredOutput(String modelId) {
+        return MODELS.stream().anyMatch(m -> m.modelId().equals(modelId) && m.structuredOutput());
+    }
+
+    /** The names of the models that accept structured output, for error messages. */
+    static List<String> structuredOutputModels() {
+        return MODELS.stream().filter(FoundationModel::structuredOutput).map(FoundationModel::modelId).toList();
+    }
+
     private static FoundationModel anthropic(String id, String name, boolean onDemand, Set<Geo> geos,
-                                             String published) {
+                                             String published, boolean structuredOutput) {
         return new FoundationModel(id, name, "Anthropic", Family.ANTHROPIC, List.of("TEXT", "IMAGE"),
-                List.of("TEXT"), true, onDemand, geos, Instant.parse(published + "T00:00:00Z"));
+                List.of("TEXT"), true, onDemand, geos, Instant.parse(published + "T00:00:00Z"), structuredOutput);
     }
 
     private static FoundationModel nova(String id, String name) {
         return new FoundationModel(id, name, "Amazon", Family.NOVA, List.of("TEXT", "IMAGE"), List.of("TEXT"), true,
-                true, Set.of(Geo.US, Geo.EU, Geo.APAC), Instant.parse("2024-12-03T00:00:00Z"));
+                true, Set.of(Geo.US, Geo.EU, Geo.APAC), Instant.parse("2024-12-03T00:00:00Z"), false);
     }
 }

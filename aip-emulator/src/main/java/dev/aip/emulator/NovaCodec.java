@@ -33,9 +33,11 @@ final class NovaCodec implements InvokeCodec {
             ((ObjectNode) copy.get("inferenceConfig")).set("maxTokens", inference.get("max_new_tokens"));
             body = copy;
         }
-        if (body.has("requestMetadata")) {
-            throw ApiError.validation("Malformed input request: extraneous key [requestMetadata] is not permitted, "
-                    + "please reformat your input and try again.");
+        for (String converseOnly : new String[] {"requestMetadata", "outputConfig"}) {
+            if (body.has(converseOnly)) {
+                throw ApiError.validation("Malformed input request: extraneous key [" + converseOnly + "] is not "
+                        + "permitted, please reformat your input and try again.");
+            }
         }
         return ConverseParser.parseConverse(body).withRequestMetadata(Map.of());
     }

@@ -19,13 +19,15 @@ import java.util.Map;
  * @param maxTokens the output cap, or {@code null} for the model default
  * @param stopSequences the requested stop sequences
  * @param requestMetadata request metadata from the body or the header, empty if none
+ * @param outputSchema the JSON schema of Converse's {@code outputConfig.textFormat}, or {@code null} for free text
  */
 record Prompt(long inputTokens, long hash, List<PromptDigest.Breakpoint> breakpoints, String lastUserText,
               boolean toolResultPending, List<String> toolNames, String toolChoice, String toolChoiceName,
-              Integer maxTokens, List<String> stopSequences, Map<String, String> requestMetadata) {
+              Integer maxTokens, List<String> stopSequences, Map<String, String> requestMetadata,
+              OutputSchema outputSchema) {
 
     Prompt withRequestMetadata(Map<String, String> metadata) {
         return new Prompt(inputTokens, hash, breakpoints, lastUserText, toolResultPending, toolNames, toolChoice,
-                toolChoiceName, maxTokens, stopSequences, metadata);
+                toolChoiceName, maxTokens, stopSequences, metadata, outputSchema);
     }
 }

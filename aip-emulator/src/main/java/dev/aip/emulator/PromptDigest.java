@@ -15,7 +15,9 @@ import java.util.List;
  *   <li>each tool definition: {@value #TOOL_OVERHEAD} plus its name, description and compact JSON schema</li>
  *   <li>a toolUse block: {@value #BLOCK_OVERHEAD} plus its name and compact JSON input; a toolResult block:
  *       {@value #BLOCK_OVERHEAD} plus its content</li>
- *   <li>an image, document, video or audio block: {@value #MEDIA_TOKENS} tokens, whatever its size</li>
+ *   <li>an image sent as bytes: {@link ImageTokens#tokens(int, int)} of its size, read from its header
+ *       (Anthropic's documented {@code width * height / 750} after downscaling); an image in S3, a document,
+ *       video or audio block: {@value #MEDIA_TOKENS} tokens, whatever its size</li>
  *   <li>a request counts at least 1 token</li>
  * </ul>
  */
@@ -90,6 +92,17 @@ final class PromptDigest {
     /** Adds fixed tokens for structure (a turn, a tool, a block) and mixes a tag for it into the hash. */
     void overhead(char tag, int count) {
         mix(tag);
+        tokens += count;
+    }
+
+    /** Adds a media block's tokens and mixes its bytes into the hash. */
+    void media(char tag, long count, byte[] content) {
+        mix(tag);
+        long h = hash;
+        for (byte b : content) {
+            h = (h ^ (b & 0xFF)) * FNV_PRIME;
+        }
+        hash = h;
         tokens += count;
     }
 

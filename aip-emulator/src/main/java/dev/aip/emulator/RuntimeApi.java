@@ -173,6 +173,11 @@ final class RuntimeApi {
         if (converse) {
             prompt = ConverseParser.parseConverse(body);
             call.metadata = prompt.requestMetadata();
+            if (prompt.outputSchema() != null && !ModelCatalog.supportsStructuredOutput(target.foundationModelId())) {
+                throw ApiError.validation("The model " + target.foundationModelId() + " doesn't support structured "
+                        + "outputs (outputConfig.textFormat). Remove outputConfig or use a model that supports "
+                        + "them: " + String.join(", ", ModelCatalog.structuredOutputModels()) + ".");
+            }
         } else {
             call.metadata = metadataHeader(request.header(METADATA_HEADER));
             codec = InvokeCodec.forModel(target.foundationModelId(), body);
@@ -497,7 +502,16 @@ final class RuntimeApi {
             throw Check.invalid("modelId", "Member must satisfy regular expression pattern: [a-zA-Z_\\.\\-/0-9:]+ "
                     + "and have length between 1 and 256");
         }
-        RuntimeTarget target = resolver.apply(modelId);
+        // AWS counts tokens for foundation models only, also for those invoked only through a profile; an
+        // inference profile (system-defined or application) is refused.
+        String foundationModelId = ModelCatalog.foundationModelId(modelId);
+        if (foundationModelId == null) {
+            RuntimeTarget target = resolver.apply(modelId);
+            if (target.kind() != RuntimeTarget.Kind.FOUNDATION_MODEL) {
+                throw ApiError.validation("The provided model doesn't support counting tokens.");
+            }
+            foundationModelId = target.foundationModelId();
+        }
         requireJsonContent(request);
         ObjectNode body = Json.parseObject(request.body());
         JsonNode input = body.get("input");
@@ -518,7 +532,7 @@ final class RuntimeApi {
                 throw Check.invalid("input.invokeModel.body", "Member must be base64-encoded");
             }
             ObjectNode modelBody = Json.parseObject(raw);
-            prompt = InvokeCodec.forModel(target.foundationModelId(), modelBody).parse(modelBody);
+            prompt = InvokeCodec.forModel(foundationModelId, modelBody).parse(modelBody);
         }
         ObjectNode out = Json.MAPPER.createObjectNode().put("inputTokens", prompt.inputTokens());
         responder.respond(200, Map.of("Content-Type", Router.JSON), Json.write(out));

@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * emulator.script().forModel(profileArn).whenPromptContains("weather")
  *         .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
+ * emulator.script().forAnyModel().whenPromptContains("compare")
+ *         .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Paris\"}"),
+ *                 Script.toolCall("get_weather", "{\"city\":\"Lyon\"}")), "Paris is warmer.");
  * emulator.script().forAnyModel().once().fail("ModelTimeoutException");
  * emulator.script().forModel("anthropic.claude-3-5-haiku-20241022-v1:0").replyTokens(500);
  * }</pre>
@@ -49,8 +52,8 @@ import java.util.regex.Pattern;
 public final class Script {
 
     /** What a matching rule makes the model do. Implementations are immutable records. */
-    public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.Fail,
-            Action.ModelDefault {
+    public sealed interface Action permits Action.ReplyText, Action.ReplyTokens, Action.UseTool, Action.UseTools,
+            Action.Fail, Action.ModelDefault {
 
         /** Answer with exactly this text. */
         record ReplyText(String text) implements Action {
@@ -89,6 +92,24 @@ public final class Script {
                     throw new IllegalArgumentException("inputJson must be a JSON object, was " + inputJson);
                 }
                 inputJson = parsed.toString();
+            }
+        }
+
+        /**
+         * Ask for several tools in one assistant turn (parallel tool calls): one toolUse block per call, in order,
+         * when the request offers every tool named and no toolResult is pending; once the conversation ends with
+         * the toolResults (Bedrock requires one for each toolUse of the turn), answer with {@code finalText} (or
+         * generated text when it is {@code null}).
+         *
+         * @param calls two or more calls; a tool may be named more than once
+         */
+        record UseTools(List<UseTool> calls, String finalText) implements Action {
+            public UseTools {
+                calls = List.copyOf(Objects.requireNonNull(calls, "calls"));
+                if (calls.size() < 2) {
+                    throw new IllegalArgumentException("UseTools needs two or more calls, had " + calls.size()
+                            + "; use UseTool for one");
+                }
             }
         }
 
@@ -210,6 +231,21 @@ public final class Script {
             return add(new Action.UseTool(toolName, inputJson, finalText));
         }
 
+        /**
+         * Several tool calls in one turn, then generated text once their results are back. Build each call with
+         * {@link Script#toolCall}, e.g. {@code useTools(List.of(Script.toolCall("get_weather",
+         * "{\"city\":\"Paris\"}"), Script.toolCall("get_time", "{}")))}; a call's own {@code finalText} is
+         * ignored.
+         */
+        public Rule useTools(List<Action.UseTool> calls) {
+            return add(new Action.UseTools(calls, null));
+        }
+
+        /** Several tool calls in one turn, then {@code finalText} once their results are back. */
+        public Rule useTools(List<Action.UseTool> calls, String finalText) {
+            return add(new Action.UseTools(calls, finalText));
+        }
+
         public Rule fail(String errorCode) {
             return add(new Action.Fail(errorCode, null));
         }
@@ -239,6 +275,11 @@ public final class Script {
     private final CopyOnWriteArrayList<Entry> entries = new CopyOnWriteArrayList<>();
 
     Script() {
+    }
+
+    /** One call for {@link RuleBuilder#useTools}: the tool's name and its input, a JSON object. */
+    public static Action.UseTool toolCall(String toolName, String inputJson) {
+        return new Action.UseTool(toolName, inputJson, null);
     }
 
     /**

@@ -93,6 +93,11 @@ class ReadmeEmulatorTest {
                     .whenPromptContains("weather")
                     .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
 
+            // Parallel tool calls: several toolUse blocks in one assistant turn, the final answer once all results are back.
+            emulator.script().forAnyModel().whenPromptContains("compare")
+                    .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Paris\"}"),
+                            Script.toolCall("get_weather", "{\"city\":\"Lyon\"}")), "Paris is warmer than Lyon.");
+
             // Faults for one tenant's AIP (its id or ARN): throttle twice, then slow the first token.
             emulator.faults().set(profileId, FaultPlan.builder()
                     .throttleSequence(true, true, false)
@@ -112,6 +117,8 @@ class ReadmeEmulatorTest {
                                     .content(ToolResultContentBlock.fromText("sunny, 21 C")).build())).build())
                     .build());
             ConverseResponse otherTenant = runtime.converse(ask.toBuilder().modelId(globexArn).build());
+            ConverseResponse compare = runtime.converse(ask.toBuilder().modelId(globexArn)
+                    .messages(user("Please compare Paris and Lyon")).build());
 
             // --- as in the README ---
             // What the server saw, as AWS/Bedrock CloudWatch keeps it (ModelId = the AIP's id for AIPs).
@@ -124,6 +131,9 @@ class ReadmeEmulatorTest {
             assertThat(use.input().asMap().get("city").asString()).isEqualTo("Paris");
             assertThat(second.output().message().content().get(0).text()).isEqualTo("It is sunny in Paris.");
             assertThat(otherTenant.stopReason()).isEqualTo(StopReason.TOOL_USE);
+            assertThat(compare.stopReason()).isEqualTo(StopReason.TOOL_USE);
+            assertThat(compare.output().message().content()).extracting(b -> b.toolUse().input().asMap().get("city")
+                    .asString()).containsExactly("Paris", "Lyon");
             assertThat(m.modelId()).isEqualTo(profileId);
             assertThat(m.invocationThrottles()).isEqualTo(2);
             assertThat(m.invocations()).isEqualTo(2);

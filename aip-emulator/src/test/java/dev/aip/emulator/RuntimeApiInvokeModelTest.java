@@ -147,6 +147,41 @@ class RuntimeApiInvokeModelTest {
     }
 
     @Test
+    void invokeModelWithResponseStream_anthropicUseTools_oneToolUseBlockPerCallAtItsIndex() {
+        f.api.script().forAnyModel().useTools(List.of(Script.toolCall("a", "{\"x\":1}"),
+                Script.toolCall("b", "{\"y\":2}")));
+        String body = "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":100,\"tools\":["
+                + "{\"name\":\"a\",\"input_schema\":{\"type\":\"object\"}},"
+                + "{\"name\":\"b\",\"input_schema\":{\"type\":\"object\"}}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"both\"}]}";
+
+        JsonNode whole = f.call(INVOKE_MODEL, HAIKU, body).json();
+        List<JsonNode> events = f.call(INVOKE_MODEL_WITH_RESPONSE_STREAM, HAIKU, body).frames().stream()
+                .map(RuntimeFixture.Frame::chunk).toList();
+
+        assertThat(whole.at("/content/0/name").asText()).isEqualTo("a");
+        assertThat(whole.at("/content/1/name").asText()).isEqualTo("b");
+        assertThat(whole.get("stop_reason").asText()).isEqualTo("tool_use");
+        List<String> starts = events.stream().filter(e -> e.get("type").asText().equals("content_block_start"))
+                .map(e -> e.get("index").asInt() + ":" + e.at("/content_block/name").asText()).toList();
+        assertThat(starts).containsExactly("0:a", "1:b");
+        StringBuilder second = new StringBuilder();
+        events.stream().filter(e -> e.get("type").asText().equals("content_block_delta") && e.get("index").asInt() == 1)
+                .forEach(e -> second.append(e.at("/delta/partial_json").asText()));
+        assertThat(second.toString()).isEqualTo("{\"y\":2}");
+    }
+
+    @Test
+    void invokeModel_novaBodyWithConverseOnlyOutputConfig_validationException() {
+        ApiError e = f.error(INVOKE_MODEL, NOVA, "{\"schemaVersion\":\"messages-v1\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":[{\"text\":\"x\"}]}],\"outputConfig\":{\"textFormat\":{\"type\":"
+                + "\"json_schema\",\"structure\":{\"jsonSchema\":{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\"}}}}}");
+
+        assertThat(e.code()).isEqualTo("ValidationException");
+        assertThat(e.getMessage()).contains("extraneous key [outputConfig]");
+    }
+
+    @Test
     void invokeModelWithResponseStream_anthropic_chunksInOrderWithInvocationMetricsLast() {
         f.api.script().forAnyModel().replyTokens(9);
 
