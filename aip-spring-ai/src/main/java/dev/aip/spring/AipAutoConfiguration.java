@@ -238,7 +238,7 @@ public class AipAutoConfiguration {
         return switch (strategy(properties)) {
             case STATIC -> {
                 StartupChecks.staticModel(chatModel, p, tenants);
-                yield staticResolver(p, tenants, api);
+                yield new StaticHintingResolver(staticResolver(p, tenants, api));
             }
             case TAGS -> TagDiscoveryProfileResolver.builder(api).refreshInterval(p.getRefreshInterval()).build()
                     .start();

@@ -49,7 +49,7 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
         }
         String resolverStatus = "UP";
         TenantProfileResolver resolver = this.resolver instanceof RouteHintingResolver hinting ? hinting.delegate()
-                : this.resolver;
+                : this.resolver instanceof StaticHintingResolver hinting ? hinting.delegate() : this.resolver;
         if (resolver instanceof TagDiscoveryProfileResolver tags) {
             resolverStatus = tags.lastRefresh().isPresent() ? "UP" : "DOWN";
             up &= tags.lastRefresh().isPresent();

@@ -183,7 +183,8 @@ class AipAutoConfigurationTest {
                 assertThat(tenants.contextOf(TenantId.of("stranger")).tier()).isEqualTo(Tier.STANDARD);
 
                 TenantProfileResolver resolver = context.getBean(TenantProfileResolver.class);
-                assertThat(resolver).isInstanceOf(StaticProfileResolver.class);
+                assertThat(resolver).isInstanceOf(StaticHintingResolver.class);
+                assertThat(((StaticHintingResolver) resolver).delegate()).isInstanceOf(StaticProfileResolver.class);
                 ResolvedProfile acme = resolver.resolve(tenants.contextOf(TenantId.of("acme")), "claude-haiku");
                 assertThat(acme.profileArn()).isEqualTo(ARN);
                 assertThat(acme.sourceModelId()).isEqualTo("anthropic.claude-3-5-haiku-20241022-v1:0");
@@ -192,6 +193,12 @@ class AipAutoConfigurationTest {
                 assertThat(context).hasSingleBean(ProfileBalancer.class);
                 assertThat(resolver.resolve(tenants.contextOf(TenantId.of("globex")), "claude-haiku").profileId())
                         .isEqualTo("globex01");
+                // A tenant without a profile (and no default profile) is told which properties to set.
+                assertThatThrownBy(() -> resolver.resolve(tenants.contextOf(TenantId.of("stranger")), "claude-haiku"))
+                        .isInstanceOf(UnknownTenantException.class)
+                        .hasMessageContaining("aip.tenants.stranger.profiles.claude-haiku")
+                        .hasMessageContaining("aip.profiles.default-profiles.claude-haiku")
+                        .hasMessageNotContaining("builder()");
 
                 assertThat(context).hasSingleBean(JsonLinesLedger.class);
                 assertThat(context.getBean(JsonLinesLedger.class).path()).isEqualTo(dir.resolve("usage.jsonl"));
