@@ -9,6 +9,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
+import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.StopReason;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.metering.TokenUsage;
@@ -42,6 +43,7 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
@@ -132,6 +134,24 @@ class ChatCompletionsController {
             }
         }
         return writeJson(exchange.getResponse(), 200, out);
+    }
+
+    @GetMapping("/v1/models/{id}")
+    Mono<Void> retrieveModel(ServerWebExchange exchange, @PathVariable("id") String id) {
+        TenantContext tenant;
+        try {
+            tenant = authenticate(exchange.getRequest());
+        } catch (GatewayError e) {
+            return writeError(exchange.getResponse(), e);
+        }
+        if (!models.names().contains(id) || !allowed(tenant, id)) {
+            // As OpenAI answers: a model the key may not use is as unknown as one that does not exist.
+            return writeError(exchange.getResponse(), new GatewayError(404, "invalid_request_error",
+                    "model_not_found", "model", "The model '" + id + "' does not exist or this key may not use"
+                    + " it; see GET /v1/models."));
+        }
+        return writeJson(exchange.getResponse(), 200, json.createObjectNode().put("id", id).put("object", "model")
+                .put("created", 0).put("owned_by", "aip"));
     }
 
     /** What one request was, for the gateway's meters. */
@@ -273,7 +293,7 @@ class ChatCompletionsController {
                     out.put("model", request.model());
                     ObjectNode choice = out.putArray("choices").addObject();
                     choice.put("index", 0);
-                    choice.putObject("message").put("role", "assistant").put("content", answer.text());
+                    message(choice.putObject("message"), answer);
                     choice.putNull("logprobs");
                     choice.put("finish_reason", finishReason(answer.stopReason()));
                     usage(out, answer.usage(), record);
@@ -341,12 +361,14 @@ class ChatCompletionsController {
             headers.setContentType(new MediaType("text", "event-stream", StandardCharsets.UTF_8));
             headers.setCacheControl("no-cache");
             headers.set("X-Accel-Buffering", "no");
-            ObjectNode role = chunk(id, created, model);
+            // The index of the next tool call in this answer (events of one stream come one at a time).
+            int[] toolCalls = {0};
+            ObjectNode role = chunk(id, created, model, parsed.includeUsage());
             ((ObjectNode) role.withArray("choices").get(0)).putObject("delta").put("role", "assistant")
                     .put("content", "");
             Flux<ServerSentEvent<String>> sse = Flux.concat(
                     Mono.just(event(role)),
-                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed.includeUsage())),
+                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed.includeUsage(), toolCalls)),
                     Mono.just(ServerSentEvent.builder("[DONE]").build()));
             // One SSE frame per group: written and flushed on its own.
             return response.writeAndFlushWith(sse.map(e -> Mono.just(frame(response, e))));
@@ -367,6 +389,11 @@ class ChatCompletionsController {
         }
 
         @Override
+        public void onToolUse(ContentPart.ToolUse toolUse) {
+            sink.next(toolUse);
+        }
+
+        @Override
         public void onComplete(ChatResponse answer) {
             sink.next(answer);
             sink.complete();
@@ -380,14 +407,27 @@ class ChatCompletionsController {
     }
 
     private List<ServerSentEvent<String>> toEvents(Object event, String id, long created, String model,
-                                                   boolean includeUsage) {
+                                                   boolean includeUsage, int[] toolCalls) {
         List<ServerSentEvent<String>> out = new ArrayList<>(2);
         if (event instanceof String text) {
-            ObjectNode c = chunk(id, created, model);
+            ObjectNode c = chunk(id, created, model, includeUsage);
             ((ObjectNode) c.withArray("choices").get(0)).putObject("delta").put("content", text);
             out.add(event(c));
+        } else if (event instanceof ContentPart.ToolUse use) {
+            // As OpenAI streams a tool call: its id, type and name with empty arguments, then the arguments.
+            int index = toolCalls[0]++;
+            ObjectNode head = chunk(id, created, model, includeUsage);
+            ObjectNode call = ((ObjectNode) head.withArray("choices").get(0)).putObject("delta")
+                    .putArray("tool_calls").addObject();
+            call.put("index", index).put("id", use.id()).put("type", "function");
+            call.putObject("function").put("name", use.name()).put("arguments", "");
+            out.add(event(head));
+            ObjectNode arguments = chunk(id, created, model, includeUsage);
+            ((ObjectNode) arguments.withArray("choices").get(0)).putObject("delta").putArray("tool_calls")
+                    .addObject().put("index", index).putObject("function").put("arguments", use.inputJson());
+            out.add(event(arguments));
         } else if (event instanceof ChatResponse done) {
-            ObjectNode c = chunk(id, created, model);
+            ObjectNode c = chunk(id, created, model, includeUsage);
             ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
             choice.putObject("delta");
             choice.put("finish_reason", finishReason(done.stopReason()));
@@ -404,7 +444,7 @@ class ChatCompletionsController {
             AipErrors.Answer answer = AipErrors.map(error);
             ObjectNode e = json.createObjectNode();
             e.putObject("error").put("message", answer.message()).put("type", openAiType(answer))
-                    .put("code", answer.type());
+                    .putNull("param").put("code", openAiCode(answer));
             out.add(event(e));
         }
         return out;
@@ -423,13 +463,41 @@ class ChatCompletionsController {
         return response.bufferFactory().wrap(("data: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private ObjectNode chunk(String id, long created, String model) {
+    /** A chunk with one choice; {@code usage: null} when the stream ends with a usage chunk, as OpenAI sends it. */
+    private ObjectNode chunk(String id, long created, String model, boolean includeUsage) {
         ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
                 .put("created", created).put("model", model);
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
+        choice.putNull("logprobs");
         choice.putNull("finish_reason");
+        if (includeUsage) {
+            c.putNull("usage");
+        }
         return c;
+    }
+
+    /**
+     * The assistant message of an answer in OpenAI's shape: {@code content} is the text, or {@code null} when the
+     * model only asks for tools; {@code tool_calls} carry each tool use's id, name and input (a JSON string).
+     */
+    private static void message(ObjectNode message, ChatResponse answer) {
+        message.put("role", "assistant");
+        List<ContentPart.ToolUse> uses = answer.message().toolUses();
+        String text = answer.text();
+        if (text.isEmpty() && !uses.isEmpty()) {
+            message.putNull("content");
+        } else {
+            message.put("content", text);
+        }
+        message.putNull("refusal");
+        if (!uses.isEmpty()) {
+            ArrayNode calls = message.putArray("tool_calls");
+            for (ContentPart.ToolUse use : uses) {
+                ObjectNode call = calls.addObject().put("id", use.id()).put("type", "function");
+                call.putObject("function").put("name", use.name()).put("arguments", use.inputJson());
+            }
+        }
     }
 
     private static void usage(ObjectNode out, TokenUsage usage, UsageRecord record) {
@@ -471,6 +539,11 @@ class ChatCompletionsController {
         };
     }
 
+    /** OpenAI's code for an exhausted budget ({@code insufficient_quota}), else aip's error type. */
+    private static String openAiCode(AipErrors.Answer answer) {
+        return "budget_exceeded".equals(answer.type()) ? "insufficient_quota" : answer.type();
+    }
+
     private static String openAiType(AipErrors.Answer answer) {
         return switch (answer.status()) {
             case 429 -> "budget_exceeded".equals(answer.type()) ? "insufficient_quota" : "rate_limit_exceeded";
@@ -480,47 +553,15 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> writeJson(ServerHttpResponse response, int status, ObjectNode body) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            return Mono.error(new UncheckedIOException(e));
-        }
-        response.setStatusCode(HttpStatus.valueOf(status));
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        response.getHeaders().setContentLength(bytes.length);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+        return GatewayError.writeJson(response, json, status, body);
     }
 
     private Mono<Void> writeError(ServerHttpResponse response, GatewayError e) {
-        return writeError(response, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
+        return GatewayError.write(response, json, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
     }
 
     private Mono<Void> writeError(ServerHttpResponse response, AipErrors.Answer answer) {
-        return writeError(response, answer.status(), openAiType(answer), answer.type(), null, answer.message(),
-                answer.retryAfterHeader().orElse(null));
-    }
-
-    private Mono<Void> writeError(ServerHttpResponse response, int status, String type, String code, String param,
-                                  String message, String retryAfter) {
-        if (response.isCommitted()) {
-            return Mono.empty();
-        }
-        // Drop whatever a successful answer had set (e.g. x-aip-* headers).
-        response.getHeaders().clear();
-        if (retryAfter != null) {
-            response.getHeaders().set(HttpHeaders.RETRY_AFTER, retryAfter);
-        }
-        ObjectNode out = json.createObjectNode();
-        ObjectNode error = out.putObject("error");
-        error.put("message", message);
-        error.put("type", type);
-        if (param == null) {
-            error.putNull("param");
-        } else {
-            error.put("param", param);
-        }
-        error.put("code", code);
-        return writeJson(response, status, out);
+        return GatewayError.write(response, json, answer.status(), openAiType(answer), openAiCode(answer), null,
+                answer.message(), answer.retryAfterHeader().orElse(null));
     }
 }

@@ -231,6 +231,16 @@ class GatewayConfiguration {
         return new GatewayModels(List.copyOf(models));
     }
 
+    @Bean
+    OpenAiErrorHandler openAiErrorHandler() {
+        return new OpenAiErrorHandler();
+    }
+
+    @Bean
+    RequestIds requestIds() {
+        return new RequestIds();
+    }
+
     /**
      * The logical models the gateway serves.
      *
