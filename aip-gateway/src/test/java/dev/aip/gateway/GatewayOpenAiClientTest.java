@@ -1,6 +1,7 @@
 package dev.aip.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,12 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.models.Model;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
@@ -26,6 +33,7 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.InvocationRecord;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -61,11 +69,14 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.emulator.enabled=true",
     "aip.profiles.routes.claude-haiku=us.anthropic.claude-3-5-haiku-20241022-v1:0",
     "aip.profiles.routes.nova-lite=us.amazon.nova-lite-v1:0",
-    "aip.gateway.max-attempts=1"})
+    "aip.gateway.max-attempts=1",
+    "aip.tenants.slow.tier=slow",
+    "aip.tenants.broke.tier=broke"})
 class GatewayOpenAiClientTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final List<String> TENANTS = List.of("chat", "agent", "streamer", "chooser", "merger");
+    static final List<String> TENANTS = List.of("chat", "agent", "streamer", "chooser", "merger", "slow", "broke",
+            "errors");
 
     @DynamicPropertySource
     static void keysAndPolicies(DynamicPropertyRegistry registry) throws IOException {
@@ -74,6 +85,11 @@ class GatewayOpenAiClientTest {
         Files.writeString(policies, """
                 defaults:
                   allowedModels: [claude-haiku, nova-lite]
+                tiers:
+                  slow:
+                    requestsPerMinute: 1
+                  broke:
+                    budget: { usd: "0.001", period: day, zone: UTC }
                 """, StandardCharsets.UTF_8);
         registry.add("aip.policy-file", policies::toString);
         GatewayTests.registerKeys(registry, TENANTS);
@@ -108,6 +124,9 @@ class GatewayOpenAiClientTest {
 
     @Autowired
     BedrockEmulator emulator;
+
+    @Autowired
+    MeterRegistry registry;
 
     private final List<OpenAIClient> clients = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -339,6 +358,117 @@ class GatewayOpenAiClientTest {
         assertThat(error(post("merger", badArguments))).isEqualTo("messages[1].tool_calls[0].function.arguments");
         assertThat(error(post("merger", unknownChoice))).isEqualTo("tool_choice");
         assertThat(error(post("merger", badToolName))).isEqualTo("tools[0].function.name");
+    }
+
+    static final String REQUEST_ID = "req_[0-9a-f]{32}";
+
+    private static ChatCompletionCreateParams hello(String model) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage("Hello").build();
+    }
+
+    @Test
+    void errors_reachTheOfficialClientAsItsTypedExceptions_inOpenAiShape() {
+        UnauthorizedException badKey = catchThrowableOfType(UnauthorizedException.class, () -> OpenAIOkHttpClient
+                .builder().baseUrl("http://127.0.0.1:" + port + "/v1").apiKey("sk-nobody").maxRetries(0).build()
+                .chat().completions().create(hello("claude-haiku")));
+        NotFoundException unknownModel = catchThrowableOfType(NotFoundException.class,
+                () -> client("errors").chat().completions().create(hello("gpt-9")));
+        NotFoundException unknownModelById = catchThrowableOfType(NotFoundException.class,
+                () -> client("errors").models().retrieve("gpt-9"));
+        NotFoundException unknownRoute = catchThrowableOfType(NotFoundException.class,
+                () -> client("errors").files().list());
+        BadRequestException invalid = catchThrowableOfType(BadRequestException.class,
+                () -> client("errors").chat().completions().create(hello("claude-haiku").toBuilder().n(2).build()));
+        Model known = client("errors").models().retrieve("claude-haiku");
+
+        assertThat(badKey.code()).hasValue("invalid_api_key");
+        assertThat(unknownModel.code()).hasValue("model_not_found");
+        assertThat(unknownModel.param()).hasValue("model");
+        assertThat(unknownModelById.code()).hasValue("model_not_found");
+        assertThat(unknownRoute.type()).hasValue("invalid_request_error");
+        assertThat(unknownRoute.getMessage()).contains("GET /v1/files");
+        assertThat(invalid.param()).hasValue("n");
+        assertThat(known.id()).isEqualTo("claude-haiku");
+        for (OpenAIServiceException e : List.of(badKey, unknownModel, unknownModelById, unknownRoute, invalid)) {
+            assertThat(e.type()).hasValue("invalid_request_error");
+            assertThat(e.headers().values("x-request-id")).singleElement().asString().matches(REQUEST_ID);
+        }
+    }
+
+    @Test
+    void rateLimit_isARateLimitExceptionWithRetryAfter_thatClientsMayRetry() {
+        OpenAIClient client = client("slow");
+        client.chat().completions().create(hello("claude-haiku"));
+
+        RateLimitException refused = catchThrowableOfType(RateLimitException.class,
+                () -> client.chat().completions().create(hello("claude-haiku")));
+
+        assertThat(refused.code()).hasValue("rate_limit_exceeded");
+        assertThat(refused.type()).hasValue("rate_limit_exceeded");
+        long retryAfter = Long.parseLong(refused.headers().values("retry-after").get(0));
+        assertThat(retryAfter).isBetween(1L, 60L);
+        assertThat(refused.headers().values("x-should-retry")).isEmpty();
+    }
+
+    @Test
+    void exhaustedBudget_isInsufficientQuota_andTheClientDoesNotRetry() {
+        // Capped at 200 output tokens a call fits the budget once; the first call spends it all (200 tokens).
+        emulator.script().forAnyModel().whenPromptContains("[spend]").replyTokens(200);
+        ChatCompletionCreateParams spend = ChatCompletionCreateParams.builder().model("claude-haiku")
+                .addUserMessage("Hello [spend]").maxCompletionTokens(200).build();
+        client("broke").chat().completions().create(spend);
+        double before = refusals("broke");
+        OpenAIClient retrying = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port + "/v1")
+                .apiKey(GatewayTests.key("broke")).maxRetries(2).build();
+        clients.add(retrying);
+
+        RateLimitException refused = catchThrowableOfType(RateLimitException.class,
+                () -> retrying.chat().completions().create(spend));
+
+        assertThat(refused.type()).hasValue("insufficient_quota");
+        assertThat(refused.code()).hasValue("insufficient_quota");
+        assertThat(refused.headers().values("x-should-retry")).containsExactly("false");
+        assertThat(refused.headers().values("retry-after")).hasSize(1);
+        // One request reached the gateway: the client obeyed x-should-retry.
+        assertThat(refusals("broke") - before).isEqualTo(1.0);
+    }
+
+    private double refusals(String tenant) {
+        var counter = registry.find("aip.gateway.requests").tag("aip.tenant", tenant).tag("http.status", "429")
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void everyAnswer_carriesARequestId_unknownRoutesAndMethodsAnswerInOpenAiShape() throws Exception {
+        HttpResponse<String> ok = post("errors", "{\"model\":\"claude-haiku\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Hi\"}]}");
+        HttpResponse<String> streamed = post("errors", "{\"model\":\"claude-haiku\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        HttpResponse<String> invalid = post("errors", "{}");
+        HttpResponse<String> unknownRoute = send(HttpRequest.newBuilder(uri("/v1/embeddingz"))
+                .header("Authorization", "Bearer " + GatewayTests.key("errors")).GET());
+        HttpResponse<String> wrongMethod = send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + GatewayTests.key("errors")).GET());
+        HttpResponse<String> model = send(HttpRequest.newBuilder(uri("/v1/models/nova-lite"))
+                .header("Authorization", "Bearer " + GatewayTests.key("errors")).GET());
+
+        for (HttpResponse<String> r : List.of(ok, streamed, invalid, unknownRoute, wrongMethod, model)) {
+            assertThat(r.headers().firstValue("x-request-id")).as(r.uri().toString()).get().asString()
+                    .matches(REQUEST_ID);
+        }
+        assertThat(ok.headers().firstValue("x-request-id")).isNotEqualTo(streamed.headers().firstValue(
+                "x-request-id"));
+        assertThat(unknownRoute.statusCode()).isEqualTo(404);
+        JsonNode notFound = JSON.readTree(unknownRoute.body()).path("error");
+        assertThat(notFound.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(notFound.path("code").asText()).isEqualTo("unknown_url");
+        assertThat(notFound.has("param")).isTrue();
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(JSON.readTree(wrongMethod.body()).at("/error/code").asText()).isEqualTo("method_not_allowed");
+        assertThat(JSON.readTree(model.body()).path("id").asText()).isEqualTo("nova-lite");
+        assertThat(JSON.readTree(model.body()).path("object").asText()).isEqualTo("model");
     }
 
     /** Asserts a 400 in OpenAI's shape and returns its param. */
