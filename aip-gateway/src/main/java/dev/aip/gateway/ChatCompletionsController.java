@@ -181,13 +181,14 @@ class ChatCompletionsController {
                     OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, body);
                     outcome.stream = parsed.stream();
                     outcome.model = checkModel(tenant, parsed.request().model());
+                    checkStructuredOutput(parsed.request());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
                     // A profile not yet in memory (a tenant's first call: found or created at Bedrock) is resolved
                     // on a thread that may wait, never on the server's I/O thread.
                     Scheduler start = resolver.resolvesWithoutBlocking(tenant, outcome.model)
                             ? Schedulers.immediate() : Schedulers.boundedElastic();
                     return parsed.stream() ? stream(tenant, parsed, permit, response, outcome, start)
-                            : complete(tenant, parsed.request(), permit, response, outcome, start);
+                            : complete(tenant, parsed, permit, response, outcome, start);
                 })
                 // Aborted at the end of the shutdown grace period before an answer was sent.
                 .onErrorMap(CancellationException.class, e -> new GatewayError(503, "api_error",
@@ -263,12 +264,24 @@ class ChatCompletionsController {
         return model;
     }
 
+    /** Structured output only where the model takes it: Bedrock would refuse the call after admission. */
+    private void checkStructuredOutput(ChatRequest request) {
+        if (request.structuredOutput() != null && !models.structuredOutput().contains(request.model())) {
+            throw GatewayError.badRequest("response_format", "The model '" + request.model() + "' does not take"
+                    + " structured output (response_format json_schema) on Bedrock; use a model that does ("
+                    + (models.structuredOutput().isEmpty() ? "none is configured; see"
+                    + " aip.gateway.structured-output-models" : String.join(", ", models.structuredOutput().stream()
+                    .sorted().toList())) + "), or json_object.");
+        }
+    }
+
     private boolean allowed(TenantContext tenant, String model) {
         return policies == null || policies.current().policyFor(tenant).allowsModel(model);
     }
 
-    private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
+    private Mono<Void> complete(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
                                 ServerHttpResponse response, Observed outcome, Scheduler start) {
+        ChatRequest request = parsed.request();
         return Mono.defer(() -> {
                     CompletableFuture<ChatResponse> call;
                     try {
@@ -293,9 +306,9 @@ class ChatCompletionsController {
                     out.put("model", request.model());
                     ObjectNode choice = out.putArray("choices").addObject();
                     choice.put("index", 0);
-                    message(choice.putObject("message"), answer);
+                    message(choice.putObject("message"), answer, parsed.jsonObject());
                     choice.putNull("logprobs");
-                    choice.put("finish_reason", finishReason(answer.stopReason()));
+                    choice.put("finish_reason", finishReason(answer.stopReason(), parsed.jsonObject()));
                     usage(out, answer.usage(), record);
                     usageHeaders(response, answer.usage(), record, answer.usageRecordId());
                     outcome.status = 200;
@@ -368,7 +381,7 @@ class ChatCompletionsController {
                     .put("content", "");
             Flux<ServerSentEvent<String>> sse = Flux.concat(
                     Mono.just(event(role)),
-                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed.includeUsage(), toolCalls)),
+                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed, toolCalls)),
                     Mono.just(ServerSentEvent.builder("[DONE]").build()));
             // One SSE frame per group: written and flushed on its own.
             return response.writeAndFlushWith(sse.map(e -> Mono.just(frame(response, e))));
@@ -407,8 +420,18 @@ class ChatCompletionsController {
     }
 
     private List<ServerSentEvent<String>> toEvents(Object event, String id, long created, String model,
-                                                   boolean includeUsage, int[] toolCalls) {
+                                                   OpenAiRequests.Parsed parsed, int[] toolCalls) {
         List<ServerSentEvent<String>> out = new ArrayList<>(2);
+        boolean includeUsage = parsed.includeUsage();
+        if (parsed.jsonObject()) {
+            if (event instanceof String) {
+                // JSON mode: only the JSON tool's input is the answer.
+                return out;
+            }
+            if (event instanceof ContentPart.ToolUse use) {
+                event = use.inputJson();
+            }
+        }
         if (event instanceof String text) {
             ObjectNode c = chunk(id, created, model, includeUsage);
             ((ObjectNode) c.withArray("choices").get(0)).putObject("delta").put("content", text);
@@ -430,7 +453,7 @@ class ChatCompletionsController {
             ObjectNode c = chunk(id, created, model, includeUsage);
             ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
             choice.putObject("delta");
-            choice.put("finish_reason", finishReason(done.stopReason()));
+            choice.put("finish_reason", finishReason(done.stopReason(), parsed.jsonObject()));
             out.add(event(c));
             UsageRecord record = records.take(done.usageRecordId()).orElse(null);
             if (includeUsage) {
@@ -481,10 +504,16 @@ class ChatCompletionsController {
      * The assistant message of an answer in OpenAI's shape: {@code content} is the text, or {@code null} when the
      * model only asks for tools; {@code tool_calls} carry each tool use's id, name and input (a JSON string).
      */
-    private static void message(ObjectNode message, ChatResponse answer) {
+    private static void message(ObjectNode message, ChatResponse answer, boolean jsonObject) {
         message.put("role", "assistant");
         List<ContentPart.ToolUse> uses = answer.message().toolUses();
         String text = answer.text();
+        if (jsonObject) {
+            // JSON mode: the answer is the input of the JSON tool (any text around it is the model's aside).
+            text = uses.stream().filter(u -> u.name().equals(OpenAiRequests.JSON_OBJECT_TOOL))
+                    .map(ContentPart.ToolUse::inputJson).findFirst().orElse(text);
+            uses = List.of();
+        }
         if (text.isEmpty() && !uses.isEmpty()) {
             message.putNull("content");
         } else {
@@ -530,7 +559,10 @@ class ChatCompletionsController {
         }
     }
 
-    private static String finishReason(StopReason reason) {
+    private static String finishReason(StopReason reason, boolean jsonObject) {
+        if (jsonObject && reason == StopReason.TOOL_USE) {
+            return "stop";
+        }
         return switch (reason) {
             case MAX_TOKENS -> "length";
             case TOOL_USE -> "tool_calls";

@@ -8,6 +8,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatRole;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.InferenceSettings;
+import dev.aip.core.chat.StructuredOutput;
 import dev.aip.core.chat.ToolChoice;
 import dev.aip.core.chat.ToolSpec;
 import java.util.ArrayList;
@@ -46,9 +47,17 @@ final class OpenAiRequests {
      * @param request the aip request
      * @param stream whether the answer is streamed
      * @param includeUsage whether a stream ends with a usage chunk
+     * @param jsonObject whether JSON mode ({@code response_format} {@code json_object}) is served by the
+     *     {@link #JSON_OBJECT_TOOL}: its input is the answer's content
      */
-    record Parsed(ChatRequest request, boolean stream, boolean includeUsage) {
+    record Parsed(ChatRequest request, boolean stream, boolean includeUsage, boolean jsonObject) {
     }
+
+    /** The tool whose input is the answer in JSON mode. */
+    static final String JSON_OBJECT_TOOL = "json_object";
+
+    /** OpenAI's temperature goes to 2; Bedrock's models (Anthropic, Nova, Llama, Mistral) to 1. */
+    static final double MAX_OPENAI_TEMPERATURE = 2;
 
     private OpenAiRequests() {
     }
@@ -89,8 +98,7 @@ final class OpenAiRequests {
                         b.system(text);
                     }
                 }
-                case "user" -> turns.add(ChatRole.USER, List.of(ContentPart.text(
-                        nonEmpty(text(m.get("content"), param), param))));
+                case "user" -> turns.add(ChatRole.USER, userContent(m.get("content"), param));
                 case "assistant" -> turns.add(ChatRole.ASSISTANT, assistant(m, param));
                 case "tool" -> turns.add(ChatRole.USER, List.of(toolResult(m, param)));
                 default -> throw GatewayError.badRequest(param + ".role", "Role '" + role + "' is not supported;"
@@ -105,15 +113,22 @@ final class OpenAiRequests {
             throw GatewayError.badRequest("functions", "'functions' and 'function_call' are OpenAI's deprecated"
                     + " form; send 'tools' and 'tool_choice' instead.");
         }
-        tools(root, b, turns.hasToolBlocks);
-        if (root.hasNonNull("n") && root.get("n").asInt(-1) != 1) {
-            throw GatewayError.badRequest("n", "Only n=1 is supported.");
+        boolean hasTools = tools(root, b, turns.hasToolBlocks);
+        boolean jsonObject = responseFormat(root.get("response_format"), b, hasTools);
+        if (root.hasNonNull("n") && !(root.get("n").isIntegralNumber() && root.get("n").asInt() == 1)) {
+            throw GatewayError.badRequest("n", "Only n=1 is supported: Bedrock answers with one choice. Send"
+                    + " several requests for several choices (each is metered).");
+        }
+        if (root.path("logprobs").asBoolean(false) || root.hasNonNull("top_logprobs")) {
+            throw GatewayError.badRequest(root.hasNonNull("top_logprobs") ? "top_logprobs" : "logprobs",
+                    "Log probabilities are not available: Bedrock's Converse API does not return them. Leave"
+                    + " 'logprobs' and 'top_logprobs' out.");
         }
         Integer maxTokens = positiveInt(root, "max_completion_tokens");
         if (maxTokens == null) {
             maxTokens = positiveInt(root, "max_tokens");
         }
-        Float temperature = unit(root, "temperature");
+        Float temperature = temperature(root);
         Float topP = unit(root, "top_p");
         List<String> stop = new ArrayList<>();
         JsonNode s = root.get("stop");
@@ -142,7 +157,7 @@ final class OpenAiRequests {
         boolean stream = root.path("stream").asBoolean(false);
         boolean includeUsage = root.path("stream_options").path("include_usage").asBoolean(false);
         try {
-            return new Parsed(b.build(), stream, includeUsage);
+            return new Parsed(b.build(), stream, includeUsage, jsonObject);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw GatewayError.badRequest(null, e.getMessage());
         }
@@ -224,7 +239,8 @@ final class OpenAiRequests {
         }
     }
 
-    private static void tools(JsonNode root, ChatRequest.Builder b, boolean conversationHasToolBlocks) {
+    /** Adds the tools and the tool choice; returns whether any tool is sent. */
+    private static boolean tools(JsonNode root, ChatRequest.Builder b, boolean conversationHasToolBlocks) {
         JsonNode tools = root.get("tools");
         JsonNode choice = root.get("tool_choice");
         boolean none = choice != null && "none".equals(choice.asText(null));
@@ -236,7 +252,7 @@ final class OpenAiRequests {
                 throw GatewayError.badRequest("tools", "The messages hold tool calls or tool results, which"
                         + " Bedrock accepts only with the tool definitions: send the same 'tools' as before.");
             }
-            return;
+            return false;
         }
         if (!tools.isArray()) {
             throw GatewayError.badRequest("tools", "'tools' must be an array of {\"type\":\"function\","
@@ -244,7 +260,7 @@ final class OpenAiRequests {
         }
         if (none && !conversationHasToolBlocks) {
             // Converse has no "none": a model that does not see the tools cannot call them.
-            return;
+            return false;
         }
         for (int i = 0; i < tools.size(); i++) {
             String param = "tools[" + i + "]";
@@ -275,7 +291,7 @@ final class OpenAiRequests {
             }
         }
         if (choice == null || choice.isNull() || none) {
-            return;
+            return true;
         }
         if (choice.isTextual()) {
             switch (choice.asText()) {
@@ -304,6 +320,137 @@ final class OpenAiRequests {
             throw GatewayError.badRequest("tool_choice", "'tool_choice' must be auto, none, required or"
                     + " {\"type\":\"function\",\"function\":{\"name\":...}}.");
         }
+        return true;
+    }
+
+    /**
+     * Maps {@code response_format}; returns whether JSON mode is served by the {@link #JSON_OBJECT_TOOL}.
+     *
+     * <p>{@code json_schema} becomes Converse structured output ({@code outputConfig.textFormat}), which Bedrock
+     * always enforces: {@code strict: false} is served as strictly. {@code json_object} (any JSON object) cannot be
+     * a Converse output schema, which Bedrock requires to close every object; it is served as a tool the model must
+     * call, whose input schema is any object, and the tool's input is returned as the answer's content. This works
+     * on every model with tool use; it cannot be combined with the request's own tools.
+     */
+    private static boolean responseFormat(JsonNode format, ChatRequest.Builder b, boolean hasTools) {
+        if (format == null || format.isNull()) {
+            return false;
+        }
+        String type = format.path("type").asText("");
+        switch (type) {
+            case "text" -> {
+                return false;
+            }
+            case "json_object" -> {
+                if (hasTools) {
+                    throw GatewayError.badRequest("response_format", "'response_format' json_object cannot be"
+                            + " combined with 'tools' on this gateway; describe the answer with json_schema"
+                            + " instead.");
+                }
+                b.tool(new ToolSpec(JSON_OBJECT_TOOL, "Give the answer as the input of this tool: one JSON"
+                        + " object.", "{\"type\":\"object\"}"));
+                b.toolChoice(ToolChoice.tool(JSON_OBJECT_TOOL));
+                return true;
+            }
+            case "json_schema" -> {
+                JsonNode spec = format.get("json_schema");
+                if (spec == null || !spec.isObject() || !spec.path("schema").isObject()) {
+                    throw GatewayError.badRequest("response_format.json_schema", "'response_format' json_schema"
+                            + " needs 'json_schema': {\"name\", \"schema\": {...}, \"strict\"}.");
+                }
+                JsonNode description = spec.get("description");
+                try {
+                    b.structuredOutput(new StructuredOutput(spec.path("name").asText("response"),
+                            description != null && description.isTextual() && !description.asText().isEmpty()
+                                    ? description.asText() : null, spec.get("schema").toString()));
+                } catch (IllegalArgumentException e) {
+                    throw GatewayError.badRequest("response_format.json_schema.name", e.getMessage());
+                }
+                return false;
+            }
+            default -> throw GatewayError.badRequest("response_format.type", "'response_format' type must be"
+                    + " text, json_object or json_schema.");
+        }
+    }
+
+    /** A user message: text and image parts (images as data: URLs). */
+    private static List<ContentPart> userContent(JsonNode content, String param) {
+        if (content == null || content.isNull() || content.isTextual()) {
+            return List.of(ContentPart.text(nonEmpty(content == null || content.isNull() ? "" : content.asText(),
+                    param)));
+        }
+        if (!content.isArray()) {
+            throw GatewayError.badRequest(param + ".content", "'content' must be a string or an array of text and"
+                    + " image_url parts.");
+        }
+        List<ContentPart> parts = new ArrayList<>();
+        for (int i = 0; i < content.size(); i++) {
+            JsonNode part = content.get(i);
+            String partParam = param + ".content[" + i + "]";
+            switch (part.path("type").asText("")) {
+                case "text" -> {
+                    if (!part.path("text").isTextual()) {
+                        throw GatewayError.badRequest(partParam + ".text", "A text part needs 'text'.");
+                    }
+                    if (!part.get("text").asText().isEmpty()) {
+                        parts.add(ContentPart.text(part.get("text").asText()));
+                    }
+                }
+                case "image_url" -> parts.add(image(part.path("image_url"), partParam + ".image_url"));
+                default -> throw GatewayError.badRequest(partParam + ".type", "Content part type '"
+                        + part.path("type").asText("") + "' is not supported; use text or image_url.");
+            }
+        }
+        if (parts.isEmpty()) {
+            throw GatewayError.badRequest(param + ".content", param + " has no text.");
+        }
+        return parts;
+    }
+
+    /**
+     * An image part: a {@code data:image/<png|jpeg|gif|webp>;base64,...} URL. Remote URLs are refused: the gateway
+     * does not fetch from the network on a caller's behalf (Bedrock takes the bytes).
+     */
+    private static ContentPart.Image image(JsonNode imageUrl, String param) {
+        String url = imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText("");
+        if (url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8)) {
+            throw GatewayError.badRequest(param + ".url", "Remote image URLs are not fetched by this gateway; send"
+                    + " the image inline as a data URL (data:image/png;base64,...).");
+        }
+        int comma = url.indexOf(',');
+        if (!url.regionMatches(true, 0, "data:", 0, 5) || comma < 0
+                || !url.substring(0, comma).toLowerCase(java.util.Locale.ROOT).endsWith(";base64")) {
+            throw GatewayError.badRequest(param + ".url", "An image must be a base64 data URL"
+                    + " (data:image/png;base64,...).");
+        }
+        String mediaType = url.substring(5, comma - ";base64".length());
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getDecoder().decode(url.substring(comma + 1).replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw GatewayError.badRequest(param + ".url", "The image's data URL is not valid base64.");
+        }
+        try {
+            return ContentPart.Image.of(mediaType, bytes);
+        } catch (IllegalArgumentException e) {
+            throw GatewayError.badRequest(param + ".url", e.getMessage());
+        }
+    }
+
+    /**
+     * OpenAI's temperature (0–2) on Bedrock's scale (0–1 for the models Bedrock serves through Converse): values up
+     * to 1 are sent as they are, values above 1 are sent as 1, the model's most random setting. Scaling (dividing
+     * by 2) would change the meaning of every common value (0.2, 0.7, 1) that clients written for OpenAI send.
+     */
+    private static Float temperature(JsonNode root) {
+        JsonNode v = root.get("temperature");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > MAX_OPENAI_TEMPERATURE) {
+            throw GatewayError.badRequest("temperature", "'temperature' must be a number between 0 and 2.");
+        }
+        return (float) Math.min(1.0, v.asDouble());
     }
 
     private static String jsonObject(String json, String param) {
