@@ -56,7 +56,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (sync, or {@code stream: true} as server-sent
- * events) and {@code GET /v1/models}, on Spring WebFlux: no thread waits for Bedrock.
+ * events), {@code GET /v1/models} and {@code GET /v1/models/{model}}, on Spring WebFlux: no thread waits for Bedrock.
+ * Requests are read by {@link OpenAiRequests}; routes and methods not served here are answered by
+ * {@link OpenAiErrorHandler}; every answer gets an {@code x-request-id} ({@link RequestIds}).
  *
  * <p><b>Order of checks</b>, each answered in OpenAI's error shape: the API key (401, no detail), the body size
  * (413), the JSON and its fields (400), the model (404 if the gateway does not serve it, 403 if the tenant's policy
@@ -67,7 +69,10 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Answers</b> come from {@link ChatClient#chatAsync} as a {@link Mono}; a client that goes away cancels the
  * call's future, which abandons the call. They carry the usage in OpenAI's shape ({@code prompt_tokens} includes
  * cached tokens, as OpenAI counts them; {@code prompt_tokens_details.cached_tokens} are the cache reads) and in
- * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id).
+ * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id). Tool use is answered as
+ * {@code message.tool_calls} with {@code finish_reason: "tool_calls"}; in JSON mode the forced tool's input is the
+ * {@code content}. Structured output is refused with 400 for a model not in
+ * {@link GatewayConfiguration.GatewayModels#structuredOutput()}, before admission: Bedrock would refuse it anyway.
  *
  * <p><b>Streams</b> come from {@link ChatClient#stream}, bridged to a {@link Flux} with {@link Flux#create}: the
  * listener pushes events (on the transport's thread), the status is chosen on the first event (a refusal before any
@@ -75,8 +80,10 @@ import reactor.core.scheduler.Schedulers;
  * frame. Back-pressure: at most {@link GatewayProperties#getStreamBufferEvents()} events wait for a slow client;
  * beyond that the stream fails and the call is cancelled (Bedrock cannot be paused, so the gateway does not buffer
  * without bound). A client that goes away cancels the subscription, which cancels the call: the attempt is settled
- * once, as cancelled. A stream sends a role chunk, one chunk per text delta, a chunk with the finish reason, with
- * {@code stream_options.include_usage} a last chunk with {@code usage} (and aip's cost), then {@code data: [DONE]}.
+ * once, as cancelled. A stream sends a role chunk, one chunk per text delta, two chunks per tool call (its index,
+ * id, type and name with empty arguments, then the arguments: aip delivers a tool call once its input is complete),
+ * a chunk with the finish reason, with {@code stream_options.include_usage} a last chunk with {@code usage} (and
+ * aip's cost; every chunk before it says {@code usage: null}), then {@code data: [DONE]}.
  * Frames are written as {@code data: <json>} (with the space, as OpenAI writes them), which is why they are framed
  * here rather than by Spring's SSE writer.
  *
@@ -502,9 +509,10 @@ class ChatCompletionsController {
 
     /**
      * The assistant message of an answer in OpenAI's shape: {@code content} is the text, or {@code null} when the
-     * model only asks for tools; {@code tool_calls} carry each tool use's id, name and input (a JSON string).
+     * model only asks for tools; {@code tool_calls} carry each tool use's id, name and input (a JSON string), in
+     * the model's order (several when it calls tools in parallel). In JSON mode the JSON tool's input is the content.
      */
-    private static void message(ObjectNode message, ChatResponse answer, boolean jsonObject) {
+    static void message(ObjectNode message, ChatResponse answer, boolean jsonObject) {
         message.put("role", "assistant");
         List<ContentPart.ToolUse> uses = answer.message().toolUses();
         String text = answer.text();

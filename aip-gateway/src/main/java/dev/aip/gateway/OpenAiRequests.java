@@ -32,10 +32,15 @@ import java.util.List;
  * with the tool definitions) are they sent, without a choice, and the model may still ask for one. Bedrock decides
  * whether a model calls several tools at once; {@code parallel_tool_calls} is accepted and not forwarded.
  *
- * <p><b>Settings.</b> {@code max_completion_tokens} or {@code max_tokens}; {@code temperature} and {@code top_p}
- * (0–1, Bedrock's range); {@code stop} (a string or a list); {@code stream}, {@code stream_options.include_usage};
- * {@code user} (a usage record attribute). Refused with 400: {@code n} other than 1, legacy {@code functions}, the
- * {@code function} role and content parts other than text. Other fields are ignored.
+ * <p><b>Output.</b> {@code response_format} {@code json_schema} becomes Converse structured output (the caller
+ * checks that the model takes it); {@code json_object} a forced tool whose input is the answer (see
+ * {@link Parsed#jsonObject()}). User content parts may be {@code image_url} with a base64 {@code data:} URL.
+ *
+ * <p><b>Settings.</b> {@code max_completion_tokens} or {@code max_tokens}; {@code temperature} (OpenAI's 0–2, sent
+ * as is up to 1 and as 1 above) and {@code top_p} (0–1); {@code stop} (a string or a list); {@code stream},
+ * {@code stream_options.include_usage}; {@code user} (a usage record attribute). Refused with 400, naming the field:
+ * {@code n} other than 1, {@code logprobs}/{@code top_logprobs}, legacy {@code functions}, the {@code function}
+ * role, remote image URLs and content parts other than text and images. Other fields are ignored.
  *
  * <p>Thread-safe: stateless.
  */
