@@ -62,8 +62,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Order of checks</b>, each answered in OpenAI's error shape: the API key (401, no detail), the body size
  * (413), the JSON and its fields (400), the model (404 if the gateway does not serve it, 403 if the tenant's policy
- * does not allow it), the capacity caps ({@link InFlightLimits}: 503 over the gateway's, 429 over the tenant's, both
- * at once with {@code Retry-After}); then the call goes through aip's pipeline, whose refusals and Bedrock's failures
+ * does not allow it, 400 for structured output it does not take), the capacity caps ({@link InFlightLimits}: 503
+ * over the gateway's, 429 over the tenant's, both at once with {@code Retry-After}); then the call goes through aip's pipeline, whose refusals and Bedrock's failures
  * are mapped by {@link AipErrors} (429 with {@code Retry-After} for rate limits and budgets, 502/503/504 upstream).
  *
  * <p><b>Answers</b> come from {@link ChatClient#chatAsync} as a {@link Mono}; a client that goes away cancels the
@@ -71,8 +71,8 @@ import reactor.core.scheduler.Schedulers;
  * cached tokens, as OpenAI counts them; {@code prompt_tokens_details.cached_tokens} are the cache reads) and in
  * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id). Tool use is answered as
  * {@code message.tool_calls} with {@code finish_reason: "tool_calls"}; in JSON mode the forced tool's input is the
- * {@code content}. Structured output is refused with 400 for a model not in
- * {@link GatewayConfiguration.GatewayModels#structuredOutput()}, before admission: Bedrock would refuse it anyway.
+ * {@code content}. Structured output is refused for a model not in
+ * {@link GatewayConfiguration.GatewayModels#structuredOutput()} before admission: Bedrock would refuse the call.
  *
  * <p><b>Streams</b> come from {@link ChatClient#stream}, bridged to a {@link Flux} with {@link Flux#create}: the
  * listener pushes events (on the transport's thread), the status is chosen on the first event (a refusal before any

@@ -50,8 +50,8 @@ final class OpenAiErrorHandler implements WebExceptionHandler {
         if (ex instanceof ResponseStatusException e) {
             int status = e.getStatusCode().value();
             if (status == 404) {
-                return write(exchange, 404, "unknown_url", "Invalid URL (" + call + "); this gateway serves"
-                        + " POST /v1/chat/completions, GET /v1/models and GET /v1/models/{model}.");
+                return write(exchange, 404, "unknown_url", "Invalid URL (" + call + "): this gateway does not"
+                        + " serve it. Check the base URL (it ends in /v1) and the path.");
             }
             return write(exchange, status, null, e.getReason() != null ? e.getReason()
                     : "The request cannot be served (" + call + ").");

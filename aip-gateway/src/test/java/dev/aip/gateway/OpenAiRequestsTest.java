@@ -207,8 +207,8 @@ class OpenAiRequestsTest {
         assertThat(remote.getMessage()).contains("data URL");
         assertThat(refused(part.formatted("data:image/tiff;base64,AAAA")).getMessage()).contains("image/png");
         assertThat(refused(part.formatted("data:image/png;base64,%%%")).getMessage()).contains("base64");
-        assertThat(refused("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}")
-                .param).isEqualTo("messages[0].content[0].type");
+        assertThat(refused("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+                + "\"input_audio\"}]}]}").param).isEqualTo("messages[0].content[0].type");
     }
 
     @Test
