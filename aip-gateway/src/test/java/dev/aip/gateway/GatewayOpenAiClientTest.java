@@ -237,14 +237,7 @@ class GatewayOpenAiClientTest {
 
         List<UsageRecord> ours = records.of("agent");
         assertThat(ours).hasSize(4).allMatch(r -> r.outcome() == Outcome.SUCCESS);
-        List<InvocationRecord> truth = emulator.invocations().stream()
-                .filter(i -> "agent".equals(i.requestMetadata().get("tenantId"))).toList();
-        assertThat(ours.stream().map(UsageRecord::awsRequestId).collect(Collectors.toSet()))
-                .isEqualTo(truth.stream().map(InvocationRecord::requestId).collect(Collectors.toSet()));
-        assertThat(ours.stream().mapToLong(r -> r.usage().inputTokens()).sum())
-                .isEqualTo(truth.stream().mapToLong(InvocationRecord::inputTokens).sum());
-        assertThat(ours.stream().mapToLong(r -> r.usage().outputTokens()).sum())
-                .isEqualTo(truth.stream().mapToLong(InvocationRecord::outputTokens).sum());
+        assertRecordsEqualTheEmulatorsLog("agent");
         // Tool-call turns are priced like any other.
         assertThat(ours).allMatch(r -> r.cost().amount().orElseThrow().signum() > 0);
         List<Long> answerTokens = List.of(first, second, third, fourth).stream()
@@ -275,6 +268,21 @@ class GatewayOpenAiClientTest {
         assertThat(deltas.get(0).id()).hasValue(calls.get(0).asFunction().id());
         assertThat(deltas.get(0).function().orElseThrow().name()).hasValue("get_weather");
         assertThat(deltas.get(1).id()).isEmpty();
+        // Streamed model calls are metered exactly too: one record per call, with Bedrock's own tokens.
+        assertRecordsEqualTheEmulatorsLog("streamer");
+    }
+
+    private void assertRecordsEqualTheEmulatorsLog(String tenant) {
+        List<UsageRecord> ours = records.of(tenant);
+        List<InvocationRecord> truth = emulator.invocations().stream()
+                .filter(i -> tenant.equals(i.requestMetadata().get("tenantId"))).toList();
+        assertThat(ours).hasSameSizeAs(truth);
+        assertThat(ours.stream().map(UsageRecord::awsRequestId).collect(Collectors.toSet()))
+                .isEqualTo(truth.stream().map(InvocationRecord::requestId).collect(Collectors.toSet()));
+        assertThat(ours.stream().mapToLong(r -> r.usage().inputTokens()).sum())
+                .isEqualTo(truth.stream().mapToLong(InvocationRecord::inputTokens).sum());
+        assertThat(ours.stream().mapToLong(r -> r.usage().outputTokens()).sum())
+                .isEqualTo(truth.stream().mapToLong(InvocationRecord::outputTokens).sum());
     }
 
     @Test
