@@ -9,6 +9,7 @@ import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.ChatStream;
 import dev.aip.core.chat.ChatStreamListener;
+import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.StopReason;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.metering.TokenUsage;
@@ -42,6 +43,7 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
@@ -54,18 +56,23 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (sync, or {@code stream: true} as server-sent
- * events) and {@code GET /v1/models}, on Spring WebFlux: no thread waits for Bedrock.
+ * events), {@code GET /v1/models} and {@code GET /v1/models/{model}}, on Spring WebFlux: no thread waits for Bedrock.
+ * Requests are read by {@link OpenAiRequests}; routes and methods not served here are answered by
+ * {@link OpenAiErrorHandler}; every answer gets an {@code x-request-id} ({@link RequestIds}).
  *
  * <p><b>Order of checks</b>, each answered in OpenAI's error shape: the API key (401, no detail), the body size
  * (413), the JSON and its fields (400), the model (404 if the gateway does not serve it, 403 if the tenant's policy
- * does not allow it), the capacity caps ({@link InFlightLimits}: 503 over the gateway's, 429 over the tenant's, both
- * at once with {@code Retry-After}); then the call goes through aip's pipeline, whose refusals and Bedrock's failures
+ * does not allow it, 400 for structured output it does not take), the capacity caps ({@link InFlightLimits}: 503
+ * over the gateway's, 429 over the tenant's, both at once with {@code Retry-After}); then the call goes through aip's pipeline, whose refusals and Bedrock's failures
  * are mapped by {@link AipErrors} (429 with {@code Retry-After} for rate limits and budgets, 502/503/504 upstream).
  *
  * <p><b>Answers</b> come from {@link ChatClient#chatAsync} as a {@link Mono}; a client that goes away cancels the
  * call's future, which abandons the call. They carry the usage in OpenAI's shape ({@code prompt_tokens} includes
  * cached tokens, as OpenAI counts them; {@code prompt_tokens_details.cached_tokens} are the cache reads) and in
- * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id).
+ * {@code x-aip-*} headers (tokens per Bedrock bucket, cost, usage record id). Tool use is answered as
+ * {@code message.tool_calls} with {@code finish_reason: "tool_calls"}; in JSON mode the forced tool's input is the
+ * {@code content}. Structured output is refused for a model not in
+ * {@link GatewayConfiguration.GatewayModels#structuredOutput()} before admission: Bedrock would refuse the call.
  *
  * <p><b>Streams</b> come from {@link ChatClient#stream}, bridged to a {@link Flux} with {@link Flux#create}: the
  * listener pushes events (on the transport's thread), the status is chosen on the first event (a refusal before any
@@ -73,8 +80,10 @@ import reactor.core.scheduler.Schedulers;
  * frame. Back-pressure: at most {@link GatewayProperties#getStreamBufferEvents()} events wait for a slow client;
  * beyond that the stream fails and the call is cancelled (Bedrock cannot be paused, so the gateway does not buffer
  * without bound). A client that goes away cancels the subscription, which cancels the call: the attempt is settled
- * once, as cancelled. A stream sends a role chunk, one chunk per text delta, a chunk with the finish reason, with
- * {@code stream_options.include_usage} a last chunk with {@code usage} (and aip's cost), then {@code data: [DONE]}.
+ * once, as cancelled. A stream sends a role chunk, one chunk per text delta, two chunks per tool call (its index,
+ * id, type and name with empty arguments, then the arguments: aip delivers a tool call once its input is complete),
+ * a chunk with the finish reason, with {@code stream_options.include_usage} a last chunk with {@code usage} (and
+ * aip's cost; every chunk before it says {@code usage: null}), then {@code data: [DONE]}.
  * Frames are written as {@code data: <json>} (with the space, as OpenAI writes them), which is why they are framed
  * here rather than by Spring's SSE writer.
  *
@@ -134,6 +143,24 @@ class ChatCompletionsController {
         return writeJson(exchange.getResponse(), 200, out);
     }
 
+    @GetMapping("/v1/models/{id}")
+    Mono<Void> retrieveModel(ServerWebExchange exchange, @PathVariable("id") String id) {
+        TenantContext tenant;
+        try {
+            tenant = authenticate(exchange.getRequest());
+        } catch (GatewayError e) {
+            return writeError(exchange.getResponse(), e);
+        }
+        if (!models.names().contains(id) || !allowed(tenant, id)) {
+            // As OpenAI answers: a model the key may not use is as unknown as one that does not exist.
+            return writeError(exchange.getResponse(), new GatewayError(404, "invalid_request_error",
+                    "model_not_found", "model", "The model '" + id + "' does not exist or this key may not use"
+                    + " it; see GET /v1/models."));
+        }
+        return writeJson(exchange.getResponse(), 200, json.createObjectNode().put("id", id).put("object", "model")
+                .put("created", 0).put("owned_by", "aip"));
+    }
+
     /** What one request was, for the gateway's meters. */
     private static final class Observed {
         final long started = System.nanoTime();
@@ -161,13 +188,14 @@ class ChatCompletionsController {
                     OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, body);
                     outcome.stream = parsed.stream();
                     outcome.model = checkModel(tenant, parsed.request().model());
+                    checkStructuredOutput(parsed.request());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
                     // A profile not yet in memory (a tenant's first call: found or created at Bedrock) is resolved
                     // on a thread that may wait, never on the server's I/O thread.
                     Scheduler start = resolver.resolvesWithoutBlocking(tenant, outcome.model)
                             ? Schedulers.immediate() : Schedulers.boundedElastic();
                     return parsed.stream() ? stream(tenant, parsed, permit, response, outcome, start)
-                            : complete(tenant, parsed.request(), permit, response, outcome, start);
+                            : complete(tenant, parsed, permit, response, outcome, start);
                 })
                 // Aborted at the end of the shutdown grace period before an answer was sent.
                 .onErrorMap(CancellationException.class, e -> new GatewayError(503, "api_error",
@@ -243,12 +271,24 @@ class ChatCompletionsController {
         return model;
     }
 
+    /** Structured output only where the model takes it: Bedrock would refuse the call after admission. */
+    private void checkStructuredOutput(ChatRequest request) {
+        if (request.structuredOutput() != null && !models.structuredOutput().contains(request.model())) {
+            throw GatewayError.badRequest("response_format", "The model '" + request.model() + "' does not take"
+                    + " structured output (response_format json_schema) on Bedrock; use a model that does ("
+                    + (models.structuredOutput().isEmpty() ? "none is configured; see"
+                    + " aip.gateway.structured-output-models" : String.join(", ", models.structuredOutput().stream()
+                    .sorted().toList())) + "), or json_object.");
+        }
+    }
+
     private boolean allowed(TenantContext tenant, String model) {
         return policies == null || policies.current().policyFor(tenant).allowsModel(model);
     }
 
-    private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
+    private Mono<Void> complete(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
                                 ServerHttpResponse response, Observed outcome, Scheduler start) {
+        ChatRequest request = parsed.request();
         return Mono.defer(() -> {
                     CompletableFuture<ChatResponse> call;
                     try {
@@ -273,9 +313,9 @@ class ChatCompletionsController {
                     out.put("model", request.model());
                     ObjectNode choice = out.putArray("choices").addObject();
                     choice.put("index", 0);
-                    choice.putObject("message").put("role", "assistant").put("content", answer.text());
+                    message(choice.putObject("message"), answer, parsed.jsonObject());
                     choice.putNull("logprobs");
-                    choice.put("finish_reason", finishReason(answer.stopReason()));
+                    choice.put("finish_reason", finishReason(answer.stopReason(), parsed.jsonObject()));
                     usage(out, answer.usage(), record);
                     usageHeaders(response, answer.usage(), record, answer.usageRecordId());
                     outcome.status = 200;
@@ -341,12 +381,14 @@ class ChatCompletionsController {
             headers.setContentType(new MediaType("text", "event-stream", StandardCharsets.UTF_8));
             headers.setCacheControl("no-cache");
             headers.set("X-Accel-Buffering", "no");
-            ObjectNode role = chunk(id, created, model);
+            // The index of the next tool call in this answer (events of one stream come one at a time).
+            int[] toolCalls = {0};
+            ObjectNode role = chunk(id, created, model, parsed.includeUsage());
             ((ObjectNode) role.withArray("choices").get(0)).putObject("delta").put("role", "assistant")
                     .put("content", "");
             Flux<ServerSentEvent<String>> sse = Flux.concat(
                     Mono.just(event(role)),
-                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed.includeUsage())),
+                    all.concatMapIterable(e -> toEvents(e, id, created, model, parsed, toolCalls)),
                     Mono.just(ServerSentEvent.builder("[DONE]").build()));
             // One SSE frame per group: written and flushed on its own.
             return response.writeAndFlushWith(sse.map(e -> Mono.just(frame(response, e))));
@@ -367,6 +409,11 @@ class ChatCompletionsController {
         }
 
         @Override
+        public void onToolUse(ContentPart.ToolUse toolUse) {
+            sink.next(toolUse);
+        }
+
+        @Override
         public void onComplete(ChatResponse answer) {
             sink.next(answer);
             sink.complete();
@@ -380,17 +427,40 @@ class ChatCompletionsController {
     }
 
     private List<ServerSentEvent<String>> toEvents(Object event, String id, long created, String model,
-                                                   boolean includeUsage) {
+                                                   OpenAiRequests.Parsed parsed, int[] toolCalls) {
         List<ServerSentEvent<String>> out = new ArrayList<>(2);
+        boolean includeUsage = parsed.includeUsage();
+        if (parsed.jsonObject()) {
+            if (event instanceof String) {
+                // JSON mode: only the JSON tool's input is the answer.
+                return out;
+            }
+            if (event instanceof ContentPart.ToolUse use) {
+                event = use.inputJson();
+            }
+        }
         if (event instanceof String text) {
-            ObjectNode c = chunk(id, created, model);
+            ObjectNode c = chunk(id, created, model, includeUsage);
             ((ObjectNode) c.withArray("choices").get(0)).putObject("delta").put("content", text);
             out.add(event(c));
+        } else if (event instanceof ContentPart.ToolUse use) {
+            // As OpenAI streams a tool call: its id, type and name with empty arguments, then the arguments.
+            int index = toolCalls[0]++;
+            ObjectNode head = chunk(id, created, model, includeUsage);
+            ObjectNode call = ((ObjectNode) head.withArray("choices").get(0)).putObject("delta")
+                    .putArray("tool_calls").addObject();
+            call.put("index", index).put("id", use.id()).put("type", "function");
+            call.putObject("function").put("name", use.name()).put("arguments", "");
+            out.add(event(head));
+            ObjectNode arguments = chunk(id, created, model, includeUsage);
+            ((ObjectNode) arguments.withArray("choices").get(0)).putObject("delta").putArray("tool_calls")
+                    .addObject().put("index", index).putObject("function").put("arguments", use.inputJson());
+            out.add(event(arguments));
         } else if (event instanceof ChatResponse done) {
-            ObjectNode c = chunk(id, created, model);
+            ObjectNode c = chunk(id, created, model, includeUsage);
             ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
             choice.putObject("delta");
-            choice.put("finish_reason", finishReason(done.stopReason()));
+            choice.put("finish_reason", finishReason(done.stopReason(), parsed.jsonObject()));
             out.add(event(c));
             UsageRecord record = records.take(done.usageRecordId()).orElse(null);
             if (includeUsage) {
@@ -404,7 +474,7 @@ class ChatCompletionsController {
             AipErrors.Answer answer = AipErrors.map(error);
             ObjectNode e = json.createObjectNode();
             e.putObject("error").put("message", answer.message()).put("type", openAiType(answer))
-                    .put("code", answer.type());
+                    .putNull("param").put("code", openAiCode(answer));
             out.add(event(e));
         }
         return out;
@@ -423,13 +493,48 @@ class ChatCompletionsController {
         return response.bufferFactory().wrap(("data: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private ObjectNode chunk(String id, long created, String model) {
+    /** A chunk with one choice; {@code usage: null} when the stream ends with a usage chunk, as OpenAI sends it. */
+    private ObjectNode chunk(String id, long created, String model, boolean includeUsage) {
         ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
                 .put("created", created).put("model", model);
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
+        choice.putNull("logprobs");
         choice.putNull("finish_reason");
+        if (includeUsage) {
+            c.putNull("usage");
+        }
         return c;
+    }
+
+    /**
+     * The assistant message of an answer in OpenAI's shape: {@code content} is the text, or {@code null} when the
+     * model only asks for tools; {@code tool_calls} carry each tool use's id, name and input (a JSON string), in
+     * the model's order (several when it calls tools in parallel). In JSON mode the JSON tool's input is the content.
+     */
+    static void message(ObjectNode message, ChatResponse answer, boolean jsonObject) {
+        message.put("role", "assistant");
+        List<ContentPart.ToolUse> uses = answer.message().toolUses();
+        String text = answer.text();
+        if (jsonObject) {
+            // JSON mode: the answer is the input of the JSON tool (any text around it is the model's aside).
+            text = uses.stream().filter(u -> u.name().equals(OpenAiRequests.JSON_OBJECT_TOOL))
+                    .map(ContentPart.ToolUse::inputJson).findFirst().orElse(text);
+            uses = List.of();
+        }
+        if (text.isEmpty() && !uses.isEmpty()) {
+            message.putNull("content");
+        } else {
+            message.put("content", text);
+        }
+        message.putNull("refusal");
+        if (!uses.isEmpty()) {
+            ArrayNode calls = message.putArray("tool_calls");
+            for (ContentPart.ToolUse use : uses) {
+                ObjectNode call = calls.addObject().put("id", use.id()).put("type", "function");
+                call.putObject("function").put("name", use.name()).put("arguments", use.inputJson());
+            }
+        }
     }
 
     private static void usage(ObjectNode out, TokenUsage usage, UsageRecord record) {
@@ -462,13 +567,21 @@ class ChatCompletionsController {
         }
     }
 
-    private static String finishReason(StopReason reason) {
+    private static String finishReason(StopReason reason, boolean jsonObject) {
+        if (jsonObject && reason == StopReason.TOOL_USE) {
+            return "stop";
+        }
         return switch (reason) {
             case MAX_TOKENS -> "length";
             case TOOL_USE -> "tool_calls";
             case CONTENT_FILTERED, GUARDRAIL_INTERVENED -> "content_filter";
             default -> "stop";
         };
+    }
+
+    /** OpenAI's code for an exhausted budget ({@code insufficient_quota}), else aip's error type. */
+    private static String openAiCode(AipErrors.Answer answer) {
+        return "budget_exceeded".equals(answer.type()) ? "insufficient_quota" : answer.type();
     }
 
     private static String openAiType(AipErrors.Answer answer) {
@@ -480,47 +593,15 @@ class ChatCompletionsController {
     }
 
     private Mono<Void> writeJson(ServerHttpResponse response, int status, ObjectNode body) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            return Mono.error(new UncheckedIOException(e));
-        }
-        response.setStatusCode(HttpStatus.valueOf(status));
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        response.getHeaders().setContentLength(bytes.length);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+        return GatewayError.writeJson(response, json, status, body);
     }
 
     private Mono<Void> writeError(ServerHttpResponse response, GatewayError e) {
-        return writeError(response, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
+        return GatewayError.write(response, json, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
     }
 
     private Mono<Void> writeError(ServerHttpResponse response, AipErrors.Answer answer) {
-        return writeError(response, answer.status(), openAiType(answer), answer.type(), null, answer.message(),
-                answer.retryAfterHeader().orElse(null));
-    }
-
-    private Mono<Void> writeError(ServerHttpResponse response, int status, String type, String code, String param,
-                                  String message, String retryAfter) {
-        if (response.isCommitted()) {
-            return Mono.empty();
-        }
-        // Drop whatever a successful answer had set (e.g. x-aip-* headers).
-        response.getHeaders().clear();
-        if (retryAfter != null) {
-            response.getHeaders().set(HttpHeaders.RETRY_AFTER, retryAfter);
-        }
-        ObjectNode out = json.createObjectNode();
-        ObjectNode error = out.putObject("error");
-        error.put("message", message);
-        error.put("type", type);
-        if (param == null) {
-            error.putNull("param");
-        } else {
-            error.put("param", param);
-        }
-        error.put("code", code);
-        return writeJson(response, status, out);
+        return GatewayError.write(response, json, answer.status(), openAiType(answer), openAiCode(answer), null,
+                answer.message(), answer.retryAfterHeader().orElse(null));
     }
 }

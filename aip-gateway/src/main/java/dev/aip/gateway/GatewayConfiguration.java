@@ -228,14 +228,56 @@ class GatewayConfiguration {
             models.addAll(aip.getProfiles().getDefaultProfiles().keySet());
             tenants.profiles().values().forEach(p -> models.addAll(p.keySet()));
         }
-        return new GatewayModels(List.copyOf(models));
+        Set<String> structured = new LinkedHashSet<>(gateway.getStructuredOutputModels());
+        aip.getProfiles().getRoutes().forEach((model, route) -> {
+            if (GatewayModels.takesStructuredOutput(route)) {
+                structured.add(model);
+            }
+        });
+        structured.retainAll(models);
+        return new GatewayModels(List.copyOf(models), Set.copyOf(structured));
+    }
+
+    @Bean
+    OpenAiErrorHandler openAiErrorHandler() {
+        return new OpenAiErrorHandler();
+    }
+
+    @Bean
+    RequestIds requestIds() {
+        return new RequestIds();
     }
 
     /**
      * The logical models the gateway serves.
      *
      * @param names the model names, in order
+     * @param structuredOutput the models that take structured output: routed to a foundation model AWS documents
+     *     it for, or named in {@code aip.gateway.structured-output-models}
      */
-    record GatewayModels(List<String> names) {
+    record GatewayModels(List<String> names, Set<String> structuredOutput) {
+
+        /**
+         * Foundation models with structured output on Converse, per the Bedrock user guide ("Get validated JSON
+         * results from models"; the Claude model cards). Matched at the start of the id without its geography
+         * ({@code us.}, {@code eu.}, {@code global.}, ...), so every version and date of one model matches.
+         */
+        private static final List<String> STRUCTURED_OUTPUT_FOUNDATION_MODELS = List.of(
+                "anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5", "anthropic.claude-opus-4-5",
+                "anthropic.claude-opus-4-6");
+
+        /** Whether a route (a foundation model id or a system inference profile id) takes structured output. */
+        static boolean takesStructuredOutput(String route) {
+            if (route == null) {
+                return false;
+            }
+            String id = route.substring(route.lastIndexOf('/') + 1);
+            for (String model : STRUCTURED_OUTPUT_FOUNDATION_MODELS) {
+                if (id.startsWith(model) || id.contains("." + model)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -21,6 +21,14 @@ public class GatewayProperties {
     /** Logical models the gateway serves (GET /v1/models; any other model is 404). */
     private List<String> models = new ArrayList<>();
 
+    /**
+     * Logical models that take structured output ({@code response_format} {@code json_schema}, Converse
+     * {@code outputConfig}), in addition to those whose route names a foundation model AWS documents it for
+     * (Claude Haiku 4.5, Sonnet 4.5, Opus 4.5, Opus 4.6). For models served through tenants' own profiles, whose
+     * foundation model the gateway cannot see, or for models that gained it since.
+     */
+    private List<String> structuredOutputModels = new ArrayList<>();
+
     /** Largest request body, in bytes; larger bodies get 413. */
     private int maxBodyBytes = 1024 * 1024;
 
@@ -73,6 +81,16 @@ public class GatewayProperties {
     /** @param models the served models */
     public void setModels(List<String> models) {
         this.models = models;
+    }
+
+    /** @return the logical models named as taking structured output */
+    public List<String> getStructuredOutputModels() {
+        return structuredOutputModels;
+    }
+
+    /** @param structuredOutputModels the logical models named as taking structured output */
+    public void setStructuredOutputModels(List<String> structuredOutputModels) {
+        this.structuredOutputModels = structuredOutputModels;
     }
 
     /** @return the largest body in bytes */

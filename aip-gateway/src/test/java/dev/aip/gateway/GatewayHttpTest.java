@@ -213,7 +213,7 @@ class GatewayHttpTest {
 
         HttpResponse<String> badJson = post("acme", "{\"model\": \"claude-haiku\", \"messages\": [");
         HttpResponse<String> noMessages = post("acme", "{\"model\":\"claude-haiku\",\"messages\":[]}");
-        HttpResponse<String> badTemperature = post("acme", "{\"model\":\"claude-haiku\",\"temperature\":1.5,"
+        HttpResponse<String> badTemperature = post("acme", "{\"model\":\"claude-haiku\",\"temperature\":2.5,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         HttpResponse<String> oversize = post("acme", "{\"model\":\"claude-haiku\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"" + "x".repeat(5000) + "\"}]}");

@@ -8,11 +8,13 @@ import dev.aip.core.chat.ChatRole;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.StopReason;
+import dev.aip.core.chat.StructuredOutput;
 import dev.aip.core.chat.ToolSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.CachePointBlock;
@@ -22,8 +24,16 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageSource;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.JsonSchemaDefinition;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputConfig;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatStructure;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatType;
 import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.Tool;
@@ -62,7 +72,22 @@ final class ConverseMapping {
         if (!r.tools().isEmpty()) {
             b.toolConfig(tools(r));
         }
+        if (r.structuredOutput() != null) {
+            b.outputConfig(outputConfig(r.structuredOutput()));
+        }
         return b.build();
+    }
+
+    /** Converse structured output: {@code outputConfig.textFormat} of type {@code json_schema}. */
+    private static OutputConfig outputConfig(StructuredOutput output) {
+        return OutputConfig.builder().textFormat(OutputFormat.builder()
+                .type(OutputFormatType.JSON_SCHEMA)
+                .structure(OutputFormatStructure.fromJsonSchema(JsonSchemaDefinition.builder()
+                        .name(output.name())
+                        .description(output.description())
+                        .schema(output.schemaJson())
+                        .build()))
+                .build()).build();
     }
 
     static ConverseStreamRequest toConverseStream(ChatInvocation invocation) {
@@ -79,6 +104,9 @@ final class ConverseMapping {
         }
         if (c.toolConfig() != null) {
             b.toolConfig(c.toolConfig());
+        }
+        if (c.outputConfig() != null) {
+            b.outputConfig(c.outputConfig());
         }
         return b.build();
     }
@@ -157,6 +185,10 @@ final class ConverseMapping {
                         t.status() == ToolResultStatus.ERROR));
             } else if (c.cachePoint() != null) {
                 parts.add(ContentPart.cachePoint());
+            } else if (c.image() != null && c.image().source() != null && c.image().source().bytes() != null
+                    && ContentPart.Image.FORMATS.contains(c.image().formatAsString())) {
+                parts.add(new ContentPart.Image(c.image().formatAsString(),
+                        c.image().source().bytes().asByteArrayUnsafe()));
             }
         }
         return parts;
@@ -195,6 +227,12 @@ final class ConverseMapping {
                     .toolUseId(r.toolUseId())
                     .content(ToolResultContentBlock.fromText(r.content()))
                     .status(r.isError() ? ToolResultStatus.ERROR : ToolResultStatus.SUCCESS)
+                    .build());
+        }
+        if (p instanceof ContentPart.Image i) {
+            return ContentBlock.fromImage(ImageBlock.builder()
+                    .format(ImageFormat.fromValue(i.format()))
+                    .source(ImageSource.fromBytes(SdkBytes.fromByteArrayUnsafe(i.bytes())))
                     .build());
         }
         return ContentBlock.fromCachePoint(CACHE_POINT);

@@ -33,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  * @param settings sampling settings
  * @param tools tools the model may use; copied
  * @param toolChoice how tools may be used, or {@code null} for the model's default; needs tools
+ * @param structuredOutput the JSON schema the answer's text must follow, or {@code null} for free text; see
+ *     {@link StructuredOutput} for the models that support it
  * @param requestMetadata entries forwarded to Bedrock's {@code requestMetadata} (invocation logs); see
  *     {@link RequestMetadata} for the rules; copied
  * @param attributes usage record attributes (end user, feature, workflow run, step), not sent to Bedrock; copied
@@ -44,6 +46,7 @@ public record ChatRequest(
         InferenceSettings settings,
         List<ToolSpec> tools,
         @Nullable ToolChoice toolChoice,
+        @Nullable StructuredOutput structuredOutput,
         Map<String, String> requestMetadata,
         Map<String, String> attributes) {
 
@@ -66,7 +69,7 @@ public record ChatRequest(
         for (int i = 0; i < messages.size(); i++) {
             if (messages.get(i).content().stream().allMatch(p -> p instanceof ContentPart.CachePoint)) {
                 throw new IllegalArgumentException("ChatRequest message " + i + " (" + messages.get(i).role()
-                        + ") needs at least one text, tool use or tool result part");
+                        + ") needs at least one text, image, tool use or tool result part");
             }
         }
         system = List.copyOf(Objects.requireNonNull(system, "ChatRequest.system"));
@@ -116,7 +119,8 @@ public record ChatRequest(
      * @return the builder
      */
     public Builder toBuilder() {
-        Builder b = new Builder().model(model).settings(settings).toolChoice(toolChoice);
+        Builder b = new Builder().model(model).settings(settings).toolChoice(toolChoice)
+                .structuredOutput(structuredOutput);
         b.messages.addAll(messages);
         b.system.addAll(system);
         b.tools.addAll(tools);
@@ -127,7 +131,9 @@ public record ChatRequest(
 
     /**
      * Returns the characters of everything sent as input (text, tool input and results, system prompts, tool
-     * specs), from which the input tokens are estimated when Bedrock reports no usage.
+     * specs, the structured output schema), from which the input tokens are estimated when Bedrock reports no
+     * usage. An image counts as {@value #IMAGE_CHARS} characters: about 1,600 tokens, the most Anthropic's models
+     * on Bedrock charge for one image (larger ones are scaled down first).
      *
      * @return the character count
      */
@@ -145,8 +151,14 @@ public record ChatRequest(
             n += t.name().length() + (t.description() == null ? 0 : t.description().length())
                     + t.inputSchemaJson().length();
         }
+        if (structuredOutput != null) {
+            n += structuredOutput.schemaJson().length();
+        }
         return n;
     }
+
+    /** The characters an image counts for in {@link #inputChars()}. */
+    public static final int IMAGE_CHARS = 6_400;
 
     private static long chars(ContentPart p) {
         if (p instanceof ContentPart.Text t) {
@@ -157,6 +169,9 @@ public record ChatRequest(
         }
         if (p instanceof ContentPart.ToolResult r) {
             return r.content().length();
+        }
+        if (p instanceof ContentPart.Image) {
+            return IMAGE_CHARS;
         }
         return 0;
     }
@@ -172,6 +187,7 @@ public record ChatRequest(
         private InferenceSettings settings = InferenceSettings.DEFAULTS;
         private final List<ToolSpec> tools = new ArrayList<>();
         private ToolChoice toolChoice;
+        private StructuredOutput structuredOutput;
         private final Map<String, String> requestMetadata = new LinkedHashMap<>();
         private final Map<String, String> attributes = new LinkedHashMap<>();
 
@@ -226,6 +242,12 @@ public record ChatRequest(
             return this;
         }
 
+        /** Sets the JSON schema the answer must follow ({@code null}: free text). */
+        public Builder structuredOutput(@Nullable StructuredOutput value) {
+            structuredOutput = value;
+            return this;
+        }
+
         /** Adds a {@code requestMetadata} entry sent to Bedrock. */
         public Builder requestMetadata(String key, String value) {
             requestMetadata.put(key, value);
@@ -246,8 +268,8 @@ public record ChatRequest(
          * @throws IllegalArgumentException naming the value that is invalid
          */
         public ChatRequest build() {
-            return new ChatRequest(model, messages, system, settings, tools, toolChoice, requestMetadata,
-                    attributes);
+            return new ChatRequest(model, messages, system, settings, tools, toolChoice, structuredOutput,
+                    requestMetadata, attributes);
         }
     }
 }

@@ -1,13 +1,19 @@
 package dev.aip.core.chat;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
 /**
- * One part of a {@link ChatMessage}: text, a tool use request by the model, the result of a tool, or a prompt-cache
- * checkpoint.
+ * One part of a {@link ChatMessage}: text, an image (user messages), a tool use request by the model, the result of a
+ * tool, or a prompt-cache checkpoint.
  *
  * <p>Immutable.
  */
 public sealed interface ContentPart
-        permits ContentPart.Text, ContentPart.ToolUse, ContentPart.ToolResult, ContentPart.CachePoint {
+        permits ContentPart.Text, ContentPart.Image, ContentPart.ToolUse, ContentPart.ToolResult,
+        ContentPart.CachePoint {
 
     /**
      * Creates a text part.
@@ -39,6 +45,77 @@ public sealed interface ContentPart
             if (text == null || text.isEmpty()) {
                 throw new IllegalArgumentException("A text part needs at least one character");
             }
+        }
+    }
+
+    /**
+     * An image sent to the model (a Converse {@code image} block with its bytes), in a user message.
+     *
+     * <p>Immutable: the bytes are copied in and out.
+     *
+     * @param format {@code png}, {@code jpeg}, {@code gif} or {@code webp}, as Converse names them
+     * @param bytes the encoded image, not empty; Bedrock takes at most 3.75 MB per image
+     */
+    record Image(String format, byte[] bytes) implements ContentPart {
+
+        /** The formats Converse takes. */
+        public static final Set<String> FORMATS = Set.of("png", "jpeg", "gif", "webp");
+
+        /** @throws IllegalArgumentException if the format is not one Converse takes or there are no bytes */
+        public Image {
+            Objects.requireNonNull(format, "Image.format");
+            if (!FORMATS.contains(format)) {
+                throw new IllegalArgumentException("Image format \"" + Checks.abbreviate(format) + "\" is not"
+                        + " one Bedrock takes; use png, jpeg, gif or webp");
+            }
+            if (bytes == null || bytes.length == 0) {
+                throw new IllegalArgumentException("An image part needs its bytes");
+            }
+            bytes = bytes.clone();
+        }
+
+        /**
+         * Creates an image part from a media type such as {@code image/png}.
+         *
+         * @param mediaType {@code image/png}, {@code image/jpeg}, {@code image/gif} or {@code image/webp}
+         * @param bytes the encoded image
+         * @return the part
+         * @throws IllegalArgumentException if the media type is not one Bedrock takes
+         */
+        public static Image of(String mediaType, byte[] bytes) {
+            Objects.requireNonNull(mediaType, "mediaType");
+            String type = mediaType.toLowerCase(Locale.ROOT).strip();
+            String format = switch (type) {
+                case "image/png" -> "png";
+                case "image/jpeg", "image/jpg" -> "jpeg";
+                case "image/gif" -> "gif";
+                case "image/webp" -> "webp";
+                default -> throw new IllegalArgumentException("Image media type \"" + Checks.abbreviate(mediaType)
+                        + "\" is not one Bedrock takes; use image/png, image/jpeg, image/gif or image/webp");
+            };
+            return new Image(format, bytes);
+        }
+
+        /** @return a copy of the encoded image */
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Image other && format.equals(other.format)
+                    && Arrays.equals(bytes, other.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * format.hashCode() + Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "Image[format=" + format + ", bytes=" + bytes.length + "]";
         }
     }
 

@@ -9,6 +9,7 @@ import dev.aip.core.chat.ChatResponse;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.InferenceSettings;
 import dev.aip.core.chat.StopReason;
+import dev.aip.core.chat.StructuredOutput;
 import dev.aip.core.chat.ToolChoice;
 import dev.aip.core.chat.ToolSpec;
 import dev.aip.core.metering.TokenUsage;
@@ -25,7 +26,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseOutput;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatType;
 import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
 
 class ConverseMappingTest {
@@ -116,5 +120,42 @@ class ConverseMappingTest {
         assertThat(ConverseMapping.stopReason("something_new")).isEqualTo(StopReason.UNKNOWN);
         assertThat(ConverseMapping.stopReason("model_context_window_exceeded"))
                 .isEqualTo(StopReason.MODEL_CONTEXT_WINDOW_EXCEEDED);
+    }
+    @Test
+    void toConverse_structuredOutput_isOutputConfigTextFormatJsonSchema_onBothOperations() {
+        ChatRequest request = ChatRequest.builder().model("claude-sonnet")
+                .message(ChatMessage.user("Extract the city"))
+                .structuredOutput(new StructuredOutput("place", "Where it happens", SCHEMA))
+                .build();
+
+        ConverseRequest c = ConverseMapping.toConverse(invocation(request));
+        ConverseStreamRequest s = ConverseMapping.toConverseStream(invocation(request));
+
+        OutputFormat format = c.outputConfig().textFormat();
+        assertThat(format.type()).isEqualTo(OutputFormatType.JSON_SCHEMA);
+        assertThat(format.structure().jsonSchema().name()).isEqualTo("place");
+        assertThat(format.structure().jsonSchema().description()).isEqualTo("Where it happens");
+        assertThat(format.structure().jsonSchema().schema()).isEqualTo(SCHEMA);
+        assertThat(s.outputConfig()).isEqualTo(c.outputConfig());
+        assertThat(request.inputChars()).isEqualTo("Extract the city".length() + SCHEMA.length());
+        assertThat(ConverseMapping.toConverse(invocation(fullRequest())).outputConfig()).isNull();
+    }
+
+    @Test
+    void toConverse_image_isAnImageBlockWithItsFormatAndBytes_andReadsBack() {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+        ChatRequest request = ChatRequest.builder().model("claude-sonnet")
+                .message(ChatMessage.user(ContentPart.text("What is this?"), ContentPart.Image.of("image/png", png)))
+                .build();
+
+        ConverseRequest c = ConverseMapping.toConverse(invocation(request));
+        ChatRequest back = ConverseMapping.toChatRequest("claude-sonnet", c.messages(), c.system(),
+                c.inferenceConfig(), c.toolConfig());
+
+        ContentBlock image = c.messages().get(0).content().get(1);
+        assertThat(image.image().format()).isEqualTo(ImageFormat.PNG);
+        assertThat(image.image().source().bytes().asByteArray()).isEqualTo(png);
+        assertThat(back.messages()).isEqualTo(request.messages());
+        assertThat(request.inputChars()).isEqualTo("What is this?".length() + ChatRequest.IMAGE_CHARS);
     }
 }

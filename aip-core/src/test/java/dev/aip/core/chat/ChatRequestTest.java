@@ -58,4 +58,33 @@ class ChatRequestTest {
         // 3 + 5 + (4 + 2) + 2 + (4 + 4 + 17)
         assertThat(r.inputChars()).isEqualTo(41);
     }
+    @Test
+    void image_copiesItsBytes_comparesByContent_andRefusesFormatsBedrockDoesNotTake() {
+        byte[] bytes = {1, 2, 3};
+        ContentPart.Image image = ContentPart.Image.of("image/JPEG", bytes);
+        bytes[0] = 9;
+        image.bytes()[1] = 9;
+
+        assertThat(image.format()).isEqualTo("jpeg");
+        assertThat(image.bytes()).containsExactly(1, 2, 3);
+        assertThat(image).isEqualTo(new ContentPart.Image("jpeg", new byte[] {1, 2, 3})).hasToString(
+                "Image[format=jpeg, bytes=3]");
+        assertThatThrownBy(() -> ContentPart.Image.of("image/tiff", new byte[] {1}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image/png, image/jpeg");
+        assertThatThrownBy(() -> new ContentPart.Image("png", new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void structuredOutput_isCarriedByToBuilder_andNeedsANameAndAnObjectSchema() {
+        ChatRequest request = ChatRequest.builder().model("m").message(ChatMessage.user("Hi"))
+                .structuredOutput(new StructuredOutput("answer", null, SCHEMA)).build();
+
+        assertThat(request.toBuilder().build()).isEqualTo(request);
+        assertThat(request.structuredOutput().schemaJson()).isEqualTo(SCHEMA);
+        assertThatThrownBy(() -> new StructuredOutput("no spaces", null, SCHEMA))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[a-zA-Z0-9_-]");
+        assertThatThrownBy(() -> new StructuredOutput("answer", null, "[]"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JSON object");
+    }
 }
