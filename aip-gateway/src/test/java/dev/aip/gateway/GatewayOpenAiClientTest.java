@@ -531,8 +531,10 @@ class GatewayOpenAiClientTest {
     @Test
     void imageParts_dataUrlsAreSentAsImages_remoteUrlsAreRefused() {
         OpenAIClient client = client("formats");
+        // A PNG's signature and IHDR chunk (200 x 100 px): what Bedrock (and the emulator) reads to count an image.
         String png = "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(
-                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13});
+                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                    0, 0, 0, (byte) 200, 0, 0, 0, 100, 8, 2, 0, 0, 0, 0, 0, 0, 0});
         ChatCompletionContentPart question = ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
                 .text("What is in this picture?").build());
 
