@@ -381,6 +381,24 @@ class MessagesApiTest {
     }
 
     @Test
+    void rawHttp_unknownPathOrWrongMethodUnderMessages_areAnsweredInAnthropicsShape() throws Exception {
+        HttpResponse<String> unknown = post("a-raw", "/v1/messages/batches", HELLO, "2023-06-01");
+        HttpResponse<String> wrongMethod = http.send(request("a-raw", "/v1/messages", HELLO, "2023-06-01")
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(unknown.body()).at("/error/type").asText()).isEqualTo("not_found_error");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(JSON.readTree(wrongMethod.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(JSON.readTree(wrongMethod.body()).at("/error/message").asText()).contains("POST");
+        for (HttpResponse<String> r : List.of(unknown, wrongMethod)) {
+            assertThat(JSON.readTree(r.body()).path("type").asText()).isEqualTo("error");
+            assertThat(JSON.readTree(r.body()).path("request_id").asText())
+                    .isEqualTo(r.headers().firstValue("request-id").orElseThrow());
+        }
+    }
+
+    @Test
     void rawHttp_stream_sendsAnthropicsEventsInOrder_withIndexesAndTheUsageLast() throws Exception {
         emulator.script().forAnyModel().whenPromptContains("[raw-tools]").useTools(List.of(
                 Script.toolCall("get_weather", "{\"city\":\"Oslo\"}"),
