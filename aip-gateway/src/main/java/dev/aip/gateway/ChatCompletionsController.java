@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
-import dev.aip.core.chat.ChatStream;
-import dev.aip.core.chat.ChatStreamListener;
 import dev.aip.core.chat.ContentPart;
 import dev.aip.core.chat.StopReason;
 import dev.aip.core.governance.PolicyStore;
@@ -29,13 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -47,12 +41,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (sync, or {@code stream: true} as server-sent
@@ -97,32 +88,27 @@ import reactor.core.scheduler.Schedulers;
 @RestController
 class ChatCompletionsController {
 
-    private final ChatClient pipeline;
     private final ApiKeys keys;
     private final TenantDirectory tenants;
     private final GatewayConfiguration.GatewayModels models;
-    private final GatewayProperties properties;
     private final PolicyStore policies;
     private final RecentRecords records;
     private final InFlightLimits limits;
     private final MeterRegistry registry;
-    private final TenantProfileResolver resolver;
+    private final GatewayCalls calls;
     private final ObjectMapper json = new ObjectMapper();
 
-    ChatCompletionsController(ChatClient gatewayPipeline, ApiKeys keys, TenantDirectory tenants,
-                              GatewayConfiguration.GatewayModels models, GatewayProperties properties,
+    ChatCompletionsController(ApiKeys keys, TenantDirectory tenants, GatewayConfiguration.GatewayModels models,
                               ObjectProvider<PolicyStore> policies, RecentRecords records, InFlightLimits limits,
-                              ObjectProvider<MeterRegistry> registry, TenantProfileResolver resolver) {
-        this.pipeline = gatewayPipeline;
+                              ObjectProvider<MeterRegistry> registry, GatewayCalls calls) {
         this.keys = keys;
         this.tenants = tenants;
         this.models = models;
-        this.properties = properties;
         this.policies = policies.getIfAvailable();
         this.records = records;
         this.limits = limits;
         this.registry = registry.getIfAvailable();
-        this.resolver = resolver;
+        this.calls = calls;
     }
 
     @GetMapping("/v1/models")
@@ -183,7 +169,7 @@ class ChatCompletionsController {
             outcome.status = e.status;
             return writeError(response, e).doFinally(s -> meter(outcome));
         }
-        return readBody(request)
+        return calls.readBody(request, ChatCompletionsController::tooLarge)
                 .flatMap(body -> {
                     OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, body);
                     outcome.stream = parsed.stream();
@@ -192,8 +178,7 @@ class ChatCompletionsController {
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
                     // A profile not yet in memory (a tenant's first call: found or created at Bedrock) is resolved
                     // on a thread that may wait, never on the server's I/O thread.
-                    Scheduler start = resolver.resolvesWithoutBlocking(tenant, outcome.model)
-                            ? Schedulers.immediate() : Schedulers.boundedElastic();
+                    Scheduler start = calls.startOn(tenant, outcome.model);
                     return parsed.stream() ? stream(tenant, parsed, permit, response, outcome, start)
                             : complete(tenant, parsed, permit, response, outcome, start);
                 })
@@ -234,26 +219,6 @@ class ChatCompletionsController {
         return tenants.contextOf(tenant.get());
     }
 
-    /** The body, at most aip.gateway.max-body-bytes (413 beyond), read without blocking. */
-    private Mono<byte[]> readBody(ServerHttpRequest request) {
-        int max = properties.getMaxBodyBytes();
-        if (request.getHeaders().getContentLength() > max) {
-            return Mono.error(tooLarge(max));
-        }
-        return DataBufferUtils.join(request.getBody(), max)
-                .map(buffer -> {
-                    try {
-                        byte[] bytes = new byte[buffer.readableByteCount()];
-                        buffer.read(bytes);
-                        return bytes;
-                    } finally {
-                        DataBufferUtils.release(buffer);
-                    }
-                })
-                .defaultIfEmpty(new byte[0])
-                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(max));
-    }
-
     private static GatewayError tooLarge(int max) {
         return new GatewayError(413, "invalid_request_error", "request_too_large", null,
                 "The request body is larger than " + max + " bytes.");
@@ -289,21 +254,7 @@ class ChatCompletionsController {
     private Mono<Void> complete(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
                                 ServerHttpResponse response, Observed outcome, Scheduler start) {
         ChatRequest request = parsed.request();
-        return Mono.defer(() -> {
-                    CompletableFuture<ChatResponse> call;
-                    try {
-                        call = pipeline.chatAsync(tenant, request).toCompletableFuture();
-                    } catch (RuntimeException e) {
-                        permit.release();
-                        return Mono.error(e);
-                    }
-                    // The pipeline settles the call before its future completes (or at once when it is cancelled).
-                    call.whenComplete((r, e) -> permit.release());
-                    permit.onAbort(() -> call.cancel(false));
-                    // Cancelling the Mono (the client went away) cancels the future, which abandons the call.
-                    return Mono.fromFuture(call, false);
-                })
-                .subscribeOn(start)
+        return calls.whole(tenant, request, permit, start)
                 .flatMap(answer -> {
                     UsageRecord record = records.take(answer.usageRecordId()).orElse(null);
                     ObjectNode out = json.createObjectNode();
@@ -317,51 +268,15 @@ class ChatCompletionsController {
                     choice.putNull("logprobs");
                     choice.put("finish_reason", finishReason(answer.stopReason(), parsed.jsonObject()));
                     usage(out, answer.usage(), record);
-                    usageHeaders(response, answer.usage(), record, answer.usageRecordId());
+                    GatewayCalls.usageHeaders(response, answer.usage(), record, answer.usageRecordId());
                     outcome.status = 200;
                     return writeJson(response, 200, out);
-                })
-                // Backstop (idempotent): a call that never started, or was cancelled (settled at once), is done.
-                .doFinally(s -> permit.release());
+                });
     }
 
     private Mono<Void> stream(TenantContext tenant, OpenAiRequests.Parsed parsed, InFlightLimits.Permit permit,
                               ServerHttpResponse response, Observed outcome, Scheduler start) {
-        Flux<Object> events = Flux.<Object>create(sink -> {
-            AtomicReference<ChatStream> call = new AtomicReference<>();
-            // A client that goes away (or falls too far behind) cancels the call: settled once, as cancelled.
-            sink.onCancel(() -> {
-                ChatStream c = call.get();
-                if (c != null) {
-                    c.cancel();
-                }
-            });
-            ChatStream started;
-            try {
-                started = pipeline.stream(tenant, parsed.request(), new Bridge(sink));
-            } catch (RuntimeException e) {
-                permit.release();
-                sink.next(e);
-                sink.complete();
-                return;
-            }
-            started.completion().whenComplete((r, e) -> permit.release());
-            call.set(started);
-            // Still running at the end of the shutdown grace period: cancel the call, then end the response.
-            permit.onAbort(() -> {
-                started.cancel();
-                sink.error(new CancellationException("The gateway is shutting down."));
-            });
-            if (sink.isCancelled()) {
-                started.cancel();
-            }
-        }, FluxSink.OverflowStrategy.ERROR)
-                // Only the start moves; the client's demand is not routed through that thread.
-                .subscribeOn(start, false)
-                // The only buffer between Bedrock and a slow client, bounded: overflow fails the stream, which
-                // cancels the call upstream.
-                .onBackpressureBuffer(Math.max(1, properties.getStreamBufferEvents()), dropped -> { },
-                        BufferOverflowStrategy.ERROR);
+        Flux<Object> events = calls.stream(tenant, parsed.request(), permit, start);
         return events.switchOnFirst((first, all) -> {
             if (first.hasValue() && first.get() instanceof Throwable error) {
                 // Refused before any text: an error answer with its status, as for a whole answer.
@@ -393,37 +308,6 @@ class ChatCompletionsController {
             // One SSE frame per group: written and flushed on its own.
             return response.writeAndFlushWith(sse.map(e -> Mono.just(frame(response, e))));
         }).then().doFinally(s -> permit.release());
-    }
-
-    /** The listener side of the bridge: pushes each event into the Flux (one at a time, in order). */
-    private static final class Bridge implements ChatStreamListener {
-        private final FluxSink<Object> sink;
-
-        Bridge(FluxSink<Object> sink) {
-            this.sink = sink;
-        }
-
-        @Override
-        public void onText(String text) {
-            sink.next(text);
-        }
-
-        @Override
-        public void onToolUse(ContentPart.ToolUse toolUse) {
-            sink.next(toolUse);
-        }
-
-        @Override
-        public void onComplete(ChatResponse answer) {
-            sink.next(answer);
-            sink.complete();
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            sink.next(error);
-            sink.complete();
-        }
     }
 
     private List<ServerSentEvent<String>> toEvents(Object event, String id, long created, String model,
@@ -549,21 +433,6 @@ class ChatCompletionsController {
             aip.put("record_id", record.recordId());
             aip.put("cache_write_tokens", usage.cacheWriteInputTokens());
             record.cost().amount().ifPresent(c -> aip.put("cost_usd", c.toPlainString()));
-        }
-    }
-
-    private static void usageHeaders(ServerHttpResponse r, TokenUsage usage, UsageRecord record,
-                                     String recordId) {
-        HttpHeaders response = r.getHeaders();
-        response.set("x-aip-input-tokens", Long.toString(usage.inputTokens()));
-        response.set("x-aip-output-tokens", Long.toString(usage.outputTokens()));
-        response.set("x-aip-cache-read-tokens", Long.toString(usage.cacheReadInputTokens()));
-        response.set("x-aip-cache-write-tokens", Long.toString(usage.cacheWriteInputTokens()));
-        if (recordId != null) {
-            response.set("x-aip-record-id", recordId);
-        }
-        if (record != null) {
-            record.cost().amount().ifPresent(c -> response.set("x-aip-cost-usd", c.toPlainString()));
         }
     }
 

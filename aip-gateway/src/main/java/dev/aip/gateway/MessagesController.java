@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
-import dev.aip.core.chat.ChatStream;
-import dev.aip.core.chat.ChatStreamListener;
-import dev.aip.core.chat.ContentPart;
 import dev.aip.core.governance.PolicyStore;
-import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -27,12 +23,9 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -41,12 +34,9 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.model.CountTokensResponse;
 
@@ -85,7 +75,6 @@ import software.amazon.awssdk.services.bedrockruntime.model.CountTokensResponse;
 @RestController
 class MessagesController {
 
-    private final ChatClient pipeline;
     private final ApiKeys keys;
     private final TenantDirectory tenants;
     private final GatewayConfiguration.GatewayModels models;
@@ -95,15 +84,15 @@ class MessagesController {
     private final InFlightLimits limits;
     private final MeterRegistry registry;
     private final TenantProfileResolver resolver;
+    private final GatewayCalls calls;
     private final BedrockRuntimeAsyncClient bedrock;
     private final ObjectMapper json = new ObjectMapper();
 
-    MessagesController(ChatClient gatewayPipeline, ApiKeys keys, TenantDirectory tenants,
+    MessagesController(ApiKeys keys, TenantDirectory tenants,
                        GatewayConfiguration.GatewayModels models, GatewayProperties properties,
                        ObjectProvider<PolicyStore> policies, RecentRecords records, InFlightLimits limits,
-                       ObjectProvider<MeterRegistry> registry, TenantProfileResolver resolver,
+                       ObjectProvider<MeterRegistry> registry, TenantProfileResolver resolver, GatewayCalls calls,
                        @Qualifier("gatewayBedrockAsyncClient") BedrockRuntimeAsyncClient bedrock) {
-        this.pipeline = gatewayPipeline;
         this.keys = keys;
         this.tenants = tenants;
         this.models = models;
@@ -113,6 +102,7 @@ class MessagesController {
         this.limits = limits;
         this.registry = registry.getIfAvailable();
         this.resolver = resolver;
+        this.calls = calls;
         this.bedrock = bedrock;
     }
 
@@ -140,13 +130,13 @@ class MessagesController {
             outcome.status = e.status;
             return writeError(response, outcome, e).doFinally(s -> meter(outcome));
         }
-        return readBody(request)
+        return calls.readBody(request, MessagesController::tooLarge)
                 .flatMap(body -> {
                     AnthropicRequests.Parsed parsed = AnthropicRequests.parseMessages(json, body);
                     outcome.stream = parsed.stream();
                     outcome.model = checkModel(tenant, parsed.request().model());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
-                    Scheduler start = startOn(tenant, outcome.model);
+                    Scheduler start = calls.startOn(tenant, outcome.model);
                     return parsed.stream() ? stream(tenant, parsed.request(), permit, response, outcome, start)
                             : complete(tenant, parsed.request(), permit, response, outcome, start);
                 })
@@ -172,7 +162,7 @@ class MessagesController {
             outcome.status = e.status;
             return writeError(response, outcome, e).doFinally(s -> meterCount(outcome));
         }
-        return readBody(request)
+        return calls.readBody(request, MessagesController::tooLarge)
                 .flatMap(body -> {
                     ChatRequest parsed = AnthropicRequests.parseCountTokens(json, body);
                     outcome.model = checkModel(tenant, parsed.model());
@@ -186,7 +176,7 @@ class MessagesController {
                                 permit.onAbort(() -> call.cancel(false));
                                 return Mono.fromFuture(call, false);
                             })
-                            .subscribeOn(startOn(tenant, outcome.model))
+                            .subscribeOn(calls.startOn(tenant, outcome.model))
                             .timeout(properties.getTimeout(), Mono.error(() -> new AnthropicError(504, "api_error",
                                     "Counting tokens did not finish within the gateway's timeout.")))
                             .flatMap(counted -> {
@@ -211,14 +201,6 @@ class MessagesController {
                 ? new AnthropicError(529, "overloaded_error", "The gateway is shutting down; retry shortly.",
                         InFlightLimits.RETRY_AFTER_SECONDS, false)
                 : e;
-    }
-
-    /**
-     * The call starts on the server's I/O thread when the tenant's profile is in memory, else on Reactor's bounded
-     * elastic scheduler (a tenant's first call finds or creates its profile at Bedrock).
-     */
-    private Scheduler startOn(TenantContext tenant, String model) {
-        return resolver.resolvesWithoutBlocking(tenant, model) ? Schedulers.immediate() : Schedulers.boundedElastic();
     }
 
     private void meter(Observed o) {
@@ -268,26 +250,6 @@ class MessagesController {
         return tenants.contextOf(tenant.get());
     }
 
-    /** The body, at most aip.gateway.max-body-bytes (413 beyond), read without blocking. */
-    private Mono<byte[]> readBody(ServerHttpRequest request) {
-        int max = properties.getMaxBodyBytes();
-        if (request.getHeaders().getContentLength() > max) {
-            return Mono.error(tooLarge(max));
-        }
-        return DataBufferUtils.join(request.getBody(), max)
-                .map(buffer -> {
-                    try {
-                        byte[] bytes = new byte[buffer.readableByteCount()];
-                        buffer.read(bytes);
-                        return bytes;
-                    } finally {
-                        DataBufferUtils.release(buffer);
-                    }
-                })
-                .defaultIfEmpty(new byte[0])
-                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(max));
-    }
-
     private static AnthropicError tooLarge(int max) {
         return new AnthropicError(413, "request_too_large", "The request body is larger than " + max + " bytes.");
     }
@@ -305,67 +267,19 @@ class MessagesController {
 
     private Mono<Void> complete(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
                                 ServerHttpResponse response, Observed outcome, Scheduler start) {
-        return Mono.defer(() -> {
-                    CompletableFuture<ChatResponse> call;
-                    try {
-                        call = pipeline.chatAsync(tenant, request).toCompletableFuture();
-                    } catch (RuntimeException e) {
-                        permit.release();
-                        return Mono.error(e);
-                    }
-                    // The pipeline settles the call before its future completes (or at once when it is cancelled).
-                    call.whenComplete((r, e) -> permit.release());
-                    permit.onAbort(() -> call.cancel(false));
-                    // Cancelling the Mono (the client went away) cancels the future, which abandons the call.
-                    return Mono.fromFuture(call, false);
-                })
-                .subscribeOn(start)
+        return calls.whole(tenant, request, permit, start)
                 .flatMap(answer -> {
                     UsageRecord record = records.take(answer.usageRecordId()).orElse(null);
                     ObjectNode out = AnthropicEvents.message(json, "msg_" + answer.usageRecordId(), request, answer);
-                    usageHeaders(response, answer.usage(), record, answer.usageRecordId());
+                    GatewayCalls.usageHeaders(response, answer.usage(), record, answer.usageRecordId());
                     outcome.status = 200;
                     return writeJson(response, 200, out);
-                })
-                // Backstop (idempotent): a call that never started, or was cancelled (settled at once), is done.
-                .doFinally(s -> permit.release());
+                });
     }
 
     private Mono<Void> stream(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
                               ServerHttpResponse response, Observed outcome, Scheduler start) {
-        Flux<Object> items = Flux.<Object>create(sink -> {
-            AtomicReference<ChatStream> call = new AtomicReference<>();
-            // A client that goes away (or falls too far behind) cancels the call: settled once, as cancelled.
-            sink.onCancel(() -> {
-                ChatStream c = call.get();
-                if (c != null) {
-                    c.cancel();
-                }
-            });
-            ChatStream started;
-            try {
-                started = pipeline.stream(tenant, request, new Bridge(sink));
-            } catch (RuntimeException e) {
-                permit.release();
-                sink.next(e);
-                sink.complete();
-                return;
-            }
-            started.completion().whenComplete((r, e) -> permit.release());
-            call.set(started);
-            permit.onAbort(() -> {
-                started.cancel();
-                sink.error(new CancellationException("The gateway is shutting down."));
-            });
-            if (sink.isCancelled()) {
-                started.cancel();
-            }
-        }, FluxSink.OverflowStrategy.ERROR)
-                .subscribeOn(start, false)
-                // The only buffer between Bedrock and a slow client, bounded: overflow fails the stream, which
-                // cancels the call upstream.
-                .onBackpressureBuffer(Math.max(1, properties.getStreamBufferEvents()), dropped -> { },
-                        BufferOverflowStrategy.ERROR);
+        Flux<Object> items = calls.stream(tenant, request, permit, start);
         return items.switchOnFirst((first, all) -> {
             if (first.hasValue() && first.get() instanceof Throwable error) {
                 // Refused before any event: an error answer with its status, as for a whole message.
@@ -397,55 +311,10 @@ class MessagesController {
         }).then().doFinally(s -> permit.release());
     }
 
-    /** The listener side of the bridge: pushes each event into the Flux (one at a time, in order). */
-    private static final class Bridge implements ChatStreamListener {
-        private final FluxSink<Object> sink;
-
-        Bridge(FluxSink<Object> sink) {
-            this.sink = sink;
-        }
-
-        @Override
-        public void onText(String text) {
-            sink.next(text);
-        }
-
-        @Override
-        public void onToolUse(ContentPart.ToolUse toolUse) {
-            sink.next(toolUse);
-        }
-
-        @Override
-        public void onComplete(ChatResponse answer) {
-            sink.next(answer);
-            sink.complete();
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            sink.next(error);
-            sink.complete();
-        }
-    }
-
     /** {@code event: <name>}, {@code data: <json>} and a blank line. */
     private static DataBuffer frame(ServerHttpResponse response, AnthropicEvents.Event event) {
         return response.bufferFactory().wrap(("event: " + event.name() + "\ndata: " + event.data() + "\n\n")
                 .getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void usageHeaders(ServerHttpResponse r, TokenUsage usage, UsageRecord record, String recordId) {
-        HttpHeaders response = r.getHeaders();
-        response.set("x-aip-input-tokens", Long.toString(usage.inputTokens()));
-        response.set("x-aip-output-tokens", Long.toString(usage.outputTokens()));
-        response.set("x-aip-cache-read-tokens", Long.toString(usage.cacheReadInputTokens()));
-        response.set("x-aip-cache-write-tokens", Long.toString(usage.cacheWriteInputTokens()));
-        if (recordId != null) {
-            response.set("x-aip-record-id", recordId);
-        }
-        if (record != null) {
-            record.cost().amount().ifPresent(c -> response.set("x-aip-cost-usd", c.toPlainString()));
-        }
     }
 
     private Mono<Void> writeJson(ServerHttpResponse response, int status, ObjectNode body) {
