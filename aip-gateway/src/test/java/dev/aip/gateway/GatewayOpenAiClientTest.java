@@ -38,6 +38,7 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.InvocationRecord;
+import dev.aip.emulator.Script;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -81,7 +82,7 @@ class GatewayOpenAiClientTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> TENANTS = List.of("chat", "agent", "streamer", "chooser", "merger", "slow", "broke",
-            "errors", "formats");
+            "errors", "formats", "parallel", "parallel-stream", "structured");
 
     @DynamicPropertySource
     static void keysAndPolicies(DynamicPropertyRegistry registry) throws IOException {
@@ -141,6 +142,9 @@ class GatewayOpenAiClientTest {
                 .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
         emulator.script().forAnyModel().whenPromptContains("clock in Paris")
                 .useTool("get_time", "{\"zone\":\"Europe/Paris\"}", "It is 14:00 in Paris.");
+        emulator.script().forAnyModel().whenPromptContains("weather and the time in Rome")
+                .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Rome\"}"),
+                        Script.toolCall("get_time", "{\"zone\":\"Europe/Rome\"}")), "Sunny, and 09:00 in Rome.");
     }
 
     @AfterEach
@@ -270,6 +274,88 @@ class GatewayOpenAiClientTest {
         assertThat(deltas.get(1).id()).isEmpty();
         // Streamed model calls are metered exactly too: one record per call, with Bedrock's own tokens.
         assertRecordsEqualTheEmulatorsLog("streamer");
+    }
+
+    @Test
+    void parallelToolCalls_twoCallsInOneTurn_bothResultsBack_finalAnswer_recordsEqualTheEmulatorsLog() {
+        OpenAIClient client = client("parallel");
+        ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder().model("claude-haiku")
+                .addFunctionTool(WEATHER).addFunctionTool(TIME)
+                .addUserMessage("What are the weather and the time in Rome?");
+
+        ChatCompletion first = client.chat().completions().create(conversation.build());
+        ChatCompletionMessage asks = first.choices().get(0).message();
+        assertThat(first.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        List<ChatCompletionMessageFunctionToolCall> calls = asks.toolCalls().orElseThrow().stream()
+                .map(ChatCompletionMessageToolCall::asFunction).toList();
+        assertThat(calls).extracting(c -> c.function().name()).containsExactly("get_weather", "get_time");
+        assertThat(calls).extracting(c -> c.function().arguments())
+                .containsExactly("{\"city\":\"Rome\"}", "{\"zone\":\"Europe/Rome\"}");
+        assertThat(calls.get(0).id()).isNotEqualTo(calls.get(1).id());
+        conversation.addMessage(asks)
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(0).id())
+                        .content("{\"sky\":\"clear\"}").build())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(1).id())
+                        .content("09:00").build());
+
+        ChatCompletion second = client.chat().completions().create(conversation.build());
+
+        assertThat(second.choices().get(0).message().content()).hasValue("Sunny, and 09:00 in Rome.");
+        assertThat(second.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        List<UsageRecord> ours = records.of("parallel");
+        assertThat(ours).hasSize(2).allMatch(r -> r.outcome() == Outcome.SUCCESS);
+        assertRecordsEqualTheEmulatorsLog("parallel");
+        assertThat(List.of(first, second).stream().map(c -> c.usage().orElseThrow().promptTokens()).toList())
+                .isEqualTo(ours.stream().map(r -> r.usage().totalInputTokens()).toList());
+    }
+
+    @Test
+    void parallelToolCalls_streamed_accumulateIntoTwoCallsWithIndexesZeroAndOne() {
+        OpenAIClient client = client("parallel-stream");
+        ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder().model("claude-haiku")
+                .addFunctionTool(WEATHER).addFunctionTool(TIME)
+                .addUserMessage("What are the weather and the time in Rome?")
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
+        ChatCompletionAccumulator acc = ChatCompletionAccumulator.create();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(conversation.build())) {
+            stream.stream().forEach(c -> chunks.add(acc.accumulate(c)));
+        }
+
+        ChatCompletion asked = acc.chatCompletion();
+        assertThat(asked.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        List<ChatCompletionMessageFunctionToolCall> calls = asked.choices().get(0).message().toolCalls()
+                .orElseThrow().stream().map(ChatCompletionMessageToolCall::asFunction).toList();
+        assertThat(calls).extracting(c -> c.function().name()).containsExactly("get_weather", "get_time");
+        assertThat(calls).extracting(c -> c.function().arguments())
+                .containsExactly("{\"city\":\"Rome\"}", "{\"zone\":\"Europe/Rome\"}");
+        List<ChatCompletionChunk.Choice.Delta.ToolCall> deltas = chunks.stream()
+                .flatMap(c -> c.choices().stream()).flatMap(c -> c.delta().toolCalls().stream())
+                .flatMap(List::stream).toList();
+        assertThat(deltas.stream().map(ChatCompletionChunk.Choice.Delta.ToolCall::index).distinct().toList())
+                .containsExactly(0L, 1L);
+        // Each call opens with its id and name at its own index.
+        assertThat(deltas.stream().filter(d -> d.id().isPresent()).map(d -> d.index()).toList())
+                .containsExactly(0L, 1L);
+        conversation.addMessage(asked.choices().get(0).message())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(0).id())
+                        .content("{\"sky\":\"clear\"}").build())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(1).id())
+                        .content("09:00").build());
+        ChatCompletionAccumulator answerAcc = ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(conversation.build())) {
+            stream.stream().forEach(answerAcc::accumulate);
+        }
+
+        ChatCompletion answer = answerAcc.chatCompletion();
+        assertThat(answer.choices().get(0).message().content()).hasValue("Sunny, and 09:00 in Rome.");
+        List<UsageRecord> ours = records.of("parallel-stream");
+        assertThat(ours).hasSize(2).allMatch(r -> r.outcome() == Outcome.SUCCESS);
+        assertRecordsEqualTheEmulatorsLog("parallel-stream");
+        assertThat(List.of(asked, answer).stream().map(c -> c.usage().orElseThrow().completionTokens()).toList())
+                .isEqualTo(ours.stream().map(r -> r.usage().outputTokens()).toList());
     }
 
     private void assertRecordsEqualTheEmulatorsLog(String tenant) {
