@@ -33,6 +33,7 @@ import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.chat.completions.StructuredChatCompletion;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.UsageSink;
@@ -591,6 +592,74 @@ class GatewayOpenAiClientTest {
         assertThat(refused.getMessage()).contains("'claude-haiku'", "claude-haiku-45");
         assertThat(served.choices().get(0).message().content()).isPresent();
         assertThat(records.of("formats")).hasSize(before + 1);
+    }
+
+    /** The answer an application wants, as openai-java derives its JSON schema from the class. */
+    record City(String name, String country, long population, List<String> landmarks, boolean capital) {
+    }
+
+    @Test
+    void structuredOutput_officialClientsClassApi_parsesTheAnswerIntoARecord() {
+        OpenAIClient client = client("structured");
+
+        StructuredChatCompletion<City> answer = client.chat().completions().create(ChatCompletionCreateParams
+                .builder().model("claude-haiku-45").addUserMessage("Describe Lyon").responseFormat(City.class)
+                .build());
+
+        City city = answer.choices().get(0).message().content().orElseThrow();
+        assertThat(city.name()).isNotNull();
+        assertThat(city.country()).isNotNull();
+        assertThat(city.landmarks()).isNotNull();
+        assertThat(answer.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        assertThat(answer.usage().orElseThrow().completionTokens())
+                .isEqualTo(records.of("structured").get(records.of("structured").size() - 1).usage().outputTokens());
+    }
+
+    @Test
+    void structuredOutput_streamed_accumulatesIntoJsonThatParsesIntoTheRecord() throws Exception {
+        OpenAIClient client = client("structured");
+        ChatCompletionAccumulator acc = ChatCompletionAccumulator.create();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                ChatCompletionCreateParams.builder().model("claude-haiku-45").addUserMessage("Describe Nantes")
+                        .responseFormat(City.class).build())) {
+            stream.stream().forEach(c -> chunks.add(acc.accumulate(c)));
+        }
+
+        String content = acc.chatCompletion().choices().get(0).message().content().orElseThrow();
+        City city = JSON.readValue(content, City.class);
+        assertThat(city.name()).isNotNull();
+        // Streamed as text deltas, not as one chunk.
+        assertThat(chunks.stream().filter(c -> c.choices().stream()
+                .anyMatch(ch -> ch.delta().content().filter(t -> !t.isEmpty()).isPresent())).count())
+                .isGreaterThan(1);
+    }
+
+    @Test
+    void structuredOutput_schemaKeywordBedrockRefuses_is400NamingTheKeyword() {
+        OpenAIClient client = client("structured");
+        ResponseFormatJsonSchema withMinimum = ResponseFormatJsonSchema.builder().jsonSchema(
+                ResponseFormatJsonSchema.JsonSchema.builder().name("age").strict(true)
+                        .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object"))
+                                .putAdditionalProperty("properties", JsonValue.from(Map.of("age",
+                                        Map.of("type", "integer", "minimum", 0))))
+                                .putAdditionalProperty("required", JsonValue.from(List.of("age")))
+                                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                                .build()).build()).build();
+
+        BadRequestException refused = catchThrowableOfType(BadRequestException.class, () -> client.chat()
+                .completions().create(hello("claude-haiku-45").toBuilder().responseFormat(withMinimum).build()));
+
+        BadRequestException refusedStream = catchThrowableOfType(BadRequestException.class, () -> client.chat()
+                .completions().createStreaming(hello("claude-haiku-45").toBuilder().responseFormat(withMinimum)
+                        .build()).close());
+
+        for (BadRequestException e : List.of(refused, refusedStream)) {
+            assertThat(e.param()).hasValue("response_format.json_schema.schema");
+            assertThat(e.getMessage()).contains("minimum");
+            assertThat(e.type()).hasValue("invalid_request_error");
+        }
     }
 
     @Test
