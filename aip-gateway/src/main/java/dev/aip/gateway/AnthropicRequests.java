@@ -283,9 +283,12 @@ final class AnthropicRequests {
         }
         byte[] bytes;
         try {
-            bytes = java.util.Base64.getMimeDecoder().decode(data.asText());
+            bytes = java.util.Base64.getDecoder().decode(data.asText().replaceAll("\\s", ""));
         } catch (IllegalArgumentException e) {
             throw AnthropicError.invalid(at + ".data: not valid base64.");
+        }
+        if (bytes.length == 0) {
+            throw AnthropicError.invalid(at + ".data: Field required: the image's bytes in base64.");
         }
         try {
             return ContentPart.Image.of(source.path("media_type").asText(""), bytes);
