@@ -686,8 +686,9 @@ class GatewayOpenAiClientTest {
     @Test
     void imageParts_dataUrlsAreSentAsImages_remoteUrlsAreRefused() {
         OpenAIClient client = client("formats");
+        // Bedrock reads the image's header: a real 300 x 200 PNG.
         String png = "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(
-                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13});
+                MessagesApiTest.png(300, 200));
         ChatCompletionContentPart question = ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
                 .text("What is in this picture?").build());
 
@@ -703,6 +704,9 @@ class GatewayOpenAiClientTest {
         // The image reached Bedrock: it is counted as input.
         assertThat(withImage.usage().orElseThrow().promptTokens())
                 .isGreaterThan(textOnly.usage().orElseThrow().promptTokens());
+        // As Bedrock counts Claude's images: ceil(300 * 200 / 750) = 80 tokens.
+        assertThat(withImage.usage().orElseThrow().promptTokens() - textOnly.usage().orElseThrow().promptTokens())
+                .isEqualTo(80);
         assertThat(remote.param()).hasValue("messages[0].content[1].image_url.url");
         assertThat(remote.getMessage()).contains("data URL");
     }
