@@ -22,8 +22,10 @@ import java.util.Set;
  *
  * <p>Mapped: {@code model} (a logical model, as on the OpenAI endpoint), {@code max_tokens} (required for messages),
  * {@code system} (a string or text blocks), {@code messages} ({@code user} and {@code assistant}; content a string or
- * blocks: {@code text}, {@code tool_use} in assistant turns, {@code tool_result} in user turns, whose content is a
- * string or text blocks; consecutive turns of one role are joined into one, as Anthropic does),
+ * blocks: {@code text}, {@code image} in user turns (a {@code base64} source with {@code media_type} image/png,
+ * image/jpeg, image/gif or image/webp, sent to Bedrock as an image block), {@code tool_use} in assistant turns,
+ * {@code tool_result} in user turns, whose content is a string or text blocks; consecutive turns of one role are
+ * joined into one, as Anthropic does),
  * {@code temperature} and {@code top_p} (0–1, Anthropic's and Bedrock's range), {@code stop_sequences},
  * {@code stream}, {@code tools} ({@code name}, {@code description}, {@code input_schema}), {@code tool_choice}
  * ({@code auto}, {@code any}, {@code tool}; {@code none} sends no tools, which Bedrock requires when the conversation
@@ -32,7 +34,8 @@ import java.util.Set;
  * cache point right after that block.
  *
  * <p>Refused with 400 naming the field: any other field or block type (e.g. {@code top_k}, {@code thinking},
- * {@code image} and {@code document} blocks), {@code cache_control} on a tool (put it on the last system block,
+ * {@code document} blocks), image sources other than {@code base64} ({@code url}, {@code file}: the gateway does
+ * not fetch images), {@code cache_control} on a tool (put it on the last system block,
  * which caches the tools too) or with a {@code ttl} other than {@code 5m}, {@code disable_parallel_tool_use: true}
  * (Converse cannot forbid parallel calls), and {@code tool_choice: none} in a conversation that has tool blocks.
  *
@@ -240,14 +243,58 @@ final class AnthropicRequests {
                     }
                     toolBlocks = true;
                 }
+                case "image" -> {
+                    if (role != ChatRole.USER) {
+                        throw AnthropicError.invalid(bat + ": image blocks belong in user messages.");
+                    }
+                    onlyFields(block, bat + ".", Set.of("type", "source", "cache_control"));
+                    into.add(image(block.get("source"), bat + ".source"));
+                }
                 default -> throw AnthropicError.invalid(bat + ".type: '" + type + "' blocks are not supported by"
-                        + " this gateway; send text, tool_use or tool_result blocks.");
+                        + " this gateway; send text, image, tool_use or tool_result blocks.");
             }
             if (cacheControl(block, bat)) {
                 into.add(ContentPart.cachePoint());
             }
         }
         return toolBlocks;
+    }
+
+    /**
+     * An image block's {@code source}: {@code {"type":"base64","media_type":"image/png","data":"..."}}. URL and file
+     * sources are refused: the gateway does not fetch from the network on a caller's behalf (Bedrock takes the
+     * bytes), and Anthropic's Files API is not Bedrock's.
+     */
+    private static ContentPart.Image image(JsonNode source, String at) {
+        if (source == null || !source.isObject()) {
+            throw AnthropicError.invalid(at + ": Field required; send {\"type\":\"base64\",\"media_type\":"
+                    + "\"image/png\",\"data\":\"...\"}.");
+        }
+        String type = source.path("type").asText("");
+        if (!"base64".equals(type)) {
+            throw AnthropicError.invalid(at + ".type: '" + type + "' image sources are not supported by this"
+                    + " gateway, which does not fetch images for its callers; send the image inline as"
+                    + " {\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"...\"}.");
+        }
+        onlyFields(source, at + ".", Set.of("type", "media_type", "data"));
+        JsonNode data = source.get("data");
+        if (data == null || !data.isTextual() || data.asText().isEmpty()) {
+            throw AnthropicError.invalid(at + ".data: Field required: the image's bytes in base64.");
+        }
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getDecoder().decode(data.asText().replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw AnthropicError.invalid(at + ".data: not valid base64.");
+        }
+        if (bytes.length == 0) {
+            throw AnthropicError.invalid(at + ".data: Field required: the image's bytes in base64.");
+        }
+        try {
+            return ContentPart.Image.of(source.path("media_type").asText(""), bytes);
+        } catch (IllegalArgumentException e) {
+            throw AnthropicError.invalid(at + ".media_type: " + e.getMessage() + ".");
+        }
     }
 
     private static String toolResultText(JsonNode content, String at) {

@@ -153,6 +153,7 @@ class ChatCompletionsController {
         volatile String tenant = "none";
         volatile String model = "none";
         volatile boolean stream;
+        volatile boolean structured;
         volatile int status = 500;
     }
 
@@ -173,6 +174,7 @@ class ChatCompletionsController {
                 .flatMap(body -> {
                     OpenAiRequests.Parsed parsed = OpenAiRequests.parse(json, body);
                     outcome.stream = parsed.stream();
+                    outcome.structured = parsed.request().structuredOutput() != null;
                     outcome.model = checkModel(tenant, parsed.request().model());
                     checkStructuredOutput(parsed.request());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
@@ -193,7 +195,7 @@ class ChatCompletionsController {
                 .onErrorResume(e -> !(e instanceof GatewayError), e -> {
                     AipErrors.Answer answer = AipErrors.map(e);
                     outcome.status = answer.status();
-                    return writeError(response, answer);
+                    return writeError(response, answer, outcome.structured);
                 })
                 .doFinally(s -> meter(outcome));
     }
@@ -282,7 +284,7 @@ class ChatCompletionsController {
                 // Refused before any text: an error answer with its status, as for a whole answer.
                 AipErrors.Answer answer = AipErrors.map(error);
                 outcome.status = answer.status();
-                return all.then(writeError(response, answer));
+                return all.then(writeError(response, answer, parsed.request().structuredOutput() != null));
             }
             if (!first.hasValue()) {
                 return all.then();
@@ -469,8 +471,20 @@ class ChatCompletionsController {
         return GatewayError.write(response, json, e.status, e.type, e.code, e.param, e.getMessage(), e.retryAfter);
     }
 
-    private Mono<Void> writeError(ServerHttpResponse response, AipErrors.Answer answer) {
-        return GatewayError.write(response, json, answer.status(), openAiType(answer), openAiCode(answer), null,
-                answer.message(), answer.retryAfterHeader().orElse(null));
+    private Mono<Void> writeError(ServerHttpResponse response, AipErrors.Answer answer, boolean structured) {
+        return GatewayError.write(response, json, answer.status(), openAiType(answer), openAiCode(answer),
+                param(answer, structured), answer.message(), answer.retryAfterHeader().orElse(null));
+    }
+
+    /**
+     * The request field a Bedrock refusal is about, where the gateway can tell: Bedrock refuses a structured-output
+     * schema it does not support (a keyword outside its JSON Schema subset, such as {@code minimum}, or an object
+     * without {@code additionalProperties: false}) with a 400 whose message names the keyword and mentions the
+     * schema; that schema is the caller's {@code response_format.json_schema.schema}, passed through unchanged.
+     */
+    private static String param(AipErrors.Answer answer, boolean structured) {
+        return structured && answer.status() == 400 && answer.message() != null
+                && answer.message().toLowerCase(java.util.Locale.ROOT).contains("schema")
+                ? "response_format.json_schema.schema" : null;
     }
 }

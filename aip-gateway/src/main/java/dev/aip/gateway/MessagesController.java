@@ -3,6 +3,7 @@ package dev.aip.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aip.core.bedrock.CountTokensRequests;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatRequest;
 import dev.aip.core.chat.ChatResponse;
@@ -172,7 +173,7 @@ class MessagesController {
                                 // in memory is found (or created) on a thread that may wait.
                                 String foundationModel = resolver.resolve(tenant, parsed.model()).sourceModelId();
                                 CompletableFuture<CountTokensResponse> call = bedrock.countTokens(
-                                        TokenCounts.request(foundationModel, parsed));
+                                        CountTokensRequests.of(foundationModel, parsed));
                                 permit.onAbort(() -> call.cancel(false));
                                 return Mono.fromFuture(call, false);
                             })

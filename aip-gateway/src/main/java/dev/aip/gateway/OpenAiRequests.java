@@ -332,7 +332,10 @@ final class OpenAiRequests {
      * Maps {@code response_format}; returns whether JSON mode is served by the {@link #JSON_OBJECT_TOOL}.
      *
      * <p>{@code json_schema} becomes Converse structured output ({@code outputConfig.textFormat}), which Bedrock
-     * always enforces: {@code strict: false} is served as strictly. {@code json_object} (any JSON object) cannot be
+     * always enforces: {@code strict: false} is served as strictly. The schema is sent as the caller wrote it:
+     * Bedrock takes a subset of JSON Schema and documents no normalisation, so a keyword outside it (e.g.
+     * {@code minimum}) is Bedrock's 400, which the controller answers with {@code param}
+     * {@code response_format.json_schema.schema}. {@code json_object} (any JSON object) cannot be
      * a Converse output schema, which Bedrock requires to close every object; it is served as a tool the model must
      * call, whose input schema is any object, and the tool's input is returned as the answer's content. This works
      * on every model with tool use; it cannot be combined with the request's own tools.

@@ -41,6 +41,44 @@ class AnthropicRequestsTest {
     }
 
     @Test
+    void parse_base64ImageBlock_becomesAnImagePartWithItsBytes() {
+        byte[] bytes = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+        ChatRequest r = parse(message("\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"What is this?\"},{\"type\":\"image\",\"source\":{\"type\":\"base64\","
+                + "\"media_type\":\"image/jpeg\",\"data\":\"" + java.util.Base64.getEncoder().encodeToString(bytes)
+                + "\"}}]}]")).request();
+
+        ContentPart.Image image = (ContentPart.Image) r.messages().get(0).content().get(1);
+        assertThat(image.format()).isEqualTo("jpeg");
+        assertThat(image.bytes()).isEqualTo(bytes);
+    }
+
+    @Test
+    void parse_imageBlocksThatCannotBeSent_areRefusedNamingTheFieldAndWhatToSend() {
+        String url = "{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://example.com/a.png\"}}";
+        String file = "{\"type\":\"image\",\"source\":{\"type\":\"file\",\"file_id\":\"file_1\"}}";
+        String tiff = "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/tiff\","
+                + "\"data\":\"AAAA\"}}";
+        String notBase64 = "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":"
+                + "\"image/png\",\"data\":\"***\"}}";
+
+        assertThatThrownBy(() -> parse(message("\"messages\":[{\"role\":\"user\",\"content\":[" + url + "]}]")))
+                .isInstanceOf(AnthropicError.class).hasMessageContaining("messages.0.content.0.source.type")
+                .hasMessageContaining("base64");
+        assertThatThrownBy(() -> parse(message("\"messages\":[{\"role\":\"user\",\"content\":[" + file + "]}]")))
+                .isInstanceOf(AnthropicError.class).hasMessageContaining("'file' image sources");
+        assertThatThrownBy(() -> parse(message("\"messages\":[{\"role\":\"user\",\"content\":[" + tiff + "]}]")))
+                .isInstanceOf(AnthropicError.class).hasMessageContaining("messages.0.content.0.source.media_type")
+                .hasMessageContaining("image/png");
+        assertThatThrownBy(() -> parse(message("\"messages\":[{\"role\":\"user\",\"content\":["
+                + notBase64 + "]}]"))).isInstanceOf(AnthropicError.class)
+                .hasMessageContaining("messages.0.content.0.source.data");
+        assertThatThrownBy(() -> parse(message("\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+                + "{\"role\":\"assistant\",\"content\":[" + tiff + "]}]"))).isInstanceOf(AnthropicError.class)
+                .hasMessageContaining("belong in user messages");
+    }
+
+    @Test
     void parse_toolTurns_mapToToolUseAndToolResult_andConsecutiveTurnsOfOneRoleAreJoined() {
         AnthropicRequests.Parsed p = parse(message(TOOLS + ",\"tool_choice\":{\"type\":\"tool\",\"name\":"
                 + "\"get_weather\"},\"stream\":true,\"metadata\":{\"user_id\":\"u-1\"},\"messages\":["

@@ -33,11 +33,13 @@ import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.chat.completions.StructuredChatCompletion;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.InvocationRecord;
+import dev.aip.emulator.Script;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -81,7 +83,7 @@ class GatewayOpenAiClientTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> TENANTS = List.of("chat", "agent", "streamer", "chooser", "merger", "slow", "broke",
-            "errors", "formats");
+            "errors", "formats", "parallel", "parallel-stream", "structured");
 
     @DynamicPropertySource
     static void keysAndPolicies(DynamicPropertyRegistry registry) throws IOException {
@@ -141,6 +143,9 @@ class GatewayOpenAiClientTest {
                 .useTool("get_weather", "{\"city\":\"Paris\"}", "It is sunny in Paris.");
         emulator.script().forAnyModel().whenPromptContains("clock in Paris")
                 .useTool("get_time", "{\"zone\":\"Europe/Paris\"}", "It is 14:00 in Paris.");
+        emulator.script().forAnyModel().whenPromptContains("weather and the time in Rome")
+                .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Rome\"}"),
+                        Script.toolCall("get_time", "{\"zone\":\"Europe/Rome\"}")), "Sunny, and 09:00 in Rome.");
     }
 
     @AfterEach
@@ -270,6 +275,88 @@ class GatewayOpenAiClientTest {
         assertThat(deltas.get(1).id()).isEmpty();
         // Streamed model calls are metered exactly too: one record per call, with Bedrock's own tokens.
         assertRecordsEqualTheEmulatorsLog("streamer");
+    }
+
+    @Test
+    void parallelToolCalls_twoCallsInOneTurn_bothResultsBack_finalAnswer_recordsEqualTheEmulatorsLog() {
+        OpenAIClient client = client("parallel");
+        ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder().model("claude-haiku")
+                .addFunctionTool(WEATHER).addFunctionTool(TIME)
+                .addUserMessage("What are the weather and the time in Rome?");
+
+        ChatCompletion first = client.chat().completions().create(conversation.build());
+        ChatCompletionMessage asks = first.choices().get(0).message();
+        assertThat(first.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        List<ChatCompletionMessageFunctionToolCall> calls = asks.toolCalls().orElseThrow().stream()
+                .map(ChatCompletionMessageToolCall::asFunction).toList();
+        assertThat(calls).extracting(c -> c.function().name()).containsExactly("get_weather", "get_time");
+        assertThat(calls).extracting(c -> c.function().arguments())
+                .containsExactly("{\"city\":\"Rome\"}", "{\"zone\":\"Europe/Rome\"}");
+        assertThat(calls.get(0).id()).isNotEqualTo(calls.get(1).id());
+        conversation.addMessage(asks)
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(0).id())
+                        .content("{\"sky\":\"clear\"}").build())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(1).id())
+                        .content("09:00").build());
+
+        ChatCompletion second = client.chat().completions().create(conversation.build());
+
+        assertThat(second.choices().get(0).message().content()).hasValue("Sunny, and 09:00 in Rome.");
+        assertThat(second.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        List<UsageRecord> ours = records.of("parallel");
+        assertThat(ours).hasSize(2).allMatch(r -> r.outcome() == Outcome.SUCCESS);
+        assertRecordsEqualTheEmulatorsLog("parallel");
+        assertThat(List.of(first, second).stream().map(c -> c.usage().orElseThrow().promptTokens()).toList())
+                .isEqualTo(ours.stream().map(r -> r.usage().totalInputTokens()).toList());
+    }
+
+    @Test
+    void parallelToolCalls_streamed_accumulateIntoTwoCallsWithIndexesZeroAndOne() {
+        OpenAIClient client = client("parallel-stream");
+        ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder().model("claude-haiku")
+                .addFunctionTool(WEATHER).addFunctionTool(TIME)
+                .addUserMessage("What are the weather and the time in Rome?")
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
+        ChatCompletionAccumulator acc = ChatCompletionAccumulator.create();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(conversation.build())) {
+            stream.stream().forEach(c -> chunks.add(acc.accumulate(c)));
+        }
+
+        ChatCompletion asked = acc.chatCompletion();
+        assertThat(asked.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        List<ChatCompletionMessageFunctionToolCall> calls = asked.choices().get(0).message().toolCalls()
+                .orElseThrow().stream().map(ChatCompletionMessageToolCall::asFunction).toList();
+        assertThat(calls).extracting(c -> c.function().name()).containsExactly("get_weather", "get_time");
+        assertThat(calls).extracting(c -> c.function().arguments())
+                .containsExactly("{\"city\":\"Rome\"}", "{\"zone\":\"Europe/Rome\"}");
+        List<ChatCompletionChunk.Choice.Delta.ToolCall> deltas = chunks.stream()
+                .flatMap(c -> c.choices().stream()).flatMap(c -> c.delta().toolCalls().stream())
+                .flatMap(List::stream).toList();
+        assertThat(deltas.stream().map(ChatCompletionChunk.Choice.Delta.ToolCall::index).distinct().toList())
+                .containsExactly(0L, 1L);
+        // Each call opens with its id and name at its own index.
+        assertThat(deltas.stream().filter(d -> d.id().isPresent()).map(d -> d.index()).toList())
+                .containsExactly(0L, 1L);
+        conversation.addMessage(asked.choices().get(0).message())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(0).id())
+                        .content("{\"sky\":\"clear\"}").build())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(calls.get(1).id())
+                        .content("09:00").build());
+        ChatCompletionAccumulator answerAcc = ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(conversation.build())) {
+            stream.stream().forEach(answerAcc::accumulate);
+        }
+
+        ChatCompletion answer = answerAcc.chatCompletion();
+        assertThat(answer.choices().get(0).message().content()).hasValue("Sunny, and 09:00 in Rome.");
+        List<UsageRecord> ours = records.of("parallel-stream");
+        assertThat(ours).hasSize(2).allMatch(r -> r.outcome() == Outcome.SUCCESS);
+        assertRecordsEqualTheEmulatorsLog("parallel-stream");
+        assertThat(List.of(asked, answer).stream().map(c -> c.usage().orElseThrow().completionTokens()).toList())
+                .isEqualTo(ours.stream().map(r -> r.usage().outputTokens()).toList());
     }
 
     private void assertRecordsEqualTheEmulatorsLog(String tenant) {
@@ -507,6 +594,74 @@ class GatewayOpenAiClientTest {
         assertThat(records.of("formats")).hasSize(before + 1);
     }
 
+    /** The answer an application wants, as openai-java derives its JSON schema from the class. */
+    record City(String name, String country, long population, List<String> landmarks, boolean capital) {
+    }
+
+    @Test
+    void structuredOutput_officialClientsClassApi_parsesTheAnswerIntoARecord() {
+        OpenAIClient client = client("structured");
+
+        StructuredChatCompletion<City> answer = client.chat().completions().create(ChatCompletionCreateParams
+                .builder().model("claude-haiku-45").addUserMessage("Describe Lyon").responseFormat(City.class)
+                .build());
+
+        City city = answer.choices().get(0).message().content().orElseThrow();
+        assertThat(city.name()).isNotNull();
+        assertThat(city.country()).isNotNull();
+        assertThat(city.landmarks()).isNotNull();
+        assertThat(answer.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        assertThat(answer.usage().orElseThrow().completionTokens())
+                .isEqualTo(records.of("structured").get(records.of("structured").size() - 1).usage().outputTokens());
+    }
+
+    @Test
+    void structuredOutput_streamed_accumulatesIntoJsonThatParsesIntoTheRecord() throws Exception {
+        OpenAIClient client = client("structured");
+        ChatCompletionAccumulator acc = ChatCompletionAccumulator.create();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                ChatCompletionCreateParams.builder().model("claude-haiku-45").addUserMessage("Describe Nantes")
+                        .responseFormat(City.class).build())) {
+            stream.stream().forEach(c -> chunks.add(acc.accumulate(c)));
+        }
+
+        String content = acc.chatCompletion().choices().get(0).message().content().orElseThrow();
+        City city = JSON.readValue(content, City.class);
+        assertThat(city.name()).isNotNull();
+        // Streamed as text deltas, not as one chunk.
+        assertThat(chunks.stream().filter(c -> c.choices().stream()
+                .anyMatch(ch -> ch.delta().content().filter(t -> !t.isEmpty()).isPresent())).count())
+                .isGreaterThan(1);
+    }
+
+    @Test
+    void structuredOutput_schemaKeywordBedrockRefuses_is400NamingTheKeyword() {
+        OpenAIClient client = client("structured");
+        ResponseFormatJsonSchema withMinimum = ResponseFormatJsonSchema.builder().jsonSchema(
+                ResponseFormatJsonSchema.JsonSchema.builder().name("age").strict(true)
+                        .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object"))
+                                .putAdditionalProperty("properties", JsonValue.from(Map.of("age",
+                                        Map.of("type", "integer", "minimum", 0))))
+                                .putAdditionalProperty("required", JsonValue.from(List.of("age")))
+                                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                                .build()).build()).build();
+
+        BadRequestException refused = catchThrowableOfType(BadRequestException.class, () -> client.chat()
+                .completions().create(hello("claude-haiku-45").toBuilder().responseFormat(withMinimum).build()));
+
+        BadRequestException refusedStream = catchThrowableOfType(BadRequestException.class, () -> client.chat()
+                .completions().createStreaming(hello("claude-haiku-45").toBuilder().responseFormat(withMinimum)
+                        .build()).close());
+
+        for (BadRequestException e : List.of(refused, refusedStream)) {
+            assertThat(e.param()).hasValue("response_format.json_schema.schema");
+            assertThat(e.getMessage()).contains("minimum");
+            assertThat(e.type()).hasValue("invalid_request_error");
+        }
+    }
+
     @Test
     void jsonObject_answersOneJsonObjectAsContent_wholeAndStreamed() throws Exception {
         OpenAIClient client = client("formats");
@@ -531,10 +686,9 @@ class GatewayOpenAiClientTest {
     @Test
     void imageParts_dataUrlsAreSentAsImages_remoteUrlsAreRefused() {
         OpenAIClient client = client("formats");
-        // A PNG's signature and IHDR chunk (200 x 100 px): what Bedrock (and the emulator) reads to count an image.
+        // Bedrock reads the image's header: a real 300 x 200 PNG.
         String png = "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(
-                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                    0, 0, 0, (byte) 200, 0, 0, 0, 100, 8, 2, 0, 0, 0, 0, 0, 0, 0});
+                MessagesApiTest.png(300, 200));
         ChatCompletionContentPart question = ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
                 .text("What is in this picture?").build());
 
@@ -550,6 +704,9 @@ class GatewayOpenAiClientTest {
         // The image reached Bedrock: it is counted as input.
         assertThat(withImage.usage().orElseThrow().promptTokens())
                 .isGreaterThan(textOnly.usage().orElseThrow().promptTokens());
+        // As Bedrock counts Claude's images: ceil(300 * 200 / 750) = 80 tokens.
+        assertThat(withImage.usage().orElseThrow().promptTokens() - textOnly.usage().orElseThrow().promptTokens())
+                .isEqualTo(80);
         assertThat(remote.param()).hasValue("messages[0].content[1].image_url.url");
         assertThat(remote.getMessage()).contains("data URL");
     }

@@ -2,6 +2,7 @@ package dev.aip.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
@@ -15,6 +16,7 @@ import com.anthropic.errors.PermissionDeniedException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.CacheControlEphemeral;
 import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
@@ -22,12 +24,15 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.Metadata;
+import com.anthropic.models.messages.RawContentBlockDeltaEvent;
+import com.anthropic.models.messages.RawContentBlockStartEvent;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
 import com.anthropic.models.messages.TextBlockParam;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
+import com.anthropic.models.messages.UrlImageSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.metering.Operation;
@@ -83,7 +88,7 @@ class MessagesApiTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> TENANTS = List.of("a-sync", "a-stream", "a-tools", "a-cache", "a-count", "a-errors",
-            "a-limited", "a-raw", "a-sse", "a-broken", "a-quitter", "a-throttled");
+            "a-limited", "a-raw", "a-sse", "a-broken", "a-quitter", "a-throttled", "a-image", "a-parallel");
     static final String HELLO = "{\"model\":\"claude-haiku\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hello\"}]}";
 
@@ -266,6 +271,113 @@ class MessagesApiTest {
     }
 
     @Test
+    void toolLoop_parallelToolUse_streamed_blocksZeroAndOneWithInputJsonDeltas_thenTheStreamedAnswer() {
+        emulator.script().forAnyModel().whenPromptContains("weather and the time in Oslo")
+                .useTools(List.of(Script.toolCall("get_weather", "{\"city\":\"Oslo\"}"),
+                        Script.toolCall("get_time", "{\"zone\":\"Europe/Oslo\"}")), "Snow, and it is nine.");
+        AnthropicClient client = client("a-parallel");
+        MessageCreateParams first = hello("What are the weather and the time in Oslo?")
+                .addTool(tool("get_weather", "Current weather of a city", "city"))
+                .addTool(tool("get_time", "Current time in a time zone", "zone"))
+                .build();
+
+        List<RawMessageStreamEvent> events = new ArrayList<>();
+        MessageAccumulator asked = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(first)) {
+            stream.stream().forEach(e -> events.add(asked.accumulate(e)));
+        }
+        Message turn1 = asked.message();
+
+        assertThat(events.stream().filter(RawMessageStreamEvent::isContentBlockStart)
+                .map(e -> e.asContentBlockStart()).toList())
+                .extracting(RawContentBlockStartEvent::index, e -> e.contentBlock().asToolUse().name())
+                .containsExactly(tuple(0L, "get_weather"), tuple(1L, "get_time"));
+        List<RawContentBlockDeltaEvent> deltas = events.stream().filter(RawMessageStreamEvent::isContentBlockDelta)
+                .map(RawMessageStreamEvent::asContentBlockDelta).toList();
+        assertThat(deltas).allMatch(d -> d.delta().isInputJson());
+        assertThat(deltas.stream().map(RawContentBlockDeltaEvent::index).distinct().toList()).containsExactly(0L, 1L);
+        assertThat(turn1.stopReason()).contains(StopReason.TOOL_USE);
+        List<ToolUseBlock> uses = turn1.content().stream().map(ContentBlock::asToolUse).toList();
+        assertThat(uses.stream().map(u -> u._input().convert(Map.class)).toList())
+                .containsExactly(Map.of("city", "Oslo"), Map.of("zone", "Europe/Oslo"));
+
+        MessageAccumulator answered = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(first.toBuilder()
+                .addMessage(turn1).addUserMessageOfContentBlockParams(List.of(
+                        ContentBlockParam.ofToolResult(ToolResultBlockParam.builder().toolUseId(uses.get(0).id())
+                                .content("{\"sky\":\"snow\"}").build()),
+                        ContentBlockParam.ofToolResult(ToolResultBlockParam.builder().toolUseId(uses.get(1).id())
+                                .content("09:00").build())))
+                .build())) {
+            stream.stream().forEach(answered::accumulate);
+        }
+        Message turn2 = answered.message();
+
+        assertThat(turn2.stopReason()).contains(StopReason.END_TURN);
+        assertThat(turn2.content().stream().map(b -> b.asText().text()).reduce("", String::concat))
+                .isEqualTo("Snow, and it is nine.");
+        List<UsageRecord> mine = records.of("a-parallel");
+        assertThat(mine).hasSize(2).allMatch(r -> r.outcome() == Outcome.SUCCESS);
+        assertThat(List.of(turn1, turn2)).extracting(m -> m.usage().outputTokens())
+                .containsExactlyElementsOf(mine.stream().map(r -> r.usage().outputTokens()).toList());
+        assertRecordsEqualTheEmulatorsLog("a-parallel");
+    }
+
+    /** A PNG of {@code width} × {@code height} pixels. */
+    static byte[] png(int width, int height) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(width, height,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB), "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void image_base64Block_isSentToBedrock_inputTokensAreWhatItCounts_urlSourcesAreRefused() {
+        AnthropicClient client = client("a-image");
+        String data = java.util.Base64.getEncoder().encodeToString(png(300, 200));
+        ContentBlockParam picture = ContentBlockParam.ofImage(Base64ImageSource.builder()
+                .mediaType(Base64ImageSource.MediaType.IMAGE_PNG).data(data).build());
+        ContentBlockParam question = ContentBlockParam.ofText("What is in this picture?");
+
+        Message textOnly = client.messages().create(MessageCreateParams.builder().model("claude-haiku")
+                .maxTokens(256).addUserMessageOfContentBlockParams(List.of(question)).build());
+        Message withImage = client.messages().create(MessageCreateParams.builder().model("claude-haiku")
+                .maxTokens(256).addUserMessageOfContentBlockParams(List.of(question, picture)).build());
+        long counted = client.messages().countTokens(MessageCountTokensParams.builder().model("claude-haiku")
+                .addUserMessageOfContentBlockParams(List.of(question, picture)).build()).inputTokens();
+        BadRequestException remote = org.assertj.core.api.Assertions.catchThrowableOfType(BadRequestException.class,
+                () -> client.messages().create(MessageCreateParams.builder().model("claude-haiku").maxTokens(256)
+                        .addUserMessageOfContentBlockParams(List.of(question, ContentBlockParam.ofImage(
+                                UrlImageSource.builder().url("https://example.com/cat.png").build()))).build()));
+
+        // Claude's documented rule, as Bedrock counts it: ceil(300 * 200 / 750) = 80 tokens for the image.
+        assertThat(withImage.usage().inputTokens() - textOnly.usage().inputTokens()).isEqualTo(80);
+        assertThat(counted).isEqualTo(withImage.usage().inputTokens());
+        assertThat(records.byId(withImage.id().substring(4)).usage().inputTokens())
+                .isEqualTo(withImage.usage().inputTokens());
+        assertRecordsEqualTheEmulatorsLog("a-image");
+        assertThat(remote.getMessage()).contains("messages.0.content.1.source.type", "base64");
+        assertThat(records.of("a-image")).hasSize(2);
+    }
+
+    private void assertRecordsEqualTheEmulatorsLog(String tenant) {
+        List<UsageRecord> ours = records.of(tenant);
+        List<InvocationRecord> truth = emulator.invocations().stream()
+                .filter(i -> tenant.equals(i.requestMetadata().get("tenantId"))).toList();
+        assertThat(ours).hasSameSizeAs(truth);
+        assertThat(ours.stream().map(UsageRecord::awsRequestId).toList())
+                .containsExactlyInAnyOrderElementsOf(truth.stream().map(InvocationRecord::requestId).toList());
+        assertThat(ours.stream().mapToLong(r -> r.usage().inputTokens()).sum())
+                .isEqualTo(truth.stream().mapToLong(InvocationRecord::inputTokens).sum());
+        assertThat(ours.stream().mapToLong(r -> r.usage().outputTokens()).sum())
+                .isEqualTo(truth.stream().mapToLong(InvocationRecord::outputTokens).sum());
+    }
+
+    @Test
     void cacheControl_onTheSystemPrompt_writesTheCacheThenReadsIt() {
         String longSystem = "You answer questions about the policy " + UUID.randomUUID() + ". "
                 + "Policy text: ".repeat(1) + "Clause. ".repeat(400);
@@ -361,7 +473,7 @@ class MessagesApiTest {
                 "2023-06-01");
         HttpResponse<String> image = post("a-raw", "/v1/messages", "{\"model\":\"claude-haiku\",\"max_tokens\":9,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":"
-                + "\"base64\",\"media_type\":\"image/png\",\"data\":\"AAAA\"}}]}]}", "2023-06-01");
+                + "\"url\",\"url\":\"https://example.com/cat.png\"}}]}]}", "2023-06-01");
         HttpResponse<String> thinking = post("a-raw", "/v1/messages", HELLO.replace("{\"model\"",
                 "{\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},\"model\""), "2023-06-01");
 
@@ -375,7 +487,8 @@ class MessagesApiTest {
         }
         assertThat(JSON.readTree(noVersion.body()).at("/error/message").asText()).contains("anthropic-version");
         assertThat(JSON.readTree(noMax.body()).at("/error/message").asText()).contains("max_tokens");
-        assertThat(JSON.readTree(image.body()).at("/error/message").asText()).contains("messages.0.content.0");
+        assertThat(JSON.readTree(image.body()).at("/error/message").asText()).contains("messages.0.content.0",
+                "base64");
         assertThat(JSON.readTree(thinking.body()).at("/error/message").asText()).contains("thinking");
         assertThat(records.of("a-raw")).isEmpty();
     }

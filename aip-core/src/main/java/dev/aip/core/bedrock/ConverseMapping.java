@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseTokensRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
 import software.amazon.awssdk.services.bedrockruntime.model.ImageSource;
@@ -74,6 +75,21 @@ final class ConverseMapping {
         }
         if (r.structuredOutput() != null) {
             b.outputConfig(outputConfig(r.structuredOutput()));
+        }
+        return b.build();
+    }
+
+    /**
+     * The Converse form of {@code r} as CountTokens takes it: the same messages, system prompt, cache points, images
+     * and tools {@link #toConverse} sends. CountTokens has no inference or output settings, so none are sent.
+     */
+    static ConverseTokensRequest toConverseTokens(ChatRequest r) {
+        ConverseTokensRequest.Builder b = ConverseTokensRequest.builder().messages(messages(r.messages()));
+        if (!r.system().isEmpty()) {
+            b.system(system(r.system()));
+        }
+        if (!r.tools().isEmpty()) {
+            b.toolConfig(tools(r));
         }
         return b.build();
     }

@@ -6,7 +6,8 @@
  * that use them) the same routing and metering. Both meter through one {@link dev.aip.core.metering.UsageMeter}, so
  * they
  * produce the same usage records. {@link dev.aip.core.bedrock.BedrockInferenceProfileApi} is the control-plane
- * binding used by profile resolution and lifecycle.
+ * binding used by profile resolution and lifecycle. {@link dev.aip.core.bedrock.CountTokensRequests} builds
+ * Bedrock {@code CountTokens} requests from chat requests with the transport's own Converse mapping.
  */
 @NullMarked
 package dev.aip.core.bedrock;
