@@ -17,9 +17,6 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.spring.AipErrors;
 import dev.aip.spring.TenantDirectory;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -27,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
@@ -94,20 +90,18 @@ class ChatCompletionsController {
     private final PolicyStore policies;
     private final RecentRecords records;
     private final InFlightLimits limits;
-    private final MeterRegistry registry;
     private final GatewayCalls calls;
     private final ObjectMapper json = new ObjectMapper();
 
     ChatCompletionsController(ApiKeys keys, TenantDirectory tenants, GatewayConfiguration.GatewayModels models,
                               ObjectProvider<PolicyStore> policies, RecentRecords records, InFlightLimits limits,
-                              ObjectProvider<MeterRegistry> registry, GatewayCalls calls) {
+                              GatewayCalls calls) {
         this.keys = keys;
         this.tenants = tenants;
         this.models = models;
         this.policies = policies.getIfAvailable();
         this.records = records;
         this.limits = limits;
-        this.registry = registry.getIfAvailable();
         this.calls = calls;
     }
 
@@ -201,14 +195,7 @@ class ChatCompletionsController {
     }
 
     private void meter(Observed o) {
-        if (registry != null) {
-            Counter.builder("aip.gateway.requests").tag("aip.tenant", o.tenant).tag("gen_ai.request.model", o.model)
-                    .tag("http.status", Integer.toString(o.status)).tag("stream", Boolean.toString(o.stream))
-                    .register(registry).increment();
-            Timer.builder("aip.gateway.request.duration").tag("aip.tenant", o.tenant)
-                    .tag("stream", Boolean.toString(o.stream)).register(registry)
-                    .record(System.nanoTime() - o.started, TimeUnit.NANOSECONDS);
-        }
+        calls.meterRequest(o.tenant, o.model, o.stream, o.status, o.started);
     }
 
     private TenantContext authenticate(ServerHttpRequest request) {

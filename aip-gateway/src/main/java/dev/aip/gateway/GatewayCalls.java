@@ -10,10 +10,15 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
@@ -30,8 +35,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * What every API the gateway speaks (OpenAI's Chat Completions, Anthropic's Messages) does the same way: read the
  * body without blocking and within its limit, choose the thread a call starts on, run a whole answer or a stream
- * through aip's pipeline under an {@link InFlightLimits} permit, and put the usage in {@code x-aip-*} headers. The
- * controllers keep only their API's shapes and errors.
+ * through aip's pipeline under an {@link InFlightLimits} permit, put the usage in {@code x-aip-*} headers and meter the
+ * request. The controllers keep only their API's shapes and errors.
  *
  * <p><b>Permits.</b> A call holds its permit until the pipeline has settled it; the permit is also released (it is
  * idempotent) when the call never starts or is cancelled, and a call still running when the shutdown grace period
@@ -45,11 +50,31 @@ final class GatewayCalls {
     private final ChatClient pipeline;
     private final GatewayProperties properties;
     private final TenantProfileResolver resolver;
+    private final MeterRegistry registry;
 
-    GatewayCalls(ChatClient gatewayPipeline, GatewayProperties properties, TenantProfileResolver resolver) {
+    GatewayCalls(ChatClient gatewayPipeline, GatewayProperties properties, TenantProfileResolver resolver,
+                 ObjectProvider<MeterRegistry> registry) {
         this.pipeline = gatewayPipeline;
         this.properties = properties;
         this.resolver = resolver;
+        this.registry = registry.getIfAvailable();
+    }
+
+    /**
+     * Counts one answered request ({@code aip.gateway.requests}, by tenant, model, HTTP status and whether it was a
+     * stream) and times it ({@code aip.gateway.request.duration}), whichever API it came through.
+     *
+     * @param startedNanos {@link System#nanoTime()} when the request arrived
+     */
+    void meterRequest(String tenant, String model, boolean stream, int status, long startedNanos) {
+        if (registry != null) {
+            Counter.builder("aip.gateway.requests").tag("aip.tenant", tenant).tag("gen_ai.request.model", model)
+                    .tag("http.status", Integer.toString(status)).tag("stream", Boolean.toString(stream))
+                    .register(registry).increment();
+            Timer.builder("aip.gateway.request.duration").tag("aip.tenant", tenant)
+                    .tag("stream", Boolean.toString(stream)).register(registry)
+                    .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /**

@@ -205,14 +205,7 @@ class MessagesController {
     }
 
     private void meter(Observed o) {
-        if (registry != null) {
-            Counter.builder("aip.gateway.requests").tag("aip.tenant", o.tenant).tag("gen_ai.request.model", o.model)
-                    .tag("http.status", Integer.toString(o.status)).tag("stream", Boolean.toString(o.stream))
-                    .register(registry).increment();
-            Timer.builder("aip.gateway.request.duration").tag("aip.tenant", o.tenant)
-                    .tag("stream", Boolean.toString(o.stream)).register(registry)
-                    .record(System.nanoTime() - o.started, TimeUnit.NANOSECONDS);
-        }
+        calls.meterRequest(o.tenant, o.model, o.stream, o.status, o.started);
     }
 
     private void meterCount(Observed o) {
