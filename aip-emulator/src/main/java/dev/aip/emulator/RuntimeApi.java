@@ -174,8 +174,8 @@ final class RuntimeApi {
                         + " supported text or chat model.");
             }
             if (call.operation.isStreaming()) {
-                throw ApiError.validation("The model " + target.foundationModelId() + " doesn't support response"
-                        + " streaming. Call InvokeModel instead.");
+                // Bedrock's wording for a model without response streaming.
+                throw ApiError.validation("The model is unsupported for streaming.");
             }
         }
         ObjectNode body = Json.parseObject(request.body());
@@ -271,7 +271,8 @@ final class RuntimeApi {
                 headers.put("Content-Type", Router.JSON);
                 headers.put("X-Amzn-Bedrock-Input-Token-Count", Long.toString(usage.input()));
                 if (generates) {
-                    // AWS documents the input count on every InvokeModel answer; an embedding has no output count.
+                    // Bedrock reports the input count on every InvokeModel answer; whether it sends an output count
+                    // for an embedding is not documented: the emulator sends none (aip reads a missing one as 0).
                     headers.put("X-Amzn-Bedrock-Output-Token-Count", Long.toString(usage.output()));
                 }
                 headers.put("X-Amzn-Bedrock-Invocation-Latency", Long.toString(latency));
