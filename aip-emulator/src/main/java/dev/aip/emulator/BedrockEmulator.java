@@ -56,6 +56,13 @@ import java.util.Objects;
  * model's own answer is then compact JSON text that validates against it, deterministic like every reply and
  * counted as text. Scripted text ({@code replyText}, {@code replyTokens}) is sent as scripted.
  *
+ * <p>Embeddings: Amazon Titan Text Embeddings V2 ({@code amazon.titan-embed-text-v2:0}) answers InvokeModel in
+ * its documented format ({@code inputText}, {@code dimensions} 1024, 512 or 256, {@code normalize},
+ * {@code embeddingTypes}) with a vector seeded by the text alone, of unit length when normalized, and
+ * {@code inputTextTokenCount} by the text rule above; the response has an input token count header and no output
+ * count. It is on demand and has no system-defined profile (an application profile copies its model ARN); Converse,
+ * the streaming operations and CountTokens refuse it with a {@code ValidationException}.
+ *
  * <p>CountTokens takes a foundation-model id or ARN, as AWS does, also for a model that can be invoked only through
  * an inference profile; a system-defined or application profile id or ARN is a {@code ValidationException}
  * "The provided model doesn't support counting tokens."

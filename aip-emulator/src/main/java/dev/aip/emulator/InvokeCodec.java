@@ -7,7 +7,10 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A model-native body format of InvokeModel / InvokeModelWithResponseStream. Implementations are stateless. */
+/**
+ * A model-native body format of InvokeModel / InvokeModelWithResponseStream. The chat codecs are stateless; an
+ * embedding codec ({@link TitanEmbedCodec}) holds the request it parsed and is made per call.
+ */
 interface InvokeCodec {
 
     /** Validates the body and reduces it to a prompt (without request metadata, which comes from a header). */
@@ -20,8 +23,19 @@ interface InvokeCodec {
     List<StreamEvent> streamEvents(ModelReply reply, Usage usage, String foundationModelId, String messageId,
                                    int chunkTokens);
 
+    /**
+     * Whether the model generates output tokens: {@code false} for an embedding model, whose answer has input
+     * tokens only and whose InvokeModel response has no output token count header.
+     */
+    default boolean generates() {
+        return true;
+    }
+
     /** The codec for a foundation model, or by the body's shape for models of other providers. */
     static InvokeCodec forModel(String foundationModelId, ObjectNode body) {
+        if (foundationModelId.startsWith(TitanEmbedCodec.MODEL_PREFIX)) {
+            return new TitanEmbedCodec();
+        }
         if (foundationModelId.contains("anthropic.")) {
             return AnthropicCodec.INSTANCE;
         }

@@ -21,7 +21,7 @@ import java.util.Set;
 final class ModelCatalog {
 
     /** The request and response body dialect of a model's InvokeModel API. */
-    enum Family { ANTHROPIC, NOVA }
+    enum Family { ANTHROPIC, NOVA, TITAN_EMBED }
 
     /** The geographies of system-defined profiles and the Regions each routes to (at most 5, as the model allows). */
     enum Geo {
@@ -143,7 +143,12 @@ final class ModelCatalog {
                     List.of("TEXT"), true, true, Set.of(Geo.US, Geo.EU, Geo.APAC),
                     Instant.parse("2024-12-03T00:00:00Z"), false),
             nova("amazon.nova-lite-v1:0", "Nova Lite"),
-            nova("amazon.nova-pro-v1:0", "Nova Pro"));
+            nova("amazon.nova-pro-v1:0", "Nova Pro"),
+            // An embedding model: InvokeModel only (Converse and streaming refuse it), on demand by its id or
+            // ARN, no system-defined (cross-Region) profile, so an application profile copies its model ARN.
+            new FoundationModel("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon",
+                    Family.TITAN_EMBED, List.of("TEXT"), List.of("EMBEDDING"), false, true, Set.of(),
+                    Instant.parse("2024-04-30T00:00:00Z"), false));
 
     private final String region;
     private final Map<String, FoundationModel> models;
@@ -243,6 +248,12 @@ final class ModelCatalog {
     /** Whether Converse accepts structured output ({@code outputConfig.textFormat}) for this foundation model. */
     static boolean supportsStructuredOutput(String modelId) {
         return MODELS.stream().anyMatch(m -> m.modelId().equals(modelId) && m.structuredOutput());
+    }
+
+    /** Whether the foundation model is an embedding model (InvokeModel only; no output tokens). */
+    static boolean isEmbedding(String modelId) {
+        return MODELS.stream()
+                .anyMatch(m -> m.modelId().equals(modelId) && m.outputModalities().contains("EMBEDDING"));
     }
 
     /** The names of the models that accept structured output, for error messages. */

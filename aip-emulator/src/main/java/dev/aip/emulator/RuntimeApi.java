@@ -167,6 +167,17 @@ final class RuntimeApi {
         requireJsonContent(request);
         boolean converse = call.operation == RuntimeOperation.CONVERSE
                 || call.operation == RuntimeOperation.CONVERSE_STREAM;
+        if (ModelCatalog.isEmbedding(target.foundationModelId())) {
+            // An embedding model answers InvokeModel only, as Bedrock serves it.
+            if (converse) {
+                throw ApiError.validation("This action doesn't support the model that you provided. Try again with a"
+                        + " supported text or chat model.");
+            }
+            if (call.operation.isStreaming()) {
+                // Bedrock's wording for a model without response streaming.
+                throw ApiError.validation("The model is unsupported for streaming.");
+            }
+        }
         ObjectNode body = Json.parseObject(request.body());
         InvokeCodec codec = null;
         Prompt prompt;
@@ -237,9 +248,13 @@ final class RuntimeApi {
     private void answer(Call call, Responder responder, Prompt prompt, InvokeCodec codec, FaultPlan plan,
                         Script.Action action, String inStreamFailure) {
         RuntimeTarget target = call.target;
-        ModelReply reply = model.reply(prompt, target.foundationModelId(), action);
-        PromptCache.Usage cacheUsage = cache.apply(target.foundationModelId(), prompt, config.clock().millis());
-        Usage usage = Usage.of(prompt, cacheUsage, reply.outputTokens());
+        boolean generates = codec == null || codec.generates();
+        // An embedding model generates no reply and caches nothing: its usage is its input tokens.
+        ModelReply reply = generates ? model.reply(prompt, target.foundationModelId(), action) : null;
+        Usage usage = generates
+                ? Usage.of(prompt, cache.apply(target.foundationModelId(), prompt, config.clock().millis()),
+                        reply.outputTokens())
+                : new Usage(prompt.inputTokens(), 0, 0, 0, 0, 0);
         boolean cacheUsed = !prompt.breakpoints().isEmpty();
 
         switch (call.operation) {
@@ -255,7 +270,11 @@ final class RuntimeApi {
                 Map<String, String> headers = new LinkedHashMap<>();
                 headers.put("Content-Type", Router.JSON);
                 headers.put("X-Amzn-Bedrock-Input-Token-Count", Long.toString(usage.input()));
-                headers.put("X-Amzn-Bedrock-Output-Token-Count", Long.toString(usage.output()));
+                if (generates) {
+                    // Bedrock reports the input count on every InvokeModel answer; whether it sends an output count
+                    // for an embedding is not documented: the emulator sends none (aip reads a missing one as 0).
+                    headers.put("X-Amzn-Bedrock-Output-Token-Count", Long.toString(usage.output()));
+                }
                 headers.put("X-Amzn-Bedrock-Invocation-Latency", Long.toString(latency));
                 if (usage.cacheRead() > 0) {
                     headers.put("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", Long.toString(usage.cacheRead()));
@@ -511,6 +530,9 @@ final class RuntimeApi {
                 throw ApiError.validation("The provided model doesn't support counting tokens.");
             }
             foundationModelId = target.foundationModelId();
+        }
+        if (ModelCatalog.isEmbedding(foundationModelId)) {
+            throw ApiError.validation("The provided model doesn't support counting tokens.");
         }
         requireJsonContent(request);
         ObjectNode body = Json.parseObject(request.body());

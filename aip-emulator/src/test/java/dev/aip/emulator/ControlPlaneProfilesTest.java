@@ -455,11 +455,12 @@ class ControlPlaneProfilesTest {
     @Test
     void listFoundationModels_filters_narrowTheList() {
         assertThat(cp.listFoundationModels(query("byProvider", "amazon")).get("modelSummaries")
-                .findValuesAsText("providerName")).containsOnly("Amazon").hasSize(3);
+                .findValuesAsText("providerName")).containsOnly("Amazon").hasSize(4);
         assertThat(cp.listFoundationModels(query("byInferenceType", "ON_DEMAND")).get("modelSummaries")
                 .findValuesAsText("modelId")).doesNotContain("anthropic.claude-3-7-sonnet-20250219-v1:0")
                 .contains("amazon.nova-pro-v1:0");
-        assertThat(cp.listFoundationModels(query("byOutputModality", "EMBEDDING")).get("modelSummaries")).isEmpty();
+        assertThat(cp.listFoundationModels(query("byOutputModality", "EMBEDDING")).get("modelSummaries")
+                .findValuesAsText("modelId")).containsExactly("amazon.titan-embed-text-v2:0");
         assertThat(cp.listFoundationModels(query("byCustomizationType", "FINE_TUNING")).get("modelSummaries"))
                 .isEmpty();
     }

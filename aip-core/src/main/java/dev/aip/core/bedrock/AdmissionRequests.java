@@ -146,6 +146,9 @@ final class AdmissionRequests {
      * The output limit an InvokeModel body asks for, in the body formats that have one: {@code max_tokens}
      * (Anthropic), {@code inferenceConfig.maxTokens} or {@code inferenceConfig.max_new_tokens} (Nova),
      * {@code textGenerationConfig.maxTokenCount} (Titan), {@code max_gen_len} (Llama); {@code null} without one.
+     * An embedding body (Titan Embeddings' {@code inputText} without {@code textGenerationConfig}, Cohere Embed's
+     * {@code texts} with {@code input_type}) generates nothing: 1, the least the settings allow, so an embedding is
+     * reserved as its input, not at the tenant's output cap.
      */
     static Integer maxTokens(byte[] body) {
         if (body.length == 0 || body[0] != '{' && !Character.isWhitespace(body[0])) {
@@ -155,6 +158,10 @@ final class AdmissionRequests {
             JsonNode json = Documents.JSON.readTree(body);
             if (json == null) {
                 return null;
+            }
+            if (json.path("inputText").isTextual() && !json.has("textGenerationConfig")
+                    || json.path("texts").isArray() && json.has("input_type")) {
+                return 1;
             }
             JsonNode n = json.path("max_tokens");
             if (!n.isIntegralNumber()) {

@@ -16,7 +16,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithRespo
 /**
  * InvokeModel and InvokeModelWithResponseStream: the admission request from the body's size and output limit (the
  * body is model-specific and is not rewritten), metadata as the JSON header. A whole answer settles from the
- * {@code X-Amzn-Bedrock-*-Token-Count} headers, else an estimate from the body; a stream from its chunks.
+ * {@code X-Amzn-Bedrock-*-Token-Count} headers (an input count without an output count, as an embedding model
+ * answers, is no output), else an estimate from the body; a stream from its chunks.
  */
 final class InvokeModelAdapter implements OperationAdapter {
 
@@ -71,14 +72,20 @@ final class InvokeModelAdapter implements OperationAdapter {
                 : ((InvokeModelWithResponseStreamRequest) request).requestMetadata();
     }
 
+    /**
+     * The usage the token count headers report, or {@code null} without an input count. An answer with an input
+     * count but no output count (an embedding model generates nothing) has no output tokens; estimating them from the
+     * body would charge a vector of floats as text.
+     */
     private static TokenUsage headerUsage(SdkHttpResponse http) {
         Optional<String> in = http.firstMatchingHeader("X-Amzn-Bedrock-Input-Token-Count");
         Optional<String> out = http.firstMatchingHeader("X-Amzn-Bedrock-Output-Token-Count");
-        if (in.isEmpty() || out.isEmpty()) {
+        if (in.isEmpty()) {
             return null;
         }
         try {
-            return new TokenUsage(Long.parseLong(in.get().strip()), Long.parseLong(out.get().strip()),
+            long output = out.isEmpty() ? 0 : Long.parseLong(out.get().strip());
+            return new TokenUsage(Long.parseLong(in.get().strip()), output,
                     count(http, "X-Amzn-Bedrock-Cache-Read-Input-Token-Count"),
                     count(http, "X-Amzn-Bedrock-Cache-Write-Input-Token-Count"));
         } catch (NumberFormatException e) {

@@ -52,6 +52,15 @@ class AdmissionRequestsTest {
     }
 
     @Test
+    void maxTokens_ofEmbeddingBodies_isOneSoTheOutputCapIsNotReserved() {
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"inputText\":\"x\",\"dimensions\":256}"))).isEqualTo(1);
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"texts\":[\"x\"],\"input_type\":\"search_query\"}")))
+                .isEqualTo(1);
+        assertThat(AdmissionRequests.maxTokens(utf8("{\"inputText\":\"x\",\"textGenerationConfig\":{}}")))
+                .isNull();
+    }
+
+    @Test
     void maxTokens_absentInvalidOrNotJson_isNull() {
         assertThat(AdmissionRequests.maxTokens(utf8("{\"messages\":[]}"))).isNull();
         assertThat(AdmissionRequests.maxTokens(utf8("{\"max_tokens\":0}"))).isNull();
