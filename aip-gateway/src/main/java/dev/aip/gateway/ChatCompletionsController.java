@@ -109,7 +109,7 @@ class ChatCompletionsController {
     Mono<Void> listModels(ServerWebExchange exchange) {
         TenantContext tenant;
         try {
-            tenant = authenticate(exchange.getRequest());
+            tenant = authenticate(exchange.getRequest(), keys, tenants);
         } catch (GatewayError e) {
             return writeError(exchange.getResponse(), e);
         }
@@ -127,7 +127,7 @@ class ChatCompletionsController {
     Mono<Void> retrieveModel(ServerWebExchange exchange, @PathVariable("id") String id) {
         TenantContext tenant;
         try {
-            tenant = authenticate(exchange.getRequest());
+            tenant = authenticate(exchange.getRequest(), keys, tenants);
         } catch (GatewayError e) {
             return writeError(exchange.getResponse(), e);
         }
@@ -158,7 +158,7 @@ class ChatCompletionsController {
         Observed outcome = new Observed();
         TenantContext tenant;
         try {
-            tenant = authenticate(request);
+            tenant = authenticate(request, keys, tenants);
             outcome.tenant = tenant.id().value();
         } catch (GatewayError e) {
             outcome.status = e.status;
@@ -198,7 +198,8 @@ class ChatCompletionsController {
         calls.meterRequest(o.tenant, o.model, o.stream, o.status, o.started);
     }
 
-    private TenantContext authenticate(ServerHttpRequest request) {
+    /** The tenant of the API key in {@code Authorization: Bearer}; 401 in OpenAI's shape for none or an unknown one. */
+    static TenantContext authenticate(ServerHttpRequest request, ApiKeys keys, TenantDirectory tenants) {
         String auth = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
         Optional<TenantId> tenant = keys.tenantOf(key);
@@ -208,7 +209,8 @@ class ChatCompletionsController {
         return tenants.contextOf(tenant.get());
     }
 
-    private static GatewayError tooLarge(int max) {
+    /** 413 in OpenAI's shape for a body over {@code max} bytes. */
+    static GatewayError tooLarge(int max) {
         return new GatewayError(413, "invalid_request_error", "request_too_large", null,
                 "The request body is larger than " + max + " bytes.");
     }

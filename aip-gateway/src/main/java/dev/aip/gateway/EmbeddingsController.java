@@ -5,19 +5,14 @@ import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.chat.CallTimeouts;
 import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.tenant.TenantContext;
-import dev.aip.core.tenant.TenantId;
 import dev.aip.spring.AipErrors;
 import dev.aip.spring.AipProperties;
 import dev.aip.spring.TenantDirectory;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -66,23 +61,23 @@ class EmbeddingsController {
     private final ApiKeys keys;
     private final TenantDirectory tenants;
     private final GatewayConfiguration.GatewayModels models;
-    private final GatewayProperties properties;
     private final PolicyStore policies;
     private final InFlightLimits limits;
     private final CallTimeouts timeouts;
     private final Set<String> embeddingModels;
+    private final GatewayCalls calls;
     private final ObjectMapper json = new ObjectMapper();
 
     EmbeddingsController(BedrockRuntimeClient bedrock, ApiKeys keys, TenantDirectory tenants,
                          GatewayConfiguration.GatewayModels models, GatewayProperties properties, AipProperties aip,
-                         ObjectProvider<PolicyStore> policies, InFlightLimits limits) {
+                         ObjectProvider<PolicyStore> policies, InFlightLimits limits, GatewayCalls calls) {
         this.bedrock = bedrock;
         this.keys = keys;
         this.tenants = tenants;
         this.models = models;
-        this.properties = properties;
         this.policies = policies.getIfAvailable();
         this.limits = limits;
+        this.calls = calls;
         this.timeouts = GatewayConfiguration.timeouts(properties);
         Set<String> embedding = new TreeSet<>();
         aip.getProfiles().getRoutes().forEach((model, source) -> {
@@ -99,11 +94,11 @@ class EmbeddingsController {
         ServerHttpResponse response = exchange.getResponse();
         TenantContext tenant;
         try {
-            tenant = authenticate(request);
+            tenant = ChatCompletionsController.authenticate(request, keys, tenants);
         } catch (GatewayError e) {
             return writeError(response, e);
         }
-        return readBody(request)
+        return calls.readBody(request, ChatCompletionsController::tooLarge)
                 .flatMap(body -> {
                     OpenAiEmbeddings.Parsed parsed = OpenAiEmbeddings.parse(json, body);
                     checkModel(tenant, parsed.model());
@@ -145,16 +140,6 @@ class EmbeddingsController {
                 .map(r -> OpenAiEmbeddings.titanAnswer(json, r.body().asByteArrayUnsafe()));
     }
 
-    private TenantContext authenticate(ServerHttpRequest request) {
-        String auth = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-        String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-        Optional<TenantId> tenant = keys.tenantOf(key);
-        if (tenant.isEmpty()) {
-            throw new GatewayError(401, "invalid_request_error", "invalid_api_key", null, "Invalid API key.");
-        }
-        return tenants.contextOf(tenant.get());
-    }
-
     private void checkModel(TenantContext tenant, String model) {
         if (!models.names().contains(model)) {
             throw new GatewayError(404, "invalid_request_error", "model_not_found", "model",
@@ -170,31 +155,6 @@ class EmbeddingsController {
                     ? "none is configured; add one to aip.profiles.routes, e.g. titan-embed:"
                     + " amazon.titan-embed-text-v2:0" : String.join(", ", embeddingModels)) + ").");
         }
-    }
-
-    /** The body, at most aip.gateway.max-body-bytes (413 beyond), read without blocking. */
-    private Mono<byte[]> readBody(ServerHttpRequest request) {
-        int max = properties.getMaxBodyBytes();
-        if (request.getHeaders().getContentLength() > max) {
-            return Mono.error(tooLarge(max));
-        }
-        return DataBufferUtils.join(request.getBody(), max)
-                .map(buffer -> {
-                    try {
-                        byte[] bytes = new byte[buffer.readableByteCount()];
-                        buffer.read(bytes);
-                        return bytes;
-                    } finally {
-                        DataBufferUtils.release(buffer);
-                    }
-                })
-                .defaultIfEmpty(new byte[0])
-                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(max));
-    }
-
-    private static GatewayError tooLarge(int max) {
-        return new GatewayError(413, "invalid_request_error", "request_too_large", null,
-                "The request body is larger than " + max + " bytes.");
     }
 
     private Mono<Void> writeError(ServerHttpResponse response, GatewayError e) {
