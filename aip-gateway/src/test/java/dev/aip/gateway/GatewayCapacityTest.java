@@ -71,13 +71,13 @@ class GatewayCapacityTest {
     MeterRegistry registry;
 
     @Autowired
-    GatewayHttpTest.Records records;
+    GatewayTests.Records records;
 
     @TestConfiguration
     static class Sink {
         @Bean
-        GatewayHttpTest.Records testRecords() {
-            return new GatewayHttpTest.Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 

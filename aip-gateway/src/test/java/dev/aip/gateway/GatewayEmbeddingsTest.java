@@ -16,7 +16,6 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
 import dev.aip.emulator.InvocationRecord;
@@ -35,7 +34,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -87,29 +85,17 @@ class GatewayEmbeddingsTest {
     @TestConfiguration
     static class Capture {
         @Bean
-        Records embeddingTestRecords() {
-            return new Records();
+        GatewayTests.Records embeddingTestRecords() {
+            return new GatewayTests.Records();
         }
     }
 
-    static final class Records implements UsageSink {
-        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void accept(UsageRecord record) {
-            all.add(record);
-        }
-
-        List<UsageRecord> of(String tenant) {
-            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
-        }
-    }
 
     @LocalServerPort
     int port;
 
     @Autowired
-    Records records;
+    GatewayTests.Records records;
 
     @Autowired
     BedrockEmulator emulator;

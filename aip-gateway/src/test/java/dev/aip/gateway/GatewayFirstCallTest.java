@@ -99,8 +99,8 @@ class GatewayFirstCallTest {
         }
 
         @Bean
-        GatewayHttpTest.Records testRecords() {
-            return new GatewayHttpTest.Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
@@ -111,7 +111,7 @@ class GatewayFirstCallTest {
     TenantProfileResolver resolver;
 
     @Autowired
-    GatewayHttpTest.Records records;
+    GatewayTests.Records records;
 
     @Autowired
     InFlightLimits limits;

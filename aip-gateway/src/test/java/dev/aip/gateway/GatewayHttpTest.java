@@ -8,7 +8,6 @@ import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.sink.UsageSink;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
@@ -31,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -93,29 +91,17 @@ class GatewayHttpTest {
     @TestConfiguration
     static class Capture {
         @Bean
-        Records testRecords() {
-            return new Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
-    static final class Records implements UsageSink {
-        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void accept(UsageRecord record) {
-            all.add(record);
-        }
-
-        List<UsageRecord> of(String tenant) {
-            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
-        }
-    }
 
     @LocalServerPort
     int port;
 
     @Autowired
-    Records records;
+    GatewayTests.Records records;
 
     @Autowired
     BedrockEmulator emulator;

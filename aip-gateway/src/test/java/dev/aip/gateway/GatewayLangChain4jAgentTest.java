@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.InvocationRecord;
 import dev.aip.emulator.Script;
@@ -58,29 +57,17 @@ class GatewayLangChain4jAgentTest {
     @TestConfiguration
     static class Capture {
         @Bean
-        Records langChain4jTestRecords() {
-            return new Records();
+        GatewayTests.Records langChain4jTestRecords() {
+            return new GatewayTests.Records();
         }
     }
 
-    static final class Records implements UsageSink {
-        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void accept(UsageRecord record) {
-            all.add(record);
-        }
-
-        List<UsageRecord> of(String tenant) {
-            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
-        }
-    }
 
     @LocalServerPort
     int port;
 
     @Autowired
-    Records records;
+    GatewayTests.Records records;
 
     @Autowired
     BedrockEmulator emulator;

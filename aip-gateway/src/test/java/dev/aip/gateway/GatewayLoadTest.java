@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -62,8 +61,8 @@ class GatewayLoadTest {
         }
 
         @Bean
-        GatewayHttpTest.Records testRecords() {
-            return new GatewayHttpTest.Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
@@ -71,7 +70,7 @@ class GatewayLoadTest {
     int port;
 
     @Autowired
-    GatewayHttpTest.Records records;
+    GatewayTests.Records records;
 
     @Autowired
     InFlightLimits limits;

@@ -36,7 +36,6 @@ import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.StructuredChatCompletion;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.sink.UsageSink;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.InvocationRecord;
 import dev.aip.emulator.Script;
@@ -53,7 +52,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,29 +103,17 @@ class GatewayOpenAiClientTest {
     @TestConfiguration
     static class Capture {
         @Bean
-        Records openAiTestRecords() {
-            return new Records();
+        GatewayTests.Records openAiTestRecords() {
+            return new GatewayTests.Records();
         }
     }
 
-    static final class Records implements UsageSink {
-        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void accept(UsageRecord record) {
-            all.add(record);
-        }
-
-        List<UsageRecord> of(String tenant) {
-            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
-        }
-    }
 
     @LocalServerPort
     int port;
 
     @Autowired
-    Records records;
+    GatewayTests.Records records;
 
     @Autowired
     BedrockEmulator emulator;

@@ -36,8 +36,8 @@ class GatewayShutdownTest {
     @Configuration(proxyBeanMethods = false)
     static class Sink {
         @Bean
-        GatewayHttpTest.Records testRecords() {
-            return new GatewayHttpTest.Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
@@ -60,7 +60,7 @@ class GatewayShutdownTest {
                 .web(WebApplicationType.REACTIVE)
                 // As arguments: they must win over application.yaml (builder properties are only defaults).
                 .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
-        GatewayHttpTest.Records records = context.getBean(GatewayHttpTest.Records.class);
+        GatewayTests.Records records = context.getBean(GatewayTests.Records.class);
         InFlightLimits limits = context.getBean(InFlightLimits.class);
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -2,8 +2,11 @@ package dev.aip.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.sink.UsageSink;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,6 +37,26 @@ final class GatewayTests {
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+    }
+
+    /** Captures every usage record the gateway settles (register it as a bean in the test's configuration). */
+    static final class Records implements UsageSink {
+        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void accept(UsageRecord record) {
+            all.add(record);
+        }
+
+        /** The records of one tenant, in settlement order. */
+        List<UsageRecord> of(String tenant) {
+            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
+        }
+
+        /** The record with this id. */
+        UsageRecord byId(String recordId) {
+            return all.stream().filter(r -> r.recordId().equals(recordId)).findFirst().orElseThrow();
         }
     }
 }

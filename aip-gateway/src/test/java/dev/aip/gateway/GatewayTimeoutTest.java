@@ -55,8 +55,8 @@ class GatewayTimeoutTest {
     @TestConfiguration
     static class Sink {
         @Bean
-        GatewayHttpTest.Records testRecords() {
-            return new GatewayHttpTest.Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
@@ -70,7 +70,7 @@ class GatewayTimeoutTest {
     InFlightLimits limits;
 
     @Autowired
-    GatewayHttpTest.Records records;
+    GatewayTests.Records records;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();

@@ -38,7 +38,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.sink.UsageSink;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
@@ -61,7 +60,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -111,33 +109,17 @@ class MessagesApiTest {
     @TestConfiguration
     static class Capture {
         @Bean
-        Records testRecords() {
-            return new Records();
+        GatewayTests.Records testRecords() {
+            return new GatewayTests.Records();
         }
     }
 
-    static final class Records implements UsageSink {
-        final List<UsageRecord> all = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void accept(UsageRecord record) {
-            all.add(record);
-        }
-
-        List<UsageRecord> of(String tenant) {
-            return all.stream().filter(r -> r.tenant().value().equals(tenant)).toList();
-        }
-
-        UsageRecord byId(String recordId) {
-            return all.stream().filter(r -> r.recordId().equals(recordId)).findFirst().orElseThrow();
-        }
-    }
 
     @LocalServerPort
     int port;
 
     @Autowired
-    Records records;
+    GatewayTests.Records records;
 
     @Autowired
     BedrockEmulator emulator;
