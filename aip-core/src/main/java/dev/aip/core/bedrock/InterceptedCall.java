@@ -10,9 +10,13 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -35,6 +39,8 @@ import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 final class InterceptedCall {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterceptedCall.class);
+    /** The error code of a call settled because the SDK never reported its outcome. */
+    static final String NO_OUTCOME = "NoOutcome";
 
     final TenantContext tenant;
     final Operation operation;
@@ -48,6 +54,7 @@ final class InterceptedCall {
     private volatile String pendingErrorCode;
     private volatile boolean streamStarted;
     private volatile FrameWatcher watcher;
+    private volatile ScheduledFuture<?> abandonTimer;
 
     InterceptedCall(TenantContext tenant, Operation operation, Map<String, String> attributes) {
         this.tenant = tenant;
@@ -96,6 +103,10 @@ final class InterceptedCall {
      * are settled. Never throws, since it runs inside the SDK's hooks and the tap.
      */
     void release() {
+        ScheduledFuture<?> timer = abandonTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
         LogicalCall c = call;
         if (c == null) {
             return;
@@ -104,6 +115,41 @@ final class InterceptedCall {
             c.end();
         } catch (RuntimeException e) {
             LOG.warn("Ending a {} call of tenant {} failed", operation.wireName(), tenant.id(), e);
+        }
+    }
+
+    /**
+     * Settles the call as a timeout if nothing else has ended it within {@code after}: for the async client, whose
+     * timed-out or cancelled futures call no hook.
+     */
+    void abandonAfter(Duration after) {
+        abandonTimer = AbandonTimer.EXECUTOR.schedule(this::abandoned, after.toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void abandoned() {
+        MeteredCall m = current;
+        if (m != null && !m.isSettled()) {
+            LOG.debug("A {} call of tenant {} had no outcome in time; settled as a timeout", operation.wireName(),
+                    tenant.id());
+            fail(m, Outcome.TIMEOUT, NO_OUTCOME);
+        }
+        release();
+    }
+
+    /** One daemon thread for the process, created on first use: its tasks only settle abandoned calls. */
+    private static final class AbandonTimer {
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor executor =
+                    new ScheduledThreadPoolExecutor(1, r -> {
+                        Thread t = new Thread(r, "aip-abandoned-calls");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            executor.setRemoveOnCancelPolicy(true);
+            return executor;
         }
     }
 

@@ -16,6 +16,7 @@ import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantScope;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,6 +25,7 @@ import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ClientType;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
@@ -154,10 +156,13 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
     public static final ExecutionAttribute<LogicalCall> COVER = new ExecutionAttribute<>("aip.Cover");
 
     private static final ExecutionAttribute<InterceptedCall> CALL = new ExecutionAttribute<>("aip.InterceptedCall");
+    /** The default of {@link Builder#abandonAfter}. */
+    static final Duration DEFAULT_ABANDON_AFTER = Duration.ofMinutes(15);
     private static final Logger LOG = LoggerFactory.getLogger(TenantRoutingInterceptor.class);
 
     private final CallEngine engine;
     private final boolean rejectWithoutTenant;
+    private final Duration abandonAfter;
 
     private TenantRoutingInterceptor(Builder b) {
         CallEngine.Builder engine = CallEngine.builder().resolver(b.resolver).meter(b.meter)
@@ -170,6 +175,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         }
         this.engine = engine.build();
         this.rejectWithoutTenant = b.rejectWithoutTenant;
+        this.abandonAfter = b.abandonAfter;
     }
 
     /**
@@ -231,6 +237,12 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         // Admission last, once nothing else in this hook can fail, so a permit is only taken for a request sent.
         c.admit();
         c.trackLoad();
+        if (!call.operation.streaming()
+                && attributes.getAttribute(SdkExecutionAttribute.CLIENT_TYPE) == ClientType.ASYNC) {
+            // The async client completes the future of a call past its apiCallTimeout, or one its caller
+            // cancelled before an answer, without calling any hook: settle such a call here instead.
+            call.abandonAfter(abandonAfter);
+        }
         return routed;
     }
 
@@ -320,6 +332,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private boolean rejectWithoutTenant = true;
         private Admission admission;
         private ProfileBalancer balancer;
+        private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
 
         private Builder() {
         }
@@ -391,6 +404,31 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         public Builder passThroughWithoutTenant() {
             ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.passThroughWithoutTenant", "true");
             rejectWithoutTenant = false;
+            return this;
+        }
+
+        /**
+         * Sets how long an async client's whole-answer call (Converse, InvokeModel on a
+         * {@code BedrockRuntimeAsyncClient}) may go without an outcome before it is settled as
+         * {@link dev.aip.core.metering.Outcome#TIMEOUT} (error code {@value InterceptedCall#NO_OUTCOME}, no tokens)
+         * and its permit is released. The async client completes the future of a call past its
+         * {@code apiCallTimeout}, or one its caller cancelled before the answer, without calling any interceptor
+         * hook; without this the call would never be recorded and would hold its permit. Set it a little above the
+         * client's {@code apiCallTimeout}; default 15 minutes. An answer that arrives first settles the call as
+         * usual (each call settles once); streams are settled by their body and are not watched.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws ConfigurationException if it is zero or negative
+         */
+        public Builder abandonAfter(Duration value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.abandonAfter", value);
+            Objects.requireNonNull(value, "abandonAfter");
+            if (value.isZero() || value.isNegative()) {
+                throw new ConfigurationException("TenantRoutingInterceptor.abandonAfter must be positive, was "
+                        + value);
+            }
+            abandonAfter = value;
             return this;
         }
 
