@@ -159,7 +159,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             config.setJdbcUrl(b.jdbcUrl);
             config.setUsername(b.username);
             config.setPassword(b.password);
-            config.setMaximumPoolSize(2);
+            config.setMaximumPoolSize(3); // the writer, Flyway's lock, a reader
             config.setMinimumIdle(0);
             config.setConnectionTimeout(b.connectTimeout.toMillis());
             config.setValidationTimeout(Math.min(b.connectTimeout.toMillis(), 5_000));
@@ -464,11 +464,16 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
 
     /** One transaction; {@code true} if committed. Marks the database down (and when to retry) on failure. */
     private boolean insert(List<UsageRecord> batch) {
-        try (Connection c = dataSource.getConnection()) {
-            if (!migrated) {
+        if (!migrated) {
+            // Before taking a connection: Flyway takes its own from the same pool.
+            try {
                 migrate();
                 migrated = true;
+            } catch (RuntimeException e) {
+                return failed(batch, e);
             }
+        }
+        try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement(insertSql)) {
                 for (UsageRecord r : batch) {
@@ -491,18 +496,21 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             databaseUp = true;
             return true;
         } catch (SQLException | RuntimeException e) {
-            long n = failures.incrementAndGet();
-            String why = e.getMessage();
-            lastFailure = why;
-            nextDatabaseAttempt = System.nanoTime() + retryNanos;
-            if (databaseUp || n <= 10 || Long.bitCount(n) == 1) {
-                LOG.warn("Usage ledger could not write {} records to the database ({} failures so far); spooling to"
-                        + " {} and retrying every {}: {}", batch.size(), n, spoolPath, Duration.ofNanos(retryNanos),
-                        why);
-            }
-            databaseUp = false;
-            return false;
+            return failed(batch, e);
         }
+    }
+
+    private boolean failed(List<UsageRecord> batch, Exception e) {
+        long n = failures.incrementAndGet();
+        String why = e.getMessage();
+        lastFailure = why;
+        nextDatabaseAttempt = System.nanoTime() + retryNanos;
+        if (databaseUp || n <= 10 || Long.bitCount(n) == 1) {
+            LOG.warn("Usage ledger could not write {} records to the database ({} failures so far); spooling to"
+                    + " {} and retrying every {}: {}", batch.size(), n, spoolPath, Duration.ofNanos(retryNanos), why);
+        }
+        databaseUp = false;
+        return false;
     }
 
     private void migrate() {
@@ -759,7 +767,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         }
 
         /**
-         * Connects to this PostgreSQL database through a HikariCP pool of at most 2 connections that the ledger makes
+         * Connects to this PostgreSQL database through a HikariCP pool of at most 3 connections that the ledger makes
          * and closes.
          *
          * @param url a {@code jdbc:postgresql://} URL
