@@ -444,6 +444,14 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                     batch.clear();
                 }
             }
+        } catch (ConfigurationException e) {
+            // A line other than the last is not a record: the file was edited or damaged. Keep it, keep spooling.
+            failures.incrementAndGet();
+            lastFailure = e.getMessage();
+            nextDatabaseAttempt = System.nanoTime() + retryNanos;
+            LOG.error("Usage ledger cannot re-send its spool {}: {}; repair or move the file, then restart",
+                    spoolPath, e.getMessage());
+            return;
         }
         spool.close();
         try (FileChannel channel = FileChannel.open(spoolPath, StandardOpenOption.WRITE)) {
