@@ -26,7 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
@@ -106,7 +108,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final long maxSpooled;
     private final long retryNanos;
     private final long maxBlockNanos;
-    private final ArrayBlockingQueue<UsageRecord> queue;
+    /** Records and {@link Marker}s, in order: a marker completes once every record before it is stored. */
+    private final ArrayBlockingQueue<Object> queue;
     private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
     private final Thread writer;
 
@@ -116,10 +119,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
 
-    /** Guards {@link #accepted}, {@link #processed}; the writer signals progress on it. */
+    /** The writer signals on it when the spool empties. */
     private final Object progress = new Object();
-    private long accepted;
-    private long processed;
     private volatile long spoolPending;
     private volatile boolean closed;
     private volatile boolean databaseUp = true;
@@ -218,9 +219,6 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 lose(record, "the ledger is closed");
                 return;
             }
-            synchronized (progress) {
-                accepted++;
-            }
             boolean queued;
             try {
                 queued = queue.offer(record, maxBlockNanos, TimeUnit.NANOSECONDS);
@@ -231,7 +229,6 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             if (!queued) {
                 lose(record, "the queue stayed full for maxBlock " + Duration.ofNanos(maxBlockNanos)
                         + " (database away and spool full, or the caller was interrupted)");
-                done(1);
             }
         } finally {
             lock.unlock();
@@ -260,7 +257,33 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      *     counted lost)
      */
     public boolean flush(Duration timeout) {
-        return await(timeout, false);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Marker marker = new Marker();
+        ReentrantReadWriteLock.ReadLock lock = closeLock.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                // Closing writes everything queued; wait for that.
+                writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                return !writer.isAlive();
+            }
+            if (!queue.offer(marker, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return marker.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -270,16 +293,14 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * @return {@code true} if so; {@code false} if the time ran out (the database is still away, for example)
      */
     public boolean drain(Duration timeout) {
-        return await(timeout, true);
-    }
-
-    private boolean await(Duration timeout, boolean spoolToo) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (!flush(timeout)) {
+            return false;
+        }
         synchronized (progress) {
-            long target = accepted;
-            while (processed < target || (spoolToo && spoolPending > 0)) {
+            while (spoolPending > 0) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !writer.isAlive() && processed < target) {
+                if (left <= 0 || !writer.isAlive()) {
                     return false;
                 }
                 try {
@@ -293,11 +314,9 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         }
     }
 
-    private void done(int records) {
-        synchronized (progress) {
-            processed += records;
-            progress.notifyAll();
-        }
+    /** A flush in the queue: completed with {@code true} once every record queued before it is stored or lost. */
+    private static final class Marker {
+        final CompletableFuture<Boolean> done = new CompletableFuture<>();
     }
 
     /**
@@ -328,14 +347,19 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
 
     private void run() {
         List<UsageRecord> held = new ArrayList<>();
+        List<Marker> markers = new ArrayList<>();
+        boolean crashed = false;
         try {
             while (true) {
                 if (held.isEmpty()) {
                     boolean stopping = closed;
-                    UsageRecord first = queue.poll(stopping ? 0 : 50, TimeUnit.MILLISECONDS);
+                    Object first = queue.poll(stopping ? 0 : 50, TimeUnit.MILLISECONDS);
                     if (first != null) {
-                        held.add(first);
-                        queue.drainTo(held, batchSize - 1);
+                        take(first, held, markers);
+                        Object next;
+                        while (held.size() < batchSize && (next = queue.poll()) != null) {
+                            take(next, held, markers);
+                        }
                     } else if (stopping) {
                         break;
                     }
@@ -346,21 +370,24 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 if (!held.isEmpty()) {
                     store(held);
                 }
-                if (!held.isEmpty()) {
+                if (held.isEmpty()) {
+                    complete(markers, true);
+                } else {
                     if (closed) {
                         // The spool is full: one last database attempt, then nothing more can hold them.
                         nextDatabaseAttempt = System.nanoTime();
                         store(held);
                     }
                     if (held.isEmpty()) {
+                        complete(markers, true);
                         continue;
                     }
                     if (closed) {
                         for (UsageRecord r : held) {
                             lose(r, "the ledger closed with the database away and the spool full");
                         }
-                        done(held.size());
                         held.clear();
+                        complete(markers, true);
                     } else {
                         Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(retryNanos)));
                     }
@@ -373,14 +400,36 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
+            crashed = true;
             LOG.error("Usage ledger writer stopped on an unexpected failure; records queued now are not written", e);
             throw e;
         } finally {
             spool.close();
+            complete(markers, !crashed);
+            for (Object o; (o = queue.poll()) != null; ) {
+                if (o instanceof Marker m) {
+                    m.done.complete(!crashed);
+                }
+            }
             synchronized (progress) {
                 progress.notifyAll();
             }
         }
+    }
+
+    private static void take(Object item, List<UsageRecord> held, List<Marker> markers) {
+        if (item instanceof Marker m) {
+            markers.add(m);
+        } else {
+            held.add((UsageRecord) item);
+        }
+    }
+
+    private static void complete(List<Marker> markers, boolean stored) {
+        for (Marker m : markers) {
+            m.done.complete(stored);
+        }
+        markers.clear();
     }
 
     private boolean due() {
@@ -392,7 +441,6 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         if (due()) {
             if (insert(held)) {
                 written.addAndGet(held.size());
-                done(held.size());
                 held.clear();
                 return;
             }
@@ -406,7 +454,6 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             int n = part.size();
             spooled.addAndGet(n);
             spoolPending += n;
-            done(n);
             part.clear();
         }
     }

@@ -185,6 +185,8 @@ class JdbcLedgerTest {
             assertThat(lost).as("records beyond the spool and the queue").isPositive()
                     .isLessThanOrEqualTo(total - 100);
             assertThat(ledger.health().spoolPending()).isEqualTo(ledger.health().maxSpooledRecords());
+            assertThat(ledger.flush(Duration.ofMillis(200)))
+                    .as("records held with the database away and the spool full are not yet safe").isFalse();
 
             db.down = false;
             assertThat(ledger.drain(LONG)).isTrue();
