@@ -67,8 +67,18 @@ final class Fixtures {
 
     /** A data source that refuses every connection while {@link #down} is set, as a database that is away does. */
     static final class SwitchableDataSource implements DataSource {
-        private final DataSource delegate = PostgresServer.dataSource();
+        private final DataSource delegate;
         volatile boolean down;
+
+        SwitchableDataSource() {
+            this.delegate = PostgresServer.dataSource();
+        }
+
+        SwitchableDataSource(String jdbcUrl) {
+            org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+            ds.setURL(jdbcUrl);
+            this.delegate = ds;
+        }
 
         @Override
         public Connection getConnection() throws SQLException {
