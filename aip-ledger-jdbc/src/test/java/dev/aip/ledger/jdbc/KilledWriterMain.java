@@ -1,0 +1,34 @@
+package dev.aip.ledger.jdbc;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A process that appends to a ledger until it is killed: records {@code kill-0}, {@code kill-1}, ... in rounds of
+ * 50, printing {@code ACK <n>} once the first {@code n} are flushed (in the database or the synced spool). From the
+ * third round on the database is switched off, so later acknowledgements are in the spool.
+ * Arguments: JDBC URL, schema, spool file.
+ */
+public final class KilledWriterMain {
+
+    private KilledWriterMain() {
+    }
+
+    public static void main(String[] args) {
+        Fixtures.SwitchableDataSource db = new Fixtures.SwitchableDataSource(args[0]);
+        JdbcLedger ledger = JdbcLedger.builder().dataSource(db).schema(args[1]).spool(Path.of(args[2]))
+                .retryInterval(Duration.ofMillis(20)).batchSize(16).build();
+        for (int round = 0; ; round++) {
+            if (round == 2) {
+                db.down = true;
+            }
+            for (int i = round * 50; i < (round + 1) * 50; i++) {
+                ledger.accept(Fixtures.record("killed", i).toBuilder().recordId("kill-" + i).build());
+            }
+            if (ledger.flush(Duration.ofSeconds(60))) {
+                System.out.println("ACK " + (round + 1) * 50);
+                System.out.flush();
+            }
+        }
+    }
+}
