@@ -38,9 +38,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -57,6 +56,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.tenants.limited.tier=limited",
     "aip.tenants.hurried.tier=hurried",
     "aip.gateway.tier-timeouts.hurried=500ms"})
+@Import(GatewayTests.Capture.class)
 class GatewayEmbeddingsTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -81,15 +81,6 @@ class GatewayEmbeddingsTest {
         GatewayTests.registerKeys(registry, List.of("embedder", "raw", "errors", "limited", "chatonly",
                 "hurried"));
     }
-
-    @TestConfiguration
-    static class Capture {
-        @Bean
-        GatewayTests.Records embeddingTestRecords() {
-            return new GatewayTests.Records();
-        }
-    }
-
 
     @LocalServerPort
     int port;

@@ -39,12 +39,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.embedded.netty.NettyWebServer;
 import org.springframework.boot.web.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -62,6 +61,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.gateway.max-body-bytes=4096",
     "aip.gateway.max-attempts=1",
     "management.endpoints.web.exposure.include=health,aip"})
+@Import(GatewayTests.Capture.class)
 class GatewayHttpTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -87,15 +87,6 @@ class GatewayHttpTest {
     static String key(String tenant) {
         return GatewayTests.key(tenant);
     }
-
-    @TestConfiguration
-    static class Capture {
-        @Bean
-        GatewayTests.Records testRecords() {
-            return new GatewayTests.Records();
-        }
-    }
-
 
     @LocalServerPort
     int port;

@@ -23,9 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -38,6 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.emulator.enabled=true",
     "aip.profiles.routes.claude-haiku=us.anthropic.claude-3-5-haiku-20241022-v1:0",
     "aip.gateway.max-attempts=1"})
+@Import(GatewayTests.Capture.class)
 class GatewayLangChain4jAgentTest {
 
     static final List<String> TENANTS = List.of("lc-agent");
@@ -53,15 +53,6 @@ class GatewayLangChain4jAgentTest {
         registry.add("aip.policy-file", policies::toString);
         GatewayTests.registerKeys(registry, TENANTS);
     }
-
-    @TestConfiguration
-    static class Capture {
-        @Bean
-        GatewayTests.Records langChain4jTestRecords() {
-            return new GatewayTests.Records();
-        }
-    }
-
 
     @LocalServerPort
     int port;

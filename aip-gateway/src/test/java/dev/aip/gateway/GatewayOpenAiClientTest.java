@@ -14,17 +14,16 @@ import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
-import com.openai.models.models.Model;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionContentPart;
 import com.openai.models.chat.completions.ChatCompletionContentPartImage;
 import com.openai.models.chat.completions.ChatCompletionContentPartText;
-import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
@@ -34,6 +33,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.StructuredChatCompletion;
+import com.openai.models.models.Model;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.emulator.BedrockEmulator;
@@ -58,9 +58,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -77,6 +76,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.gateway.max-attempts=1",
     "aip.tenants.slow.tier=slow",
     "aip.tenants.broke.tier=broke"})
+@Import(GatewayTests.Capture.class)
 class GatewayOpenAiClientTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -99,15 +99,6 @@ class GatewayOpenAiClientTest {
         registry.add("aip.policy-file", policies::toString);
         GatewayTests.registerKeys(registry, TENANTS);
     }
-
-    @TestConfiguration
-    static class Capture {
-        @Bean
-        GatewayTests.Records openAiTestRecords() {
-            return new GatewayTests.Records();
-        }
-    }
-
 
     @LocalServerPort
     int port;

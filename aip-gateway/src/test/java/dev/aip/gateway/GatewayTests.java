@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** What the gateway tests share: API keys (tenant {@code t} has the key {@code sk-test-t}) and bounded waits. */
@@ -57,6 +59,15 @@ final class GatewayTests {
         /** The record with this id. */
         UsageRecord byId(String recordId) {
             return all.stream().filter(r -> r.recordId().equals(recordId)).findFirst().orElseThrow();
+        }
+    }
+
+    /** Registers a {@link Records} bean in a gateway test's context: {@code @Import(GatewayTests.Capture.class)}. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class Capture {
+        @Bean
+        Records testRecords() {
+            return new Records();
         }
     }
 }

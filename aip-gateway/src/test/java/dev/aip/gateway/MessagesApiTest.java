@@ -64,9 +64,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -82,6 +81,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "aip.tenants.a-limited.tier=basic",
     "aip.gateway.max-body-bytes=65536",
     "aip.gateway.max-attempts=1"})
+@Import(GatewayTests.Capture.class)
 class MessagesApiTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -105,15 +105,6 @@ class MessagesApiTest {
         registry.add("aip.policy-file", policies::toString);
         GatewayTests.registerKeys(registry, TENANTS);
     }
-
-    @TestConfiguration
-    static class Capture {
-        @Bean
-        GatewayTests.Records testRecords() {
-            return new GatewayTests.Records();
-        }
-    }
-
 
     @LocalServerPort
     int port;
