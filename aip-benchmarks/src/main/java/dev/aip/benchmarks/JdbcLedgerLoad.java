@@ -1,0 +1,116 @@
+package dev.aip.benchmarks;
+
+import dev.aip.core.metering.Cost;
+import dev.aip.core.metering.Operation;
+import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.TokenUsage;
+import dev.aip.core.metering.UsageProvenance;
+import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
+import dev.aip.core.tenant.Tier;
+import dev.aip.ledger.jdbc.JdbcLedger;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * How many usage records per second a {@link JdbcLedger} stores in PostgreSQL: producer threads append records as
+ * fast as they can, the writer batches them into the table; a round ends when every record of it is in the database
+ * ({@link JdbcLedger#drain}). Rounds alternate batch sizes after a warm-up round, each on a fresh schema.
+ *
+ * <pre>{@code
+ * java -cp aip-benchmarks/target/benchmarks.jar dev.aip.benchmarks.JdbcLedgerLoad \
+ *     --jdbc-url jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres \
+ *     --records 300000 --threads 4 --rounds 3 --batch-sizes 500,2000
+ * }</pre>
+ */
+public final class JdbcLedgerLoad {
+
+    private JdbcLedgerLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String url = Args.str(args, "--jdbc-url", null);
+        if (url == null) {
+            System.err.println("usage: JdbcLedgerLoad --jdbc-url jdbc:postgresql://host:port/db?user=... "
+                    + "[--records N] [--threads N] [--rounds N] [--batch-sizes a,b]");
+            System.exit(2);
+        }
+        int records = Args.integer(args, "--records", 300_000);
+        int threads = Args.integer(args, "--threads", 4);
+        int rounds = Args.integer(args, "--rounds", 3);
+        List<Integer> batchSizes = new ArrayList<>();
+        for (String b : Args.str(args, "--batch-sizes", "500,2000").split(",")) {
+            batchSizes.add(Integer.parseInt(b.trim()));
+        }
+        System.out.printf("PostgreSQL ledger: %,d records per round from %d threads%n", records, threads);
+        round(url, "warmup", batchSizes.get(0), records, threads);
+        for (int r = 0; r < rounds; r++) {
+            for (int batch : batchSizes) {
+                double rate = round(url, "r" + r + "b" + batch, batch, records, threads);
+                System.out.printf("round %d  batch %5d  %,10.0f records/s%n", r + 1, batch, rate);
+            }
+        }
+    }
+
+    private static double round(String url, String name, int batch, int records, int threads) throws Exception {
+        Path spool = Files.createTempFile("aip-ledger-load", ".jsonl");
+        String schema = "load_" + name + "_" + System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (JdbcLedger ledger = JdbcLedger.builder().jdbcUrl(url).schema(schema).spool(spool).batchSize(batch)
+                .queueCapacity(Math.max(batch * 8, 16_384)).build()) {
+            // Create the table before the clock starts.
+            ledger.accept(record("warm", 0));
+            if (!ledger.drain(Duration.ofMinutes(2))) {
+                throw new IllegalStateException("the ledger did not reach the database");
+            }
+            long start = System.nanoTime();
+            List<Future<?>> producers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int from = t;
+                producers.add(pool.submit(() -> {
+                    for (int i = from; i < records; i += threads) {
+                        ledger.accept(record("tenant" + (i % 100), i));
+                    }
+                }));
+            }
+            for (Future<?> f : producers) {
+                f.get();
+            }
+            if (!ledger.drain(Duration.ofMinutes(10))) {
+                throw new IllegalStateException("the ledger did not drain in 10 minutes");
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (ledger.spooledRecords() > 0) {
+                System.out.printf("  (%,d records went through the spool)%n", ledger.spooledRecords());
+            }
+            return records / seconds;
+        } finally {
+            pool.shutdownNow();
+            Files.deleteIfExists(spool);
+        }
+    }
+
+    private static UsageRecord record(String tenant, long n) {
+        return UsageRecord.builder()
+                .tenant(TenantContext.of(TenantId.of(tenant)).withTier(Tier.STANDARD))
+                .operation(Operation.CONVERSE)
+                .requestedModel("claude-haiku")
+                .region("us-east-1")
+                .usage(TokenUsage.of(1000, 100 + n % 900))
+                .provenance(UsageProvenance.REPORTED)
+                .cost(Cost.priced(new BigDecimal("0.0035"), "2026-03-01"))
+                .outcome(Outcome.SUCCESS)
+                .startedAt(Instant.now())
+                .latency(Duration.ofMillis(400))
+                .build();
+    }
+}
