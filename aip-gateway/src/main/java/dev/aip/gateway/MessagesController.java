@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -119,20 +120,8 @@ class MessagesController {
 
     @PostMapping("/v1/messages")
     Mono<Void> messages(ServerWebExchange exchange) {
-        ServerHttpRequest request = exchange.getRequest();
         ServerHttpResponse response = exchange.getResponse();
-        Observed outcome = new Observed();
-        response.getHeaders().set("request-id", outcome.requestId);
-        TenantContext tenant;
-        try {
-            tenant = authenticate(request);
-            outcome.tenant = tenant.id().value();
-        } catch (AnthropicError e) {
-            outcome.status = e.status;
-            return writeError(response, outcome, e).doFinally(s -> meter(outcome));
-        }
-        return calls.readBody(request, MessagesController::tooLarge)
-                .flatMap(body -> {
+        return serve(exchange, this::meter, (tenant, body, outcome) -> {
                     AnthropicRequests.Parsed parsed = AnthropicRequests.parseMessages(json, body);
                     outcome.stream = parsed.stream();
                     outcome.model = checkModel(tenant, parsed.request().model());
@@ -140,31 +129,13 @@ class MessagesController {
                     Scheduler start = calls.startOn(tenant, outcome.model);
                     return parsed.stream() ? stream(tenant, parsed.request(), permit, response, outcome, start)
                             : complete(tenant, parsed.request(), permit, response, outcome, start);
-                })
-                .onErrorResume(e -> {
-                    AnthropicError error = AnthropicError.of(shutdown(e));
-                    outcome.status = error.status;
-                    return writeError(response, outcome, error);
-                })
-                .doFinally(s -> meter(outcome));
+                });
     }
 
     @PostMapping("/v1/messages/count_tokens")
     Mono<Void> countTokens(ServerWebExchange exchange) {
-        ServerHttpRequest request = exchange.getRequest();
         ServerHttpResponse response = exchange.getResponse();
-        Observed outcome = new Observed();
-        response.getHeaders().set("request-id", outcome.requestId);
-        TenantContext tenant;
-        try {
-            tenant = authenticate(request);
-            outcome.tenant = tenant.id().value();
-        } catch (AnthropicError e) {
-            outcome.status = e.status;
-            return writeError(response, outcome, e).doFinally(s -> meterCount(outcome));
-        }
-        return calls.readBody(request, MessagesController::tooLarge)
-                .flatMap(body -> {
+        return serve(exchange, this::meterCount, (tenant, body, outcome) -> {
                     ChatRequest parsed = AnthropicRequests.parseCountTokens(json, body);
                     outcome.model = checkModel(tenant, parsed.model());
                     InFlightLimits.Permit permit = limits.acquire(tenant.id());
@@ -187,13 +158,40 @@ class MessagesController {
                                 return writeJson(response, 200, out);
                             })
                             .doFinally(s -> permit.release());
-                })
+                });
+    }
+
+    /** What an endpoint does with a request once its key is known and its body read. */
+    @FunctionalInterface
+    private interface Work {
+        Mono<Void> apply(TenantContext tenant, byte[] body, Observed outcome);
+    }
+
+    /**
+     * Every Messages API request alike: a {@code request-id}, the key (401 in Anthropic's shape), the body within its
+     * limit, then {@code work}; any failure answered in Anthropic's shape, and the request metered once.
+     */
+    private Mono<Void> serve(ServerWebExchange exchange, Consumer<Observed> meter, Work work) {
+        ServerHttpRequest request = exchange.getRequest();
+        ServerHttpResponse response = exchange.getResponse();
+        Observed outcome = new Observed();
+        response.getHeaders().set("request-id", outcome.requestId);
+        TenantContext tenant;
+        try {
+            tenant = authenticate(request);
+            outcome.tenant = tenant.id().value();
+        } catch (AnthropicError e) {
+            outcome.status = e.status;
+            return writeError(response, outcome, e).doFinally(s -> meter.accept(outcome));
+        }
+        return calls.readBody(request, MessagesController::tooLarge)
+                .flatMap(body -> work.apply(tenant, body, outcome))
                 .onErrorResume(e -> {
                     AnthropicError error = AnthropicError.of(shutdown(e));
                     outcome.status = error.status;
                     return writeError(response, outcome, error);
                 })
-                .doFinally(s -> meterCount(outcome));
+                .doFinally(s -> meter.accept(outcome));
     }
 
     /** Aborted at the end of the shutdown grace period before an answer was sent: 529, retry shortly. */
