@@ -238,7 +238,7 @@ public class AipAutoConfiguration {
         return switch (strategy(properties)) {
             case STATIC -> {
                 StartupChecks.staticModel(chatModel, p, tenants);
-                yield new StaticHintingResolver(staticResolver(p, tenants, api));
+                yield HintingResolver.staticProfiles(staticResolver(p, tenants, api));
             }
             case TAGS -> TagDiscoveryProfileResolver.builder(api).refreshInterval(p.getRefreshInterval()).build()
                     .start();
@@ -251,7 +251,7 @@ public class AipAutoConfiguration {
                         () -> routes.route(model, sourceArn(source, connection))));
                 ModelRoutes built = routes.build();
                 StartupChecks.provisionedModel(chatModel, built, connection);
-                yield new RouteHintingResolver(ProvisioningProfileResolver.builder(api).routes(built).build(),
+                yield HintingResolver.routes(ProvisioningProfileResolver.builder(api).routes(built).build(),
                         built);
             }
         };

@@ -48,8 +48,8 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
             builder.withDetail("ledger", "none (aip.ledger.path not set)");
         }
         String resolverStatus = "UP";
-        TenantProfileResolver resolver = this.resolver instanceof RouteHintingResolver hinting ? hinting.delegate()
-                : this.resolver instanceof StaticHintingResolver hinting ? hinting.delegate() : this.resolver;
+        TenantProfileResolver resolver = this.resolver instanceof HintingResolver hinting ? hinting.delegate()
+                : this.resolver;
         if (resolver instanceof TagDiscoveryProfileResolver tags) {
             resolverStatus = tags.lastRefresh().isPresent() ? "UP" : "DOWN";
             up &= tags.lastRefresh().isPresent();

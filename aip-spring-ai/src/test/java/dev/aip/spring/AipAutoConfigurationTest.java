@@ -183,8 +183,8 @@ class AipAutoConfigurationTest {
                 assertThat(tenants.contextOf(TenantId.of("stranger")).tier()).isEqualTo(Tier.STANDARD);
 
                 TenantProfileResolver resolver = context.getBean(TenantProfileResolver.class);
-                assertThat(resolver).isInstanceOf(StaticHintingResolver.class);
-                assertThat(((StaticHintingResolver) resolver).delegate()).isInstanceOf(StaticProfileResolver.class);
+                assertThat(resolver).isInstanceOf(HintingResolver.class);
+                assertThat(((HintingResolver) resolver).delegate()).isInstanceOf(StaticProfileResolver.class);
                 ResolvedProfile acme = resolver.resolve(tenants.contextOf(TenantId.of("acme")), "claude-haiku");
                 assertThat(acme.profileArn()).isEqualTo(ARN);
                 assertThat(acme.sourceModelId()).isEqualTo("anthropic.claude-3-5-haiku-20241022-v1:0");
