@@ -178,7 +178,7 @@ final class NettyTransport implements AutoCloseable {
         }
         if (w != null) {
             try {
-                w.awaitTermination(500, TimeUnit.MILLISECONDS);
+                w.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -700,6 +700,8 @@ class NettyTransportTest {
         transport.close();
         transport.close();
 
+        // The pool reports termination from inside its last worker, just before that thread ends: wait for the end.
+        worker.get().join(10_000);
         assertThat(worker.get().isAlive()).isFalse();
         assertThatThrownBy(() -> new Socket(address.getAddress(), address.getPort()).close())
                 .isInstanceOf(ConnectException.class);
