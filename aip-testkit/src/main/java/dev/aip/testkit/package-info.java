@@ -14,6 +14,9 @@
  *       {@link dev.aip.testkit.ConcurrencyStateContract} (slots: the cap held exactly, one slot freed per release,
  *       exact counts under concurrency; idempotent release and slot leases for implementations that promise
  *       them).</li>
+ *   <li>{@link dev.aip.testkit.LocalRedis} and {@link dev.aip.testkit.LocalPostgres}: the Redis and PostgreSQL a
+ *       test needs, from {@code AIP_REDIS_URL} / {@code AIP_PG_URL} or started on loopback from the Debian packages;
+ *       skipped without them, failed when {@code AIP_REQUIRE_REDIS=1} / {@code AIP_REQUIRE_POSTGRES=1}.</li>
  * </ul>
  *
  * <p><b>Dependency direction.</b> The kit depends on {@code aip-core} and {@code aip-emulator}; nothing in aip's

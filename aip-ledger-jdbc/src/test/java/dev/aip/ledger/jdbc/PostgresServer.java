@@ -1,48 +1,18 @@
 package dev.aip.ledger.jdbc;
 
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import dev.aip.testkit.LocalPostgres;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
-/**
- * The PostgreSQL the tests use: {@code AIP_PG_URL} if set (a {@code jdbc:postgresql:} URL with its credentials);
- * else a server started for this JVM from Debian's packages ({@code /usr/lib/postgresql/<version>/bin}): a fresh
- * {@code initdb} in a temporary directory, {@code postgres} on a free loopback port, stopped at JVM exit. PostgreSQL
- * refuses to run as root: when the JVM runs as root, both run as the {@code postgres} OS user through
- * {@code runuser}. Without either the test is skipped, unless {@code AIP_REQUIRE_POSTGRES=1}, when it fails.
- */
+/** The PostgreSQL the tests use: {@link LocalPostgres} (skipped, or failed under {@code AIP_REQUIRE_POSTGRES=1}). */
 final class PostgresServer {
-
-    private static final AtomicInteger SCHEMAS = new AtomicInteger();
-    private static String url;
 
     private PostgresServer() {
     }
 
     /** Returns the JDBC URL of a running PostgreSQL, or skips (or fails) the test. */
-    static synchronized String url() {
-        if (url == null) {
-            url = find();
-        }
-        return url;
+    static String url() {
+        return LocalPostgres.url();
     }
 
     /** Returns a data source on the server. */
@@ -54,150 +24,11 @@ final class PostgresServer {
 
     /** Returns a schema name no other test of this JVM uses (the ledger creates it). */
     static String freshSchema() {
-        return "t" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        return LocalPostgres.freshSchema();
     }
 
     /** Returns a JDBC URL on which nothing listens. */
     static String unreachableUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + freePort() + "/postgres?user=postgres&connectTimeout=1";
-    }
-
-    private static String find() {
-        String env = System.getenv("AIP_PG_URL");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        boolean required = "1".equals(System.getenv("AIP_REQUIRE_POSTGRES"));
-        Path bin = newestBin();
-        if (bin == null) {
-            if (required) {
-                fail("AIP_REQUIRE_POSTGRES=1 but neither AIP_PG_URL is set nor is PostgreSQL installed"
-                        + " (/usr/lib/postgresql/<version>/bin/initdb): apt-get install postgresql");
-            }
-            assumeTrue(false, "No PostgreSQL: set AIP_PG_URL or install Debian's postgresql package");
-        }
-        boolean root = "root".equals(System.getProperty("user.name"));
-        try {
-            Path dir = Files.createTempDirectory("aip-pg");
-            Path data = dir.resolve("data");
-            Path log = dir.resolve("server.log");
-            if (root) {
-                run(List.of("chown", "-R", "postgres:", dir.toString()), dir,
-                        "the postgres OS user is missing? Debian's postgresql package creates it");
-            }
-            run(asServerUser(root, bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
-                    "--auth=trust", "-E", "UTF8", "--no-sync"), dir, "initdb failed");
-            int port = freePort();
-            Process server = new ProcessBuilder(asServerUser(root, bin.resolve("postgres").toString(),
-                    "-D", data.toString(), "-p", Integer.toString(port), "-k", dir.toString(),
-                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off", "-c", "max_connections=200"))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(root, bin, data, server, dir)));
-            String started = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-            awaitReady(started, server, log);
-            return started;
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not start PostgreSQL from " + bin, e);
-        }
-    }
-
-    private static Path newestBin() {
-        File[] versions = new File("/usr/lib/postgresql").listFiles();
-        if (versions == null) {
-            return null;
-        }
-        return Arrays.stream(versions)
-                .filter(v -> new File(v, "bin/initdb").canExecute() && new File(v, "bin/postgres").canExecute())
-                .max(Comparator.comparingInt(v -> version(v.getName())))
-                .map(v -> v.toPath().resolve("bin"))
-                .orElse(null);
-    }
-
-    private static int version(String name) {
-        try {
-            return Integer.parseInt(name);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static List<String> asServerUser(boolean root, String... command) {
-        List<String> full = new ArrayList<>();
-        if (root) {
-            full.addAll(List.of("runuser", "-u", "postgres", "--"));
-        }
-        full.addAll(Arrays.asList(command));
-        return full;
-    }
-
-    private static void run(List<String> command, Path dir, String hint) throws IOException {
-        Path out = Files.createTempFile("aip-pg-cmd", ".log");
-        try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + ": " + hint + "\n"
-                        + Files.readString(out, StandardCharsets.UTF_8));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while running " + command, e);
-        } finally {
-            Files.deleteIfExists(out);
-        }
-    }
-
-    /** Waits until the server takes connections: each attempt is refused at once until it listens. */
-    private static void awaitReady(String jdbcUrl, Process server, Path log) throws IOException {
-        SQLException last = null;
-        for (int attempt = 0; attempt < 600; attempt++) {
-            if (!server.isAlive()) {
-                throw new IllegalStateException("postgres exited with " + server.exitValue() + ":\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            try (Connection c = DriverManager.getConnection(jdbcUrl)) {
-                return;
-            } catch (SQLException e) {
-                last = e;
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        throw new IllegalStateException("postgres at " + jdbcUrl + " did not come up:\n"
-                + Files.readString(log, StandardCharsets.UTF_8), last);
-    }
-
-    private static void stop(boolean root, Path bin, Path data, Process server, Path dir) {
-        try {
-            Process p = new ProcessBuilder(asServerUser(root, bin.resolve("pg_ctl").toString(), "stop", "-D",
-                    data.toString(), "-m", "immediate", "-w"))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // fall through to the kill below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server.destroyForcibly();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return LocalPostgres.unreachableUrl();
     }
 }
