@@ -321,8 +321,10 @@ public class AipAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(Admission.class)
     @ConditionalOnBean(PolicyStore.class)
-    Governance aipGovernance(PolicyStore policies) {
-        return Governance.builder().policies(policies).build();
+    Governance aipGovernance(PolicyStore policies, ObjectProvider<AipGovernanceCustomizer> customizers) {
+        Governance.Builder builder = Governance.builder().policies(policies);
+        customizers.orderedStream().forEach(c -> c.customize(builder));
+        return builder.build();
     }
 
     @Bean

@@ -77,6 +77,7 @@ public class AipProperties {
 
     private final Profiles profiles = new Profiles();
     private final Ledger ledger = new Ledger();
+    private final Redis redis = new Redis();
     private final TenantResolution tenant = new TenantResolution();
     private final Metrics metrics = new Metrics();
     private final Emulator emulator = new Emulator();
@@ -155,6 +156,11 @@ public class AipProperties {
     /** @return ledger settings */
     public Ledger getLedger() {
         return ledger;
+    }
+
+    /** @return the shared Redis governance state's settings */
+    public Redis getRedis() {
+        return redis;
     }
 
     /** @return how web requests name their tenant */
@@ -365,6 +371,13 @@ public class AipProperties {
          */
         private Duration maxLag;
 
+        private final Jdbc jdbc = new Jdbc();
+
+        /** @return the PostgreSQL ledger's settings */
+        public Jdbc getJdbc() {
+            return jdbc;
+        }
+
         /** @return the durability mode */
         public JsonLinesLedger.Durability getDurability() {
             return durability;
@@ -413,6 +426,153 @@ public class AipProperties {
         /** @param fsyncInterval the longest time between fsyncs */
         public void setFsyncInterval(Duration fsyncInterval) {
             this.fsyncInterval = fsyncInterval;
+        }
+    }
+
+    /**
+     * The usage ledger in PostgreSQL (needs {@code dev.aip:aip-ledger-jdbc}), shared by every replica: records are
+     * written in batches, idempotent by record id, and spooled to a local file while the database is down.
+     */
+    public static class Jdbc {
+
+        /** JDBC URL of the PostgreSQL database (15 or later), e.g. jdbc:postgresql://db:5432/aip; turns the ledger on. */
+        private String url;
+
+        /** Database user; default: the URL's. */
+        private String username;
+
+        /** Database password; default: the URL's. */
+        private String password;
+
+        /** Schema of the ledger's tables (created and migrated at start-up). */
+        private String schema = "aip";
+
+        /**
+         * Local JSON-lines file that holds records while the database is down or slow, re-sent when it returns; keep
+         * it on a volume that outlives the process.
+         */
+        private Path spool = Path.of("aip-ledger-spool.jsonl");
+
+        /** Records per database batch. */
+        private int batchSize = 500;
+
+        /** Most records the spool holds; beyond it callers wait, then records are counted lost. */
+        private long maxSpooledRecords = 1_000_000;
+
+        /** @return the JDBC URL, or {@code null} */
+        public String getUrl() {
+            return url;
+        }
+
+        /** @param url the JDBC URL */
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        /** @return the user, or {@code null} */
+        public String getUsername() {
+            return username;
+        }
+
+        /** @param username the user */
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        /** @return the password, or {@code null} */
+        public String getPassword() {
+            return password;
+        }
+
+        /** @param password the password */
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        /** @return the schema */
+        public String getSchema() {
+            return schema;
+        }
+
+        /** @param schema the schema */
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+
+        /** @return the spool file */
+        public Path getSpool() {
+            return spool;
+        }
+
+        /** @param spool the spool file */
+        public void setSpool(Path spool) {
+            this.spool = spool;
+        }
+
+        /** @return records per batch */
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        /** @param batchSize records per batch */
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        /** @return the spool's bound in records */
+        public long getMaxSpooledRecords() {
+            return maxSpooledRecords;
+        }
+
+        /** @param maxSpooledRecords the spool's bound in records */
+        public void setMaxSpooledRecords(long maxSpooledRecords) {
+            this.maxSpooledRecords = maxSpooledRecords;
+        }
+    }
+
+    /**
+     * Governance state in Redis (needs {@code dev.aip:aip-governance-redis}), shared by every replica pointing at the
+     * same server: budgets, rate limits and concurrency caps then hold per tenant across replicas.
+     */
+    public static class Redis {
+
+        /** Redis URI, e.g. redis://redis:6379 or rediss://user:secret@host:6380/0; turns the shared state on. */
+        private String uri;
+
+        /** Prefix of every key aip writes. */
+        private String keyPrefix = "aip";
+
+        /** Connect and command timeout; a Redis slower than this counts as down (see the tier's failure policy). */
+        private Duration timeout = Duration.ofSeconds(2);
+
+        /** @return the URI, or {@code null} */
+        public String getUri() {
+            return uri;
+        }
+
+        /** @param uri the URI */
+        public void setUri(String uri) {
+            this.uri = uri;
+        }
+
+        /** @return the key prefix */
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        /** @param keyPrefix the key prefix */
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        /** @return the timeout */
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        /** @param timeout the timeout */
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
         }
     }
 
