@@ -302,6 +302,29 @@ public final class FairShare {
         return minimumCapacity;
     }
 
+    /**
+     * Returns the share of one tenant of each active tier on a congested model, as admission computes it: weighted
+     * fair share with the reserved shares guaranteed, in exact integer arithmetic, rounded down (see the class
+     * comment). For a shared {@link FairShareState}'s snapshot, and for what-if questions.
+     *
+     * @param capacityTokensPerMinute the capacity estimate, at least 0
+     * @param activeTenants how many tenants of each tier are active; tiers with 0 are ignored
+     * @return one tenant's share of each tier with an active tenant, in tokens per minute; unmodifiable
+     * @throws IllegalArgumentException if the capacity or a count is negative
+     */
+    public Map<Tier, Long> shares(long capacityTokensPerMinute, Map<Tier, Integer> activeTenants) {
+        if (capacityTokensPerMinute < 0) {
+            throw new IllegalArgumentException("A capacity must be at least 0, was " + capacityTokensPerMinute);
+        }
+        activeTenants.forEach((tier, count) -> {
+            if (count < 0) {
+                throw new IllegalArgumentException("The active tenants of tier " + tier.name() + " must be at least"
+                        + " 0, were " + count);
+            }
+        });
+        return Collections.unmodifiableMap(Shares.perTenant(capacityTokensPerMinute, activeTenants, this));
+    }
+
     /** The reserved share of a tier in parts per million, 0 if none. */
     long reservedPpm(Tier tier) {
         Long p = reservedPpm.get(tier);
