@@ -2,6 +2,7 @@ package dev.aip.governance.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.BudgetExceededException;
 import dev.aip.core.GovernanceUnavailableException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.chat.Admission.Permit;
@@ -11,13 +12,19 @@ import dev.aip.core.governance.FailurePolicy;
 import dev.aip.core.governance.FairShare;
 import dev.aip.core.governance.FairShareSnapshot;
 import dev.aip.core.governance.Governance;
+import dev.aip.core.governance.PolicySet;
+import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.Tier;
+import dev.aip.testkit.ManualClock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -219,6 +226,54 @@ class RedisFairShareReplicasTest {
             assertThat(d.refusal()).isInstanceOfSatisfying(GovernanceUnavailableException.class,
                     e -> assertThat(e.getMessage()).contains("fair-share"));
             assertThat(r.get(0).failOpenAdmissions()).isZero();
+        }
+    }
+
+    @Test
+    void tryAdmitAsync_threeReplicas_shedsAsTheSyncPathDoes() {
+        FairShare tenThousand = FairShare.builder().capacity(Gov.SOURCE, 10_000).build();   // congested above 9,000
+        try (Replicas r = new Replicas(3, true, tenThousand)) {
+            assertThat(Replicas.use(r.get(0), SILVER)).isTrue();
+            int admitted = 0;
+            Decision last = null;
+            for (int i = 0; i < 30; i++) {
+                last = r.get(i % 3).tryAdmitAsync(FLOODER, Gov.request(100, 900), Gov.profile(FLOODER))
+                        .toCompletableFuture().join();
+                if (last.admitted()) {
+                    admitted++;
+                }
+            }
+
+            // 1,000 of silver and 8 calls of the flooder fill the model to 9,000; then the flooder is far above its
+            // share (weight 1 of 3: 3,333) on every replica.
+            assertThat(admitted).isEqualTo(8);
+            assertThat(last.refusal()).isInstanceOfSatisfying(RateLimitExceededException.class,
+                    e -> assertThat(e.limitName()).isEqualTo("fair-share"));
+            assertThat(r.get(1).failOpenAdmissions()).isZero();
+        }
+    }
+
+    @Test
+    void refusedByTheBudgetAfterFairShare_syncAndAsync_giveTheSharedReservationBack() {
+        // Each call may cost up to 0.0042 USD (200 input at 1 USD, 800 output at 5 USD per million): one fits.
+        PolicySet policies = PolicySet.of(TenantPolicy.builder().budget(Gov.monthly("0.006")).build());
+        ManualClock clock = ManualClock.at(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        try (RedisGovernanceState redis = RedisGovernanceState.builder().uri(RedisServer.url())
+                .keyPrefix("aip-fs-" + UUID.randomUUID()).clock(clock).build()) {
+            Governance g = Governance.builder().policies(policies).priceCatalog(Gov.PRICES).clock(clock)
+                    .ticker(clock.ticker()).fairShare(SETTINGS).fairShareState(redis.fairShareState())
+                    .settlementExecutor(Runnable::run).build();
+            Permit held = g.admit(SILVER, Gov.request(200, 800), Gov.profile(SILVER));
+
+            Decision sync = g.tryAdmit(SILVER, Gov.request(200, 800), Gov.profile(SILVER));
+            Decision async = g.tryAdmitAsync(SILVER, Gov.request(200, 800), Gov.profile(SILVER))
+                    .toCompletableFuture().join();
+
+            assertThat(sync.refusal()).isInstanceOf(BudgetExceededException.class);
+            assertThat(async.refusal()).isInstanceOf(BudgetExceededException.class);
+            assertThat(g.fairShare().model(Gov.SOURCE, Gov.REGION).orElseThrow().recentTokens()).isEqualTo(1_000);
+            held.release(List.of());
+            assertThat(g.fairShare().model(Gov.SOURCE, Gov.REGION).orElseThrow().recentTokens()).isZero();
         }
     }
 
