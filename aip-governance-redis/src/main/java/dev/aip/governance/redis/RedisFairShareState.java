@@ -39,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * settlement or a cancel is one {@code EVALSHA} of {@link FairShareScripts#SETTLE}. Time is this state's clock, in
  * microseconds since the epoch, passed to the scripts, so all instances must agree on it (NTP) as they do for the
  * rate limits; a window second is a second of that clock.
+ *
+ * <p>Consistency: Redis runs each script alone, so admissions from any number of instances are decided one after the
+ * other on the same windows and estimate: the same decisions one instance in memory would make on those calls in that
+ * order. A tenant's window that nobody writes for {@value #IDLE_MILLIS} ms of Redis's own time expires; the model's
+ * keys stay (a few hashes per model). The scripts derive the tenant keys and the registry of models themselves, so
+ * they need one Redis server (or a primary with replicas), not a Redis Cluster.
+ *
+ * <p>Thread-safe; one per {@link RedisGovernanceState}.
  */
 final class RedisFairShareState implements FairShareState {
 
