@@ -25,6 +25,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,6 +113,43 @@ class RedisFairShareReplicasTest {
                 .isGreaterThanOrEqualTo(3 * one.admitted().get("flood"));
         System.out.printf("flooder admitted: one instance %d, three on one Redis %d, three apart %d%n",
                 one.admitted().get("flood"), shared.admitted().get("flood"), apart.admitted().get("flood"));
+    }
+
+    @Test
+    void flood_twelveThreadsOnThreeReplicasAtOnce_admitExactlyTheCapacity() throws Exception {
+        try (Replicas r = new Replicas(3, true, SETTINGS)) {
+            AtomicInteger admitted = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(12);
+            CountDownLatch start = new CountDownLatch(1);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 12; t++) {
+                    Governance g = r.get(t % 3);
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < 25; i++) {
+                            if (Replicas.call(g, FLOODER, 1_000).admitted()) {
+                                admitted.incrementAndGet();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            // Alone on the model, the flooder's share is the whole capacity: a call passes while the model's minute,
+            // the call included, stays within 100,000. Each script adds, decides and takes back at once, so 300
+            // calls racing on three replicas admit exactly 100 (each replica on its own would admit 100).
+            assertThat(admitted.get()).isEqualTo(100);
+            assertThat(r.get(0).fairShare().model(Gov.SOURCE, Gov.REGION).orElseThrow().recentTokens())
+                    .isEqualTo(100_000);
+        }
     }
 
     @Test
