@@ -36,7 +36,7 @@ final class Replicas implements AutoCloseable {
 
     /**
      * @param count how many replicas
-     * @param shared whether they share fair share through Redis ({@code null}: local, each its own)
+     * @param shared whether they share fair share through Redis (else each keeps its own, in memory)
      * @param redisUrl where Redis listens, if shared
      */
     Replicas(int count, boolean shared, @Nullable String redisUrl, FairShare fairShare, FailurePolicy failure) {
