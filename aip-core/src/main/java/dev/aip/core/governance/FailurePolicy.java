@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * <p>Immutable.
  *
- * @param rateLimits the mode for the requests- and tokens-per-minute checks
+ * @param rateLimits the mode for the requests- and tokens-per-minute checks, and for fair share on a shared
+ *     {@link FairShareState} (fail open: decided on this instance's own fair share)
  * @param budgets the mode for the budget check
  * @param concurrency the mode for the concurrent-calls check
  */

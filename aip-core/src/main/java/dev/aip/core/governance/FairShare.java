@@ -59,8 +59,18 @@ import java.util.OptionalLong;
  * others' ups and downs find room.
  *
  * <p><b>The window</b> is the last 60 to 61 seconds, in one-second slots, on the {@link Governance.Builder#ticker
- * ticker}: never shorter than Bedrock's own minute. State is per source model and region, local to the
- * {@code Governance} instance; a tenant unseen for two minutes is forgotten.
+ * ticker}: never shorter than Bedrock's own minute. State is per source model and region, kept by the
+ * {@link FairShareState}: by default local to the {@code Governance} instance (a tenant unseen for two minutes is
+ * forgotten), so N instances each believe the whole capacity is theirs.
+ *
+ * <p><b>Several instances.</b> With a shared {@link FairShareState} ({@link Governance.Builder#fairShareState}, e.g.
+ * on Redis) every instance decides on the same windows and the same estimate, with the decisions above: calls spread
+ * over N instances are decided as if they had reached one, so a flooding tenant gets its share once; a throttle any
+ * instance settles lowers the one estimate (at most once per cooldown, whoever reports it); the additive increase is
+ * due by time, one step per interval however many instances ask. Each admission's add, decision and take-back is one
+ * atomic step of the shared state, so concurrent calls on different instances never both pass on the same room.
+ * While it cannot be reached, calls are decided on the instance's own state or refused, as the tier's
+ * {@link FailurePolicy#rateLimits()} says (see {@link FairShareState}).
  *
  * <pre>{@code
  * Governance governance = Governance.builder()
@@ -300,6 +310,29 @@ public final class FairShare {
      */
     public long minimumCapacity() {
         return minimumCapacity;
+    }
+
+    /**
+     * Returns the share of one tenant of each active tier on a congested model, as admission computes it: weighted
+     * fair share with the reserved shares guaranteed, in exact integer arithmetic, rounded down (see the class
+     * comment). For a shared {@link FairShareState}'s snapshot, and for what-if questions.
+     *
+     * @param capacityTokensPerMinute the capacity estimate, at least 0
+     * @param activeTenants how many tenants of each tier are active; tiers with 0 are ignored
+     * @return one tenant's share of each tier with an active tenant, in tokens per minute; unmodifiable
+     * @throws IllegalArgumentException if the capacity or a count is negative
+     */
+    public Map<Tier, Long> shares(long capacityTokensPerMinute, Map<Tier, Integer> activeTenants) {
+        if (capacityTokensPerMinute < 0) {
+            throw new IllegalArgumentException("A capacity must be at least 0, was " + capacityTokensPerMinute);
+        }
+        activeTenants.forEach((tier, count) -> {
+            if (count < 0) {
+                throw new IllegalArgumentException("The active tenants of tier " + tier.name() + " must be at least"
+                        + " 0, were " + count);
+            }
+        });
+        return Collections.unmodifiableMap(Shares.perTenant(capacityTokensPerMinute, activeTenants, this));
     }
 
     /** The reserved share of a tier in parts per million, 0 if none. */

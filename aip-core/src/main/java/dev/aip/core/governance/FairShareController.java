@@ -2,7 +2,6 @@ package dev.aip.core.governance;
 
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
-import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.time.Duration;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The state behind {@link FairShare}: per source model and region, the tokens each tenant used in the last minute,
  * the AIMD capacity estimate, and the counters the snapshot shows. {@link Governance} owns one and calls
- * {@link #admit} as an admission step and {@link ShareReservation#settle} at settlement.
+ * {@link #reserve} as an admission step (also when a shared {@link FairShareState} is down) and {@link ShareReservation#settle} at settlement.
  *
  * <p>Invariants: every admitted call's estimate is in its tenant's and its model's window from admission until it
  * leaves the minute; a refused or undone call's estimate is taken back before anyone can count on it; a settlement
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class FairShareController {
+final class FairShareController implements FairShareState {
 
     /** The largest capacity, configured or estimated, in tokens per minute (2^40). */
     static final long MAX_CAPACITY = 1L << 40;
@@ -74,14 +73,17 @@ final class FairShareController {
      * @param settings the settings in force, not {@code null}
      * @param tenant the tenant
      * @param tier the tenant's tier (the policy's, else the caller's)
-     * @param profile the profile the call will use: its source model and region name the quota
+     * @param sourceModelId the source model the call will use; with its region, it names the quota
+     * @param region the region
      * @param tokens the call's estimated tokens
-     * @return the ticket to settle or cancel; its {@link ShareReservation#refusal()} is set when the call is shed
+     * @return the ticket to settle or cancel; its {@link ShareReservation#shed()} is set when the call is shed
      */
-    ShareReservation admit(FairShare settings, TenantId tenant, Tier tier, ResolvedProfile profile, long tokens) {
+    @Override
+    public ShareReservation reserve(FairShare settings, TenantId tenant, Tier tier, String sourceModelId,
+                                    String region, long tokens) {
         long now = ticker.getAsLong();
         long epoch = UsageWindow.epoch(now);
-        ModelLoad model = model(profile.sourceModelId(), profile.region(), epoch);
+        ModelLoad model = model(sourceModelId, region, epoch);
         TenantLoad load = model.tenant(tenant, tier, epoch);
         long amount = Math.max(1, Math.min(tokens, UsageWindow.MAX_AMOUNT));
         model.total.add(epoch, amount);
@@ -112,10 +114,8 @@ final class FairShareController {
         long waitModel = threshold >= amount ? model.total.nanosUntilAtMost(now, threshold - amount)
                 : Long.MAX_VALUE;
         Duration retryAfter = Duration.ofNanos(Math.max(1_000_000L, Math.min(waitTenant, waitModel)));
-        Tier shedTier = load.tier;
-        return new ShareReservation(this, settings, model, load, epoch, 0, new Refusal.FairShareShed(tenant, share,
-                used, retryAfter, model.key.sourceModelId(), model.key.region(), capacity, total - amount, shedTier,
-                settings.weight(shedTier), amount));
+        return new ShareReservation(this, settings, model, load, epoch, 0, new Shed(share, used, retryAfter,
+                capacity, total - amount));
     }
 
     /**
@@ -124,7 +124,8 @@ final class FairShareController {
      * @param settings the settings in force, or {@code null} if fair share is off
      * @return the snapshot
      */
-    FairShareSnapshot snapshot(FairShare settings) {
+    @Override
+    public FairShareSnapshot snapshot(FairShare settings) {
         if (settings == null) {
             return new FairShareSnapshot(false, List.of());
         }
@@ -412,17 +413,17 @@ final class FairShareController {
      * One call's reservation in its model's and tenant's windows: settled to the attempts' real tokens exactly once
      * (by the permit's release or lease expiry), or cancelled when a later admission step refuses the call.
      */
-    static final class ShareReservation implements Runnable {
+    static final class ShareReservation implements Runnable, Reservation {
         private final FairShareController owner;
         private final FairShare settings;
         private final ModelLoad model;
         private final TenantLoad tenant;
         private final long epoch;
         private final long reserved;
-        private final Refusal.FairShareShed refusal;
+        private final Shed refusal;
 
         ShareReservation(FairShareController owner, FairShare settings, ModelLoad model, TenantLoad tenant, long epoch,
-               long reserved, Refusal.FairShareShed refusal) {
+               long reserved, Shed refusal) {
             this.owner = owner;
             this.settings = settings;
             this.model = model;
@@ -433,12 +434,14 @@ final class FairShareController {
         }
 
         /** Why the call was shed, or {@code null} if it was admitted. */
-        Refusal.FairShareShed refusal() {
+        @Override
+        public Shed shed() {
             return refusal;
         }
 
         /** Takes the reservation back: the call was refused by a later step. */
-        void cancel() {
+        @Override
+        public void cancel() {
             model.total.add(epoch, -reserved);
             tenant.window.add(epoch, -reserved);
         }
@@ -456,20 +459,19 @@ final class FairShareController {
          *
          * @param attempts the call's attempts, or {@code null} when its lease expired (the reservation stands)
          */
-        void settle(List<UsageRecord> attempts) {
+        @Override
+        public void settle(List<Attempt> attempts) {
             try {
                 long actual = reserved;
                 if (attempts != null) {
                     actual = 0;
                     long now = 0;
                     boolean timed = false;
-                    for (UsageRecord r : attempts) {
-                        long tokens = Math.min(r.usage().totalTokens(), UsageWindow.MAX_AMOUNT);
+                    for (Attempt r : attempts) {
+                        long tokens = Math.min(r.tokens(), UsageWindow.MAX_AMOUNT);
                         ModelLoad m = model;
-                        boolean elsewhere = r.sourceModelId() != null && r.region() != null
-                                && (!r.sourceModelId().equals(model.key.sourceModelId())
-                                || !r.region().equals(model.key.region()));
-                        if ((elsewhere || throttled(r)) && !timed) {
+                        boolean elsewhere = r.elsewhere(model.key.sourceModelId(), model.key.region());
+                        if ((elsewhere || r.throttled()) && !timed) {
                             now = owner.ticker.getAsLong();
                             timed = true;
                         }
@@ -484,7 +486,7 @@ final class FairShareController {
                         } else {
                             actual = Math.addExact(actual, tokens);
                         }
-                        if (throttled(r)) {
+                        if (r.throttled()) {
                             m.throttled(now, settings);
                         }
                     }

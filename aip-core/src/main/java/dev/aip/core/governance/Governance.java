@@ -67,8 +67,8 @@ import org.slf4j.LoggerFactory;
  *       the profile's source model and region, which all tenants share. While the model is within its capacity
  *       estimate every call passes; when it is congested, a tenant above its weighted share of the estimate is shed.
  *       Else {@link RateLimitExceededException} ({@code fair-share}). Settlement puts the attempts' real tokens in
- *       place of the estimate and reports Bedrock's throttles to the estimate. Local to this instance; see
- *       {@link FairShare}.</li>
+ *       place of the estimate and reports Bedrock's throttles to the estimate. As shared as its
+ *       {@link FairShareState} (default: this instance's memory); see {@link FairShare}.</li>
  *   <li><b>Budget</b>: reserves the call's worst-case cost in the current period's account: the estimated input at
  *       the highest of the model's input and prompt-cache prices, plus the output estimate at its output price,
  *       priced by the profile's source model. Else {@link BudgetExceededException}.</li>
@@ -114,7 +114,8 @@ import org.slf4j.LoggerFactory;
  * {@link RateLimitState} (default: token buckets in this instance), budgets as the {@link BudgetStore} (default:
  * this instance's memory). With all three on Redis ({@code dev.aip.governance.redis.RedisGovernanceState}, in the
  * {@code aip-governance-redis} module) N instances enforce one concurrency cap, one rate limit and one budget per
- * tenant.
+ * tenant; with fair share's {@link FairShareState} on Redis too, they keep one usage window per tenant and model and
+ * one capacity estimate per model, and give a flooding tenant its share once, not once per instance.
  *
  * <p><b>Request shaping and fallback.</b> Before admitting, {@link #shape} applies the tenant's
  * {@code defaultSettings} and {@code maxOutputTokens} to the request (see {@link TenantPolicy}), on the pipeline and
@@ -133,7 +134,9 @@ import org.slf4j.LoggerFactory;
  * ({@code concurrency}, {@code rate-limits} or {@code budget}) and gives back what earlier checks took. The tier is
  * the policy's {@link TenantPolicy#tier()} when set, else the caller's. Settlement against an unreachable state is
  * logged and dropped (a Redis budget store's lease then charges the reservation, and a Redis slot's lease frees the
- * slot).
+ * slot). A shared {@link FairShareState} that cannot be reached follows the tier's rate-limit mode: fail open decides
+ * the call on this instance's own fair share (its local windows and estimate), fail closed refuses it
+ * ({@code fair-share}).
  *
  * <p><b>Non-blocking admission.</b> {@link #tryAdmitAsync} runs the same steps without parking the calling thread on
  * a round trip to a shared state: each step uses its state's async operation and the next step runs when it
@@ -165,6 +168,7 @@ public final class Governance implements Admission {
     private final AtomicLong nextSweepMillis;
     private final AtomicLong expiredLeases = new AtomicLong();
     private final FairShareController fairShare;
+    private final @Nullable FairShareState sharedFairShare;
     /** The admission steps, in the order of the class comment; each owns what it takes. */
     private final AdmissionCheck[] checks;
     /** Where released permits settle; {@code null}: inline, on the releasing thread. */
@@ -186,14 +190,16 @@ public final class Governance implements Admission {
         this.defaultOutputTokens = b.defaultOutputTokens;
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
         this.fairShare = new FairShareController(b.fairShare, ticker);
+        this.sharedFairShare = b.fairShareState;
         this.settlement = b.settlement != null ? b.settlement
-                : rates.remote() || concurrency.remote() || budgets.remote() ? Settlement.pool() : null;
+                : rates.remote() || concurrency.remote() || budgets.remote()
+                || (sharedFairShare != null && sharedFairShare.remote()) ? Settlement.pool() : null;
         this.checks = new AdmissionCheck[] {
             new ModelPolicyCheck(),
             new Guarded(new ConcurrencyCheck(), Guarded.State.CONCURRENCY, failOpenAdmissions),
             new Guarded(new RequestRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
             new Guarded(new TokenRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
-            new FairShareCheck(fairShare),
+            new FairShareCheck(fairShare, sharedFairShare, failOpenAdmissions),
             new Guarded(new BudgetCheck(b.prices, b.budgets, b.listener, List.copyOf(new TreeSet<>(b.thresholds))),
                     Guarded.State.BUDGET, failOpenAdmissions),
         };
@@ -519,10 +525,22 @@ public final class Governance implements Admission {
      * Returns what fair share knows now: per source model and region, the capacity estimate, recent use, and each
      * tenant's use, share and shed calls. Cheap enough for a dashboard or an actuator endpoint to poll.
      *
-     * @return the snapshot; {@link FairShareSnapshot#enabled()} is false when fair share is not configured
+     * @return the snapshot; {@link FairShareSnapshot#enabled()} is false when fair share is not configured. With a
+     *     shared {@link FairShareState}, what it holds for every instance; this instance's own while it cannot be
+     *     reached (logged)
      */
     public FairShareSnapshot fairShare() {
-        return fairShare.snapshot(fairShare.settings(policies.current()));
+        FairShare settings = fairShare.settings(policies.current());
+        FairShareState shared = sharedFairShare;
+        if (shared != null && settings != null) {
+            try {
+                return shared.snapshot(settings);
+            } catch (RuntimeException e) {
+                LOG.warn("The shared fair-share state cannot be reached ({}); showing this instance's own",
+                        e.toString());
+            }
+        }
+        return fairShare.snapshot(settings);
     }
 
     /** Tokens left in a tenant's tokens-per-minute bucket, or -1 if it has none; for tests. */
@@ -607,6 +625,7 @@ public final class Governance implements Admission {
         private Duration lease;
         private Integer defaultOutputTokens;
         private FairShare fairShare;
+        private FairShareState fairShareState;
         private Executor settlement;
 
         private Builder() {
@@ -742,6 +761,20 @@ public final class Governance implements Admission {
          */
         public Builder fairShare(FairShare value) {
             fairShare = once(fairShare, value, "fairShare");
+            return this;
+        }
+
+        /**
+         * Sets where fair share keeps its usage windows and capacity estimates; default this instance's memory. A
+         * shared state (e.g. {@code RedisGovernanceState.fairShareState()}) makes every instance that uses it decide
+         * on one window per tenant and model and one estimate per model. It changes nothing unless fair share is on
+         * ({@link #fairShare}, or the policy set's settings).
+         *
+         * @param value the state
+         * @return this builder
+         */
+        public Builder fairShareState(FairShareState value) {
+            fairShareState = once(fairShareState, value, "fairShareState");
             return this;
         }
 

@@ -50,7 +50,7 @@ final class GovernancePermit implements Admission.Permit {
     BudgetStore.Reservation budget;
     BigDecimal budgetLimit;
     /** The fair-share reservation, or {@code null}. */
-    FairShareController.ShareReservation share;
+    FairShareState.Reservation share;
 
     /** Registry links, guarded by the stripe's monitor. */
     OpenPermits.Stripe stripe;

@@ -3,6 +3,7 @@ package dev.aip.governance.redis;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.governance.BudgetStore;
 import dev.aip.core.governance.ConcurrencyState;
+import dev.aip.core.governance.FairShareState;
 import dev.aip.core.governance.RateLimitState;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -56,6 +57,10 @@ import java.util.Objects;
  * or lost Redis at the wrong moment, is reclaimed when its lease ends, so a crashed instance holds a tenant's slots
  * for at most one slot lease.
  *
+ * <p><b>Fair share</b> ({@link #fairShareState()}) keeps per source model and region one usage window per tenant and
+ * one capacity estimate in Redis hashes, changed only by Lua scripts: an admission is one script, which decides
+ * exactly as the local fair share does, on the tokens every instance has counted.
+ *
  * <p><b>Failures.</b> Connections are opened on first use and re-opened after a failure, so an instance starts while
  * Redis is down. Commands issued while disconnected fail at once, and every command has a {@link Builder#timeout};
  * the failure reaches {@link dev.aip.core.governance.Governance}, whose per-tier
@@ -77,6 +82,7 @@ public final class RedisGovernanceState implements AutoCloseable {
     private final RedisBudgetStore budgets;
     private final RedisRateLimitState rates;
     private final RedisConcurrencyState slots;
+    private final RedisFairShareState fairShare;
 
     private RedisGovernanceState(Builder b) {
         RedisURI uri = RedisURI.create(b.uri);
@@ -92,6 +98,7 @@ public final class RedisGovernanceState implements AutoCloseable {
         this.budgets = new RedisBudgetStore(text, b.prefix, b.clock, b.lease, b.retention);
         this.rates = new RedisRateLimitState(binary, b.prefix, b.clock);
         this.slots = new RedisConcurrencyState(text, b.prefix, b.clock, b.slotLease);
+        this.fairShare = new RedisFairShareState(text, b.prefix, b.clock);
     }
 
     /**
@@ -128,6 +135,27 @@ public final class RedisGovernanceState implements AutoCloseable {
      */
     public ConcurrencyState concurrencyState() {
         return slots;
+    }
+
+    /**
+     * Returns fair share's state on this Redis: per source model and region, one usage window per tenant and one
+     * AIMD capacity estimate, shared by every instance, for {@code Governance.builder().fairShareState(...)}.
+     *
+     * <p>Each admission is one {@code EVALSHA} (the script adds the call's estimate, brings the estimate's additive
+     * increase up to date, decides and takes a shed call's tokens back, atomically); each settlement one more.
+     * Decisions are those of the local fair share, made on the tokens every instance has counted: N instances give a
+     * flooding tenant its share once; a throttle settled on any instance lowers the one estimate (at most once per
+     * cooldown, whoever reports it); the additive increase is due by {@link Builder#clock} time, one step per
+     * interval however many instances ask. Windows are seconds of that clock, so instances' clocks must agree (NTP),
+     * as for the rate limits. While Redis cannot be reached, each instance decides on its own windows and estimate
+     * (when the tier's rate limits fail open) or refuses ({@code fair-share}, when they fail closed), and goes back to
+     * the shared state with the next call that reaches Redis; tokens of calls decided locally are not counted in
+     * Redis. The snapshot ({@code Governance.fairShare()}) reads Redis in a few round trips per model.
+     *
+     * @return the state, one per state
+     */
+    public FairShareState fairShareState() {
+        return fairShare;
     }
 
     /** Closes the connections and the client. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.governance.Decision;
 import dev.aip.core.governance.FailurePolicy;
+import dev.aip.core.governance.FairShare;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
@@ -58,5 +59,40 @@ class ReadmeRedisTest {
 
         assertThat(third.admitted()).as("the limit of 2 per minute holds across both instances").isFalse();
         assertThat(third.refusal()).isInstanceOf(RateLimitExceededException.class);
+    }
+
+    @Test
+    void readmeFairShareExample_threeInstancesOnOneRedis_shedTheFlooderOnce() {
+        String redisUri = RedisServer.url();
+        PolicySet policies = PolicySet.of(TenantPolicy.EMPTY);
+        // A model of its own, so a Redis shared with other runs holds no earlier window for it.
+        String model = "readme.model-" + ThreadLocalRandom.current().nextLong(1L << 40);
+        FairShare fairShare = FairShare.builder().capacity(model, 10_000).build();   // congested above 9,000
+        List<Governance> instances = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RedisGovernanceState redis = RedisGovernanceState.builder().uri(redisUri).build();
+            states.add(redis);
+            // --- as in the README ---
+            Governance governance = Governance.builder().policies(policies)
+                    .fairShare(fairShare)
+                    .fairShareState(redis.fairShareState())   // windows and capacity estimates shared by every replica
+                    .build();
+            // --- end ---
+            instances.add(governance);
+        }
+        TenantContext quiet = TenantContext.of("quiet");
+        TenantContext flooder = TenantContext.of("flooder").withTier(Tier.BASIC);
+        assertThat(instances.get(0).tryAdmit(quiet, request(200, 800), Replicas.profile(quiet, model)).admitted()).isTrue();
+        int admitted = 0;
+        for (int i = 0; i < 30; i++) {
+            if (instances.get(i % 3).tryAdmit(flooder, request(200, 800), Replicas.profile(flooder, model)).admitted()) {
+                admitted++;
+            }
+        }
+
+        // 1,000 of the quiet tenant and 8 calls of 1,000 of the flooder fill the model to 9,000; then it is congested
+        // and the flooder, far above its share (weight 1 of 3: 3,333), is shed on every instance. Three instances
+        // apart would have admitted 8 + 9 + 9.
+        assertThat(admitted).isEqualTo(8);
     }
 }
