@@ -24,12 +24,13 @@ import java.util.concurrent.Future;
 /**
  * How many usage records per second a {@link JdbcLedger} stores in PostgreSQL: producer threads append records as
  * fast as they can, the writer batches them into the table; a round ends when every record of it is in the database
- * ({@link JdbcLedger#drain}). Rounds alternate batch sizes after a warm-up round, each on a fresh schema.
+ * ({@link JdbcLedger#drain}). After warm-up rounds for at least {@code --warmup-seconds}, rounds alternate the write
+ * methods and batch sizes (A/B in the same run), each on a fresh schema. The load average is printed before and after.
  *
  * <pre>{@code
  * java -cp aip-benchmarks/target/benchmarks.jar dev.aip.benchmarks.JdbcLedgerLoad \
  *     --jdbc-url jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres \
- *     --records 300000 --threads 4 --rounds 3 --batch-sizes 500,2000
+ *     --records 300000 --threads 4 --rounds 3 --batch-sizes 2000 --methods copy,insert --warmup-seconds 60
  * }</pre>
  */
 public final class JdbcLedgerLoad {
@@ -41,7 +42,8 @@ public final class JdbcLedgerLoad {
         String url = Args.str(args, "--jdbc-url", null);
         if (url == null) {
             System.err.println("usage: JdbcLedgerLoad --jdbc-url jdbc:postgresql://host:port/db?user=... "
-                    + "[--records N] [--threads N] [--rounds N] [--batch-sizes a,b]");
+                    + "[--records N] [--threads N] [--rounds N] [--batch-sizes a,b] [--methods copy,insert]"
+                    + " [--warmup-seconds N]");
             System.exit(2);
         }
         int records = Args.integer(args, "--records", 300_000);
@@ -51,21 +53,48 @@ public final class JdbcLedgerLoad {
         for (String b : Args.str(args, "--batch-sizes", "500,2000").split(",")) {
             batchSizes.add(Integer.parseInt(b.trim()));
         }
-        System.out.printf("PostgreSQL ledger: %,d records per round from %d threads%n", records, threads);
-        round(url, "warmup", batchSizes.get(0), records, threads);
+        List<JdbcLedger.WriteMethod> methods = new ArrayList<>();
+        for (String m : Args.str(args, "--methods", "copy,insert").split(",")) {
+            methods.add(JdbcLedger.WriteMethod.valueOf(m.trim().toUpperCase(java.util.Locale.ROOT)));
+        }
+        int warmupSeconds = Args.integer(args, "--warmup-seconds", 60);
+        System.out.printf("PostgreSQL ledger: %,d records per round from %d threads; load average %s%n", records,
+                threads, loadAverage());
+        long warmupEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        int w = 0;
+        do {
+            for (JdbcLedger.WriteMethod method : methods) {
+                double rate = round(url, "w" + w + method, method, batchSizes.get(0), records, threads);
+                System.out.printf("warm-up  %-6s batch %5d  %,10.0f records/s%n", method, batchSizes.get(0), rate);
+            }
+            w++;
+        } while (System.nanoTime() - warmupEnd < 0);
         for (int r = 0; r < rounds; r++) {
             for (int batch : batchSizes) {
-                double rate = round(url, "r" + r + "b" + batch, batch, records, threads);
-                System.out.printf("round %d  batch %5d  %,10.0f records/s%n", r + 1, batch, rate);
+                for (JdbcLedger.WriteMethod method : methods) {
+                    double rate = round(url, "r" + r + "b" + batch + method, method, batch, records, threads);
+                    System.out.printf("round %d  %-6s batch %5d  %,10.0f records/s%n", r + 1, method, batch, rate);
+                }
             }
+        }
+        System.out.printf("load average at the end: %s%n", loadAverage());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
         }
     }
 
-    private static double round(String url, String name, int batch, int records, int threads) throws Exception {
+    private static double round(String url, String name, JdbcLedger.WriteMethod method, int batch, int records,
+                                int threads) throws Exception {
         Path spool = Files.createTempFile("aip-ledger-load", ".jsonl");
-        String schema = "load_" + name + "_" + System.nanoTime();
+        String schema = ("load_" + name + "_" + System.nanoTime()).toLowerCase(java.util.Locale.ROOT);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (JdbcLedger ledger = JdbcLedger.builder().jdbcUrl(url).schema(schema).spool(spool).batchSize(batch)
+                .writeMethod(method).maxBlock(Duration.ofMinutes(10))
                 .queueCapacity(Math.max(batch * 8, 16_384)).build()) {
             // Create the table before the clock starts.
             ledger.accept(record("warm", 0));

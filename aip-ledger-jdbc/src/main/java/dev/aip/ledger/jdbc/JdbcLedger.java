@@ -34,7 +34,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,9 +93,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcLedger implements UsageSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final String MIGRATIONS = "classpath:dev/aip/ledger/jdbc/db/migration";
-    private static final String HISTORY_TABLE = "aip_ledger_schema_history";
+    private static final Pattern SCHEMA_NAME = LedgerTable.SCHEMA_NAME;
 
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
@@ -105,6 +102,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final String insertSql;
     private final Path spoolPath;
     private final int batchSize;
+    private final WriteMethod writeMethod;
     private final long maxSpooled;
     private final long retryNanos;
     private final long maxBlockNanos;
@@ -137,6 +135,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         this.insertSql = LedgerRows.insertSql(table);
         this.spoolPath = b.spool;
         this.batchSize = b.batchSize;
+        this.writeMethod = b.writeMethod;
         this.maxSpooled = b.maxSpooledRecords;
         this.retryNanos = b.retryInterval.toNanos();
         this.maxBlockNanos = b.maxBlock.toNanos();
@@ -530,12 +529,18 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement s = c.prepareStatement(insertSql)) {
-                for (UsageRecord r : batch) {
-                    LedgerRows.bind(s, r);
-                    s.addBatch();
+            try {
+                if (writeMethod == WriteMethod.COPY) {
+                    LedgerRows.copyBatch(c, table, batch);
+                } else {
+                    try (PreparedStatement s = c.prepareStatement(insertSql)) {
+                        for (UsageRecord r : batch) {
+                            LedgerRows.bind(s, r);
+                            s.addBatch();
+                        }
+                        s.executeBatch();
+                    }
                 }
-                s.executeBatch();
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -569,17 +574,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     private void migrate() {
-        var config = Flyway.configure(JdbcLedger.class.getClassLoader())
-                .dataSource(dataSource)
-                .locations(MIGRATIONS)
-                .table(HISTORY_TABLE)
-                // A schema the application already uses: the ledger's V1 still runs.
-                .baselineOnMigrate(true)
-                .baselineVersion("0");
-        if (schema != null) {
-            config = config.schemas(schema).createSchemas(true);
-        }
-        config.load().migrate();
+        LedgerTable.migrate(dataSource, schema);
     }
 
     // ----------------------------------------------------------------------------------------------- reading
@@ -784,6 +779,27 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     /**
+     * How the writer sends a batch. Both store each record once, whatever was stored before, in one transaction per
+     * batch.
+     */
+    public enum WriteMethod {
+        /**
+         * {@code COPY} into a temporary staging table of the session ({@code aip_ledger_staging},
+         * {@code ON COMMIT DELETE ROWS}, made once per connection), then one
+         * {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING}. Needs the {@code TEMPORARY} privilege
+         * on the database (PostgreSQL grants it to everyone by default) and a session that lasts beyond one
+         * transaction (not PgBouncer in transaction mode).
+         */
+        COPY,
+        /**
+         * A prepared {@code INSERT ... ON CONFLICT (record_id) DO NOTHING} per record, sent as one JDBC batch (which
+         * pgjdbc rewrites into multi-row inserts when the URL or pool sets {@code reWriteBatchedInserts}; the pool
+         * the ledger makes does). Works through any connection pooler.
+         */
+        INSERT
+    }
+
+    /**
      * Configures a {@link JdbcLedger}. Either {@link #dataSource(DataSource)}, or {@link #jdbcUrl(String)} (with
      * {@link #username(String)} and {@link #password(String)}) for a pool the ledger makes and closes; and
      * {@link #spool(Path)}. Defaults: batches of 500, a queue of 16,384 records, a spool of at most 1,000,000
@@ -800,6 +816,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         private @Nullable String schema;
         private @Nullable Path spool;
         private int batchSize = 500;
+        private WriteMethod writeMethod = WriteMethod.COPY;
         private int queueCapacity = 16_384;
         private long maxSpooledRecords = 1_000_000;
         private Duration retryInterval = Duration.ofSeconds(1);
@@ -904,6 +921,18 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 throw new ConfigurationException("JdbcLedger.batchSize must be between 1 and 2000, got " + records);
             }
             batchSize = records;
+            return this;
+        }
+
+        /**
+         * Sets how a batch reaches the table (default {@link WriteMethod#COPY}).
+         *
+         * @param method the method
+         * @return this builder
+         */
+        public Builder writeMethod(WriteMethod method) {
+            ConfigurationException.requireFirstSet(given, "JdbcLedger.writeMethod", method);
+            writeMethod = Objects.requireNonNull(method, "writeMethod");
             return this;
         }
 
