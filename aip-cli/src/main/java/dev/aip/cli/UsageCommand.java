@@ -162,19 +162,17 @@ final class UsageCommand extends GroupCommand {
                         requireKnown(wanted, table.tenants(start, end), source, start, end);
                     }
                 }
-                LedgerTable.Span span = table.span(start, end, wanted).orElse(null);
-                long[] count = new long[1];
-                try (Stream<UsageRecord> rows = table.read(start, end, wanted)) {
+                // One snapshot for the span and the rows: a live ledger's new records are in neither or both.
+                try (LedgerTable.Selection selection = table.select(start, end, wanted);
+                        Stream<UsageRecord> rows = selection.records()) {
+                    LedgerTable.Span span = selection.span().orElse(null);
+                    long[] count = new long[1];
                     UsageReport report = UsageReport.fromOrdered(rows.peek(r -> count[0]++).iterator(), options,
                             span == null ? null : span.first(), span == null ? null : span.last());
                     return new Built(report, count[0]);
                 }
             } catch (LedgerReadException e) {
                 throw CliException.failure("cannot read the ledger at " + source + ": " + e.getMessage(), e);
-            } catch (IllegalArgumentException e) {
-                // Rows written after the span was read, inside the window: read again for a consistent view.
-                throw CliException.failure("the ledger at " + source + " changed while it was read (" + e.getMessage()
-                        + "); run the report again, or give --to before the newest records", e);
             }
         }
 

@@ -63,8 +63,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Writing.</b> {@link #accept} queues the record (it waits only when the queue is full; see below) and one
  * writer thread per instance writes what is queued in batches of up to {@link Builder#batchSize(int)} records, one
- * transaction per batch, each row {@code INSERT ... ON CONFLICT (record_id) DO NOTHING}: a batch retried after a
- * failure whose outcome was unknown, or a record sent twice, is stored once.
+ * transaction per batch, by {@link Builder#writeMethod(WriteMethod)}: {@code COPY} into a staging table then
+ * {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING} (the default), or multi-row
+ * {@code INSERT ... ON CONFLICT (record_id) DO NOTHING}. Either way a batch retried after a failure whose outcome was
+ * unknown, or a record sent twice, is stored once. {@link LedgerTable} reads the table back for reports.
  *
  * <p><b>When the database is down or slow, nothing is lost.</b> A batch that fails (no connection within
  * {@link Builder#connectTimeout(Duration)}, or any SQL error) is written to the local <em>spool</em>, a

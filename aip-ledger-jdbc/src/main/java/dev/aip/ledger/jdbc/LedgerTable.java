@@ -182,55 +182,156 @@ public final class LedgerTable {
         try {
             c = dataSource.getConnection();
             c.setAutoCommit(false); // lets the driver stream with a fetch size
-            List<Object> params = new ArrayList<>();
-            PreparedStatement s = c.prepareStatement("SELECT * FROM " + table + where(from, to, tenants, params)
-                    + ORDER);
-            bind(s, params);
-            s.setFetchSize(1000);
-            ResultSet rs = s.executeQuery();
             Connection connection = c;
-            Iterator<UsageRecord> it = new Iterator<>() {
-                private @Nullable UsageRecord next = advance();
-
-                private @Nullable UsageRecord advance() {
-                    try {
-                        return rs.next() ? LedgerRows.read(rs) : null;
-                    } catch (SQLException e) {
-                        throw new LedgerReadException("Cannot read usage_records in " + where() + ": "
-                                + e.getMessage(), e);
-                    }
-                }
-
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
-
-                @Override
-                public UsageRecord next() {
-                    UsageRecord r = next;
-                    if (r == null) {
-                        throw new NoSuchElementException();
-                    }
-                    next = advance();
-                    return r;
-                }
-            };
-            Iterable<UsageRecord> iterable = () -> it;
-            return StreamSupport.stream(iterable.spliterator(), false).onClose(() -> {
-                try {
-                    connection.rollback();
-                    connection.close();
-                } catch (SQLException e) {
-                    LOG.debug("Closing a usage_records read failed", e);
-                }
-            });
+            return rows(c, from, to, tenants).onClose(() -> end(connection));
         } catch (SQLException | RuntimeException e) {
             closeQuietly(c);
             if (e instanceof LedgerReadException lre) {
                 throw lre;
             }
             throw cannotRead(e);
+        }
+    }
+
+    /**
+     * Opens a consistent view of the window, for a report that needs the span of the records before it reads them:
+     * one read-only {@code REPEATABLE READ} transaction, so records written meanwhile by a live ledger are in neither
+     * or both. Close it (it holds a connection).
+     *
+     * <pre>{@code
+     * try (LedgerTable.Selection march = table.select(from, to, Set.of())) {
+     *     Optional<LedgerTable.Span> span = march.span();
+     *     march.records().forEach(...);
+     * }
+     * }</pre>
+     *
+     * @param from the earliest {@code startedAt}, inclusive, or {@code null}
+     * @param to the latest {@code startedAt}, exclusive, or {@code null}
+     * @param tenants only these tenants; empty for all
+     * @return the selection
+     * @throws LedgerReadException if the database cannot be read
+     */
+    public Selection select(@Nullable Instant from, @Nullable Instant to, Collection<TenantId> tenants) {
+        Connection c = null;
+        try {
+            c = dataSource.getConnection();
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            Instant first = edge(c, from, to, tenants, "");
+            Span span = first == null ? null
+                    : new Span(first, Objects.requireNonNull(edge(c, from, to, tenants, " DESC"), "last"));
+            return new Selection(c, from, to, List.copyOf(tenants), span);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(c);
+            if (e instanceof LedgerReadException lre) {
+                throw lre;
+            }
+            throw cannotRead(e);
+        }
+    }
+
+    /**
+     * A consistent view of a window of the table (see {@link #select}): its span, then its records.
+     *
+     * <p>Confined to one thread.
+     */
+    public final class Selection implements AutoCloseable {
+        private final Connection connection;
+        private final @Nullable Instant from;
+        private final @Nullable Instant to;
+        private final List<TenantId> tenants;
+        private final @Nullable Span span;
+
+        private Selection(Connection connection, @Nullable Instant from, @Nullable Instant to, List<TenantId> tenants,
+                          @Nullable Span span) {
+            this.connection = connection;
+            this.from = from;
+            this.to = to;
+            this.tenants = tenants;
+            this.span = span;
+        }
+
+        /**
+         * Returns the start of the earliest and of the latest record selected.
+         *
+         * @return the span, or empty if no record is selected
+         */
+        public Optional<Span> span() {
+            return Optional.ofNullable(span);
+        }
+
+        /**
+         * Streams the records selected, in start order (then record id), fetched 1,000 at a time.
+         *
+         * @return the records, read lazily; valid until the selection is closed
+         * @throws LedgerReadException if the database cannot be read
+         */
+        public Stream<UsageRecord> records() {
+            try {
+                return rows(connection, from, to, tenants);
+            } catch (SQLException e) {
+                throw cannotRead(e);
+            }
+        }
+
+        /** Ends the transaction and gives the connection back. */
+        @Override
+        public void close() {
+            end(connection);
+        }
+    }
+
+    private Stream<UsageRecord> rows(Connection c, @Nullable Instant from, @Nullable Instant to,
+                                     Collection<TenantId> tenants) throws SQLException {
+        List<Object> params = new ArrayList<>();
+        PreparedStatement s = c.prepareStatement("SELECT * FROM " + table + where(from, to, tenants, params) + ORDER);
+        bind(s, params);
+        s.setFetchSize(1000);
+        ResultSet rs = s.executeQuery();
+        Iterator<UsageRecord> it = new Iterator<>() {
+            private @Nullable UsageRecord next = advance();
+
+            private @Nullable UsageRecord advance() {
+                try {
+                    return rs.next() ? LedgerRows.read(rs) : null;
+                } catch (SQLException e) {
+                    throw new LedgerReadException("Cannot read usage_records in " + where() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public UsageRecord next() {
+                UsageRecord r = next;
+                if (r == null) {
+                    throw new NoSuchElementException();
+                }
+                next = advance();
+                return r;
+            }
+        };
+        Iterable<UsageRecord> iterable = () -> it;
+        return StreamSupport.stream(iterable.spliterator(), false).onClose(() -> {
+            try {
+                s.close();
+            } catch (SQLException e) {
+                LOG.debug("Closing a usage_records query failed", e);
+            }
+        });
+    }
+
+    private static void end(Connection connection) {
+        try {
+            connection.rollback();
+            connection.close();
+        } catch (SQLException e) {
+            LOG.debug("Closing a usage_records read failed", e);
         }
     }
 

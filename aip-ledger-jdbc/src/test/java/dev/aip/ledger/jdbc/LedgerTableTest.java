@@ -69,6 +69,28 @@ class LedgerTableTest {
     }
 
     @Test
+    void select_recordsWrittenAfterItOpened_inNeitherSpanNorRecords() {
+        LedgerTable table = migrated(PostgresServer.freshSchema());
+        UsageRecord early = at("acme", T, "early");
+        UsageRecord late = at("acme", T.plusSeconds(5), "late");
+        table.insert(List.of(early));
+
+        try (LedgerTable.Selection selection = table.select(T, null, List.of())) {
+            table.insert(List.of(late));
+
+            assertThat(selection.span()).contains(new LedgerTable.Span(T, T));
+            try (Stream<UsageRecord> records = selection.records()) {
+                assertThat(records.toList()).containsExactly(early);
+            }
+        }
+        try (LedgerTable.Selection selection = table.select(T, null, List.of());
+                Stream<UsageRecord> records = selection.records()) {
+            assertThat(selection.span()).contains(new LedgerTable.Span(T, T.plusSeconds(5)));
+            assertThat(records.toList()).containsExactly(early, late);
+        }
+    }
+
+    @Test
     void reportQueries_windowAndTenantFilters_servedByIndexes() throws Exception {
         String schema = PostgresServer.freshSchema();
         migrated(schema);
