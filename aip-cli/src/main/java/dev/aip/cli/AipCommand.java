@@ -12,8 +12,6 @@ import picocli.CommandLine.Command;
  * aip emulator --port 4566          the emulator as a standalone server
  * aip profiles plan|apply|list|delete --tenants tenants.csv [--endpoint URL]
  * aip usage report --ledger usage.jsonl [--format table|csv|json|html]
- * aip usage report --jdbc-url jdbc:postgresql://db/aip [--schema NAME] ...
- * aip ledger import --jdbc-url jdbc:postgresql://db/aip usage-*.jsonl
  * }</pre>
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} failure while running (AWS refused, an action

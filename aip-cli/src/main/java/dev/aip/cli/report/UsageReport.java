@@ -56,7 +56,9 @@ import java.util.TreeSet;
  * whole days or weeks), aligned to multiples of the width since the epoch (UTC). Every bucket lists every tenant,
  * with zeros where it made no call.
  *
- * <p>Output depends only on the set of records and the options, not on their order.
+ * <p>Output depends only on the set of records and the options, not on their order. For more records than fit in
+ * memory, {@link #fromOrdered} takes them as a stream in start order (as a database returns them) and gives the same
+ * report.
  *
  * <p>Immutable.
  */

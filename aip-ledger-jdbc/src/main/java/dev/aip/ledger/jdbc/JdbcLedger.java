@@ -129,6 +129,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     // Writer thread only.
     private JsonLinesLedger spool;
     private boolean migrated;
+    private boolean warnedNoCopy;
     private long nextDatabaseAttempt;
 
     private JdbcLedger(Builder b) {
@@ -532,7 +533,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                if (writeMethod == WriteMethod.COPY) {
+                if (writeMethod == WriteMethod.COPY && copyable(c)) {
                     LedgerRows.copyBatch(c, table, batch);
                 } else {
                     try (PreparedStatement s = c.prepareStatement(insertSql)) {
@@ -560,6 +561,22 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             return failed(batch, e);
         }
+    }
+
+    /** Whether the connection reaches pgjdbc's COPY API; if not (a wrapping pool or proxy), INSERT is used. */
+    private boolean copyable(Connection c) {
+        boolean copyable;
+        try {
+            copyable = c.isWrapperFor(org.postgresql.PGConnection.class);
+        } catch (SQLException e) {
+            copyable = false;
+        }
+        if (!copyable && !warnedNoCopy) {
+            warnedNoCopy = true;
+            LOG.warn("Usage ledger connections do not unwrap to pgjdbc's PGConnection, so COPY is not available;"
+                    + " writing with multi-row INSERT instead (set writeMethod(WriteMethod.INSERT) to say so)");
+        }
+        return copyable;
     }
 
     private boolean failed(List<UsageRecord> batch, Exception e) {
@@ -790,7 +807,9 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
          * {@code ON COMMIT DELETE ROWS}, made once per connection), then one
          * {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING}. Needs the {@code TEMPORARY} privilege
          * on the database (PostgreSQL grants it to everyone by default) and a session that lasts beyond one
-         * transaction (not PgBouncer in transaction mode).
+         * transaction (not PgBouncer in transaction mode). The staging table stays, empty, in each session that wrote
+         * until the connection closes. A connection that does not unwrap to pgjdbc's {@code PGConnection} is written
+         * with {@link #INSERT} (logged once).
          */
         COPY,
         /**
