@@ -1,5 +1,6 @@
 package dev.aip.cli;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.aip.cli.report.ReportFormat;
 import dev.aip.cli.report.ReportOptions;
 import dev.aip.cli.report.ReportRenderer;
@@ -24,7 +25,6 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import com.zaxxer.hikari.HikariDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -608,12 +606,14 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * @throws LedgerReadException if the database cannot be read
      */
     public Stream<UsageRecord> read(Instant from, Instant to) {
-        return read(dataSource, table, from, to);
+        LedgerTable t = schema == null ? LedgerTable.of(dataSource) : LedgerTable.of(dataSource, schema);
+        return t.read(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"), List.of());
     }
 
     /**
      * Reads the records that started in {@code [from, to)} from {@code usage_records} in the connection's schema,
-     * as {@link #read(Instant, Instant)} does, without a ledger instance (reports, exports).
+     * as {@link #read(Instant, Instant)} does, without a ledger instance (reports, exports; {@link LedgerTable} has
+     * more).
      *
      * @param dataSource where the table is
      * @param from the earliest {@code startedAt}, inclusive
@@ -622,79 +622,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * @throws LedgerReadException if the database cannot be read
      */
     public static Stream<UsageRecord> read(DataSource dataSource, Instant from, Instant to) {
-        return read(dataSource, "usage_records", from, to);
-    }
-
-    private static Stream<UsageRecord> read(DataSource dataSource, String table, Instant from, Instant to) {
-        Objects.requireNonNull(from, "from");
-        Objects.requireNonNull(to, "to");
-        Connection c = null;
-        try {
-            c = dataSource.getConnection();
-            c.setAutoCommit(false); // lets the driver stream with a fetch size
-            PreparedStatement s = c.prepareStatement("SELECT * FROM " + table
-                    + " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, started_at_nanos, record_id");
-            // started_at is truncated to microseconds: widen the bounds by one, then filter exactly.
-            s.setTimestamp(1, Timestamp.from(from.minusNanos(1000)));
-            s.setTimestamp(2, Timestamp.from(to.plusNanos(1000)));
-            s.setFetchSize(1000);
-            ResultSet rs = s.executeQuery();
-            Connection connection = c;
-            Iterator<UsageRecord> it = new Iterator<>() {
-                private UsageRecord next = advance();
-
-                private UsageRecord advance() {
-                    try {
-                        while (rs.next()) {
-                            UsageRecord r = LedgerRows.read(rs);
-                            if (!r.startedAt().isBefore(from) && r.startedAt().isBefore(to)) {
-                                return r;
-                            }
-                        }
-                        return null;
-                    } catch (SQLException e) {
-                        throw new LedgerReadException("Cannot read usage_records: " + e.getMessage(), e);
-                    }
-                }
-
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
-
-                @Override
-                public UsageRecord next() {
-                    if (next == null) {
-                        throw new java.util.NoSuchElementException();
-                    }
-                    UsageRecord r = next;
-                    next = advance();
-                    return r;
-                }
-            };
-            Iterable<UsageRecord> iterable = () -> it;
-            return java.util.stream.StreamSupport.stream(iterable.spliterator(), false).onClose(() -> {
-                try {
-                    connection.rollback();
-                    connection.close();
-                } catch (SQLException e) {
-                    LOG.debug("Closing a usage_records read failed", e);
-                }
-            });
-        } catch (SQLException | RuntimeException e) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // reported below
-                }
-            }
-            if (e instanceof LedgerReadException lre) {
-                throw lre;
-            }
-            throw new LedgerReadException("Cannot read usage_records from the database (" + e.getMessage()
-                    + "); check the JDBC URL, credentials and that the ledger has written there", e);
-        }
+        return LedgerTable.of(dataSource).read(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"),
+                List.of());
     }
 
     // ----------------------------------------------------------------------------------------------- counters
