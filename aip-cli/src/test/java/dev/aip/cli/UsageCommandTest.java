@@ -116,8 +116,18 @@ class UsageCommandTest {
         CliRun.Result run = CliRun.run("usage", "report");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.error()).isEqualTo("aip: Missing required option: '--ledger=FILE'. Try 'aip usage report"
-                + " --help'.");
+        assertThat(run.error()).isEqualTo("aip: give exactly one source: --ledger FILE (a JSON-lines ledger) or"
+                + " --jdbc-url URL (the PostgreSQL ledger), got neither");
+    }
+
+    @Test
+    void report_bothLedgerAndJdbcUrl_isAUsageErrorNamingBoth() {
+        CliRun.Result run = CliRun.run("usage", "report", "--ledger", ledger.toString(), "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/none");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.error()).isEqualTo("aip: give exactly one source: --ledger FILE (a JSON-lines ledger) or"
+                + " --jdbc-url URL (the PostgreSQL ledger), got both");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +56,9 @@ import java.util.TreeSet;
  * whole days or weeks), aligned to multiples of the width since the epoch (UTC). Every bucket lists every tenant,
  * with zeros where it made no call.
  *
- * <p>Output depends only on the set of records and the options, not on their order.
+ * <p>Output depends only on the set of records and the options, not on their order. For more records than fit in
+ * memory, {@link #fromOrdered} takes them as a stream in start order (as a database returns them) and gives the same
+ * report.
  *
  * <p>Immutable.
  */
@@ -112,60 +115,219 @@ public final class UsageReport {
             }
         }
         // A canonical order makes every later step independent of the caller's order.
-        kept.sort(Comparator.comparing(UsageRecord::startedAt).thenComparing(UsageRecord::recordId));
+        kept.sort(CANONICAL);
+        Instant first = kept.isEmpty() ? null : kept.get(0).startedAt();
+        Instant last = kept.isEmpty() ? null : kept.get(kept.size() - 1).startedAt();
+        Accumulator acc = new Accumulator(options, first, last);
+        kept.forEach(acc::add);
+        return acc.report(records.size() - kept.size());
+    }
 
-        TreeMap<TenantId, List<UsageRecord>> byTenant = new TreeMap<>();
-        TreeSet<String> versions = new TreeSet<>();
-        for (UsageRecord r : kept) {
-            byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(r);
-            versions.add(r.cost().priceCatalogVersion());
+    /**
+     * Computes the report from records given in start order, holding only what exact percentiles need (each
+     * record's latency and time to first token, 8 bytes apiece) instead of the records: for a ledger too large to
+     * load, read in order from a database. Gives the same report as {@link #from(List, ReportOptions)} on the same
+     * records.
+     *
+     * @param records the records in ascending order of {@code startedAt}, then {@code recordId}, each record once;
+     *     records outside the options' window are left out (and counted in {@link #excludedRecords()})
+     * @param options what to cover and how to judge it
+     * @param first the earliest {@code startedAt} of the records in the window, or {@code null} if there are none
+     * @param last the latest {@code startedAt} of the records in the window, or {@code null} if there are none
+     * @return the report
+     * @throws IllegalArgumentException if the records are out of order, a record id repeats, or a record in the
+     *     window starts outside {@code [first, last]}
+     * @throws NullPointerException if the records, the options or a record is {@code null}
+     * @throws ArithmeticException if a token count overflows a {@code long}
+     */
+    public static UsageReport fromOrdered(Iterator<UsageRecord> records, ReportOptions options, Instant first,
+                                          Instant last) {
+        Objects.requireNonNull(records, "records");
+        Objects.requireNonNull(options, "options");
+        if ((first == null) != (last == null) || first != null && last.isBefore(first)) {
+            throw new IllegalArgumentException("first (" + first + ") and last (" + last + ") must both be given,"
+                    + " last not before first, or both be null when there are no records");
         }
-        Map<TenantId, TenantUsage> usage = InMemoryUsageAggregates.rebuiltFrom(kept).snapshot();
+        Accumulator acc = new Accumulator(options, first, last);
+        UsageRecord previous = null;
+        long excluded = 0;
+        while (records.hasNext()) {
+            UsageRecord r = Objects.requireNonNull(records.next(), "record");
+            if (previous != null && CANONICAL.compare(previous, r) >= 0) {
+                throw new IllegalArgumentException("Records must come in order of start, then record id, each once;"
+                        + " got " + r.recordId() + " (" + r.startedAt() + ") after " + previous.recordId() + " ("
+                        + previous.startedAt() + ")");
+            }
+            previous = r;
+            if (!inWindow(r.startedAt(), options)) {
+                excluded++;
+                continue;
+            }
+            if (first == null || r.startedAt().isBefore(first) || r.startedAt().isAfter(last)) {
+                throw new IllegalArgumentException("Record " + r.recordId() + " starts at " + r.startedAt()
+                        + ", outside the given first and last (" + first + ", " + last + ")");
+            }
+            acc.add(r);
+        }
+        return acc.report(excluded);
+    }
 
-        List<TenantRow> rows = new ArrayList<>(byTenant.size());
-        TenantUsage all = TenantUsage.EMPTY;
-        long eligibleAll = 0;
-        long metAll = 0;
-        for (Map.Entry<TenantId, List<UsageRecord>> e : byTenant.entrySet()) {
-            List<UsageRecord> list = e.getValue();
-            Tier tier = list.get(list.size() - 1).tier();
-            Duration target = options.latencyTarget(tier);
-            long eligible = 0;
-            long met = 0;
-            if (target != null) {
-                for (UsageRecord r : list) {
-                    if (r.outcome() != Outcome.REJECTED_BY_POLICY) {
-                        eligible++;
-                        if (r.outcome() == Outcome.SUCCESS && r.latency().compareTo(target) <= 0) {
-                            met++;
+    private static final Comparator<UsageRecord> CANONICAL =
+            Comparator.comparing(UsageRecord::startedAt).thenComparing(UsageRecord::recordId);
+
+    /**
+     * Builds a report from records added in canonical order. Holds per tenant the usage aggregates, the latencies
+     * and times to first token (for exact percentiles), SLA counts for every tier's target (a tenant's tier is
+     * known only at its last record) and the time series cells.
+     */
+    private static final class Accumulator {
+        private final ReportOptions options;
+        private final Instant start;
+        private final Instant end;
+        private final Duration width;
+        private final long origin;
+        private final List<TreeMap<TenantId, BucketUsage>> cells = new ArrayList<>();
+        private final TreeMap<TenantId, TenantState> tenants = new TreeMap<>();
+        private final TreeSet<String> versions = new TreeSet<>();
+        private final InMemoryUsageAggregates usage = new InMemoryUsageAggregates();
+        private boolean any;
+
+        Accumulator(ReportOptions options, Instant first, Instant last) {
+            this.options = options;
+            Instant s = options.from();
+            Instant e = options.to();
+            if (first != null) {
+                s = s != null ? s : first;
+                e = e != null ? e : last;
+            }
+            this.start = s;
+            this.end = e;
+            if (s != null && e != null) {
+                // The last instant the window covers: 'to' is exclusive when given, the latest record when derived.
+                Instant lastCovered = options.to() != null ? e.minusNanos(1) : e;
+                this.width = bucketWidth(s, lastCovered);
+                long seconds = width.getSeconds();
+                this.origin = origin(s, seconds);
+                int n = (int) bucketIndex(lastCovered, origin, seconds) + 1;
+                for (int i = 0; i < n; i++) {
+                    cells.add(new TreeMap<>());
+                }
+            } else {
+                this.width = null;
+                this.origin = 0;
+            }
+        }
+
+        void add(UsageRecord r) {
+            any = true;
+            TenantState t = tenants.computeIfAbsent(r.tenant(), id -> new TenantState(options));
+            t.add(r);
+            versions.add(r.cost().priceCatalogVersion());
+            usage.accept(r);
+            if (width != null) {
+                TreeMap<TenantId, BucketUsage> cell = cells.get((int) bucketIndex(r.startedAt(), origin,
+                        width.getSeconds()));
+                cell.put(r.tenant(), cell.getOrDefault(r.tenant(), BucketUsage.EMPTY).plus(BucketUsage.of(r)));
+            }
+        }
+
+        UsageReport report(long excluded) {
+            Map<TenantId, TenantUsage> byTenant = usage.snapshot();
+            List<TenantRow> rows = new ArrayList<>(tenants.size());
+            TenantUsage all = TenantUsage.EMPTY;
+            long eligibleAll = 0;
+            long metAll = 0;
+            LongList latencies = new LongList();
+            LongList firstTokens = new LongList();
+            for (Map.Entry<TenantId, TenantState> e : tenants.entrySet()) {
+                TenantState t = e.getValue();
+                Duration target = options.latencyTarget(t.tier);
+                long eligible = target == null ? 0 : t.eligible;
+                long met = target == null ? 0 : t.metByTier.getOrDefault(t.tier, 0L);
+                TenantUsage u = byTenant.get(e.getKey());
+                all = all.merge(u);
+                eligibleAll += eligible;
+                metAll += met;
+                latencies.addAll(t.latencies);
+                firstTokens.addAll(t.firstTokens);
+                rows.add(TenantRow.of(e.getKey(), t.tier, u, t.latencies.sorted(), t.firstTokens.sorted(), target,
+                        eligible, met));
+            }
+            TenantRow totals = TenantRow.of(null, null, all, latencies.sorted(), firstTokens.sorted(), null,
+                    eligibleAll, metAll);
+            List<Bucket> series = List.of();
+            if (width != null) {
+                List<Bucket> buckets = new ArrayList<>(cells.size());
+                for (int i = 0; i < cells.size(); i++) {
+                    TreeMap<TenantId, BucketUsage> cell = cells.get(i);
+                    tenants.keySet().forEach(t -> cell.putIfAbsent(t, BucketUsage.EMPTY));
+                    Instant bucketStart = Instant.ofEpochSecond(origin + i * width.getSeconds());
+                    buckets.add(new Bucket(bucketStart, bucketStart.plus(width), cell));
+                }
+                series = List.copyOf(buckets);
+            }
+            return new UsageReport(options, start, end, width, List.copyOf(rows), totals, series,
+                    List.copyOf(versions), excluded);
+        }
+    }
+
+    /** What one tenant's rows need beyond its {@link TenantUsage}. */
+    private static final class TenantState {
+        private final ReportOptions options;
+        final LongList latencies = new LongList();
+        final LongList firstTokens = new LongList();
+        final Map<Tier, Long> metByTier = new java.util.HashMap<>();
+        long eligible;
+        Tier tier;
+
+        TenantState(ReportOptions options) {
+            this.options = options;
+        }
+
+        void add(UsageRecord r) {
+            tier = r.tier();
+            latencies.add(TenantRow.nanos(r.latency()));
+            if (r.timeToFirstToken() != null) {
+                firstTokens.add(TenantRow.nanos(r.timeToFirstToken()));
+            }
+            if (r.outcome() != Outcome.REJECTED_BY_POLICY) {
+                eligible++;
+                if (r.outcome() == Outcome.SUCCESS) {
+                    for (Map.Entry<Tier, Duration> target : options.latencyTargets().entrySet()) {
+                        if (r.latency().compareTo(target.getValue()) <= 0) {
+                            metByTier.merge(target.getKey(), 1L, Long::sum);
                         }
                     }
                 }
             }
-            TenantUsage u = usage.get(e.getKey());
-            all = all.merge(u);
-            eligibleAll += eligible;
-            metAll += met;
-            rows.add(TenantRow.of(e.getKey(), tier, u, list, target, eligible, met));
         }
-        TenantRow totals = TenantRow.of(null, null, all, kept, null, eligibleAll, metAll);
+    }
 
-        Instant start = options.from();
-        Instant end = options.to();
-        if (!kept.isEmpty()) {
-            start = start != null ? start : kept.get(0).startedAt();
-            end = end != null ? end : kept.get(kept.size() - 1).startedAt();
+    /** A growable array of longs: 8 bytes per value, not a boxed object. */
+    private static final class LongList {
+        private long[] values = new long[16];
+        private int size;
+
+        void add(long value) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
         }
-        Duration width = null;
-        List<Bucket> series = List.of();
-        if (start != null && end != null) {
-            // The last instant the window covers: 'to' is exclusive when given, the latest record when derived.
-            Instant last = options.to() != null ? end.minusNanos(1) : end;
-            width = bucketWidth(start, last);
-            series = buckets(start, last, width, byTenant.keySet(), kept);
+
+        void addAll(LongList other) {
+            if (size + other.size > values.length) {
+                values = Arrays.copyOf(values, Math.max(values.length * 2, size + other.size));
+            }
+            System.arraycopy(other.values, 0, values, size, other.size);
+            size += other.size;
         }
-        return new UsageReport(options, start, end, width, List.copyOf(rows), totals, series,
-                List.copyOf(versions), records.size() - kept.size());
+
+        long[] sorted() {
+            long[] copy = Arrays.copyOf(values, size);
+            Arrays.sort(copy);
+            return copy;
+        }
     }
 
     /**
@@ -320,29 +482,6 @@ public final class UsageReport {
         return Math.floorDiv(t.getEpochSecond() - originSeconds, seconds);
     }
 
-    private static List<Bucket> buckets(Instant start, Instant last, Duration width, Iterable<TenantId> tenantIds,
-                                        List<UsageRecord> records) {
-        long seconds = width.getSeconds();
-        long origin = origin(start, seconds);
-        int n = (int) bucketIndex(last, origin, seconds) + 1;
-        List<TreeMap<TenantId, BucketUsage>> cells = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            TreeMap<TenantId, BucketUsage> cell = new TreeMap<>();
-            tenantIds.forEach(t -> cell.put(t, BucketUsage.EMPTY));
-            cells.add(cell);
-        }
-        for (UsageRecord r : records) {
-            int i = (int) bucketIndex(r.startedAt(), origin, seconds);
-            cells.get(i).merge(r.tenant(), BucketUsage.of(r), BucketUsage::plus);
-        }
-        List<Bucket> buckets = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Instant bucketStart = Instant.ofEpochSecond(origin + i * seconds);
-            buckets.add(new Bucket(bucketStart, bucketStart.plus(width), cells.get(i)));
-        }
-        return List.copyOf(buckets);
-    }
-
     /**
      * The usage of one tenant (or, for the totals row, of all) over the window.
      *
@@ -406,25 +545,12 @@ public final class UsageReport {
             }
         }
 
-        static TenantRow of(TenantId tenant, Tier tier, TenantUsage usage, List<UsageRecord> records,
-                            Duration target, long eligible, long met) {
-            long[] latencies = new long[records.size()];
-            long[] ttft = new long[records.size()];
-            int streams = 0;
-            for (int i = 0; i < records.size(); i++) {
-                UsageRecord r = records.get(i);
-                latencies[i] = nanos(r.latency());
-                if (r.timeToFirstToken() != null) {
-                    ttft[streams++] = nanos(r.timeToFirstToken());
-                }
-            }
-            Arrays.sort(latencies);
-            long[] firstTokens = Arrays.copyOf(ttft, streams);
-            Arrays.sort(firstTokens);
+        static TenantRow of(TenantId tenant, Tier tier, TenantUsage usage, long[] sortedLatencies,
+                            long[] sortedFirstTokens, Duration target, long eligible, long met) {
             return new TenantRow(tenant, tier, usage.calls(), usage.callsByOutcome(), usage.errorsByCode(),
                     usage.tokens(), usage.costUsd(), usage.unpricedCalls(),
-                    percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
-                    percentile(firstTokens, 50), percentile(firstTokens, 95), target, eligible, met);
+                    percentile(sortedLatencies, 50), percentile(sortedLatencies, 95), percentile(sortedLatencies, 99),
+                    percentile(sortedFirstTokens, 50), percentile(sortedFirstTokens, 95), target, eligible, met);
         }
 
         /**
@@ -474,7 +600,7 @@ public final class UsageReport {
                     : OptionalDouble.of((double) slaMetCalls / slaEligibleCalls);
         }
 
-        private static long nanos(Duration d) {
+        static long nanos(Duration d) {
             try {
                 return d.toNanos();
             } catch (ArithmeticException overflow) {

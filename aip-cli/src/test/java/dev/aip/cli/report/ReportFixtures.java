@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /** Usage records for report tests: hand-made ones with round numbers, and a realistic generated set. */
-final class ReportFixtures {
+public final class ReportFixtures {
 
     static final Instant T0 = Instant.parse("2025-03-10T09:00:00Z");
     static final String VERSION = "test-2025-03";
@@ -36,7 +36,7 @@ final class ReportFixtures {
     private ReportFixtures() {}
 
     /** A successful, priced, non-streaming call. */
-    static UsageRecord.Builder call(String tenant, Tier tier, long offsetSeconds, long latencyMillis) {
+    public static UsageRecord.Builder call(String tenant, Tier tier, long offsetSeconds, long latencyMillis) {
         return UsageRecord.builder()
                 .recordId("r-" + tenant + "-" + offsetSeconds + "-" + latencyMillis)
                 .tenant(TenantId.of(tenant))
@@ -58,7 +58,7 @@ final class ReportFixtures {
      * three priced models and one without a price, cache reads and writes, throttles, server errors, a cancelled
      * stream, policy rejections; one tenant's latency well over its target. Deterministic for a seed.
      */
-    static List<UsageRecord> generated(long seed) {
+    public static List<UsageRecord> generated(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         record Profile(String id, Tier tier, int calls, String model, double slowFactor) {}
         List<Profile> profiles = List.of(

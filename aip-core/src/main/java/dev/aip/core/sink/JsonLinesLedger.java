@@ -4,6 +4,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.LedgerWriteException;
 import dev.aip.core.metering.UsageRecord;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -256,6 +257,20 @@ public final class JsonLinesLedger implements UsageSink, AutoCloseable {
         try (Stream<UsageRecord> records = read(path)) {
             records.forEach(consumer);
         }
+    }
+
+    /**
+     * Decodes one line of a ledger file, for tools that read the file themselves (importers that report line
+     * numbers, or skip bad lines). Unlike {@link #read(Path)} it neither skips duplicates nor tolerates anything.
+     *
+     * @param line one line, without its line end
+     * @return the record
+     * @throws IllegalArgumentException naming what is wrong, if the line is not a valid record of this ledger's
+     *     format
+     */
+    public static UsageRecord parseLine(String line) {
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        return LedgerCodec.read(bytes, bytes.length);
     }
 
     /**

@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +32,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,8 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Writing.</b> {@link #accept} queues the record (it waits only when the queue is full; see below) and one
  * writer thread per instance writes what is queued in batches of up to {@link Builder#batchSize(int)} records, one
- * transaction per batch, each row {@code INSERT ... ON CONFLICT (record_id) DO NOTHING}: a batch retried after a
- * failure whose outcome was unknown, or a record sent twice, is stored once.
+ * transaction per batch, by {@link Builder#writeMethod(WriteMethod)}: {@code COPY} into a staging table then
+ * {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING} (the default), or multi-row
+ * {@code INSERT ... ON CONFLICT (record_id) DO NOTHING}. Either way a batch retried after a failure whose outcome was
+ * unknown, or a record sent twice, is stored once. {@link LedgerTable} reads the table back for reports.
  *
  * <p><b>When the database is down or slow, nothing is lost.</b> A batch that fails (no connection within
  * {@link Builder#connectTimeout(Duration)}, or any SQL error) is written to the local <em>spool</em>, a
@@ -94,9 +93,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcLedger implements UsageSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final String MIGRATIONS = "classpath:dev/aip/ledger/jdbc/db/migration";
-    private static final String HISTORY_TABLE = "aip_ledger_schema_history";
+    private static final Pattern SCHEMA_NAME = LedgerTable.SCHEMA_NAME;
 
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
@@ -105,6 +102,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final String insertSql;
     private final Path spoolPath;
     private final int batchSize;
+    private final WriteMethod writeMethod;
     private final long maxSpooled;
     private final long retryNanos;
     private final long maxBlockNanos;
@@ -129,6 +127,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     // Writer thread only.
     private JsonLinesLedger spool;
     private boolean migrated;
+    private boolean warnedNoCopy;
     private long nextDatabaseAttempt;
 
     private JdbcLedger(Builder b) {
@@ -137,6 +136,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         this.insertSql = LedgerRows.insertSql(table);
         this.spoolPath = b.spool;
         this.batchSize = b.batchSize;
+        this.writeMethod = b.writeMethod;
         this.maxSpooled = b.maxSpooledRecords;
         this.retryNanos = b.retryInterval.toNanos();
         this.maxBlockNanos = b.maxBlock.toNanos();
@@ -530,12 +530,18 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement s = c.prepareStatement(insertSql)) {
-                for (UsageRecord r : batch) {
-                    LedgerRows.bind(s, r);
-                    s.addBatch();
+            try {
+                if (writeMethod == WriteMethod.COPY && copyable(c)) {
+                    LedgerRows.copyBatch(c, table, batch);
+                } else {
+                    try (PreparedStatement s = c.prepareStatement(insertSql)) {
+                        for (UsageRecord r : batch) {
+                            LedgerRows.bind(s, r);
+                            s.addBatch();
+                        }
+                        s.executeBatch();
+                    }
                 }
-                s.executeBatch();
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -555,6 +561,22 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         }
     }
 
+    /** Whether the connection reaches pgjdbc's COPY API; if not (a wrapping pool or proxy), INSERT is used. */
+    private boolean copyable(Connection c) {
+        boolean copyable;
+        try {
+            copyable = c.isWrapperFor(org.postgresql.PGConnection.class);
+        } catch (SQLException e) {
+            copyable = false;
+        }
+        if (!copyable && !warnedNoCopy) {
+            warnedNoCopy = true;
+            LOG.warn("Usage ledger connections do not unwrap to pgjdbc's PGConnection, so COPY is not available;"
+                    + " writing with multi-row INSERT instead (set writeMethod(WriteMethod.INSERT) to say so)");
+        }
+        return copyable;
+    }
+
     private boolean failed(List<UsageRecord> batch, Exception e) {
         long n = failures.incrementAndGet();
         String why = e.getMessage();
@@ -569,17 +591,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     private void migrate() {
-        var config = Flyway.configure(JdbcLedger.class.getClassLoader())
-                .dataSource(dataSource)
-                .locations(MIGRATIONS)
-                .table(HISTORY_TABLE)
-                // A schema the application already uses: the ledger's V1 still runs.
-                .baselineOnMigrate(true)
-                .baselineVersion("0");
-        if (schema != null) {
-            config = config.schemas(schema).createSchemas(true);
-        }
-        config.load().migrate();
+        LedgerTable.migrate(dataSource, schema);
     }
 
     // ----------------------------------------------------------------------------------------------- reading
@@ -594,12 +606,14 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * @throws LedgerReadException if the database cannot be read
      */
     public Stream<UsageRecord> read(Instant from, Instant to) {
-        return read(dataSource, table, from, to);
+        LedgerTable t = schema == null ? LedgerTable.of(dataSource) : LedgerTable.of(dataSource, schema);
+        return t.read(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"), List.of());
     }
 
     /**
      * Reads the records that started in {@code [from, to)} from {@code usage_records} in the connection's schema,
-     * as {@link #read(Instant, Instant)} does, without a ledger instance (reports, exports).
+     * as {@link #read(Instant, Instant)} does, without a ledger instance (reports, exports; {@link LedgerTable} has
+     * more).
      *
      * @param dataSource where the table is
      * @param from the earliest {@code startedAt}, inclusive
@@ -608,79 +622,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * @throws LedgerReadException if the database cannot be read
      */
     public static Stream<UsageRecord> read(DataSource dataSource, Instant from, Instant to) {
-        return read(dataSource, "usage_records", from, to);
-    }
-
-    private static Stream<UsageRecord> read(DataSource dataSource, String table, Instant from, Instant to) {
-        Objects.requireNonNull(from, "from");
-        Objects.requireNonNull(to, "to");
-        Connection c = null;
-        try {
-            c = dataSource.getConnection();
-            c.setAutoCommit(false); // lets the driver stream with a fetch size
-            PreparedStatement s = c.prepareStatement("SELECT * FROM " + table
-                    + " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, started_at_nanos, record_id");
-            // started_at is truncated to microseconds: widen the bounds by one, then filter exactly.
-            s.setTimestamp(1, Timestamp.from(from.minusNanos(1000)));
-            s.setTimestamp(2, Timestamp.from(to.plusNanos(1000)));
-            s.setFetchSize(1000);
-            ResultSet rs = s.executeQuery();
-            Connection connection = c;
-            Iterator<UsageRecord> it = new Iterator<>() {
-                private UsageRecord next = advance();
-
-                private UsageRecord advance() {
-                    try {
-                        while (rs.next()) {
-                            UsageRecord r = LedgerRows.read(rs);
-                            if (!r.startedAt().isBefore(from) && r.startedAt().isBefore(to)) {
-                                return r;
-                            }
-                        }
-                        return null;
-                    } catch (SQLException e) {
-                        throw new LedgerReadException("Cannot read usage_records: " + e.getMessage(), e);
-                    }
-                }
-
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
-
-                @Override
-                public UsageRecord next() {
-                    if (next == null) {
-                        throw new java.util.NoSuchElementException();
-                    }
-                    UsageRecord r = next;
-                    next = advance();
-                    return r;
-                }
-            };
-            Iterable<UsageRecord> iterable = () -> it;
-            return java.util.stream.StreamSupport.stream(iterable.spliterator(), false).onClose(() -> {
-                try {
-                    connection.rollback();
-                    connection.close();
-                } catch (SQLException e) {
-                    LOG.debug("Closing a usage_records read failed", e);
-                }
-            });
-        } catch (SQLException | RuntimeException e) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // reported below
-                }
-            }
-            if (e instanceof LedgerReadException lre) {
-                throw lre;
-            }
-            throw new LedgerReadException("Cannot read usage_records from the database (" + e.getMessage()
-                    + "); check the JDBC URL, credentials and that the ledger has written there", e);
-        }
+        return LedgerTable.of(dataSource).read(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"),
+                List.of());
     }
 
     // ----------------------------------------------------------------------------------------------- counters
@@ -784,6 +727,29 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     /**
+     * How the writer sends a batch. Both store each record once, whatever was stored before, in one transaction per
+     * batch.
+     */
+    public enum WriteMethod {
+        /**
+         * {@code COPY} into a temporary staging table of the session ({@code aip_ledger_staging},
+         * {@code ON COMMIT DELETE ROWS}, made once per connection), then one
+         * {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING}. Needs the {@code TEMPORARY} privilege
+         * on the database (PostgreSQL grants it to everyone by default) and a session that lasts beyond one
+         * transaction (not PgBouncer in transaction mode). The staging table stays, empty, in each session that wrote
+         * until the connection closes. A connection that does not unwrap to pgjdbc's {@code PGConnection} is written
+         * with {@link #INSERT} (logged once).
+         */
+        COPY,
+        /**
+         * A prepared {@code INSERT ... ON CONFLICT (record_id) DO NOTHING} per record, sent as one JDBC batch (which
+         * pgjdbc rewrites into multi-row inserts when the URL or pool sets {@code reWriteBatchedInserts}; the pool
+         * the ledger makes does). Works through any connection pooler.
+         */
+        INSERT
+    }
+
+    /**
      * Configures a {@link JdbcLedger}. Either {@link #dataSource(DataSource)}, or {@link #jdbcUrl(String)} (with
      * {@link #username(String)} and {@link #password(String)}) for a pool the ledger makes and closes; and
      * {@link #spool(Path)}. Defaults: batches of 500, a queue of 16,384 records, a spool of at most 1,000,000
@@ -800,6 +766,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         private @Nullable String schema;
         private @Nullable Path spool;
         private int batchSize = 500;
+        private WriteMethod writeMethod = WriteMethod.COPY;
         private int queueCapacity = 16_384;
         private long maxSpooledRecords = 1_000_000;
         private Duration retryInterval = Duration.ofSeconds(1);
@@ -904,6 +871,18 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 throw new ConfigurationException("JdbcLedger.batchSize must be between 1 and 2000, got " + records);
             }
             batchSize = records;
+            return this;
+        }
+
+        /**
+         * Sets how a batch reaches the table (default {@link WriteMethod#COPY}).
+         *
+         * @param method the method
+         * @return this builder
+         */
+        public Builder writeMethod(WriteMethod method) {
+            ConfigurationException.requireFirstSet(given, "JdbcLedger.writeMethod", method);
+            writeMethod = Objects.requireNonNull(method, "writeMethod");
             return this;
         }
 

@@ -16,17 +16,25 @@ import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
 
 /** The mapping between a {@link UsageRecord} and a row of {@code usage_records}. */
 final class LedgerRows {
@@ -52,6 +60,99 @@ final class LedgerRows {
     static String insertSql(String table) {
         return "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + PLACEHOLDERS
                 + " ON CONFLICT (record_id) DO NOTHING";
+    }
+
+    /** The per-session staging table {@link #copyBatch} loads before the idempotent insert. */
+    static final String STAGING = "aip_ledger_staging";
+
+    /**
+     * Writes the batch with {@code COPY} into a temporary staging table of the session, then moves it into the
+     * table with one {@code INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING}, in the caller's transaction.
+     * The staging table ({@code ON COMMIT DELETE ROWS}) is created once per session and emptied by every commit.
+     *
+     * @return the rows inserted (records already present are not counted)
+     */
+    static long copyBatch(Connection c, String table, List<UsageRecord> batch) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + STAGING + " (LIKE " + table
+                    + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+        }
+        StringBuilder text = new StringBuilder(batch.size() * 320);
+        for (UsageRecord r : batch) {
+            copyLine(text, r);
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + STAGING + " (" + COLUMNS + ") FROM STDIN",
+                    new ByteArrayInputStream(bytes));
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), "08006", e);
+        }
+        try (Statement s = c.createStatement()) {
+            return s.executeLargeUpdate("INSERT INTO " + table + " (" + COLUMNS + ") SELECT " + COLUMNS + " FROM "
+                    + STAGING + " ON CONFLICT (record_id) DO NOTHING");
+        }
+    }
+
+    /** One row in COPY's text format: tab-separated, {@code \N} for null, backslash escapes. */
+    static void copyLine(StringBuilder b, UsageRecord r) {
+        text(b, r.recordId());
+        text(b, r.callId());
+        b.append(r.attempt()).append('\t');
+        text(b, r.tenant().value());
+        text(b, r.tier().name());
+        text(b, r.operation().wireName());
+        text(b, r.requestedModel());
+        text(b, r.profileArn());
+        text(b, r.profileId());
+        text(b, r.sourceModelId());
+        text(b, r.region());
+        b.append(r.pooledProfile() ? 't' : 'f').append('\t');
+        b.append(r.usage().inputTokens()).append('\t');
+        b.append(r.usage().outputTokens()).append('\t');
+        b.append(r.usage().cacheReadInputTokens()).append('\t');
+        b.append(r.usage().cacheWriteInputTokens()).append('\t');
+        text(b, r.provenance().name());
+        text(b, r.cost().status().name());
+        text(b, r.cost().amountUsd() == null ? null : r.cost().amountUsd().toPlainString());
+        text(b, CURRENCY);
+        text(b, r.cost().priceCatalogVersion());
+        text(b, r.outcome().name());
+        text(b, r.errorCode());
+        // As bind(): truncated to microseconds; ISO-8601 with Z reads the same under any DateStyle and TimeZone.
+        b.append(r.startedAt().truncatedTo(ChronoUnit.MICROS)).append('\t');
+        b.append(r.startedAt().getNano()).append('\t');
+        b.append(r.latency().toNanos()).append('\t');
+        if (r.timeToFirstToken() == null) {
+            b.append("\\N\t");
+        } else {
+            b.append(r.timeToFirstToken().toNanos()).append('\t');
+        }
+        text(b, r.awsRequestId());
+        escape(b, attributesJson(r.attributes()));
+        b.append('\n');
+    }
+
+    private static void text(StringBuilder b, @Nullable String value) {
+        if (value == null) {
+            b.append("\\N");
+        } else {
+            escape(b, value);
+        }
+        b.append('\t');
+    }
+
+    private static void escape(StringBuilder b, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(ch);
+            }
+        }
     }
 
     static void bind(PreparedStatement s, UsageRecord r) throws SQLException {
