@@ -225,8 +225,9 @@ public final class JdbcApiKeyStore implements ApiKeyStore, AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
             if (lastFailure == null) {
-                LOG.warn("API keys: cannot read the database ({}); serving the {} keys last read and retrying every"
-                        + " {}", why, snapshot.byId().size(), refreshInterval);
+                LOG.warn("API keys: cannot read the database ({}); serving the {} keys last read, {}", why,
+                        snapshot.byId().size(), refreshInterval.isZero() ? "until the next refresh()"
+                                : "retrying every " + refreshInterval);
             }
             lastFailure = why;
             throw new ApiKeyStoreException("Cannot read the API keys from the database: " + why + "; the keys last"
