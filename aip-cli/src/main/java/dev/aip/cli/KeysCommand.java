@@ -1,5 +1,6 @@
 package dev.aip.cli;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.InvalidTenantIdException;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.keys.ApiKey;
@@ -81,7 +82,7 @@ final class KeysCommand extends GroupCommand {
                 if (store.schema != null) {
                     b.schema(store.schema);
                 }
-            } catch (dev.aip.core.ConfigurationException e) {
+            } catch (ConfigurationException e) {
                 throw CliException.usage(e.getMessage(), e);
             }
             try (JdbcApiKeyStore keys = b.build()) {

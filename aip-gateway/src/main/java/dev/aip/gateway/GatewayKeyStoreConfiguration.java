@@ -25,21 +25,26 @@ class GatewayKeyStoreConfiguration {
     @ConditionalOnProperty(prefix = "aip.gateway.key-store", name = "jdbc-url")
     JdbcApiKeyStore gatewayKeyStore(GatewayProperties properties) {
         GatewayProperties.KeyStore p = properties.getKeyStore();
-        JdbcApiKeyStore.Builder b = JdbcApiKeyStore.builder().jdbcUrl(p.getJdbcUrl());
-        if (p.getUsername() != null) {
-            b.username(p.getUsername());
-        }
-        if (p.getPassword() != null) {
-            b.password(p.getPassword());
-        }
-        if (p.getSchema() != null) {
-            b.schema(p.getSchema());
-        }
         if (p.getRefreshInterval() == null) {
             throw new ConfigurationException("aip.gateway.key-store.refresh-interval is empty; give a duration"
                     + " such as 2s");
         }
-        return b.refreshInterval(p.getRefreshInterval()).build();
+        JdbcApiKeyStore.Builder b = JdbcApiKeyStore.builder();
+        try {
+            b.jdbcUrl(p.getJdbcUrl()).refreshInterval(p.getRefreshInterval());
+            if (p.getUsername() != null) {
+                b.username(p.getUsername());
+            }
+            if (p.getPassword() != null) {
+                b.password(p.getPassword());
+            }
+            if (p.getSchema() != null) {
+                b.schema(p.getSchema());
+            }
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException("aip.gateway.key-store: " + e.getMessage(), e);
+        }
+        return b.build();
     }
 
     /**
