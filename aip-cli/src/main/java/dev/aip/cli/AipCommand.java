@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * aip emulator --port 4566          the emulator as a standalone server
  * aip profiles plan|apply|list|delete --tenants tenants.csv [--endpoint URL]
  * aip usage report --ledger usage.jsonl [--format table|csv|json|html]
+ * aip keys create|list|rotate|revoke --jdbc-url URL
  * }</pre>
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} failure while running (AWS refused, an action
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
         description = "Tenant-aware Amazon Bedrock: demo, emulator, application inference profiles, usage reports.",
         subcommands = {DemoCommand.class, EmulatorCommand.class, ProfilesCommand.class, UsageCommand.class,
             LedgerCommand.class,
+            KeysCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure while running, 2 bad command line or input file.",
                 "Start with: aip demo"})

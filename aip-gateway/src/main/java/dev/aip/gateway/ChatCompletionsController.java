@@ -14,7 +14,6 @@ import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
-import dev.aip.core.tenant.TenantId;
 import dev.aip.spring.AipErrors;
 import dev.aip.spring.TenantDirectory;
 import java.io.UncheckedIOException;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -198,15 +196,32 @@ class ChatCompletionsController {
         calls.meterRequest(o.tenant, o.model, o.stream, o.status, o.started);
     }
 
-    /** The tenant of the API key in {@code Authorization: Bearer}; 401 in OpenAI's shape for none or an unknown one. */
+    /**
+     * The tenant of the API key in {@code Authorization: Bearer}; 401 in OpenAI's shape for none, an unknown, an
+     * expired or a revoked one, 429 with {@code Retry-After} over the key's own limits.
+     */
     static TenantContext authenticate(ServerHttpRequest request, ApiKeys keys, TenantDirectory tenants) {
         String auth = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-        Optional<TenantId> tenant = keys.tenantOf(key);
-        if (tenant.isEmpty()) {
-            throw new GatewayError(401, "invalid_request_error", "invalid_api_key", null, "Invalid API key.");
+        ApiKeys.Verdict verdict = keys.authenticate(key);
+        if (verdict.refusal() == ApiKeys.Refusal.KEY_LIMIT) {
+            throw new GatewayError(429, "rate_limit_exceeded", "key_rate_limit_exceeded", null, verdict.message(),
+                    Long.toString(verdict.retryAfterSeconds()));
         }
-        return tenants.contextOf(tenant.get());
+        if (!verdict.accepted()) {
+            throw new GatewayError(401, "invalid_request_error", "invalid_api_key", null,
+                    verdict.refusal() == ApiKeys.Refusal.MISSING ? "Invalid API key." : verdict.message());
+        }
+        return contextOf(verdict, tenants);
+    }
+
+    /** The tenant's context; for a store key, with the key's id as the {@code aip.key} attribute of its records. */
+    static TenantContext contextOf(ApiKeys.Verdict verdict, TenantDirectory tenants) {
+        TenantContext tenant = tenants.contextOf(verdict.tenant());
+        if (verdict.keyId() != null && tenant.attributes().size() < TenantContext.MAX_ATTRIBUTES) {
+            tenant = tenant.withAttribute(ApiKeys.KEY_ATTRIBUTE, verdict.keyId());
+        }
+        return tenant;
     }
 
     /** 413 in OpenAI's shape for a body over {@code max} bytes. */

@@ -12,6 +12,7 @@ import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ProfileBalancer;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.Tier;
+import dev.aip.keys.ApiKeyStore;
 import dev.aip.spring.AdmissionGate;
 import dev.aip.spring.AipClientInterceptors;
 import dev.aip.spring.AipConnection;
@@ -129,9 +130,10 @@ class GatewayConfiguration {
         }
     }
 
+    /** The keys of aip.gateway.keys and, when configured, of the shared store (see {@link GatewayKeyStoreConfiguration}). */
     @Bean
-    ApiKeys gatewayApiKeys(GatewayProperties properties) {
-        return ApiKeys.of(properties.getKeys());
+    ApiKeys gatewayApiKeys(GatewayProperties properties, ObjectProvider<ApiKeyStore> store, KeyRateLimits limits) {
+        return ApiKeys.of(properties.getKeys(), store.getIfAvailable(), limits);
     }
 
     @Bean

@@ -15,8 +15,20 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties(prefix = "aip.gateway")
 public class GatewayProperties {
 
-    /** API keys, each stored as the SHA-256 of the key (hex), with the tenant it belongs to. */
+    /**
+     * API keys, each stored as the SHA-256 of the key (hex), with the tenant it belongs to. They work alone, or
+     * together with the keys of {@code key-store}.
+     */
     private List<ApiKey> keys = new ArrayList<>();
+
+    /** The shared API key store in PostgreSQL; off unless {@code key-store.jdbc-url} is set. */
+    private KeyStore keyStore = new KeyStore();
+
+    /**
+     * SHA-256 (hex) of the bearer token of the key administration endpoints ({@code /admin/keys}); unset, those
+     * endpoints answer 404. They also need {@code key-store.jdbc-url}.
+     */
+    private String adminTokenSha256;
 
     /** Logical models the gateway serves (GET /v1/models; any other model is 404). */
     private List<String> models = new ArrayList<>();
@@ -71,6 +83,26 @@ public class GatewayProperties {
     /** @param keys the API keys */
     public void setKeys(List<ApiKey> keys) {
         this.keys = keys;
+    }
+
+    /** @return the shared key store's settings */
+    public KeyStore getKeyStore() {
+        return keyStore;
+    }
+
+    /** @param keyStore the shared key store's settings */
+    public void setKeyStore(KeyStore keyStore) {
+        this.keyStore = keyStore;
+    }
+
+    /** @return the SHA-256 of the admin token, hex, or {@code null} */
+    public String getAdminTokenSha256() {
+        return adminTokenSha256;
+    }
+
+    /** @param adminTokenSha256 the SHA-256 of the admin token, hex */
+    public void setAdminTokenSha256(String adminTokenSha256) {
+        this.adminTokenSha256 = adminTokenSha256;
     }
 
     /** @return the served models */
@@ -200,6 +232,78 @@ public class GatewayProperties {
         /** @param sha256 the key's SHA-256, hex */
         public void setSha256(String sha256) {
             this.sha256 = sha256;
+        }
+    }
+
+    /** The shared API key store: PostgreSQL 15 or later. */
+    public static class KeyStore {
+
+        /** JDBC URL ({@code jdbc:postgresql://host:5432/db}); unset, there is no key store. */
+        private String jdbcUrl;
+
+        /** Database user. */
+        private String username;
+
+        /** Database password. */
+        private String password;
+
+        /** Schema of the keys' table (created if missing); unset, the connection's default schema. */
+        private String schema;
+
+        /**
+         * How often each replica reads the keys changed elsewhere: the longest a revocation takes to reach it while
+         * the database answers.
+         */
+        private Duration refreshInterval = Duration.ofSeconds(2);
+
+        /** @return the JDBC URL, or {@code null} */
+        public String getJdbcUrl() {
+            return jdbcUrl;
+        }
+
+        /** @param jdbcUrl the JDBC URL */
+        public void setJdbcUrl(String jdbcUrl) {
+            this.jdbcUrl = jdbcUrl;
+        }
+
+        /** @return the database user */
+        public String getUsername() {
+            return username;
+        }
+
+        /** @param username the database user */
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        /** @return the database password */
+        public String getPassword() {
+            return password;
+        }
+
+        /** @param password the database password */
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        /** @return the schema, or {@code null} */
+        public String getSchema() {
+            return schema;
+        }
+
+        /** @param schema the schema */
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+
+        /** @return how often changes are read */
+        public Duration getRefreshInterval() {
+            return refreshInterval;
+        }
+
+        /** @param refreshInterval how often changes are read */
+        public void setRefreshInterval(Duration refreshInterval) {
+            this.refreshInterval = refreshInterval;
         }
     }
 }

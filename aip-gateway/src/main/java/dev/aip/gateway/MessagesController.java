@@ -11,7 +11,6 @@ import dev.aip.core.governance.PolicyStore;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
-import dev.aip.core.tenant.TenantId;
 import dev.aip.spring.TenantDirectory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.LocalDate;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -223,11 +221,15 @@ class MessagesController {
             String auth = headers.getFirst(HttpHeaders.AUTHORIZATION);
             key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
         }
-        Optional<TenantId> tenant = keys.tenantOf(key == null ? null : key.trim());
-        if (tenant.isEmpty()) {
+        ApiKeys.Verdict verdict = keys.authenticate(key == null ? null : key.trim());
+        if (verdict.refusal() == ApiKeys.Refusal.KEY_LIMIT) {
+            throw new AnthropicError(429, "rate_limit_error", verdict.message(),
+                    Long.toString(verdict.retryAfterSeconds()), false);
+        }
+        if (!verdict.accepted()) {
             throw new AnthropicError(401, "authentication_error", key == null || key.isBlank()
                     ? "Missing API key: send it in the x-api-key header (or Authorization: Bearer)."
-                    : "Invalid API key.");
+                    : verdict.message());
         }
         String version = headers.getFirst("anthropic-version");
         if (version == null || version.isBlank()) {
@@ -239,7 +241,7 @@ class MessagesController {
             throw AnthropicError.invalid("anthropic-version: '" + version + "' is not a version; send a dated"
                     + " version such as 2023-06-01.");
         }
-        return tenants.contextOf(tenant.get());
+        return ChatCompletionsController.contextOf(verdict, tenants);
     }
 
     private static AnthropicError tooLarge(int max) {
