@@ -71,7 +71,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code gen_ai.response.model}</td><td>both</td><td>the foundation model behind the profile that
  *       served</td></tr>
  *   <tr><td>{@code gen_ai.response.finish_reasons}</td><td>logical</td><td>Bedrock's stop reasons, e.g.
- *       {@code end_turn} (calls of the chat pipeline)</td></tr>
+ *       {@code end_turn} (the chat pipeline's calls and streams, the SDK interceptor's Converse calls)</td></tr>
  *   <tr><td>{@code gen_ai.usage.input_tokens}</td><td>both</td><td>all input tokens, cache reads and writes included
  *       (as the conventions count them; Bedrock's own {@code inputTokens} excludes them); on the logical span, the
  *       sum over its attempts</td></tr>

@@ -301,6 +301,7 @@ class TracingCallObserverEmulatorTest {
             assertThat(call.getName()).isEqualTo("chat " + EmulatorFixture.MODEL);
             assertThat(call.getAttributes().get(OUTCOME)).isEqualTo("success");
             assertThat(call.getAttributes().get(TENANT_ID)).isEqualTo("acme");
+            assertThat(call.getAttributes().get(FINISH_REASONS)).containsExactly("end_turn");
         });
         assertThat(attempts()).singleElement()
                 .satisfies(a -> assertThat(a.getParentSpanId()).isEqualTo(logical().get(0).getSpanId()));

@@ -56,9 +56,9 @@ public interface CallObserver {
         ObservedAttempt attemptStarted(CallInfo attempt);
 
         /**
-         * The model said why it stopped (the pipeline reports it from the answer; e.g. {@code end_turn},
-         * {@code max_tokens}, {@code tool_use}). May be called once per successful attempt, before
-         * {@link #callEnded}.
+         * The model said why it stopped (e.g. {@code end_turn}, {@code max_tokens}, {@code tool_use}), as the
+         * chat pipeline's answers and the SDK interceptor's Converse answers report it. Called at most once per
+         * successful attempt, before {@link #callEnded}.
          *
          * @param reason the stop reason, in Bedrock's spelling
          */
