@@ -35,6 +35,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "aip.emulator.enabled=true",
     "aip.profiles.routes.claude-haiku=us.anthropic.claude-3-5-haiku-20241022-v1:0",
+    "aip.profiles.routes.titan-embed=amazon.titan-embed-text-v2:0",
     "aip.gateway.max-attempts=1"})
 @Import({GatewayTests.Capture.class, GatewayTraceTest.Tracing.class})
 class GatewayTraceTest {
@@ -75,7 +76,12 @@ class GatewayTraceTest {
     }
 
     private HttpResponse<String> post(String body, String traceparent) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        return post("/v1/chat/completions", body, traceparent);
+    }
+
+    private HttpResponse<String> post(String path, String body, String traceparent)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer " + GatewayTests.key("traced"))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(body));
@@ -119,6 +125,18 @@ class GatewayTraceTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         GatewayTests.await(() -> calls().size() == 1);
+        assertThat(calls().get(0).getTraceId()).isEqualTo(TRACE_ID);
+        assertThat(calls().get(0).getParentSpanId()).isEqualTo(CALLER_SPAN_ID);
+    }
+
+    @Test
+    void embeddings_withTraceparent_continueTheCallersTraceThroughTheSdkInterceptor() throws Exception {
+        HttpResponse<String> r = post("/v1/embeddings", "{\"model\":\"titan-embed\",\"input\":\"one text\"}",
+                "00-" + TRACE_ID + "-" + CALLER_SPAN_ID + "-01");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        GatewayTests.await(() -> calls().size() == 1);
+        assertThat(calls().get(0).getName()).isEqualTo("embeddings titan-embed");
         assertThat(calls().get(0).getTraceId()).isEqualTo(TRACE_ID);
         assertThat(calls().get(0).getParentSpanId()).isEqualTo(CALLER_SPAN_ID);
     }
