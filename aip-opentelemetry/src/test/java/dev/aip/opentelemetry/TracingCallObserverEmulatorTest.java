@@ -23,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.CallTimeoutException;
+import dev.aip.core.chat.CallTimeouts;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatMessage;
 import dev.aip.core.chat.ChatPipeline;
@@ -237,6 +239,30 @@ class TracingCallObserverEmulatorTest {
         assertThat(attempts()).singleElement()
                 .satisfies(a -> assertThat(a.getAttributes().get(OUTCOME)).isEqualTo("cancelled"));
         assertThat(BEDROCK.records()).singleElement();
+    }
+
+    @Test
+    void stream_pastItsTimeout_endsTheLogicalSpanOnceAsATimeoutError() throws Exception {
+        BEDROCK.emulator().faults().set(BEDROCK.profileArn("acme"),
+                FaultPlan.builder().timeToFirstToken(Duration.ofSeconds(5)).build());
+        ChatClient timed = ChatPipeline.builder().resolver(BEDROCK.resolver()).meter(BEDROCK.meter())
+                .transport(BedrockChatTransport.builder().client(BEDROCK.runtimeClient())
+                        .asyncClient(BEDROCK.asyncRuntimeClient()).build())
+                .timeouts(new CallTimeouts(Duration.ofMillis(200), Map.of()))
+                .observer(tracing).build();
+
+        ChatStream stream = timed.stream(ACME, ask("Hello"), new ChatStreamListener() { });
+        assertThatThrownBy(() -> stream.completion().get(30, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(CallTimeoutException.class);
+        awaitSpans(spans -> spans.size() == 2);
+
+        assertThat(logical()).singleElement().satisfies(call -> {
+            assertThat(call.getAttributes().get(OUTCOME)).isEqualTo("timeout");
+            assertThat(call.getAttributes().get(ERROR_TYPE)).isEqualTo(CallTimeoutException.ERROR_CODE);
+            assertThat(call.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        });
+        assertThat(attempts()).singleElement()
+                .satisfies(a -> assertThat(a.getAttributes().get(OUTCOME)).isEqualTo("timeout"));
     }
 
     @Test
