@@ -20,7 +20,8 @@ import org.w3c.dom.NodeList;
 class BomVersionsTest {
 
     private static final List<String> SHARED_PROPERTIES =
-            List.of("aws.sdk.version", "jackson.version", "netty.version", "langchain4j.version");
+            List.of("aws.sdk.version", "jackson.version", "netty.version", "langchain4j.version",
+                    "opentelemetry.version");
 
     private static Element pom(String path) throws Exception {
         DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
@@ -85,7 +86,7 @@ class BomVersionsTest {
 
         assertThat(bom).contains("software.amazon.awssdk:bom", "com.fasterxml.jackson:jackson-bom", "io.netty:netty-bom",
                 "dev.langchain4j:langchain4j", "dev.langchain4j:langchain4j-core", "dev.langchain4j:langchain4j-bedrock",
-                "dev.aip:aip-spring-ai");
+                "dev.aip:aip-spring-ai", "io.opentelemetry:opentelemetry-bom");
         assertThat(bom).containsAll(aipLibraries);
     }
 }

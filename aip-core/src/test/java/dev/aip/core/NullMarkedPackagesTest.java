@@ -22,7 +22,8 @@ class NullMarkedPackagesTest {
 
     /** The modules whose packages are null-marked, relative to the project root. */
     private static final List<String> MODULES =
-            List.of("aip-core", "aip-micrometer", "aip-governance-redis", "aip-ledger-jdbc", "aip-testkit");
+            List.of("aip-core", "aip-micrometer", "aip-opentelemetry", "aip-governance-redis", "aip-ledger-jdbc",
+                    "aip-testkit");
 
     private static final Pattern NULL_MARKED = Pattern.compile(
             "(?m)^@(org\\.jspecify\\.annotations\\.)?NullMarked\\s*$[\\s\\S]*^package\\s");

@@ -135,7 +135,12 @@ class EmbeddingsController {
                     }
                 })
                 .build();
-        return Mono.fromCallable(() -> bedrock.invokeModel(call))
+        // Under the caller's trace, when tracing is on: the interceptor begins the call on this thread.
+        return Mono.deferContextual(context -> Mono.fromCallable(() -> {
+                    try (CallParent.Entered traced = CallParent.enter(context)) {
+                        return bedrock.invokeModel(call);
+                    }
+                }))
                 .subscribeOn(Schedulers.boundedElastic())
                 .map(r -> OpenAiEmbeddings.titanAnswer(json, r.body().asByteArrayUnsafe()));
     }

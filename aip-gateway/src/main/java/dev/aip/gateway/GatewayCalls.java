@@ -35,8 +35,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * What every API the gateway speaks (OpenAI's Chat Completions, Anthropic's Messages) does the same way: read the
  * body without blocking and within its limit, choose the thread a call starts on, run a whole answer or a stream
- * through aip's pipeline under an {@link InFlightLimits} permit, put the usage in {@code x-aip-*} headers and meter the
- * request. The controllers keep only their API's shapes and errors.
+ * through aip's pipeline under an {@link InFlightLimits} permit (and under the caller's trace, {@link CallParent}, when
+ * tracing is on), put the usage in {@code x-aip-*} headers and meter the request. The controllers keep only their
+ * API's shapes and errors.
  *
  * <p><b>Permits.</b> A call holds its permit until the pipeline has settled it; the permit is also released (it is
  * idempotent) when the call never starts or is cancelled, and a call still running when the shutdown grace period
@@ -114,9 +115,9 @@ final class GatewayCalls {
      */
     Mono<ChatResponse> whole(TenantContext tenant, ChatRequest request, InFlightLimits.Permit permit,
                              Scheduler start) {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
                     CompletableFuture<ChatResponse> call;
-                    try {
+                    try (CallParent.Entered traced = CallParent.enter(context)) {
                         call = pipeline.chatAsync(tenant, request).toCompletableFuture();
                     } catch (RuntimeException e) {
                         permit.release();
@@ -152,7 +153,7 @@ final class GatewayCalls {
                 }
             });
             ChatStream started;
-            try {
+            try (CallParent.Entered traced = CallParent.enter(sink.contextView())) {
                 started = pipeline.stream(tenant, request, new Bridge(sink));
             } catch (RuntimeException e) {
                 permit.release();

@@ -3,6 +3,7 @@ package dev.aip.gateway;
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.chat.CallTimeouts;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatPipeline;
@@ -36,6 +37,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.web.server.WebFilter;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -46,7 +48,7 @@ import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
  * The gateway's wiring. Everything that decides how a call reaches Bedrock is in {@link #gatewayPipeline}: the
  * tenant's profile resolver, governance as admission (through aip's {@link AdmissionGate}, so refusals show in
  * {@code /actuator/aip}), call timeouts by tier, retries with backoff, load balancing over a tenant's profiles, the policy's fallback
- * chains, metering and the transport.
+ * chains, metering, traces and the transport.
  */
 @Configuration(proxyBeanMethods = false)
 class GatewayConfiguration {
@@ -57,7 +59,7 @@ class GatewayConfiguration {
     ChatClient gatewayPipeline(TenantProfileResolver resolver, UsageMeter meter, ObjectProvider<AdmissionGate> gate,
                                ObjectProvider<Governance> governance, ObjectProvider<ProfileBalancer> balancer,
                                BedrockRuntimeClient sync, BedrockRuntimeAsyncClient async,
-                               GatewayProperties properties) {
+                               GatewayProperties properties, ObjectProvider<CallObserver> observer) {
         AdmissionGate g = gate.getIfAvailable();
         ChatPipeline.Builder b = ChatPipeline.builder()
                 .resolver(resolver)
@@ -71,7 +73,20 @@ class GatewayConfiguration {
         // fallback chains once their own profiles failed.
         balancer.ifAvailable(b::balancer);
         governance.ifAvailable(gov -> b.fallbackRoutes(gov.fallbackRoutes()));
+        // Traces (aip.tracing.*: an OpenTelemetry bean with aip-opentelemetry present).
+        observer.ifUnique(b::observer);
         return b.build();
+    }
+
+    /**
+     * With traces on (aip's {@code CallObserver} and an {@code OpenTelemetry} bean), continues each request's
+     * {@code traceparent}: the call's span becomes a child of the caller's span. Otherwise a pass-through.
+     */
+    @Bean
+    WebFilter gatewayInboundTrace(ObjectProvider<CallObserver> observer,
+                                  ObjectProvider<io.opentelemetry.api.OpenTelemetry> openTelemetry) {
+        var otel = observer.getIfUnique() == null ? null : openTelemetry.getIfUnique();
+        return otel != null ? new InboundTrace(otel) : (exchange, chain) -> chain.filter(exchange);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.aip.langchain4j;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
 import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
@@ -221,6 +222,7 @@ public final class TenantBedrockModels implements AutoCloseable {
         private UsageMeter meter;
         private Admission admission;
         private Predicate<String> logicalModels;
+        private CallObserver observer;
         private TenantRoutingInterceptor interceptor;
         private ClientSettings clientSettings;
         private SdkHttpClient httpClient;
@@ -278,8 +280,22 @@ public final class TenantBedrockModels implements AutoCloseable {
         }
 
         /**
+         * Sets who watches every model call and attempt, e.g. {@code TracingCallObserver} of
+         * {@code aip-opentelemetry} for a trace span per call (under the caller's current span) and per attempt;
+         * default none.
+         *
+         * @param value the observer
+         * @return this builder
+         */
+        public Builder observer(CallObserver value) {
+            observer = Objects.requireNonNull(value, "observer");
+            return this;
+        }
+
+        /**
          * Uses an interceptor the application already built (and shares with its other clients) instead of building
-         * one from {@link #resolver}, {@link #meter}, {@link #admission} and {@link #logicalModels}.
+         * one from {@link #resolver}, {@link #meter}, {@link #admission}, {@link #logicalModels} and
+         * {@link #observer}.
          *
          * @param value the interceptor
          * @return this builder
@@ -373,9 +389,9 @@ public final class TenantBedrockModels implements AutoCloseable {
         public TenantBedrockModels build() {
             TenantRoutingInterceptor routing = interceptor != null ? interceptor : buildInterceptor();
             if (interceptor != null && (resolver != null || meter != null || admission != null
-                    || logicalModels != null)) {
+                    || logicalModels != null || observer != null)) {
                 throw new ConfigurationException("TenantBedrockModels takes either an interceptor or a resolver,"
-                        + " meter, admission and logical-model rule to build one, not both");
+                        + " meter, admission, logical-model rule and observer to build one, not both");
             }
             ClientSettings settings = clientSettings != null ? clientSettings : ClientSettings.NONE;
             BedrockRuntimeClientBuilder sync = settings.applyTo(BedrockRuntimeClient.builder());
@@ -402,6 +418,9 @@ public final class TenantBedrockModels implements AutoCloseable {
             }
             if (logicalModels != null) {
                 b.logicalModels(logicalModels);
+            }
+            if (observer != null) {
+                b.observer(observer);
             }
             return b.build();
         }

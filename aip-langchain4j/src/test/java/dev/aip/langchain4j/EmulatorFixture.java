@@ -1,6 +1,7 @@
 package dev.aip.langchain4j;
 
 import dev.aip.core.chat.Admission;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageRecord;
@@ -52,6 +53,10 @@ final class EmulatorFixture implements AutoCloseable {
     }
 
     TenantBedrockModels models(Admission admission, ExecutionInterceptor... interceptors) {
+        return models(admission, null, interceptors);
+    }
+
+    TenantBedrockModels models(Admission admission, CallObserver observer, ExecutionInterceptor... interceptors) {
         TenantBedrockModels.Builder b = TenantBedrockModels.builder().resolver(resolver).meter(meter)
                 .client(c -> kit.configure(c).overrideConfiguration(o -> {
                     o.retryStrategy(AwsRetryStrategy.doNotRetry());
@@ -60,6 +65,9 @@ final class EmulatorFixture implements AutoCloseable {
                 .asyncHttpClient(netty);
         if (admission != null) {
             b.admission(admission);
+        }
+        if (observer != null) {
+            b.observer(observer);
         }
         return b.build();
     }

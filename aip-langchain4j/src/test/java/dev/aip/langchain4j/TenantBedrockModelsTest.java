@@ -9,9 +9,12 @@ import dev.aip.core.PolicyViolationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.RateLimitExceededException;
 import dev.aip.core.UnknownTenantException;
+import dev.aip.core.chat.CallObserver;
+import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
+import dev.aip.core.metering.CallInfo;
 import dev.aip.core.metering.Operation;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
@@ -154,6 +157,33 @@ class TenantBedrockModelsTest {
                 .hasCauseInstanceOf(UnknownTenantException.class);
         assertThat(fx.emulator.invocations()).isEmpty();
         assertThat(fx.records).isEmpty();
+    }
+
+    @Test
+    void chat_withAnObserver_itSeesEachModelCallStartAndEndOnceWithItsAttempt() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        CallObserver observer = (call, cover) -> {
+            seen.add("start " + call.tenant().id());
+            return new CallObserver.ObservedCall() {
+                @Override
+                public CallObserver.ObservedAttempt attemptStarted(CallInfo attempt) {
+                    seen.add("attempt " + attempt.attempt());
+                    return record -> seen.add("attempt ended " + record.outcome());
+                }
+
+                @Override
+                public void callEnded(LogicalCall ended, Throwable failure) {
+                    seen.add("end " + ended.records().size());
+                }
+            };
+        };
+        try (TenantBedrockModels observed = fx.models(null, observer)) {
+            BedrockChatModel model = observed.chatModel(EmulatorFixture.MODEL);
+
+            TenantScope.run(TenantContext.of("acme"), () -> model.chat(ask("hello")));
+
+            assertThat(seen).containsExactly("start acme", "attempt 1", "attempt ended SUCCESS", "end 1");
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.aip.spring;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.bedrock.BedrockInferenceProfileApi;
 import dev.aip.core.bedrock.TenantRoutingInterceptor;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.chat.Admission;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
@@ -351,10 +352,12 @@ public class AipAutoConfiguration {
     @ConditionalOnMissingBean
     TenantRoutingInterceptor aipRoutingInterceptor(TenantProfileResolver resolver, UsageMeter meter,
                                                    ObjectProvider<AdmissionGate> gate,
-                                                   ObjectProvider<ProfileBalancer> balancer) {
+                                                   ObjectProvider<ProfileBalancer> balancer,
+                                                   ObjectProvider<CallObserver> observer) {
         TenantRoutingInterceptor.Builder b = TenantRoutingInterceptor.builder().resolver(resolver).meter(meter);
         gate.ifAvailable(g -> b.admission(g.admission()));
         balancer.ifAvailable(b::balancer);
+        observer.ifUnique(b::observer);
         return b.build();
     }
 

@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The {@code aip.*} properties: where Bedrock is, how tenants find their application inference profiles, the
- * governance policy file, the usage ledger, how web requests name their tenant, metrics and the dev-mode emulator.
+ * governance policy file, the usage ledger, how web requests name their tenant, metrics, traces and the dev-mode
+ * emulator.
  *
  * <pre>{@code
  * aip:
@@ -80,6 +81,7 @@ public class AipProperties {
     private final Redis redis = new Redis();
     private final TenantResolution tenant = new TenantResolution();
     private final Metrics metrics = new Metrics();
+    private final Tracing tracing = new Tracing();
     private final Emulator emulator = new Emulator();
     private final Http http = new Http();
 
@@ -171,6 +173,11 @@ public class AipProperties {
     /** @return metrics settings */
     public Metrics getMetrics() {
         return metrics;
+    }
+
+    /** @return trace settings */
+    public Tracing getTracing() {
+        return tracing;
     }
 
     /** @return HTTP settings of the Bedrock runtime clients */
@@ -654,6 +661,26 @@ public class AipProperties {
         /** @param tenantTag the tenants tagged by name */
         public void setTenantTag(List<String> tenantTag) {
             this.tenantTag = tenantTag;
+        }
+    }
+
+    /** OpenTelemetry traces. */
+    public static class Tracing {
+
+        /**
+         * Whether every model call becomes a span (with a child span per attempt), when an OpenTelemetry bean exists
+         * and aip-opentelemetry is on the class path.
+         */
+        private boolean enabled = true;
+
+        /** @return whether traces are on */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** @param enabled whether traces are on */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.aip.core.profile.TenantProfileResolver;
 import org.springframework.ai.bedrock.converse.BedrockProxyChatModel;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.ChatClientCustomizer;
+import dev.aip.core.chat.CallObserver;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -36,11 +37,13 @@ public class AipSpringAiAutoConfiguration {
     @ConditionalOnMissingBean
     TenantAdvisor aipTenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, UsageMeter meter,
                                    ObjectProvider<AdmissionGate> gate,
-                                   ObjectProvider<BedrockProxyChatModel> bedrock) {
+                                   ObjectProvider<BedrockProxyChatModel> bedrock,
+                                   ObjectProvider<CallObserver> observer) {
         BedrockProxyChatModel model = bedrock.getIfAvailable();
         String defaultModel = model == null || model.getDefaultOptions() == null ? null
                 : model.getDefaultOptions().getModel();
-        return new TenantAdvisor(tenants, resolver, gate.getIfAvailable(), meter, defaultModel);
+        return new TenantAdvisor(tenants, resolver, gate.getIfAvailable(), meter, defaultModel,
+                observer.getIfUnique());
     }
 
     @Bean

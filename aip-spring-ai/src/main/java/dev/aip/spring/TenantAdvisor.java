@@ -2,6 +2,7 @@ package dev.aip.spring;
 
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.CallEngine;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.metering.Operation;
@@ -80,12 +81,31 @@ public final class TenantAdvisor implements CallAdvisor, StreamAdvisor {
      */
     public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, UsageMeter meter,
                          String defaultModel) {
+        this(tenants, resolver, gate, meter, defaultModel, null);
+    }
+
+    /**
+     * Creates the advisor with an observer that watches each ChatClient call (e.g. a {@code TracingCallObserver}
+     * of {@code aip-opentelemetry}: the call's span then parents the spans of the model calls it makes).
+     *
+     * @param tenants the known tenants, for tenant ids given as advisor parameters
+     * @param resolver resolves the profile a call is admitted for
+     * @param gate the admission gate, or {@code null} (see the other constructor)
+     * @param meter records refused calls
+     * @param defaultModel the chat model's default logical model; may be {@code null}
+     * @param observer watches each ChatClient call, or {@code null} for none
+     */
+    public TenantAdvisor(TenantDirectory tenants, TenantProfileResolver resolver, AdmissionGate gate, UsageMeter meter,
+                         String defaultModel, CallObserver observer) {
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.gate = gate;
         CallEngine.Builder engine = CallEngine.builder().resolver(Objects.requireNonNull(resolver, "resolver"))
                 .meter(Objects.requireNonNull(meter, "meter"));
         if (gate != null) {
             engine.admission(gate.admission());
+        }
+        if (observer != null) {
+            engine.observer(observer);
         }
         this.engine = engine.build();
         this.defaultModel = defaultModel;

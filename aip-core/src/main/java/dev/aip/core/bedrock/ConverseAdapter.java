@@ -76,6 +76,7 @@ final class ConverseAdapter implements OperationAdapter {
             return;
         }
         ConverseResponse response = (ConverseResponse) context.response();
+        call.finishReason(response.stopReasonAsString());
         call.succeeded(response.responseMetadata().requestId(), BedrockUsage.of(response.usage()));
     }
 }

@@ -67,6 +67,14 @@ final class InterceptedCall {
         call = value;
     }
 
+    /** The answer said why the model stopped: for the engine's observer, if any. */
+    void finishReason(String reason) {
+        LogicalCall c = call;
+        if (c != null && reason != null) {
+            c.finishReason(reason);
+        }
+    }
+
     /** A new HTTP attempt starts: settle the previous one (retried by the SDK) and meter this one. */
     void attemptStarting() {
         LogicalCall c = call;

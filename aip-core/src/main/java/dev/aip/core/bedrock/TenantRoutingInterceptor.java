@@ -6,6 +6,7 @@ import dev.aip.core.UnknownTenantException;
 import dev.aip.core.chat.Admission;
 import dev.aip.core.chat.AdmissionRequest;
 import dev.aip.core.chat.CallEngine;
+import dev.aip.core.chat.CallObserver;
 import dev.aip.core.chat.LogicalCall;
 import dev.aip.core.chat.RequestMetadata;
 import dev.aip.core.metering.UsageMeter;
@@ -173,6 +174,9 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         if (b.balancer != null) {
             engine.balancer(b.balancer);
         }
+        if (b.observer != null) {
+            engine.observer(b.observer);
+        }
         this.engine = engine.build();
         this.rejectWithoutTenant = b.rejectWithoutTenant;
         this.abandonAfter = b.abandonAfter;
@@ -333,6 +337,7 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         private Admission admission;
         private ProfileBalancer balancer;
         private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
+        private CallObserver observer;
 
         private Builder() {
         }
@@ -429,6 +434,21 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
                         + value);
             }
             abandonAfter = value;
+            return this;
+        }
+
+        /**
+         * Sets who watches every execution (a logical call) and each of its HTTP attempts, e.g.
+         * {@code TracingCallObserver} of {@code aip-opentelemetry}; default none. The call starts in
+         * {@code modifyRequest}, on the thread that makes the SDK call, so an observer may take that thread's trace
+         * context as its parent. See {@link CallObserver}.
+         *
+         * @param value the observer
+         * @return this builder
+         */
+        public Builder observer(CallObserver value) {
+            ConfigurationException.requireFirstSet(given, "TenantRoutingInterceptor.observer", value);
+            observer = Objects.requireNonNull(value, "observer");
             return this;
         }
 

@@ -39,8 +39,9 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>attempts</b> ({@link LogicalCall#startAttempt}, {@link LogicalCall#attemptEnded}): one metered attempt
  *       each, on whichever profile the driver chooses (retries, fail-over).</li>
  *   <li><b>end</b> ({@link LogicalCall#end}): once the call is over and every attempt it started is settled, the
- *       admission's permit is released exactly once with the records of all attempts, the balancer lease ends, and a
- *       covered call hands its records to its cover.</li>
+ *       admission's permit is released exactly once with the records of all attempts, the balancer lease ends, a
+ *       covered call hands its records to its cover, and the {@linkplain Builder#observer observer}, if any, sees
+ *       the call end.</li>
  * </ol>
  *
  * <p>No step waits: {@link LogicalCall#admitAsync} asks the admission without parking a thread, and the rest is
@@ -69,6 +70,7 @@ public final class CallEngine {
     private final @Nullable Admission admission;
     private final @Nullable ProfileBalancer balancer;
     private final Predicate<String> logicalModels;
+    private final @Nullable CallObserver observer;
 
     private CallEngine(Builder b) {
         this.resolver = b.resolver;
@@ -76,6 +78,7 @@ public final class CallEngine {
         this.admission = b.admission;
         this.balancer = b.balancer;
         this.logicalModels = b.logicalModels != null ? b.logicalModels : id -> !ProfileOwnership.isArn(id);
+        this.observer = b.observer;
     }
 
     /**
@@ -114,20 +117,29 @@ public final class CallEngine {
     public LogicalCall begin(String callId, TenantContext tenant, Operation operation, AdmissionRequest request,
                              Map<String, String> attributes, @Nullable LogicalCall cover) {
         LogicalCall call = new LogicalCall(this, callId, tenant, operation, request, attributes);
+        if (observer != null) {
+            call.observe(observer, cover != null && cover.tenant().id().equals(tenant.id()) ? cover : null);
+        }
         String model = request.model();
-        if (!isLogicalModel(model)) {
-            ResolvedProfile named;
-            try {
-                named = ProfileOwnership.named(resolver, tenant, model);
-            } catch (RuntimeException refused) {
-                throw call.reject(refused);
+        try {
+            if (!isLogicalModel(model)) {
+                ResolvedProfile named;
+                try {
+                    named = ProfileOwnership.named(resolver, tenant, model);
+                } catch (RuntimeException refused) {
+                    throw call.reject(refused);
+                }
+                call.routed(named, balancer == null ? null : List.of(named));
+            } else if (balancer == null) {
+                call.routed(ProfileOwnership.resolve(resolver, tenant, model), null);
+            } else {
+                List<ResolvedProfile> ordered = balancer.order(ProfileOwnership.resolveAll(resolver, tenant, model));
+                call.routed(ordered.get(0), ordered);
             }
-            call.routed(named, balancer == null ? null : List.of(named));
-        } else if (balancer == null) {
-            call.routed(ProfileOwnership.resolve(resolver, tenant, model), null);
-        } else {
-            List<ResolvedProfile> ordered = balancer.order(ProfileOwnership.resolveAll(resolver, tenant, model));
-            call.routed(ordered.get(0), ordered);
+        } catch (RuntimeException unrouted) {
+            // A refusal has ended the call already; an unresolved model ends it here, so an observer sees its end.
+            call.endUnrouted(unrouted);
+            throw unrouted;
         }
         if (cover != null && cover.tenant().id().equals(tenant.id())) {
             call.coveredBy(cover);
@@ -171,6 +183,10 @@ public final class CallEngine {
         return balancer;
     }
 
+    @Nullable CallObserver observer() {
+        return observer;
+    }
+
     /**
      * Builds a {@link CallEngine}. Each setting may be set once. Not thread-safe; confine to one thread.
      */
@@ -181,6 +197,7 @@ public final class CallEngine {
         private @Nullable Admission admission;
         private @Nullable ProfileBalancer balancer;
         private @Nullable Predicate<String> logicalModels;
+        private @Nullable CallObserver observer;
 
         private Builder() {
         }
@@ -220,6 +237,19 @@ public final class CallEngine {
         public Builder logicalModels(Predicate<String> value) {
             ConfigurationException.requireFirstSet(given, "CallEngine.logicalModels", value);
             logicalModels = Objects.requireNonNull(value, "logicalModels");
+            return this;
+        }
+
+        /**
+         * Sets who watches every logical call and attempt (e.g. to trace them); default none, and then the engine
+         * makes no observer call and allocates nothing for it. See {@link CallObserver} for when it is called.
+         *
+         * @param value the observer
+         * @return this builder
+         */
+        public Builder observer(CallObserver value) {
+            ConfigurationException.requireFirstSet(given, "CallEngine.observer", value);
+            observer = Objects.requireNonNull(value, "observer");
             return this;
         }
 

@@ -87,6 +87,9 @@ public final class ChatPipeline implements ChatClient {
         if (b.balancer != null) {
             engine.balancer(b.balancer);
         }
+        if (b.observer != null) {
+            engine.observer(b.observer);
+        }
         CallEngine calls = engine.build();
         ChatStage meter = new MeteringStage(b.transport);
         ChatStage track = b.balancer == null ? meter : new LoadTrackingStage(b.balancer, meter);
@@ -190,6 +193,7 @@ public final class ChatPipeline implements ChatClient {
         private RetryingStage.Scheduler scheduler;
         private RetryingStage.Sleeper sleeper;
         private CallTimeouts timeouts;
+        private CallObserver observer;
 
         private Builder() {
         }
@@ -268,6 +272,16 @@ public final class ChatPipeline implements ChatClient {
          */
         public Builder timeouts(CallTimeouts value) {
             timeouts = once(timeouts, value, "timeouts");
+            return this;
+        }
+
+        /**
+         * Sets who watches every call and attempt, e.g. {@code TracingCallObserver} of {@code aip-opentelemetry} for
+         * a trace span per call and per attempt; default none (nothing is called or allocated for it). See
+         * {@link CallObserver}.
+         */
+        public Builder observer(CallObserver value) {
+            observer = once(observer, value, "observer");
             return this;
         }
 

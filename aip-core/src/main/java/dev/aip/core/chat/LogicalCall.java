@@ -11,7 +11,9 @@ import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.tenant.TenantContext;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@linkplain #attemptEnded ended} once, after its {@link MeteredCall} is settled; {@link #end()} may be called any
  * number of times from any thread. The permit is released once, after the call is ended and its last started attempt
  * (and every call it covers) has ended, with their records in order; a permit granted after the call ended (a caller
- * that cancelled while an asynchronous admission was pending) is released at once.
+ * that cancelled while an asynchronous admission was pending) is released at once. The engine's
+ * {@link CallObserver}, if any, hears of each started attempt and of the call's end exactly once, at the same
+ * points.
  *
  * <p>Thread-safe: attempts end on transport threads while the caller may cancel.
  */
@@ -47,6 +51,8 @@ public final class LogicalCall {
     private volatile @Nullable List<ResolvedProfile> balanced;
     private volatile @Nullable LogicalCall cover;
     private volatile ProfileBalancer.@Nullable Lease lease;
+    // Set once in CallEngine.begin, before the call is handed out; null without an observer.
+    private volatile CallObserver.@Nullable ObservedCall observed;
     // Guarded by this. Most calls have one attempt: its record needs no collection.
     private Admission.@Nullable Permit permit;
     private @Nullable UsageRecord firstRecord;
@@ -54,6 +60,8 @@ public final class LogicalCall {
     private int open;
     private boolean ending;
     private boolean released;
+    private @Nullable Throwable unrouted;
+    private @Nullable IdentityHashMap<MeteredCall, CallObserver.ObservedAttempt> observedAttempts;
 
     LogicalCall(CallEngine engine, String callId, TenantContext tenant, Operation operation,
                 AdmissionRequest request, Map<String, String> attributes) {
@@ -219,7 +227,29 @@ public final class LogicalCall {
             }
             open++;
         }
-        return engine.meter().start(info(attempt, on));
+        MeteredCall metered = engine.meter().start(info(attempt, on));
+        CallObserver.ObservedCall o = observed;
+        if (o != null) {
+            attemptObserved(o, metered);
+        }
+        return metered;
+    }
+
+    /**
+     * Reports why the model stopped (from a successful attempt's answer) to the engine's
+     * {@linkplain CallEngine.Builder#observer observer}, if there is one; a no-op otherwise.
+     *
+     * @param reason the stop reason, in Bedrock's spelling (e.g. {@code end_turn})
+     */
+    public void finishReason(String reason) {
+        CallObserver.ObservedCall o = observed;
+        if (o != null && reason != null) {
+            try {
+                o.finishReason(reason);
+            } catch (RuntimeException e) {
+                LOG.warn("A call observer failed on the finish reason of call {}; the call goes on", callId, e);
+            }
+        }
     }
 
     /**
@@ -231,12 +261,23 @@ public final class LogicalCall {
     public void attemptEnded(MeteredCall attempt) {
         UsageRecord record = attempt.record().orElse(null);
         boolean release;
+        CallObserver.ObservedAttempt watching = null;
         synchronized (this) {
             if (record != null) {
                 add(record);
             }
+            if (observedAttempts != null) {
+                watching = observedAttempts.remove(attempt);
+            }
             open--;
             release = takeRelease();
+        }
+        if (watching != null) {
+            try {
+                watching.attemptEnded(record);
+            } catch (RuntimeException e) {
+                LOG.warn("A call observer failed at the end of an attempt of call {}; the call goes on", callId, e);
+            }
         }
         if (release) {
             release();
@@ -293,6 +334,50 @@ public final class LogicalCall {
         all.add(firstRecord);
         all.addAll(laterRecords);
         return Collections.unmodifiableList(all);
+    }
+
+    /** The pipeline's answer said why the model stopped: lower-cased to Bedrock's spelling only when watched. */
+    void finishReason(StopReason reason) {
+        if (observed != null) {
+            finishReason(reason.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** Lets the observer watch this call, nested under its cover's observation if the cover is watched. */
+    void observe(CallObserver observer, @Nullable LogicalCall coverCall) {
+        try {
+            observed = observer.callStarted(this, coverCall == null ? null : coverCall.observed);
+        } catch (RuntimeException e) {
+            LOG.warn("A call observer failed at the start of call {}; the call goes on unobserved", callId, e);
+        }
+    }
+
+    /** Routing failed without a record (a model the resolver could not resolve): the call is over. */
+    void endUnrouted(RuntimeException failure) {
+        synchronized (this) {
+            if (!ending) {
+                unrouted = failure;
+            }
+        }
+        end();
+    }
+
+    private void attemptObserved(CallObserver.ObservedCall o, MeteredCall metered) {
+        CallObserver.ObservedAttempt watching;
+        try {
+            watching = o.attemptStarted(metered.info());
+        } catch (RuntimeException e) {
+            LOG.warn("A call observer failed at the start of an attempt of call {}; the call goes on", callId, e);
+            return;
+        }
+        if (watching != null) {
+            synchronized (this) {
+                if (observedAttempts == null) {
+                    observedAttempts = new IdentityHashMap<>(2);
+                }
+                observedAttempts.put(metered, watching);
+            }
+        }
     }
 
     void routed(ResolvedProfile primary, @Nullable List<ResolvedProfile> ordered) {
@@ -377,8 +462,27 @@ public final class LogicalCall {
             if (p != null) {
                 releaseQuietly(p, all);
             }
+            // Before the cover hears of it, so a watched covered call ends before the call that covers it.
+            observedEnd();
             if (parent != null) {
                 parent.coveredEnded(all);
+            }
+        } else {
+            observedEnd();
+        }
+    }
+
+    private void observedEnd() {
+        CallObserver.ObservedCall o = observed;
+        if (o != null) {
+            Throwable failure;
+            synchronized (this) {
+                failure = unrouted;
+            }
+            try {
+                o.callEnded(this, failure);
+            } catch (RuntimeException e) {
+                LOG.warn("A call observer failed at the end of call {}", callId, e);
             }
         }
     }

@@ -105,6 +105,7 @@ final class MeteringStage implements ChatStage {
 
     private static ChatResponse settled(Call call, MeteredCall metered, ChatResponse response) {
         UsageRecord r = metered.record().orElse(null);
+        call.logical.finishReason(response.stopReason());
         call.logical.attemptEnded(metered);
         return r != null ? response.metered(r) : response;
     }
