@@ -1,5 +1,6 @@
 package dev.aip.governance.redis;
 
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.governance.BudgetKey;
 import dev.aip.core.governance.BudgetStore;
 import dev.aip.core.governance.SharedAdmission;
@@ -39,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  * millisecond precision (every {@link java.time.Clock}'s {@code millis()}), Bucket4j's nanosecond arithmetic is the
  * same arithmetic scaled by 10<sup>6</sup>, so the levels, rounding and waits are those of the local buckets. Lua
  * numbers are doubles, so products stay below 2<sup>53</sup> (a per-minute limit times at most a minute of
- * milliseconds) and every division is corrected to the exact integer quotient; the wait is computed in Java from the
+ * milliseconds; limits up to {@link #MAX_PER_MINUTE}) and every division is corrected to the exact integer quotient; the wait is computed in Java from the
  * level and the rounding error the script returns, with Bucket4j's formula. Budget sums are Redis's 64-bit
  * {@code HINCRBY} and compared as decimal strings, never as Lua numbers.
  *
@@ -50,6 +51,11 @@ final class RedisSharedAdmission implements SharedAdmission {
 
     /** The refill period of every limit governance asks for: per minute. */
     private static final long PERIOD_MILLIS = 60_000;
+    /**
+     * The largest per-minute limit the scripts compute exactly: a limit times a minute of milliseconds stays below
+     * 2<sup>53</sup>, where Lua's doubles stop holding every integer.
+     */
+    static final long MAX_PER_MINUTE = 100_000_000_000L;
     private static final BigDecimal MAX_USD = new BigDecimal(BigInteger.valueOf(Long.MAX_VALUE),
             RedisBudgetStore.SCALE);
 
@@ -251,6 +257,12 @@ final class RedisSharedAdmission implements SharedAdmission {
     }
 
     private String[] admitArgs(Claim claim, String id) {
+        if (claim.requestsPerMinute() > MAX_PER_MINUTE || claim.tokensPerMinute() > MAX_PER_MINUTE) {
+            throw new ConfigurationException("Tenant " + claim.tenant() + "'s rate limits ("
+                    + claim.requestsPerMinute() + " requests, " + claim.tokensPerMinute() + " tokens per minute) are"
+                    + " above the " + MAX_PER_MINUTE + " per minute the Redis shared admission computes exactly;"
+                    + " lower them, or remove a limit that high (it never binds).");
+        }
         long now = claim.now().toEpochMilli();
         String amount = "";
         String room = "";

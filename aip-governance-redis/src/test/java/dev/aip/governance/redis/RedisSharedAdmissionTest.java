@@ -14,11 +14,13 @@ import dev.aip.core.governance.BudgetStore;
 import dev.aip.core.governance.Decision;
 import dev.aip.core.governance.FailureMode;
 import dev.aip.core.governance.FailurePolicy;
+import dev.aip.core.governance.FairShare;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.Tier;
 import dev.aip.testkit.ManualClock;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -265,6 +268,51 @@ class RedisSharedAdmissionTest {
             admin.shutdown();
         }
         assertThat(g.inFlight(tenant.id())).isZero();
+    }
+
+    @Test
+    void fairShare_shedsAfterTheSharedStep_everythingTheStepTookIsGivenBack() throws Exception {
+        RedisGovernanceState state = state();
+        TenantContext basic = TenantContext.of("bronze-" + UUID.randomUUID()).withTier(Tier.BASIC);
+        TenantContext standard = TenantContext.of("silver-" + UUID.randomUUID());
+        Governance g = Governance.builder().policies(PolicySet.of(TenantPolicy.builder().maxConcurrentCalls(5)
+                        .requestsPerMinute(100).tokensPerMinute(100_000).budget(Gov.monthly("10")).build()))
+                .priceCatalog(Gov.PRICES).clock(clock).ticker(() -> clock.millis() * 1_000_000L)
+                .fairShare(FairShare.builder().capacity(Gov.SOURCE, 10_000).headroom(BigDecimal.ZERO).build())
+                .sharedAdmission(state.admission()).settlementExecutor(Runnable::run).build();
+        for (int i = 0; i < 10; i++) {
+            TenantContext t = i < 4 ? standard : basic;
+            g.admit(t, request(200, 800), profile(t)).release(List.of(attempt(t, TokenUsage.of(200, 800))));
+        }
+        Map<String, String> requests = bucket(state, basic, "rpm");
+        Map<String, String> tokens = bucket(state, basic, "tpm");
+        BudgetStore.Usage budget = g.budgetUsage(basic);
+
+        Decision shed = g.tryAdmit(basic, request(200, 800), profile(basic));
+        Decision shedAsync = g.tryAdmitAsync(basic, request(200, 800), profile(basic)).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+
+        for (Decision d : List.of(shed, shedAsync)) {
+            assertThat(d.refusal()).isInstanceOfSatisfying(RateLimitExceededException.class,
+                    e -> assertThat(e.limitName()).isEqualTo("fair-share"));
+        }
+        assertThat(bucket(state, basic, "rpm")).isEqualTo(requests);
+        assertThat(bucket(state, basic, "tpm")).isEqualTo(tokens);
+        assertThat(g.budgetUsage(basic)).isEqualTo(budget);
+        assertThat(g.inFlight(basic.id())).isZero();
+        assertThat(g.openPermits()).isZero();
+    }
+
+    /** A bucket's level and rounding error as the script keeps them. */
+    private Map<String, String> bucket(RedisGovernanceState state, TenantContext t, String limit) {
+        RedisClient client = RedisClient.create(RedisServer.url());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            Map<String, String> h = c.sync().hgetall(prefix + ":adm:{" + t.id().value() + "}:" + limit);
+            assertThat(h).containsKeys("l", "e");
+            return Map.of("l", h.get("l"), "e", h.get("e"));
+        } finally {
+            client.shutdown();
+        }
     }
 
     @Test
