@@ -27,13 +27,14 @@ import org.jspecify.annotations.Nullable;
  * one per release. A tenant's keys share the hash tag {@code {<tenant>}}, so one script touches one cluster slot:
  * <ul>
  *   <li>{@code <p>:adm:{<t>}:slots}: a sorted set of the slots held, by lease end (epoch ms);</li>
- *   <li>{@code <p>:adm:{<t>}:rpm} and {@code ...:tpm}: the buckets, hashes of {@code l} (level, negative in debt),
- *       {@code e} (Bucket4j's rounding error, in refill-rate × ms), {@code t} (last refill, epoch ms) and {@code r}
- *       (the per-minute limit); a key expires a minute after its bucket would be full again;</li>
- *   <li>{@code <p>:adm:{<t>}:holds} and {@code ...:held}: the open token reservations, by lease end and by amount, so
- *       that a release trues up once;</li>
- *   <li>{@code <p>:adm:{<t>}:budget:<period>:acct}, {@code ...:holds}, {@code ...:amounts}: the budget account, as in
- *       {@link RedisBudgetStore} (pico-dollars, a lease per reservation, charged at its amount when it ends).</li>
+ *   <li>{@code <p>:adm:{<t>}:buckets}: both buckets in one hash, per bucket its level (negative in debt), Bucket4j's
+ *       rounding error (in refill-rate × ms), last refill (epoch ms) and per-minute limit; the key expires a minute
+ *       after both buckets would be full again;</li>
+ *   <li>{@code <p>:adm:{<t>}:holds}: the open token reservations, members {@code id|tokens} by lease end, so that a
+ *       release trues up once;</li>
+ *   <li>{@code <p>:adm:{<t>}:budget:<period>:acct} and {@code ...:holds}: the budget account ({@code spent},
+ *       {@code reserved}, {@code used}, pico-dollars as in {@link RedisBudgetStore}) and its open reservations,
+ *       members {@code id|amount} by lease end, charged at their amount when the lease ends.</li>
  * </ul>
  *
  * <p><b>Exact buckets.</b> The scripts refill as Bucket4j's greedy bandwidth does, in milliseconds: with a clock of
@@ -59,10 +60,17 @@ final class RedisSharedAdmission implements SharedAdmission {
     private static final BigDecimal MAX_USD = new BigDecimal(BigInteger.valueOf(Long.MAX_VALUE),
             RedisBudgetStore.SCALE);
 
-    /** Helpers of both scripts: Bucket4j's greedy refill in integer milliseconds. ARGV[1] now, ARGV[2] period. */
+    /**
+     * Helpers of both scripts: Bucket4j's greedy refill in integer milliseconds, over the tenant's one bucket hash
+     * (fields {@code r*} for requests, {@code t*} for tokens: level, rounding error, last refill, limit). ARGV[1]
+     * now, ARGV[2] period; KEYS[2] the buckets, KEYS[4] the budget account.
+     */
     private static final String BUCKETS = RedisBudgetStore.COMMON + """
             local now = tonumber(ARGV[1])
             local P = tonumber(ARGV[2])
+            local function acct(f)
+              return redis.call('HGET', KEYS[4], f) or '0'
+            end
             local function div(a, b)
               local q = math.floor(a / b)
               if q * b > a then q = q - 1 elseif (q + 1) * b <= a then q = q + 1 end
@@ -85,13 +93,15 @@ final class RedisSharedAdmission implements SharedAdmission {
               if size >= rt then return rt, 0, now end
               return size, err, now
             end
-            local function acct(f)
-              return redis.call('HGET', KEYS[6], f) or '0'
+            local B
+            local NAMES = {'rl', 're', 'rt', 'rr', 'tl', 'te', 'tt', 'tr'}
+            local function load()
+              B = redis.call('HMGET', KEYS[2], unpack(NAMES))
             end
-            local function bucket(key, rt, keep)
-              local s = redis.call('HMGET', key, 'l', 'e', 't', 'r')
-              if not s[1] then return rt, 0, now, rt end
-              local level, err, last, was = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4])
+            local function bucket(i, rt, keep)
+              if not B[i + 1] then return rt, 0, now, rt end
+              local level, err, last, was = tonumber(B[i + 1]), tonumber(B[i + 2]), tonumber(B[i + 3]),
+                tonumber(B[i + 4])
               if keep then rt = was end
               if was ~= rt then
                 level, err, last = refill(level, err, last, was)
@@ -101,20 +111,38 @@ final class RedisSharedAdmission implements SharedAdmission {
               level, err, last = refill(level, err, last, rt)
               return level, err, last, rt
             end
-            local function save(key, level, err, last, rt)
-              redis.call('HSET', key, 'l', string.format('%d', level), 'e', string.format('%d', err),
-                't', string.format('%d', last), 'r', string.format('%d', rt))
-              local ttl = P
-              if level < rt then ttl = ttl + math.ceil((rt - level) * P / rt) end
-              redis.call('PEXPIRE', key, string.format('%d', ttl))
+            local function put(i, level, err, last, rt)
+              B[i + 1], B[i + 2], B[i + 3], B[i + 4] = level, err, last, rt
+            end
+            local function save()
+              local args = {}
+              for i = 1, 8 do
+                if B[i] then
+                  args[#args + 1] = NAMES[i]
+                  args[#args + 1] = string.format('%d', tonumber(B[i]))
+                end
+              end
+              local ttl = 0
+              for i = 0, 4, 4 do
+                if B[i + 1] then
+                  local l, r = tonumber(B[i + 1]), tonumber(B[i + 4])
+                  if l < r then
+                    local t = math.ceil((r - l) * P / r)
+                    if t > ttl then ttl = t end
+                  end
+                end
+              end
+              redis.call('HSET', KEYS[2], unpack(args))
+              redis.call('PEXPIRE', KEYS[2], string.format('%d', P + ttl))
             end
             """;
 
     /**
-     * KEYS: slots, rpm, tpm, holds, held[, acct, budget holds, amounts]. ARGV: now, period, id, refuseAt (0-4), cap,
-     * slot lease end, rpm, tpm, tokens, hold lease end, amount (pico, empty: no budget), room (limit - amount), budget
-     * lease end, budget key ttl, slot ttl. Checks every step, then takes every step. Returns {@code {0}} when taken;
-     * else {@code {step, level, err, spent, reserved}} (steps 1-4, figures as they apply).
+     * KEYS: slots, buckets, token holds[, budget account, budget holds]. ARGV: now, period, id, refuseAt (0-4), cap,
+     * slot lease end, rpm, tpm, tokens, hold lease end, amount (pico, empty: no budget), room (limit - amount),
+     * budget lease end, budget key ttl, slot ttl. Checks every step, then takes every step. Holds are sorted-set
+     * members {@code id|amount} by lease end, so a release finds and removes one in one command. Returns {@code {0}}
+     * when taken; else {@code {step, level, err, spent, reserved}} (steps 1-4, figures as they apply).
      */
     static final String ADMIT = BUCKETS + """
             local refuseAt = tonumber(ARGV[4])
@@ -123,100 +151,93 @@ final class RedisSharedAdmission implements SharedAdmission {
               redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
               if redis.call('ZCARD', KEYS[1]) >= cap then return {1} end
             end
+            if rpm > 0 or tpm > 0 then load() end
             local rl, re, rlast
             if rpm > 0 then
-              rl, re, rlast = bucket(KEYS[2], rpm, false)
+              rl, re, rlast = bucket(0, rpm, false)
               if rl < 1 then return {2, rl, re} end
             end
             local tl, te, tlast
             if tpm > 0 then
-              tl, te, tlast = bucket(KEYS[3], tpm, false)
+              tl, te, tlast = bucket(4, tpm, false)
               if tl < tokens then return {3, tl, te} end
             end
             if refuseAt == 3 then return {3} end
-            local budgeted = ARGV[11] ~= ''
-            if budgeted then
-              local expired = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', ARGV[1])
-              for _, id in ipairs(expired) do
-                local held = redis.call('HGET', KEYS[8], id)
-                if held then
-                  redis.call('HDEL', KEYS[8], id)
-                  redis.call('HINCRBY', KEYS[6], 'reserved', neg(held))
-                  redis.call('HINCRBY', KEYS[6], 'spent', held)
-                end
-                redis.call('ZREM', KEYS[7], id)
+            if ARGV[11] ~= '' then
+              local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
+              for _, m in ipairs(expired) do
+                local held = string.sub(m, string.find(m, '|', 1, true) + 1)
+                redis.call('HINCRBY', KEYS[4], 'reserved', neg(held))
+                redis.call('HINCRBY', KEYS[4], 'spent', held)
               end
+              if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1]) end
               if string.sub(ARGV[12], 1, 1) == '-' or not le(acct('used'), ARGV[12]) then
                 return {4, 0, 0, acct('spent'), acct('reserved')}
               end
-              redis.call('HINCRBY', KEYS[6], 'used', ARGV[11])
-              redis.call('HINCRBY', KEYS[6], 'reserved', ARGV[11])
-              redis.call('HSET', KEYS[8], ARGV[3], ARGV[11])
-              redis.call('ZADD', KEYS[7], ARGV[13], ARGV[3])
-              for i = 6, 8 do redis.call('PEXPIRE', KEYS[i], ARGV[14]) end
+              redis.call('HINCRBY', KEYS[4], 'used', ARGV[11])
+              redis.call('HINCRBY', KEYS[4], 'reserved', ARGV[11])
+              redis.call('ZADD', KEYS[5], ARGV[13], ARGV[3] .. '|' .. ARGV[11])
+              redis.call('PEXPIRE', KEYS[4], ARGV[14])
+              redis.call('PEXPIRE', KEYS[5], ARGV[14])
             end
             if refuseAt == 4 then return {4} end
             if cap > 0 then
               redis.call('ZADD', KEYS[1], ARGV[6], ARGV[3])
               redis.call('PEXPIRE', KEYS[1], ARGV[15])
             end
-            if rpm > 0 then save(KEYS[2], rl - 1, re, rlast, rpm) end
+            if rpm > 0 then put(0, rl - 1, re, rlast, rpm) end
             if tpm > 0 then
-              save(KEYS[3], tl - tokens, te, tlast, tpm)
-              local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])
-              for _, h in ipairs(gone) do redis.call('HDEL', KEYS[5], h) end
-              if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[1]) end
-              redis.call('ZADD', KEYS[4], ARGV[10], ARGV[3])
-              redis.call('HSET', KEYS[5], ARGV[3], ARGV[9])
-              redis.call('PEXPIRE', KEYS[4], ARGV[15])
-              redis.call('PEXPIRE', KEYS[5], ARGV[15])
+              put(4, tl - tokens, te, tlast, tpm)
+              redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+              redis.call('ZADD', KEYS[3], ARGV[10], ARGV[3] .. '|' .. ARGV[9])
+              redis.call('PEXPIRE', KEYS[3], ARGV[15])
             end
+            if rpm > 0 or tpm > 0 then save() end
             return {0}
             """;
 
     /**
-     * KEYS: as {@link #ADMIT}. ARGV: now, period, id, slot (0/1), give back the request (0/1), rpm, tpm, actual
-     * tokens, actual (pico, empty: no budget). Once per id: frees the slot, gives back the request when asked, trues
-     * up the token reservation (if still open) to the actual tokens, settles the budget reservation (if still open)
-     * at the actual amount. Returns {@code {applied, before, after}} for the budget, else {@code {}}.
+     * KEYS: as {@link #ADMIT}. ARGV: now, period, id, slot (0/1), give back the request (0/1), rpm, tpm, tokens
+     * reserved, actual tokens, amount reserved (pico, empty: no budget), actual amount (pico). Once per id: frees the
+     * slot, gives back the request when asked, trues up the token reservation (if its hold is still open) to the
+     * actual tokens, settles the budget reservation (if still open) at the actual amount. Returns
+     * {@code {applied, before, after}} for the budget, else {@code {}}.
      */
     static final String RELEASE = BUCKETS + """
             if ARGV[4] == '1' then redis.call('ZREM', KEYS[1], ARGV[3]) end
             local rpm, tpm = tonumber(ARGV[6]), tonumber(ARGV[7])
-            if ARGV[5] == '1' and rpm > 0 then
-              local l, e, t, r = bucket(KEYS[2], rpm, true)
-              l = l + 1
-              if l >= r then l = r; e = 0 end
-              save(KEYS[2], l, e, t, r)
+            local back = ARGV[5] == '1' and rpm > 0
+            local refund = 0
+            if tpm > 0 and redis.call('ZREM', KEYS[3], ARGV[3] .. '|' .. ARGV[8]) == 1 then
+              refund = tonumber(ARGV[8]) - tonumber(ARGV[9])
             end
-            if tpm > 0 then
-              local held = redis.call('HGET', KEYS[5], ARGV[3])
-              if held then
-                redis.call('HDEL', KEYS[5], ARGV[3])
-                redis.call('ZREM', KEYS[4], ARGV[3])
-                local refund = tonumber(held) - tonumber(ARGV[8])
-                if refund ~= 0 then
-                  local l, e, t, r = bucket(KEYS[3], tpm, true)
-                  l = l + refund
-                  if refund > 0 and l >= r then l = r; e = 0 end
-                  save(KEYS[3], l, e, t, r)
-                end
+            if back or refund ~= 0 then
+              load()
+              if back then
+                local l, e, t, r = bucket(0, rpm, true)
+                l = l + 1
+                if l >= r then l = r; e = 0 end
+                put(0, l, e, t, r)
               end
+              if refund ~= 0 then
+                local l, e, t, r = bucket(4, tpm, true)
+                l = l + refund
+                if refund > 0 and l >= r then l = r; e = 0 end
+                put(4, l, e, t, r)
+              end
+              save()
             end
-            if ARGV[9] == '' then return {} end
-            local held = redis.call('HGET', KEYS[8], ARGV[3])
+            if ARGV[10] == '' then return {} end
             local before = acct('spent')
-            if not held then return {0, before, before} end
-            redis.call('HDEL', KEYS[8], ARGV[3])
-            redis.call('ZREM', KEYS[7], ARGV[3])
-            redis.call('HINCRBY', KEYS[6], 'reserved', neg(held))
-            redis.call('HINCRBY', KEYS[6], 'used', neg(held))
-            redis.call('HINCRBY', KEYS[6], 'spent', ARGV[9])
-            redis.call('HINCRBY', KEYS[6], 'used', ARGV[9])
+            if redis.call('ZREM', KEYS[5], ARGV[3] .. '|' .. ARGV[10]) == 0 then return {0, before, before} end
+            redis.call('HINCRBY', KEYS[4], 'reserved', neg(ARGV[10]))
+            redis.call('HINCRBY', KEYS[4], 'used', neg(ARGV[10]))
+            redis.call('HINCRBY', KEYS[4], 'spent', ARGV[11])
+            redis.call('HINCRBY', KEYS[4], 'used', ARGV[11])
             return {1, before, acct('spent')}
             """;
 
-    /** KEYS: acct, budget holds. Returns {@code {spent, reserved, open}}. */
+    /** KEYS: account, budget holds. Returns {@code {spent, reserved, open}}. */
     private static final String USAGE = RedisBudgetStore.COMMON + """
             return {field('spent'), field('reserved'), tostring(redis.call('ZCARD', KEYS[2]))}
             """;
@@ -341,14 +362,14 @@ final class RedisSharedAdmission implements SharedAdmission {
     @Override
     public void giveBack(Hold hold, Instant now) {
         Claim claim = hold.claim();
-        run(RELEASE, keys(claim), releaseArgs(hold, now, true, 0, claim.budgeted() ? "0" : ""));
+        run(RELEASE, keys(claim), releaseArgs(hold, now, true, 0, "0"));
     }
 
     @Override
     public CompletionStage<@Nullable Void> giveBackAsync(Hold hold, Instant now) {
         Claim claim = hold.claim();
         String[] keys = keys(claim);
-        String[] args = releaseArgs(hold, now, true, 0, claim.budgeted() ? "0" : "");
+        String[] args = releaseArgs(hold, now, true, 0, "0");
         return connection.getAsync()
                 .thenCompose(c -> Scripts.<List<Object>>evalAsync(c.async(), RELEASE, ScriptOutputType.MULTI, keys,
                         args))
@@ -357,11 +378,13 @@ final class RedisSharedAdmission implements SharedAdmission {
 
     private static String[] releaseArgs(Hold hold, Instant now, boolean giveBack, long actualTokens, String actual) {
         Claim claim = hold.claim();
+        boolean budgeted = claim.budgeted();
         return new String[] {
             Long.toString(now.toEpochMilli()), Long.toString(PERIOD_MILLIS), hold.id(),
             claim.concurrencyCap() > 0 ? "1" : "0", giveBack ? "1" : "0",
             Long.toString(claim.requestsPerMinute()), Long.toString(claim.tokensPerMinute()),
-            Long.toString(actualTokens), actual,
+            Long.toString(claim.tokens()), Long.toString(actualTokens),
+            budgeted ? RedisBudgetStore.units(claim.budgetUsd(), RoundingMode.CEILING) : "", budgeted ? actual : "",
         };
     }
 
@@ -389,11 +412,10 @@ final class RedisSharedAdmission implements SharedAdmission {
     private String[] keys(Claim claim) {
         String base = base(claim.tenant());
         if (!claim.budgeted()) {
-            return new String[] {base + "slots", base + "rpm", base + "tpm", base + "holds", base + "held"};
+            return new String[] {base + "slots", base + "buckets", base + "holds"};
         }
         String account = account(claim.budgetKey());
-        return new String[] {base + "slots", base + "rpm", base + "tpm", base + "holds", base + "held",
-            account + "acct", account + "holds", account + "amounts"};
+        return new String[] {base + "slots", base + "buckets", base + "holds", account + "acct", account + "holds"};
     }
 
     private static BigDecimal usd(Object units) {

@@ -284,8 +284,8 @@ class RedisSharedAdmissionTest {
             TenantContext t = i < 4 ? standard : basic;
             g.admit(t, request(200, 800), profile(t)).release(List.of(attempt(t, TokenUsage.of(200, 800))));
         }
-        Map<String, String> requests = bucket(state, basic, "rpm");
-        Map<String, String> tokens = bucket(state, basic, "tpm");
+        Map<String, String> requests = bucket(state, basic, "r");
+        Map<String, String> tokens = bucket(state, basic, "t");
         BudgetStore.Usage budget = g.budgetUsage(basic);
 
         Decision shed = g.tryAdmit(basic, request(200, 800), profile(basic));
@@ -296,20 +296,20 @@ class RedisSharedAdmissionTest {
             assertThat(d.refusal()).isInstanceOfSatisfying(RateLimitExceededException.class,
                     e -> assertThat(e.limitName()).isEqualTo("fair-share"));
         }
-        assertThat(bucket(state, basic, "rpm")).isEqualTo(requests);
-        assertThat(bucket(state, basic, "tpm")).isEqualTo(tokens);
+        assertThat(bucket(state, basic, "r")).isEqualTo(requests);
+        assertThat(bucket(state, basic, "t")).isEqualTo(tokens);
         assertThat(g.budgetUsage(basic)).isEqualTo(budget);
         assertThat(g.inFlight(basic.id())).isZero();
         assertThat(g.openPermits()).isZero();
     }
 
-    /** A bucket's level and rounding error as the script keeps them. */
-    private Map<String, String> bucket(RedisGovernanceState state, TenantContext t, String limit) {
+    /** A bucket's level and rounding error as the script keeps them ({@code r}: requests, {@code t}: tokens). */
+    private Map<String, String> bucket(RedisGovernanceState state, TenantContext t, String bucket) {
         RedisClient client = RedisClient.create(RedisServer.url());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
-            Map<String, String> h = c.sync().hgetall(prefix + ":adm:{" + t.id().value() + "}:" + limit);
-            assertThat(h).containsKeys("l", "e");
-            return Map.of("l", h.get("l"), "e", h.get("e"));
+            Map<String, String> h = c.sync().hgetall(prefix + ":adm:{" + t.id().value() + "}:buckets");
+            assertThat(h).containsKeys(bucket + "l", bucket + "e");
+            return Map.of("l", h.get(bucket + "l"), "e", h.get(bucket + "e"));
         } finally {
             client.shutdown();
         }
