@@ -155,7 +155,8 @@ public final class RedisGovernanceState implements AutoCloseable {
      * states; the buckets are Bucket4j's greedy buckets computed in the script, refilled by the governance clock
      * (this builder's clock is not used). Leases are this builder's: a slot and a token reservation not released
      * within {@link Builder#slotLease} are reclaimed (the tokens stay spent), a budget reservation not settled
-     * within {@link Builder#lease} is charged at its amount. A tenant's keys share the hash tag {@code {tenant}}, so
+     * within {@link Builder#lease} is charged at its amount; so is what an admission that timed out (and was decided
+     * by the failure policy) took when Redis ran it late. A tenant's keys share the hash tag {@code {tenant}}, so
      * one script touches one slot of a Redis Cluster. Its keys ({@code <prefix>:adm:...}) are not those of the
      * separate states: do not mix the two on one prefix while migrating.
      *

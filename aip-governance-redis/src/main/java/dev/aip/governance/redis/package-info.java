@@ -3,7 +3,9 @@
  * one budget per tenant instead of N: {@link dev.aip.governance.redis.RedisGovernanceState} hands out a
  * {@link dev.aip.core.governance.BudgetStore} and a {@link dev.aip.core.governance.ConcurrencyState} (Lua scripts, run
  * atomically by Redis) and a {@link dev.aip.core.governance.RateLimitState} (Bucket4j's Lettuce proxy manager) for
- * {@link dev.aip.core.governance.Governance.Builder}.
+ * {@link dev.aip.core.governance.Governance.Builder}; or, in one round trip per admission and one per release, a
+ * {@link dev.aip.core.governance.SharedAdmission} that takes all of them in one Lua script
+ * ({@link dev.aip.governance.redis.RedisGovernanceState#admission()}).
  *
  * <p>The module {@code dev.aip:aip-governance-redis}: adding it as a dependency brings Lettuce and Bucket4j's Lettuce
  * integration; {@code aip-core} knows neither. The only public type is

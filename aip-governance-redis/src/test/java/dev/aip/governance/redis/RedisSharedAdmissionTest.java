@@ -248,6 +248,28 @@ class RedisSharedAdmissionTest {
     }
 
     @Test
+    void redisTimesOut_defaultPolicy_failsClosedOnTheBudgetLikeAnUnreachableRedis() {
+        RedisGovernanceState slow = RedisGovernanceState.builder().uri(RedisServer.url()).keyPrefix(prefix)
+                .timeout(Duration.ofMillis(200)).build();
+        states.add(slow);
+        Governance g = governance(slow, EVERY_CHECK);
+        g.admit(tenant, request(10, 10), profile(tenant)).release(List.of());
+        RedisClient admin = RedisClient.create(RedisServer.url());
+        try (StatefulRedisConnection<String, String> c = admin.connect()) {
+            c.sync().clientPause(1_000);
+
+            Decision d = g.tryAdmit(tenant, request(10, 10), profile(tenant));
+
+            assertThat(d.refusal()).isInstanceOf(GovernanceUnavailableException.class)
+                    .hasMessageContaining("budget").hasMessageContaining("timed out");
+            assertThat(g.failOpenAdmissions()).isEqualTo(3);
+            c.sync().ping(); // answered once the pause is over, so no later test meets it
+        } finally {
+            admin.shutdown();
+        }
+    }
+
+    @Test
     void tryAdmitAsync_redisPaused_returnsAtOnceAndCompletesWhenRedisAnswers() throws Exception {
         RedisGovernanceState state = state();
         Governance g = governance(state, EVERY_CHECK);
