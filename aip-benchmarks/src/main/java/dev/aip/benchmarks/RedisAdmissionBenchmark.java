@@ -41,7 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * monthly budget), with the concurrency slots, both buckets and the budget account in a Redis reached on loopback
  * ({@code AIP_REDIS_URL}, default {@code redis://127.0.0.1:6390}). Limits are generous, so nothing is refused.
  * {@code oneThread} gives the latency of one admission and release; {@code eightThreads} the throughput when eight
- * threads of one instance share its Redis connection and the tenant's keys.
+ * threads of one instance share its Redis connection and the tenant's keys. The {@code ...OneRoundTrip} methods do the
+ * same through {@link RedisGovernanceState#admission()} (one script per admission, one per release). Permits settle
+ * on the default settlement pool, so these release times are a hand-off; {@link RedisAdmissionLoad} settles on the
+ * releasing thread and alternates the two paths in one run.
  *
  * <pre>{@code
  * redis-server --port 6390 --save '' --appendonly no --daemonize yes
@@ -57,7 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RedisAdmissionBenchmark {
 
     private RedisGovernanceState redis;
+    private RedisGovernanceState sharedRedis;
     private Governance governance;
+    private Governance shared;
     private TenantContext tenant;
     private AdmissionRequest request;
     private ResolvedProfile profile;
@@ -73,6 +78,9 @@ public class RedisAdmissionBenchmark {
         governance = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build())
                 .budgetStore(redis.budgetStore()).rateLimitState(redis.rateLimitState())
                 .concurrencyState(redis.concurrencyState()).build();
+        sharedRedis = RedisGovernanceState.builder().uri(url).keyPrefix("aip-bench-" + UUID.randomUUID()).build();
+        shared = Governance.builder().policies(PolicySet.builder().tenant(id, policy).build())
+                .sharedAdmission(sharedRedis.admission()).build();
         request = AdmissionRequest.of(ChatRequest.builder()
                 .model(AdmissionBenchmark.MODEL)
                 .message(ChatMessage.user("Summarise the quarterly report in three bullet points."))
@@ -93,13 +101,15 @@ public class RedisAdmissionBenchmark {
     @TearDown(Level.Trial)
     public void checkNothingLeaked() {
         try {
-            if (governance.openPermits() != 0 || governance.inFlight(tenant.id()) != 0
-                    || governance.failOpenAdmissions() != 0) {
-                throw new IllegalStateException("permits left open: " + governance.openPermits() + ", slots held: "
-                        + governance.inFlight(tenant.id()) + ", checks skipped: " + governance.failOpenAdmissions());
+            for (Governance g : List.of(governance, shared)) {
+                if (g.openPermits() != 0 || g.inFlight(tenant.id()) != 0 || g.failOpenAdmissions() != 0) {
+                    throw new IllegalStateException("permits left open: " + g.openPermits() + ", slots held: "
+                            + g.inFlight(tenant.id()) + ", checks skipped: " + g.failOpenAdmissions());
+                }
             }
         } finally {
             redis.close();
+            sharedRedis.close();
         }
     }
 
@@ -115,6 +125,24 @@ public class RedisAdmissionBenchmark {
     @Threads(8)
     public Admission.Permit eightThreads() {
         Admission.Permit permit = governance.admit(tenant, request, profile);
+        permit.release(attempts);
+        return permit;
+    }
+
+    /** {@link #oneThread} through {@link RedisGovernanceState#admission()}: one script per admission and release. */
+    @Benchmark
+    @Threads(1)
+    public Admission.Permit oneThreadOneRoundTrip() {
+        Admission.Permit permit = shared.admit(tenant, request, profile);
+        permit.release(attempts);
+        return permit;
+    }
+
+    /** Sixteen threads through {@link RedisGovernanceState#admission()}. */
+    @Benchmark
+    @Threads(16)
+    public Admission.Permit sixteenThreadsOneRoundTrip() {
+        Admission.Permit permit = shared.admit(tenant, request, profile);
         permit.release(attempts);
         return permit;
     }

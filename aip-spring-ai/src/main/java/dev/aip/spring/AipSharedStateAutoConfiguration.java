@@ -47,8 +47,8 @@ public class AipSharedStateAutoConfiguration {
         @Bean
         @Order(Ordered.HIGHEST_PRECEDENCE)
         AipGovernanceCustomizer aipRedisGovernance(RedisGovernanceState redis) {
-            return builder -> builder.budgetStore(redis.budgetStore()).rateLimitState(redis.rateLimitState())
-                    .concurrencyState(redis.concurrencyState());
+            // Every shared check in one round trip per admission and one per release; fair share's windows too.
+            return builder -> builder.sharedAdmission(redis.admission()).fairShareState(redis.fairShareState());
         }
     }
 

@@ -70,13 +70,13 @@ final class BudgetCheck implements AdmissionCheck {
     }
 
     /** The call's worst-case cost, priced by the profile's source model; {@code null} if the catalog has no price. */
-    private @Nullable BigDecimal worstCase(Ask ask) {
+    @Nullable BigDecimal worstCase(Ask ask) {
         TenantLimits.Prices price = ask.limits().prices(prices, ask.profile().sourceModelId(), ask.profile().region());
         return price == null ? null : price.worstCase(ask.inputTokens(), ask.outputTokens());
     }
 
     /** Why no reservation could ever be granted: no price, or a worst case above the whole budget. */
-    private Refusal violation(Ask ask, Budget budget, @Nullable BigDecimal worstCase) {
+    Refusal violation(Ask ask, Budget budget, @Nullable BigDecimal worstCase) {
         return worstCase == null
                 ? new Refusal.NoPrice(ask.id(), ask.profile().sourceModelId(), ask.profile().region(), prices.version())
                 : new Refusal.BudgetNeverFits(ask.id(), worstCase, budget.amountUsd());
@@ -116,7 +116,7 @@ final class BudgetCheck implements AdmissionCheck {
     }
 
     /** The attempts' real cost; an attempt that cannot be priced at all is charged the whole reservation. */
-    private BigDecimal cost(GovernancePermit grant, List<UsageRecord> attempts) {
+    BigDecimal cost(GovernancePermit grant, List<UsageRecord> attempts) {
         BigDecimal sum = null;
         for (UsageRecord r : attempts) {
             BigDecimal amount = r.cost().amountUsd();
@@ -130,7 +130,7 @@ final class BudgetCheck implements AdmissionCheck {
         return sum == null ? BigDecimal.ZERO : sum;
     }
 
-    private void alert(GovernancePermit grant, BudgetStore.Settlement settled) {
+    void alert(GovernancePermit grant, BudgetStore.Settlement settled) {
         BigDecimal[] levels = grant.limits.alertLevels(grant.budgetLimit, thresholds);
         for (int i = 0; i < levels.length; i++) {
             BigDecimal threshold = thresholds.get(i);

@@ -116,6 +116,9 @@ import org.slf4j.LoggerFactory;
  * {@code aip-governance-redis} module) N instances enforce one concurrency cap, one rate limit and one budget per
  * tenant; with fair share's {@link FairShareState} on Redis too, they keep one usage window per tenant and model and
  * one capacity estimate per model, and give a flooding tenant its share once, not once per instance.
+ * With a {@link SharedAdmission} ({@link Builder#sharedAdmission}, e.g. {@code RedisGovernanceState#admission()})
+ * the slot, both rates and the budget are one claim, taken or refused in one step of the shared store and released
+ * in one more, with the same decisions, figures and failure modes.
  *
  * <p><b>Request shaping and fallback.</b> Before admitting, {@link #shape} applies the tenant's
  * {@code defaultSettings} and {@code maxOutputTokens} to the request (see {@link TenantPolicy}), on the pipeline and
@@ -173,6 +176,8 @@ public final class Governance implements Admission {
     private final AdmissionCheck[] checks;
     /** Where released permits settle; {@code null}: inline, on the releasing thread. */
     private final @Nullable Executor settlement;
+    /** Every shared check in one step, or {@code null}: each check asks its own state. */
+    private final @Nullable SharedAdmission shared;
 
     private Governance(Builder b) {
         this.policies = b.policies;
@@ -191,17 +196,23 @@ public final class Governance implements Admission {
         this.nextSweepMillis = new AtomicLong(clock.millis() + sweepEveryMillis);
         this.fairShare = new FairShareController(b.fairShare, ticker);
         this.sharedFairShare = b.fairShareState;
+        this.shared = b.shared;
         this.settlement = b.settlement != null ? b.settlement
-                : rates.remote() || concurrency.remote() || budgets.remote()
+                : rates.remote() || concurrency.remote() || budgets.remote() || shared != null && shared.remote()
                 || (sharedFairShare != null && sharedFairShare.remote()) ? Settlement.pool() : null;
-        this.checks = new AdmissionCheck[] {
+        BudgetCheck budgetCheck = new BudgetCheck(b.prices, b.budgets, b.listener,
+                List.copyOf(new TreeSet<>(b.thresholds)));
+        this.checks = shared != null ? new AdmissionCheck[] {
+            new ModelPolicyCheck(),
+            new SharedCheck(shared, budgetCheck, failOpenAdmissions, clock),
+            new FairShareCheck(fairShare, sharedFairShare, failOpenAdmissions),
+        } : new AdmissionCheck[] {
             new ModelPolicyCheck(),
             new Guarded(new ConcurrencyCheck(), Guarded.State.CONCURRENCY, failOpenAdmissions),
             new Guarded(new RequestRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
             new Guarded(new TokenRateCheck(), Guarded.State.RATE_LIMITS, failOpenAdmissions),
             new FairShareCheck(fairShare, sharedFairShare, failOpenAdmissions),
-            new Guarded(new BudgetCheck(b.prices, b.budgets, b.listener, List.copyOf(new TreeSet<>(b.thresholds))),
-                    Guarded.State.BUDGET, failOpenAdmissions),
+            new Guarded(budgetCheck, Guarded.State.BUDGET, failOpenAdmissions),
         };
     }
 
@@ -315,7 +326,9 @@ public final class Governance implements Admission {
         Objects.requireNonNull(request, "request");
         Ask ask = ask(tenant, request.model(), request.estimatedInputTokens(),
                 request.settings().maxTokens(), profile);
-        fetchStates(ask);
+        if (shared == null) {
+            fetchStates(ask);
+        }
         return takeAsync(ask, newGrant(ask), 0);
     }
 
@@ -478,7 +491,8 @@ public final class Governance implements Admission {
         if (budget == null) {
             return BudgetStore.Usage.NONE;
         }
-        return budgets.usage(budget.period().keyAt(tenant.id(), clock.instant()));
+        BudgetKey key = budget.period().keyAt(tenant.id(), clock.instant());
+        return shared != null ? shared.usage(key) : budgets.usage(key);
     }
 
     /**
@@ -490,6 +504,9 @@ public final class Governance implements Admission {
      * @throws RuntimeException what a shared state throws when it cannot be reached
      */
     public int inFlight(TenantId tenant) {
+        if (shared != null) {
+            return shared.held(tenant, clock.instant());
+        }
         TenantLimits limits = tenants.get(tenant);
         return limits != null ? limits.slots().held() : concurrency.slots(tenant).held();
     }
@@ -627,6 +644,7 @@ public final class Governance implements Admission {
         private FairShare fairShare;
         private FairShareState fairShareState;
         private Executor settlement;
+        private SharedAdmission shared;
 
         private Builder() {
         }
@@ -795,14 +813,38 @@ public final class Governance implements Admission {
         }
 
         /**
+         * Takes every shared check of an admission in one step of a shared store (one Redis round trip per
+         * admission and one per release with {@code RedisGovernanceState#admission()}) instead of one or more per
+         * check; default none (each check asks its own state). Then the concurrency slots, both buckets and the
+         * budget accounts live in that store, the buckets refill by this governance's {@linkplain #clock clock}, and
+         * the order of the class comment holds with one difference: fair share runs after the shared step, so a
+         * call it sheds gives back what the shared step took (one more step) and a call both over budget and shed
+         * is refused as over budget. Failure modes apply per check, as with separate states. Set it instead of
+         * {@link #budgetStore}, {@link #rateLimitState} and {@link #concurrencyState}.
+         *
+         * @param value the shared admission
+         * @return this builder
+         */
+        public Builder sharedAdmission(SharedAdmission value) {
+            shared = once(shared, value, "sharedAdmission");
+            return this;
+        }
+
+        /**
          * Builds the governance.
          *
          * @return the governance
-         * @throws ConfigurationException if no policies were set
+         * @throws ConfigurationException if no policies were set, or a shared admission and a separate state were
          */
         public Governance build() {
             if (policies == null) {
                 throw new ConfigurationException("Governance needs policies: Governance.builder().policies(...)");
+            }
+            if (shared != null && (budgets != null || rates != null || concurrency != null)) {
+                throw new ConfigurationException("Governance.sharedAdmission holds the budgets, rate limits and"
+                        + " concurrency slots; it was set together with "
+                        + (budgets != null ? "budgetStore" : rates != null ? "rateLimitState" : "concurrencyState")
+                        + ". Set the shared admission alone, or the separate states without it.");
             }
             prices = prices != null ? prices : PriceCatalog.bundled();
             clock = clock != null ? clock : Clock.systemUTC();

@@ -51,6 +51,8 @@ final class GovernancePermit implements Admission.Permit {
     BigDecimal budgetLimit;
     /** The fair-share reservation, or {@code null}. */
     FairShareState.Reservation share;
+    /** What a {@link SharedAdmission} took in one step, or {@code null}. */
+    SharedAdmission.Hold shared;
 
     /** Registry links, guarded by the stripe's monitor. */
     OpenPermits.Stripe stripe;

@@ -43,7 +43,7 @@ final class RedisBudgetStore implements BudgetStore {
     private static final char SEQ_SEPARATOR = '#';
     private static final BigDecimal MAX_USD = new BigDecimal(MAX, SCALE);
 
-    private static final String COMMON = """
+    static final String COMMON = """
             local function le(a, b)
               if #a ~= #b then return #a < #b end
               return a <= b

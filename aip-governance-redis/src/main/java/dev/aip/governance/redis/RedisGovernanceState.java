@@ -5,6 +5,7 @@ import dev.aip.core.governance.BudgetStore;
 import dev.aip.core.governance.ConcurrencyState;
 import dev.aip.core.governance.FairShareState;
 import dev.aip.core.governance.RateLimitState;
+import dev.aip.core.governance.SharedAdmission;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -72,6 +73,10 @@ import java.util.Objects;
  * budget take and give back with Lettuce's async commands (and Bucket4j's async proxy of the same bucket), so no
  * thread waits for Redis; a connection not yet open is opened on the common pool. Settlement stays synchronous.
  *
+ * <p><b>One round trip.</b> The three states above cost one or more round trips per check. {@link #admission()}
+ * takes all of them in one script per admission and one per release, which is what several instances under load
+ * want; see there.
+ *
  * <p>Thread-safe; share one per application instance; {@link #close()} when done.
  */
 public final class RedisGovernanceState implements AutoCloseable {
@@ -83,6 +88,7 @@ public final class RedisGovernanceState implements AutoCloseable {
     private final RedisRateLimitState rates;
     private final RedisConcurrencyState slots;
     private final RedisFairShareState fairShare;
+    private final RedisSharedAdmission admission;
 
     private RedisGovernanceState(Builder b) {
         RedisURI uri = RedisURI.create(b.uri);
@@ -99,6 +105,7 @@ public final class RedisGovernanceState implements AutoCloseable {
         this.rates = new RedisRateLimitState(binary, b.prefix, b.clock);
         this.slots = new RedisConcurrencyState(text, b.prefix, b.clock, b.slotLease);
         this.fairShare = new RedisFairShareState(text, b.prefix, b.clock);
+        this.admission = new RedisSharedAdmission(text, b.prefix, b.slotLease, b.lease, b.retention);
     }
 
     /**
@@ -156,6 +163,40 @@ public final class RedisGovernanceState implements AutoCloseable {
      */
     public FairShareState fairShareState() {
         return fairShare;
+    }
+
+    /**
+     * Returns every shared check of an admission in one Redis round trip, and its release in one more: one Lua
+     * script ({@code EVALSHA}, or {@code EVAL} when Redis has lost its script cache) checks the concurrency slot,
+     * both buckets and the budget account and takes them all, or nothing; a second one frees the slot, trues up the
+     * token reservation and settles the budget reservation, idempotently by the hold's id. For
+     * {@link dev.aip.core.governance.Governance.Builder#sharedAdmission}, instead of the three separate states:
+     *
+     * <pre>{@code
+     * Governance governance = Governance.builder()
+     *     .policies(policies)
+     *     .sharedAdmission(redis.admission())
+     *     .build();
+     * }</pre>
+     *
+     * <p>The decisions, refusals (with their figures and Retry-After), and failure modes are those of the separate
+     * states; the buckets are Bucket4j's greedy buckets computed in the script, refilled by the governance clock
+     * (this builder's clock is not used). Leases are this builder's: a slot and a token reservation not released
+     * within {@link Builder#slotLease} are reclaimed (the tokens stay spent), a budget reservation not settled
+     * within {@link Builder#lease} is charged at its amount; so is what an admission that timed out (and was decided
+     * by the failure policy) took when Redis ran it late. A tenant's keys share the hash tag {@code {tenant}}, so
+     * one script touches one slot of a Redis Cluster. Its keys ({@code <prefix>:adm:...}) are not those of the
+     * separate states: do not mix the two on one prefix while migrating.
+     *
+     * @return the shared admission, one per state
+     */
+    public SharedAdmission admission() {
+        return admission;
+    }
+
+    /** The client, for tests that listen to the commands sent. */
+    RedisClient client() {
+        return client;
     }
 
     /** Closes the connections and the client. */

@@ -95,4 +95,32 @@ class ReadmeRedisTest {
         // apart would have admitted 8 + 9 + 9.
         assertThat(admitted).isEqualTo(8);
     }
+
+    @Test
+    void readmeOneRoundTrip_twoInstancesOnOneRedis_shareTheTenantsLimit() {
+        String redisUri = RedisServer.url();
+        PolicySet policies = PolicySet.builder()
+                .defaults(TenantPolicy.builder().requestsPerMinute(2).maxConcurrentCalls(5).build()).build();
+        List<Governance> instances = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            // --- as in the README ---
+            RedisGovernanceState redis = RedisGovernanceState.builder().uri(redisUri).build();
+            Governance governance = Governance.builder().policies(policies)
+                    .sharedAdmission(redis.admission())                 // every shared check in one Redis round trip
+                    .failurePolicy(Tier.PREMIUM, FailurePolicy.OPEN)
+                    .build();
+            // --- end ---
+            states.add(redis);
+            instances.add(governance);
+        }
+        TenantContext tenant = TenantContext.of("readme" + ThreadLocalRandom.current().nextLong(1L << 40));
+
+        assertThat(instances.get(0).tryAdmit(tenant, request(10, 10), profile(tenant)).admitted()).isTrue();
+        assertThat(instances.get(1).tryAdmit(tenant, request(10, 10), profile(tenant)).admitted()).isTrue();
+        Decision third = instances.get(0).tryAdmit(tenant, request(10, 10), profile(tenant));
+
+        assertThat(third.admitted()).as("the limit of 2 per minute holds across both instances").isFalse();
+        assertThat(third.refusal()).isInstanceOf(RateLimitExceededException.class);
+        assertThat(instances.get(1).inFlight(tenant.id())).as("two slots held across both").isEqualTo(2);
+    }
 }
