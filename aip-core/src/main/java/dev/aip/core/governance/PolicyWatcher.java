@@ -252,11 +252,11 @@ public final class PolicyWatcher implements AutoCloseable {
 
         /** Time between two checks of the file after {@link #start()} (default 5 seconds). */
         public Builder interval(Duration value) {
-            ConfigurationException.requireFirstSet(given, "PolicyWatcher.interval", value);
             Objects.requireNonNull(value, "interval");
             if (value.isZero() || value.isNegative()) {
                 throw new ConfigurationException("PolicyWatcher.interval must be positive, was " + value);
             }
+            ConfigurationException.requireFirstSet(given, "PolicyWatcher.interval", value);
             this.interval = value;
             return this;
         }

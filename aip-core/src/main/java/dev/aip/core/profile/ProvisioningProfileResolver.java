@@ -534,12 +534,12 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
          * never; a deleted profile is then noticed when a call to it fails, or by an invalidation).
          */
         public Builder verifyInterval(Duration interval) {
-            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.verifyInterval", interval);
             Objects.requireNonNull(interval, "interval");
             if (interval.isZero() || interval.isNegative()) {
                 throw new ConfigurationException("ProvisioningProfileResolver.verifyInterval must be positive, was "
                         + interval);
             }
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.verifyInterval", interval);
             this.verifyInterval = interval;
             return this;
         }
