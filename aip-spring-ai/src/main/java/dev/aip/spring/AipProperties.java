@@ -81,6 +81,8 @@ public class AipProperties {
     private final Metrics metrics = new Metrics();
     private final Emulator emulator = new Emulator();
     private final Http http = new Http();
+    private final PolicyWatch policyWatch = new PolicyWatch();
+    private final Redis redis = new Redis();
 
     /** @return whether the auto-configuration is on */
     public boolean isEnabled() {
@@ -150,6 +152,16 @@ public class AipProperties {
     /** @return profile resolution settings */
     public Profiles getProfiles() {
         return profiles;
+    }
+
+    /** @return how the policy file is watched for changes */
+    public PolicyWatch getPolicyWatch() {
+        return policyWatch;
+    }
+
+    /** @return the Redis server the replicas share */
+    public Redis getRedis() {
+        return redis;
     }
 
     /** @return ledger settings */
@@ -852,6 +864,73 @@ public class AipProperties {
         /** @param stopSequences the stop sequences */
         public void setStopSequences(List<String> stopSequences) {
             this.stopSequences = stopSequences;
+        }
+    }
+
+    /** {@code aip.policy-watch}: reloading the policy file when its content changes, without a restart. */
+    public static class PolicyWatch {
+
+        /**
+         * Whether to check {@code aip.policy-file} every {@code interval} and put a changed, valid file in force (an
+         * invalid one leaves the policies in force and shows in health and {@code /actuator/aip}). Needs a policy
+         * file on the file system. Off by default.
+         */
+        private boolean enabled;
+
+        /** Time between two checks of the policy file. */
+        private Duration interval = Duration.ofSeconds(5);
+
+        /** @return whether the policy file is watched */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** @param enabled whether the policy file is watched */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** @return the time between two checks */
+        public Duration getInterval() {
+            return interval;
+        }
+
+        /** @param interval the time between two checks */
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+    }
+
+    /** {@code aip.redis}: the Redis server the replicas of one application share. */
+    public static class Redis {
+
+        /**
+         * The Redis server, e.g. {@code redis://10.0.0.5:6379}: with {@code aip-governance-redis} on the class path,
+         * the replicas tell each other about new policy versions and about profiles deleted or replaced there.
+         */
+        private String uri;
+
+        /** The pub/sub channel for configuration changes; replicas of one application share it. */
+        private String configChannel = "aip:config";
+
+        /** @return the Redis URI, or {@code null} */
+        public String getUri() {
+            return uri;
+        }
+
+        /** @param uri the Redis URI */
+        public void setUri(String uri) {
+            this.uri = uri;
+        }
+
+        /** @return the configuration channel */
+        public String getConfigChannel() {
+            return configChannel;
+        }
+
+        /** @param configChannel the configuration channel */
+        public void setConfigChannel(String configChannel) {
+            this.configChannel = configChannel;
         }
     }
 }
