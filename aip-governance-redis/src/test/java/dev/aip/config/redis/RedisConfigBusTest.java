@@ -149,10 +149,13 @@ class RedisConfigBusTest {
     void message_malformedOrFromAnotherFormat_isCountedAndIgnored() throws IOException {
         List<Replica> replicas = replicas(1);
         Replica r = replicas.get(0);
-        try (var raw = io.lettuce.core.RedisClient.create(LocalRedis.url()).connect()) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(LocalRedis.url());
+        try (var raw = client.connect()) {
             raw.sync().publish(channel, "not json");
             raw.sync().publish(channel, "{\"v\":2,\"type\":\"policies\",\"version\":\"x\"}");
             raw.sync().publish(channel, "{\"v\":1,\"type\":\"policies\"}");
+        } finally {
+            client.shutdown();
         }
 
         await(() -> r.bus.status().received() == 3, "the messages arrive");
