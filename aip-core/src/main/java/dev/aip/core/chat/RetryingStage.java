@@ -16,6 +16,12 @@ import org.slf4j.LoggerFactory;
  * pause, or on the call's next profile (the balancer's further candidates, then the {@link FallbackRoutes}). Each
  * attempt goes through the stages below, so each is one usage record, carrying the profile it used.
  *
+ * <p><b>A profile gone.</b> Before the policy is asked, an attempt that failed because its profile seems deleted
+ * (see {@code GoneProfiles}) on a profile resolved for the call's logical model makes the engine forget it and resolve
+ * the model again ({@link CallEngine#resolveAgain}), once per call: a different profile gets the next attempt (its
+ * own record), the same profile leaves the decision to the policy, and a resolution that fails ends the call with the
+ * resolver's exception, the attempt's failure attached as suppressed. For streams this runs on the scheduler.
+ *
  * <p>Sync calls pause on the caller's thread; an interrupt during a pause ends the call with the attempt's failure
  * (the interrupt is attached as suppressed and the thread's flag restored). Streams never pause on a transport
  * thread: the next attempt is scheduled, and so is any move to a fallback entry (resolving it may call the control
