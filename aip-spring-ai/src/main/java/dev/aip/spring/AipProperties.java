@@ -867,13 +867,13 @@ public class AipProperties {
         }
     }
 
-    /** {@code aip.policy-watch}: reloading the policy file when its content changes, without a restart. */
+    /** Reloading the policy file when its content changes, without a restart. */
     public static class PolicyWatch {
 
         /**
-         * Whether to check {@code aip.policy-file} every {@code interval} and put a changed, valid file in force (an
-         * invalid one leaves the policies in force and shows in health and {@code /actuator/aip}). Needs a policy
-         * file on the file system. Off by default.
+         * Whether to check aip.policy-file every interval and put a changed, valid file in force (an invalid one
+         * leaves the policies in force and shows in health and /actuator/aip). Needs a policy file on the file
+         * system. Off by default.
          */
         private boolean enabled;
 
@@ -901,12 +901,12 @@ public class AipProperties {
         }
     }
 
-    /** {@code aip.redis}: the Redis server the replicas of one application share. */
+    /** The Redis server the replicas of one application share. */
     public static class Redis {
 
         /**
-         * The Redis server, e.g. {@code redis://10.0.0.5:6379}: with {@code aip-governance-redis} on the class path,
-         * the replicas tell each other about new policy versions and about profiles deleted or replaced there.
+         * The Redis server, e.g. redis://10.0.0.5:6379: with aip-governance-redis on the class path, the replicas
+         * tell each other about new policy versions and about profiles deleted or replaced there.
          */
         private String uri;
 

@@ -9,7 +9,9 @@ import dev.aip.core.profile.PlanAction;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantId;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -284,6 +286,13 @@ public final class RedisConfigBus implements AutoCloseable {
         try {
             connection = client.connectPubSub();
             connection.addListener(new Listener());
+            connection.addListener(new RedisConnectionStateListener() {
+                @Override
+                public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                    // Lettuce reconnects and subscribes again; subscribed() then reports it.
+                    subscribed = false;
+                }
+            });
             synchronized (this) {
                 if (closed) {
                     connection.close();

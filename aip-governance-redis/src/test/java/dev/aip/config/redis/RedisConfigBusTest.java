@@ -82,7 +82,8 @@ class RedisConfigBusTest {
 
         replicas.get(0).bus.publishPolicies(invalid);
 
-        awaitAll(replicas, r -> invalid.equals(r.watcher.status().failedVersion()));
+        awaitAll(replicas, r -> invalid.equals(r.watcher.status().announcedVersion())
+                && invalid.equals(r.watcher.status().failedVersion()));
         for (Replica r : replicas) {
             assertThat(r.store.version()).contains(v1);
             assertThat(r.store.current().policyFor(ACME).requestsPerMinute()).isEqualTo(5L);
@@ -142,6 +143,26 @@ class RedisConfigBusTest {
             assertThat(now).doesNotContain(old).containsOnly(now.get(0));
             assertThat(lifecycle.list()).filteredOn(p -> ACME.id().value().equals(p.tags().get("TenantId")))
                     .extracting(TaggedProfile::profile).extracting(p -> p.arn()).containsExactly(now.get(0));
+        }
+    }
+
+    @Test
+    void reconnect_versionAnnouncedWithoutAMessage_isLearnedWhenTheBusSubscribesAgain() throws IOException {
+        Replica r = replicas(1).get(0);
+        String v2 = sha(V2);
+        write(r, V2);
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(LocalRedis.url());
+        try (var raw = client.connect()) {
+            raw.sync().set(channel + ":policies", v2); // as if the message had been lost
+            assertThat(r.bus.status().announcedPolicyVersion()).isNull();
+
+            raw.sync().clientKill(io.lettuce.core.KillArgs.Builder.typePubsub());
+
+            await(() -> v2.equals(r.store.version().orElse(null)), "the replica catches up after reconnecting");
+            assertThat(r.bus.status().announcedPolicyVersion()).isEqualTo(v2);
+            assertThat(r.watcher.status().upToDate()).isTrue();
+        } finally {
+            client.shutdown();
         }
     }
 
@@ -212,6 +233,9 @@ class RedisConfigBusTest {
             out.add(replica("replica-" + i, V1));
         }
         awaitSubscribed(out.stream().map(Replica::bus).toList());
+        // Each bus catches up once subscribed (no version announced yet: its watcher checks the file); wait for it,
+        // so that no test mistakes that check for one its own steps caused.
+        awaitAll(out, r -> r.watcher.status().checkedAt() != null);
         return out;
     }
 
