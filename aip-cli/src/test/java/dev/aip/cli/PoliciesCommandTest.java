@@ -41,7 +41,7 @@ class PoliciesCommandTest {
         try (PolicyWatcher watcher = PolicyWatcher.builder(store).interval(Duration.ofHours(1)).build().start();
              RedisConfigBus replica = RedisConfigBus.builder().uri(LocalRedis.url()).channel(channel)
                      .policies(watcher).build().start()) {
-            await(() -> replica.status().subscribed());
+            await(() -> replica.status().subscribed() && watcher.status().checkedAt() != null);
             Files.writeString(replicaCopy, POLICIES); // the new file reaches the replica first
 
             CliRun.Result result = CliRun.run("policies", "publish", published.toString(), "--redis-uri",
@@ -50,7 +50,8 @@ class PoliciesCommandTest {
             String version = PolicyStore.fromFile(published).version().orElseThrow();
             assertThat(result.exitCode()).as(result.err()).isZero();
             assertThat(result.out()).contains("version " + version, "Announced to 1 replica(s) on " + channel);
-            await(() -> version.equals(store.version().orElse(null)));
+            await(() -> version.equals(store.version().orElse(null))
+                    && version.equals(watcher.status().announcedVersion()));
             assertThat(watcher.status().upToDate()).isTrue();
         }
     }

@@ -252,8 +252,12 @@ public class AipAutoConfiguration {
                         () -> routes.route(model, sourceArn(source, connection))));
                 ModelRoutes built = routes.build();
                 StartupChecks.provisionedModel(chatModel, built, connection);
-                yield HintingResolver.routes(ProvisioningProfileResolver.builder(api).routes(built).build(),
-                        built);
+                ProvisioningProfileResolver.Builder provisioning = ProvisioningProfileResolver.builder(api)
+                        .routes(built);
+                if (p.getVerifyInterval() != null) {
+                    provisioning.verifyInterval(p.getVerifyInterval());
+                }
+                yield HintingResolver.routes(provisioning.build(), built);
             }
         };
     }

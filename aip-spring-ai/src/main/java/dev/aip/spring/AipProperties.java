@@ -277,6 +277,12 @@ public class AipProperties {
         private Duration refreshInterval = Duration.ofMinutes(5);
 
         /**
+         * Provisioning strategy: how often a cached profile is checked to still exist (and provisioned again if it
+         * was deleted); unset: only when a call to it fails or another replica announces the change.
+         */
+        private Duration verifyInterval;
+
+        /**
          * How calls are spread over a tenant's several profiles for one model: least-loaded or weighted-random;
          * unset: every call goes to the first profile.
          */
@@ -350,6 +356,16 @@ public class AipProperties {
         /** @param refreshInterval the refresh interval */
         public void setRefreshInterval(Duration refreshInterval) {
             this.refreshInterval = refreshInterval;
+        }
+
+        /** @return the verify interval, or {@code null} for none */
+        public Duration getVerifyInterval() {
+            return verifyInterval;
+        }
+
+        /** @param verifyInterval the verify interval */
+        public void setVerifyInterval(Duration verifyInterval) {
+            this.verifyInterval = verifyInterval;
         }
     }
 

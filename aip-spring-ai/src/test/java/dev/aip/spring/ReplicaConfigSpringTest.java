@@ -99,6 +99,9 @@ class ReplicaConfigSpringTest {
                     assertThat(b).hasNotFailed().hasSingleBean(RedisConfigBus.class);
                     await(() -> a.getBean(RedisConfigBus.class).status().subscribed()
                             && b.getBean(RedisConfigBus.class).status().subscribed());
+                    // Each bus catches up once subscribed (its watcher checks the file): let that pass first.
+                    await(() -> a.getBean(PolicyWatcher.class).status().checkedAt() != null
+                            && b.getBean(PolicyWatcher.class).status().checkedAt() != null);
                     // The new file reaches both nodes (a ConfigMap update); replica A is told to reload.
                     write(fileA, "defaults: { requestsPerMinute: 30 }\n");
                     write(fileB, "defaults: { requestsPerMinute: 30 }\n");
@@ -107,7 +110,9 @@ class ReplicaConfigSpringTest {
 
                     assertThat(reloaded).containsEntry("announcedTo", 2L);
                     PolicyStore storeB = b.getBean(PolicyStore.class);
-                    await(() -> reloaded.get("version").equals(storeB.version().orElse(null)));
+                    PolicyWatcher watcherB = b.getBean(PolicyWatcher.class);
+                    await(() -> reloaded.get("version").equals(storeB.version().orElse(null))
+                            && reloaded.get("version").equals(watcherB.status().announcedVersion()));
                     assertThat(storeB.current().defaults().requestsPerMinute()).isEqualTo(30L);
                     Map<String, Object> shownByB = policies(b.getBean(AipEndpoint.class).all());
                     assertThat(shownByB).containsEntry("version", reloaded.get("version"))
