@@ -21,9 +21,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "aip", mixinStandardHelpOptions = true, version = "aip 0.1.0-SNAPSHOT",
         description = "Tenant-aware Amazon Bedrock: demo, emulator, application inference profiles, usage reports.",
-        subcommands = {DemoCommand.class, EmulatorCommand.class, ProfilesCommand.class, UsageCommand.class,
-            LedgerCommand.class,
-            KeysCommand.class,
+        subcommands = {DemoCommand.class, EmulatorCommand.class, PoliciesCommand.class, ProfilesCommand.class,
+            UsageCommand.class, LedgerCommand.class, KeysCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure while running, 2 bad command line or input file.",
                 "Start with: aip demo"})

@@ -1,6 +1,9 @@
 package dev.aip.cli;
 
+import dev.aip.config.redis.RedisConfigBus;
 import dev.aip.core.bedrock.BedrockInferenceProfileApi;
+import dev.aip.core.profile.ActionResult;
+import dev.aip.core.profile.ApplyListener;
 import dev.aip.core.profile.ApplyResult;
 import dev.aip.core.profile.DesiredProfile;
 import dev.aip.core.profile.ModelRoutes;
@@ -71,8 +74,16 @@ final class ProfilesCommand extends GroupCommand {
             return answer != null && (answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes"));
         }
 
-        int applyAndReport(ProfileLifecycle lifecycle, ProfilePlan plan) {
-            ApplyResult result = lifecycle.apply(plan, new ApplyProgress(out(), System.console() != null));
+        int applyAndReport(ProfileLifecycle lifecycle, ProfilePlan plan, RedisOptions redis) {
+            ApplyListener progress = new ApplyProgress(out(), System.console() != null);
+            ApplyResult result;
+            try (RedisConfigBus bus = redis.bus()) {
+                result = lifecycle.apply(plan, bus == null ? progress : both(progress, bus.profileChanges()));
+            }
+            if (redis.uri != null) {
+                out().println("Announced the changed profiles on " + redis.channel + ".");
+                out().flush();
+            }
             if (!result.allSucceeded()) {
                 for (var f : result.failures()) {
                     err().println("aip: " + f.action().kind() + " " + f.action().tenant() + "/"
@@ -83,6 +94,29 @@ final class ProfilesCommand extends GroupCommand {
             }
             return AipCommand.EXIT_OK;
         }
+    }
+
+    /** Progress first, then the announcement of each changed profile to the replicas. */
+    static ApplyListener both(ApplyListener first, ApplyListener second) {
+        return new ApplyListener() {
+            @Override
+            public void onStart(int total) {
+                first.onStart(total);
+                second.onStart(total);
+            }
+
+            @Override
+            public void onActionDone(PlanAction action, ActionResult result) {
+                first.onActionDone(action, result);
+                second.onActionDone(action, result);
+            }
+
+            @Override
+            public void onFinish(ApplyResult summary) {
+                first.onFinish(summary);
+                second.onFinish(summary);
+            }
+        };
     }
 
     /** The subcommands that read a desired tenant list. */
@@ -160,6 +194,9 @@ final class ProfilesCommand extends GroupCommand {
         @Option(names = {"--yes", "-y"}, description = "Do not ask before deleting or replacing profiles.")
         boolean yes;
 
+        @Mixin
+        RedisOptions redis;
+
         @Override
         int execute() {
             List<DesiredProfile> desired = desired();
@@ -176,7 +213,7 @@ final class ProfilesCommand extends GroupCommand {
                     throw CliException.usage("the plan deletes or replaces " + destructive + " profile(s); rerun"
                             + " with --yes to apply it");
                 }
-                return applyAndReport(lifecycle, plan);
+                return applyAndReport(lifecycle, plan, redis);
             }
         }
     }
@@ -224,6 +261,9 @@ final class ProfilesCommand extends GroupCommand {
         @Option(names = {"--yes", "-y"}, description = "Do not ask before deleting.")
         boolean yes;
 
+        @Mixin
+        RedisOptions redis;
+
         @Override
         int execute() {
             Set<TenantId> tenants = TenantsFile.read(tenantsFile).stream().map(e -> e.profile().tenant())
@@ -260,7 +300,7 @@ final class ProfilesCommand extends GroupCommand {
                     throw CliException.usage("not deleting " + actions.size() + " profile(s) without confirmation;"
                             + " rerun with --yes");
                 }
-                return applyAndReport(lifecycle, plan);
+                return applyAndReport(lifecycle, plan, redis);
             }
         }
     }

@@ -135,7 +135,8 @@ class BuilderContractTest {
                 builder("ProfileBalancer", ProfileBalancer::builder),
                 builder("RetryPolicy", RetryPolicy::backoff),
                 builder("AsyncUsageSink", () -> AsyncUsageSink.builder(proxy(UsageSink.class))),
-                builder("JsonLinesLedger", JsonLinesLedger::builder));
+                builder("JsonLinesLedger", JsonLinesLedger::builder),
+                builder("PolicyWatcher", () -> dev.aip.core.governance.PolicyWatcher.builder(filePolicyStore())));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -251,6 +252,18 @@ class BuilderContractTest {
     }
 
     /** An implementation of any interface that does nothing; enough for a builder to hold. */
+    /** A store over an empty policy file, which a watcher needs. */
+    private static PolicyStore filePolicyStore() {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("policies", ".json");
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, "{}");
+            return PolicyStore.fromFile(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static <T> T proxy(Class<T> type) {
         Object instance = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, method, args) -> {
             switch (method.getName()) {

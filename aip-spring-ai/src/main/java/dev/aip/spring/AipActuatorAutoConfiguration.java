@@ -2,6 +2,7 @@ package dev.aip.spring;
 
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
+import dev.aip.core.governance.PolicyWatcher;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.sink.InMemoryUsageAggregates;
@@ -27,16 +28,24 @@ public class AipActuatorAutoConfiguration {
     @ConditionalOnAvailableEndpoint
     AipEndpoint aipEndpoint(InMemoryUsageAggregates usage, TenantDirectory tenants,
                             ObjectProvider<Governance> governance, ObjectProvider<PolicyStore> policies,
-                            ObjectProvider<AdmissionGate> gate) {
+                            ObjectProvider<AdmissionGate> gate, ObjectProvider<PolicyReloads> reloads) {
         return new AipEndpoint(usage, tenants, governance.getIfAvailable(), policies.getIfAvailable(),
-                gate.getIfAvailable());
+                gate.getIfAvailable(), reloads.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(PolicyStore.class)
+    PolicyReloads aipPolicyReloads(PolicyStore policies, ObjectProvider<PolicyWatcher> watcher,
+                                   ObjectProvider<PolicyAnnouncer> announcer) {
+        return new PolicyReloads(policies, watcher.getIfAvailable(), announcer.getIfAvailable());
     }
 
     @Bean
     @ConditionalOnMissingBean(name = "aipHealthIndicator")
     @ConditionalOnEnabledHealthIndicator("aip")
     AipHealthIndicator aipHealthIndicator(ObjectProvider<JsonLinesLedger> ledger, TenantProfileResolver resolver,
-                                          UsageMeter meter) {
-        return new AipHealthIndicator(ledger.getIfAvailable(), resolver, meter);
+                                          UsageMeter meter, ObjectProvider<PolicyReloads> reloads) {
+        return new AipHealthIndicator(ledger.getIfAvailable(), resolver, meter, reloads.getIfAvailable());
     }
 }

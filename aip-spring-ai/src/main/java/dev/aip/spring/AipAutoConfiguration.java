@@ -7,6 +7,7 @@ import dev.aip.core.chat.CallObserver;
 import dev.aip.core.chat.Admission;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.governance.PolicyStore;
+import dev.aip.core.governance.PolicyWatcher;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ModelRoutes;
 import dev.aip.core.profile.ProfileBalancer;
@@ -252,8 +253,12 @@ public class AipAutoConfiguration {
                         () -> routes.route(model, sourceArn(source, connection))));
                 ModelRoutes built = routes.build();
                 StartupChecks.provisionedModel(chatModel, built, connection);
-                yield HintingResolver.routes(ProvisioningProfileResolver.builder(api).routes(built).build(),
-                        built);
+                ProvisioningProfileResolver.Builder provisioning = ProvisioningProfileResolver.builder(api)
+                        .routes(built);
+                if (p.getVerifyInterval() != null) {
+                    provisioning.verifyInterval(p.getVerifyInterval());
+                }
+                yield HintingResolver.routes(provisioning.build(), built);
             }
         };
     }
@@ -317,6 +322,76 @@ public class AipAutoConfiguration {
     @Conditional(PolicySources.Configured.class)
     PolicyStore aipPolicyStore(AipProperties properties, ResourceLoader resourceLoader) {
         return PolicySources.store(properties, resourceLoader.getClassLoader());
+    }
+
+    /**
+     * {@code aip.policy-watch.enabled}: the policy file is checked every {@code aip.policy-watch.interval} and a
+     * changed, valid one put in force; with {@code aip.redis.uri}, also whenever another replica announces a new
+     * version.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(PolicyStore.class)
+    @ConditionalOnProperty(prefix = "aip.policy-watch", name = "enabled", havingValue = "true")
+    PolicyWatcher aipPolicyWatcher(PolicyStore policies, AipProperties properties) {
+        if (policies.file().isEmpty()) {
+            throw new ConfigurationException("aip.policy-watch.enabled is true, but the policies do not come from a"
+                    + " file on the file system (aip.policies inline, or aip.policy-file inside a jar or at a URL);"
+                    + " set aip.policy-file to a file path (e.g. a mounted ConfigMap), or turn the watch off");
+        }
+        return PolicyWatcher.builder(policies).interval(properties.getPolicyWatch().getInterval()).build().start();
+    }
+
+    /**
+     * {@code aip.redis.uri} with {@code aip-governance-redis} on the class path: a {@code RedisConfigBus} on
+     * {@code aip.redis.config-channel}, so that every replica checks its policy file when another announces a new
+     * version, and its profile resolver forgets profiles deleted or replaced elsewhere.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.aip.config.redis.RedisConfigBus")
+    @ConditionalOnProperty(prefix = "aip.redis", name = "uri")
+    static class RedisConfigBusConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        dev.aip.config.redis.RedisConfigBus aipConfigBus(AipProperties properties, TenantProfileResolver resolver,
+                                                         ObjectProvider<PolicyWatcher> watcher,
+                                                         ObjectProvider<PolicyStore> policies) {
+            var bus = dev.aip.config.redis.RedisConfigBus.builder().uri(properties.getRedis().getUri())
+                    .channel(properties.getRedis().getConfigChannel()).resolver(resolver);
+            PolicyWatcher w = watcher.getIfAvailable();
+            if (w != null) {
+                bus.policies(w);
+            } else if (policies.getIfAvailable() != null) {
+                LOG.warn("aip.redis.uri is set but aip.policy-watch.enabled is not: policy versions announced by"
+                        + " other replicas are not applied here. Set aip.policy-watch.enabled=true.");
+            }
+            return bus.build().start();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        PolicyAnnouncer aipPolicyAnnouncer(dev.aip.config.redis.RedisConfigBus bus) {
+            return new PolicyAnnouncer() {
+                @Override
+                public long announce(String version) {
+                    return bus.publishPolicies(version);
+                }
+
+                @Override
+                public Map<String, Object> status() {
+                    var s = bus.status();
+                    Map<String, Object> out = new java.util.LinkedHashMap<>();
+                    out.put("subscribed", s.subscribed());
+                    out.put("received", s.received());
+                    out.put("lastReceivedAt", s.lastReceivedAt() == null ? "never" : s.lastReceivedAt().toString());
+                    if (s.announcedPolicyVersion() != null) {
+                        out.put("announcedPolicyVersion", s.announcedPolicyVersion());
+                    }
+                    return out;
+                }
+            };
+        }
     }
 
     @Bean

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
  * {@code /actuator/aip}: per-tenant usage (calls by outcome, tokens by bucket, cost, latency), budget state (limit,
@@ -28,6 +29,12 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * ({@code latencyP50Ms}, {@code latencyP95Ms}) cover the model calls sent to Bedrock, whatever their outcome;
  * {@code refusals} counts the calls aip's policy refused before they reached Bedrock (rate limits, budgets, models
  * not allowed, another tenant's profile), which take no model time and so stay out of the percentiles.
+ *
+ * <p><b>Policies</b> ({@code policies}): the version in force on this replica (the SHA-256 of the policy file's
+ * text, the same on every replica that reads the same file), the file, the watcher's last check and failure, and,
+ * with {@code aip.redis.uri}, the version last announced to the replicas and whether this one enforces it. Compare
+ * {@code policies.version} across replicas to see that they agree. {@code POST /actuator/aip/policies/reload} reads
+ * the file again, puts it in force if valid, and announces its version to the other replicas.
  *
  * <p>Usage comes from this instance's in-memory aggregates (rebuilt from the ledger by the application if it wants
  * history across restarts); budget state from the governance's budget store, which is shared when it is on Redis.
@@ -42,14 +49,16 @@ public class AipEndpoint {
     private final Governance governance;
     private final PolicyStore policies;
     private final AdmissionGate gate;
+    private final PolicyReloads reloads;
 
     AipEndpoint(InMemoryUsageAggregates usage, TenantDirectory tenants, Governance governance, PolicyStore policies,
-                AdmissionGate gate) {
+                AdmissionGate gate, PolicyReloads reloads) {
         this.usage = usage;
         this.tenants = tenants;
         this.governance = governance;
         this.policies = policies;
         this.gate = gate;
+        this.reloads = reloads;
     }
 
     /**
@@ -73,7 +82,34 @@ public class AipEndpoint {
         out.put("total", usage(usage.total()));
         out.put("governance", governance == null ? "off" : Map.of("openPermits", governance.openPermits(),
                 "failOpenAdmissions", governance.failOpenAdmissions(), "expiredLeases", governance.expiredLeases()));
+        if (reloads != null) {
+            out.put("policies", reloads.status());
+        }
         return out;
+    }
+
+    /**
+     * {@code POST /actuator/aip/policies/reload}: reads the policy file again, puts it in force if it is valid, and
+     * announces its version to the other replicas (with {@code aip.redis.uri}), which then check their own file.
+     *
+     * @param area {@code policies}
+     * @param action {@code reload}
+     * @return {@code reloaded} (whether the file had changed), {@code version}, and {@code announcedTo} (how many
+     *     replicas received the announcement)
+     * @throws dev.aip.core.ConfigurationException if the file is invalid (the old policies stay) or the policies do
+     *     not come from a file
+     * @throws IllegalArgumentException for any other area or action
+     */
+    @WriteOperation
+    public Map<String, Object> write(@Selector String area, @Selector String action) {
+        if (!"policies".equals(area) || !"reload".equals(action)) {
+            throw new IllegalArgumentException("Unknown operation " + area + "/" + action
+                    + "; the one write operation is POST /actuator/aip/policies/reload");
+        }
+        if (reloads == null) {
+            throw new dev.aip.core.ConfigurationException("No policies are configured; set aip.policy-file");
+        }
+        return reloads.reload();
     }
 
     /**

@@ -15,6 +15,9 @@ import org.springframework.boot.actuate.health.Health;
  *   <li><b>Profile resolver</b>: a tag-discovery resolver is down until its index has loaded once; other resolvers
  *       are up (they resolve on demand).</li>
  *   <li><b>UsageMeter</b>: sink failures are reported as a detail (a failing sink does not fail calls).</li>
+ *   <li><b>Policies</b>: the version in force and, when the policy file is watched, the last check; a file that
+ *       failed to load is a detail ({@code policies.status = STALE}, with the reason), not a reason to take the
+ *       replica out of service: it keeps enforcing the policies it had.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -24,12 +27,15 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
     private final JsonLinesLedger ledger;
     private final TenantProfileResolver resolver;
     private final UsageMeter meter;
+    private final PolicyReloads policies;
 
-    AipHealthIndicator(JsonLinesLedger ledger, TenantProfileResolver resolver, UsageMeter meter) {
+    AipHealthIndicator(JsonLinesLedger ledger, TenantProfileResolver resolver, UsageMeter meter,
+                       PolicyReloads policies) {
         super("aip health check failed");
         this.ledger = ledger;
         this.resolver = resolver;
         this.meter = meter;
+        this.policies = policies;
     }
 
     @Override
@@ -59,6 +65,12 @@ public class AipHealthIndicator extends AbstractHealthIndicator {
                 "status", resolverStatus));
         builder.withDetail("meter", java.util.Map.of("settledRecords", meter.settledCount(),
                 "sinkFailures", meter.sinkFailures()));
+        if (policies != null) {
+            java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+            detail.put("status", policies.failing() ? "STALE" : "UP");
+            detail.putAll(policies.status());
+            builder.withDetail("policies", detail);
+        }
         if (up) {
             builder.up();
         } else {

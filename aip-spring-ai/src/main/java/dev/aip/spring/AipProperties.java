@@ -84,6 +84,7 @@ public class AipProperties {
     private final Tracing tracing = new Tracing();
     private final Emulator emulator = new Emulator();
     private final Http http = new Http();
+    private final PolicyWatch policyWatch = new PolicyWatch();
 
     /** @return whether the auto-configuration is on */
     public boolean isEnabled() {
@@ -153,6 +154,11 @@ public class AipProperties {
     /** @return profile resolution settings */
     public Profiles getProfiles() {
         return profiles;
+    }
+
+    /** @return how the policy file is watched for changes */
+    public PolicyWatch getPolicyWatch() {
+        return policyWatch;
     }
 
     /** @return ledger settings */
@@ -278,6 +284,12 @@ public class AipProperties {
         private Duration refreshInterval = Duration.ofMinutes(5);
 
         /**
+         * Provisioning strategy: how often a cached profile is checked to still exist (and provisioned again if it
+         * was deleted); unset: only when a call to it fails or another replica announces the change.
+         */
+        private Duration verifyInterval;
+
+        /**
          * How calls are spread over a tenant's several profiles for one model: least-loaded or weighted-random;
          * unset: every call goes to the first profile.
          */
@@ -351,6 +363,16 @@ public class AipProperties {
         /** @param refreshInterval the refresh interval */
         public void setRefreshInterval(Duration refreshInterval) {
             this.refreshInterval = refreshInterval;
+        }
+
+        /** @return the verify interval, or {@code null} for none */
+        public Duration getVerifyInterval() {
+            return verifyInterval;
+        }
+
+        /** @param verifyInterval the verify interval */
+        public void setVerifyInterval(Duration verifyInterval) {
+            this.verifyInterval = verifyInterval;
         }
     }
 
@@ -543,7 +565,10 @@ public class AipProperties {
      */
     public static class Redis {
 
-        /** Redis URI, e.g. redis://redis:6379 or rediss://user:secret@host:6380/0; turns the shared state on. */
+        /**
+         * Redis URI, e.g. redis://redis:6379 or rediss://user:secret@host:6380/0; turns the shared state on (budgets,
+         * rate limits, concurrency caps, fair share, policy versions and changed profiles).
+         */
         private String uri;
 
         /** Prefix of every key aip writes. */
@@ -551,6 +576,22 @@ public class AipProperties {
 
         /** Connect and command timeout; a Redis slower than this counts as down (see the tier's failure policy). */
         private Duration timeout = Duration.ofSeconds(2);
+
+        /**
+         * The pub/sub channel on which replicas tell each other about new policy versions and profiles deleted or
+         * replaced; replicas of one application share it.
+         */
+        private String configChannel = "aip:config";
+
+        /** @return the configuration channel */
+        public String getConfigChannel() {
+            return configChannel;
+        }
+
+        /** @param configChannel the configuration channel */
+        public void setConfigChannel(String configChannel) {
+            this.configChannel = configChannel;
+        }
 
         /** @return the URI, or {@code null} */
         public String getUri() {
@@ -1039,6 +1080,40 @@ public class AipProperties {
         /** @param stopSequences the stop sequences */
         public void setStopSequences(List<String> stopSequences) {
             this.stopSequences = stopSequences;
+        }
+    }
+
+    /** Reloading the policy file when its content changes, without a restart. */
+    public static class PolicyWatch {
+
+        /**
+         * Whether to check aip.policy-file every interval and put a changed, valid file in force (an invalid one
+         * leaves the policies in force and shows in health and /actuator/aip). Needs a policy file on the file
+         * system. Off by default.
+         */
+        private boolean enabled;
+
+        /** Time between two checks of the policy file. */
+        private Duration interval = Duration.ofSeconds(5);
+
+        /** @return whether the policy file is watched */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** @param enabled whether the policy file is watched */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** @return the time between two checks */
+        public Duration getInterval() {
+            return interval;
+        }
+
+        /** @param interval the time between two checks */
+        public void setInterval(Duration interval) {
+            this.interval = interval;
         }
     }
 }

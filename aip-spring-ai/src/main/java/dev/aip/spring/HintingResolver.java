@@ -6,6 +6,7 @@ import dev.aip.core.profile.ModelRoutes;
 import dev.aip.core.profile.ResolvedProfile;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -101,6 +102,11 @@ final class HintingResolver implements TenantProfileResolver {
     @Override
     public Optional<ResolvedProfile> resolveArn(TenantContext tenant, String profileArn) {
         return delegate.resolveArn(tenant, profileArn);
+    }
+
+    @Override
+    public void invalidate(TenantId tenant, String logicalModel) {
+        delegate.invalidate(tenant, logicalModel);
     }
 
     @Override

@@ -75,6 +75,11 @@ final class InterceptedCall {
         }
     }
 
+    /** The engine's call, or {@code null} before the execution is routed. */
+    LogicalCall logical() {
+        return call;
+    }
+
     /** A new HTTP attempt starts: settle the previous one (retried by the SDK) and meter this one. */
     void attemptStarting() {
         LogicalCall c = call;

@@ -315,6 +315,26 @@ public final class TenantRoutingInterceptor implements ExecutionInterceptor {
         InterceptedCall call = attributes.getAttribute(CALL);
         if (call != null) {
             call.failed(context.exception());
+            forgetIfGone(call, context.exception());
+        }
+    }
+
+    /*
+     * A call to a profile deleted since the resolver cached it: the tenant's next call resolves again. The SDK keeps
+     * this execution on its profile, so it is not moved; the chat pipeline moves its calls.
+     */
+    private void forgetIfGone(InterceptedCall call, Throwable exception) {
+        LogicalCall logical = call.logical();
+        if (logical == null) {
+            return;
+        }
+        try {
+            if (engine.forgetIfGone(logical, exception, BedrockErrors.classify(exception))) {
+                LOG.info("Profile {} of tenant {} seems gone ({}); the tenant's next call resolves its model again",
+                        logical.profile().profileArn(), call.tenant.id(), exception.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not invalidate the profile of tenant {}", call.tenant.id(), e);
         }
     }
 

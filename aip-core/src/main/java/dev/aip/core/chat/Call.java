@@ -36,6 +36,8 @@ final class Call {
     volatile int candidate;
     /** The 1-based attempt on the current profile. */
     volatile int profileAttempt = 1;
+    /** Whether the call's model was resolved again after its profile was found gone: at most once per call. */
+    volatile boolean resolvedAgain;
 
     Call(String callId, TenantContext tenant, ChatRequest request, boolean streaming, long startNanos) {
         this.callId = callId;

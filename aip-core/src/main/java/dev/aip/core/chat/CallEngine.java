@@ -161,6 +161,46 @@ public final class CallEngine {
     }
 
     /**
+     * Resolves a logical model again after a call to its profile failed because the profile seems gone (deleted or
+     * replaced since the resolver cached it): the resolver {@linkplain TenantProfileResolver#invalidate forgets}
+     * the tenant's profile for the model, then resolves it by the same ownership rule as {@link #begin}.
+     *
+     * @param tenant the tenant
+     * @param logicalModel the logical model the gone profile was resolved for
+     * @param gone the profile the failed call used
+     * @return the profile to use now, or {@code null} when the resolver answers with the same profile (it does not
+     *     see the profile gone, so another attempt on it would fail the same way)
+     * @throws RuntimeException the resolver's exception when the model can no longer be resolved (e.g. an
+     *     {@code UnknownTenantException} when the tenant's only profile was deleted)
+     */
+    public @Nullable ResolvedProfile resolveAgain(TenantContext tenant, String logicalModel, ResolvedProfile gone) {
+        resolver.invalidate(tenant.id(), logicalModel);
+        ResolvedProfile now = ProfileOwnership.resolve(resolver, tenant, logicalModel);
+        return now.profileArn().equals(gone.profileArn()) ? null : now;
+    }
+
+    /**
+     * Lets the resolver forget a call's profile when a model call to it failed because the profile seems gone, so
+     * that the tenant's next call resolves its model again. For paths that keep a call on one profile (the SDK
+     * interceptor); the chat pipeline also moves the failed call itself to the new profile
+     * ({@link #resolveAgain}). Only a profile resolved for a logical model is forgotten, never one named by ARN.
+     *
+     * @param call the call whose attempt failed
+     * @param error the attempt's failure
+     * @param failure how the path's transport classified it
+     * @return whether the resolver was told to forget the profile
+     */
+    public boolean forgetIfGone(LogicalCall call, Throwable error, TransportFailure failure) {
+        ResolvedProfile profile = call.profile();
+        if (profile == null || !isLogicalModel(call.request().model())
+                || !GoneProfiles.gone(failure, error, profile)) {
+            return false;
+        }
+        resolver.invalidate(call.tenant().id(), profile.logicalModel());
+        return true;
+    }
+
+    /**
      * Returns whether a model id is a logical model the engine resolves per tenant, rather than a profile named
      * directly (which goes by the ownership rule for named profiles).
      *

@@ -16,6 +16,12 @@ import org.slf4j.LoggerFactory;
  * pause, or on the call's next profile (the balancer's further candidates, then the {@link FallbackRoutes}). Each
  * attempt goes through the stages below, so each is one usage record, carrying the profile it used.
  *
+ * <p><b>A profile gone.</b> Before the policy is asked, an attempt that failed because its profile seems deleted
+ * (see {@code GoneProfiles}) on a profile resolved for the call's logical model makes the engine forget it and resolve
+ * the model again ({@link CallEngine#resolveAgain}), once per call: a different profile gets the next attempt (its
+ * own record), the same profile leaves the decision to the policy, and a resolution that fails ends the call with the
+ * resolver's exception, the attempt's failure attached as suppressed. For streams this runs on the scheduler.
+ *
  * <p>Sync calls pause on the caller's thread; an interrupt during a pause ends the call with the attempt's failure
  * (the interrupt is attached as suppressed and the thread's flag restored). Streams never pause on a transport
  * thread: the next attempt is scheduled, and so is any move to a fallback entry (resolving it may call the control
@@ -76,6 +82,19 @@ final class RetryingStage implements ChatStage {
                 if (failover == null) {
                     failover = new Failover(call);
                 }
+                if (mayBeGone(call, e)) {
+                    ResolvedProfile fresh;
+                    try {
+                        fresh = resolveAgain(call);
+                    } catch (RuntimeException unresolved) {
+                        unresolved.addSuppressed(e);
+                        throw failover.attachTo(unresolved);
+                    }
+                    if (fresh != null) {
+                        advance(call, fresh);
+                        continue;
+                    }
+                }
                 RetryPolicy.Decision decision = decide(call, e);
                 ResolvedProfile moveTo = null;
                 if (decision.action() == RetryPolicy.Decision.Action.FAIL_OVER) {
@@ -122,6 +141,42 @@ final class RetryingStage implements ChatStage {
                     call.tenant.id(), e);
             return RetryPolicy.Decision.STOP;
         }
+    }
+
+    /**
+     * Whether the attempt failed because its profile seems gone and the call may resolve its model again: once per
+     * call, and only for a profile the resolver gave for the call's logical model (a profile named by ARN, or a
+     * fallback entry, is what the caller asked for and is not swapped).
+     */
+    private boolean mayBeGone(Call call, Throwable error) {
+        if (call.resolvedAgain || !engine.isLogicalModel(call.request.model())) {
+            return false;
+        }
+        ResolvedProfile failed = call.profile;
+        if (failed != call.primary && !call.candidates.contains(failed)) {
+            return false;
+        }
+        try {
+            return GoneProfiles.gone(transport.classify(error), error, failed);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /*
+     * Invalidates the resolver's entry and resolves again; the new profile becomes the call's primary, so a later
+     * fail-over does not return to the gone one. Null when the resolver gives the same profile.
+     */
+    private ResolvedProfile resolveAgain(Call call) {
+        call.resolvedAgain = true;
+        ResolvedProfile gone = call.profile;
+        ResolvedProfile fresh = engine.resolveAgain(call.tenant, gone.logicalModel(), gone);
+        if (fresh != null) {
+            LOG.info("Profile {} of tenant {} for {} is gone; the call moves to {}", gone.profileArn(),
+                    call.tenant.id(), gone.logicalModel(), fresh.profileArn());
+            call.primary = fresh;
+        }
+        return fresh;
     }
 
     /** The next attempt: on the same profile, or on {@code moveTo}. */
@@ -257,6 +312,35 @@ final class RetryingStage implements ChatStage {
 
         /** An attempt failed before any of it was forwarded. */
         void attemptFailed(Throwable error) {
+            if (mayBeGone(call, error)) {
+                // Resolving may call the control plane: never on a transport thread.
+                later(Duration.ZERO, error, () -> {
+                    ResolvedProfile fresh;
+                    try {
+                        fresh = resolveAgain(call);
+                    } catch (RuntimeException unresolved) {
+                        unresolved.addSuppressed(error);
+                        fail(unresolved);
+                        return;
+                    }
+                    if (fresh == null) {
+                        decideAfter(error);
+                        return;
+                    }
+                    synchronized (lock) {
+                        if (stopped) {
+                            return;
+                        }
+                        advance(call, fresh);
+                        startAttempt();
+                    }
+                });
+                return;
+            }
+            decideAfter(error);
+        }
+
+        private void decideAfter(Throwable error) {
             RetryPolicy.Decision decision = decide(call, error);
             switch (decision.action()) {
                 case RETRY -> {

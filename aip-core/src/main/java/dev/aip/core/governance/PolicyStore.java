@@ -1,8 +1,15 @@
 package dev.aip.core.governance;
 
 import dev.aip.core.ConfigurationException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -14,6 +21,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * changes (capped at the new limit), so a reload neither grants a fresh burst nor takes one away.
  *
  * <p>A reload that fails validation changes nothing: the old policies stay in force and the error is thrown.
+ *
+ * <p><b>Version.</b> {@link #version()} is the SHA-256 of the policy text in force, so replicas that read the same
+ * file show the same version; a {@link PolicyWatcher} reloads the file when its content changes.
  *
  * <pre>{@code
  * PolicyStore policies = PolicyStore.fromFile(Path.of("policies.yaml"));
@@ -28,10 +38,13 @@ public final class PolicyStore {
 
     private final AtomicReference<PolicySet> current;
     private final Path file;
+    // Written together with current, under this; read alone (it only labels the policies in force).
+    private volatile String version;
 
-    private PolicyStore(PolicySet initial, Path file) {
+    private PolicyStore(PolicySet initial, Path file, String version) {
         this.current = new AtomicReference<>(initial);
         this.file = file;
+        this.version = version;
     }
 
     /**
@@ -41,7 +54,7 @@ public final class PolicyStore {
      * @return the store
      */
     public static PolicyStore of(PolicySet policies) {
-        return new PolicyStore(Objects.requireNonNull(policies, "policies"), null);
+        return new PolicyStore(Objects.requireNonNull(policies, "policies"), null, null);
     }
 
     /**
@@ -54,7 +67,8 @@ public final class PolicyStore {
      */
     public static PolicyStore fromFile(Path file) {
         Objects.requireNonNull(file, "file");
-        return new PolicyStore(PolicyFile.load(file), file);
+        String text = read(file);
+        return new PolicyStore(parse(file, text), file, sha256(text));
     }
 
     /**
@@ -72,8 +86,31 @@ public final class PolicyStore {
      * @param policies the new policies
      * @return the policies they replace
      */
-    public PolicySet replace(PolicySet policies) {
-        return current.getAndSet(Objects.requireNonNull(policies, "policies"));
+    public synchronized PolicySet replace(PolicySet policies) {
+        PolicySet old = current.getAndSet(Objects.requireNonNull(policies, "policies"));
+        version = null;
+        return old;
+    }
+
+    /**
+     * Returns the version of the policies in force: the SHA-256 (64 lowercase hex digits) of the policy text they
+     * were read from. Replicas that read the same text show the same version, so comparing it across replicas
+     * tells whether they all enforce the same policies.
+     *
+     * @return the version, or empty when the policies in force were put there from code ({@link #of},
+     *     {@link #replace})
+     */
+    public Optional<String> version() {
+        return Optional.ofNullable(version);
+    }
+
+    /**
+     * Returns the policy file this store reads.
+     *
+     * @return the file, or empty for a store built from code
+     */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
     }
 
     /**
@@ -88,8 +125,37 @@ public final class PolicyStore {
             throw new ConfigurationException("This PolicyStore was built from code and has no file to reload; use"
                     + " replace(PolicySet), or build it with PolicyStore.fromFile(path)");
         }
-        PolicySet loaded = PolicyFile.load(file);
+        return load(read(file));
+    }
+
+    /** Puts the given text of the policy file in force if it is valid; the watcher hashes what it loads. */
+    synchronized PolicySet load(String text) {
+        PolicySet loaded = parse(file, text);
         current.set(loaded);
+        version = sha256(text);
         return loaded;
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigurationException("Cannot read policy file " + file + ": " + e + ". Check the path and"
+                    + " its permissions.", e);
+        }
+    }
+
+    private static PolicySet parse(Path file, String text) {
+        boolean json = file.getFileName() != null && file.getFileName().toString().endsWith(".json");
+        return PolicyFile.parse(text, file.toString(), json);
+    }
+
+    static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 }

@@ -99,6 +99,21 @@ final class ProfileIndex {
         return Optional.ofNullable(byArn.get(arn));
     }
 
+    /** This index without the tenant's profiles for the model; {@code this} if it holds none. */
+    ProfileIndex without(ProfileKey key) {
+        List<InferenceProfile> gone = dedicatedAll.get(key);
+        if (gone == null) {
+            return this;
+        }
+        Map<ProfileKey, InferenceProfile> d = new HashMap<>(dedicated);
+        d.remove(key);
+        Map<ProfileKey, List<InferenceProfile>> all = new HashMap<>(dedicatedAll);
+        all.remove(key);
+        Map<String, Owner> arns = new HashMap<>(byArn);
+        gone.forEach(p -> arns.remove(p.arn()));
+        return new ProfileIndex(Map.copyOf(d), Map.copyOf(all), pools, Map.copyOf(arns), loadedAt, scanned);
+    }
+
     Optional<InferenceProfile> pool(Tier tier, String logicalModel) {
         return Optional.ofNullable(pools.get(new PoolKey(tier, logicalModel)));
     }

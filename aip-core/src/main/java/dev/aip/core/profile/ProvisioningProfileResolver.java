@@ -85,6 +85,7 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
     private final boolean provisionPools;
     private final Clock clock;
     private final Duration pooledRecheckInterval;
+    private final Duration verifyInterval;
     private final Function<TenantContext, Map<String, String>> extraTags;
     private final ProfileModelLookup models;
 
@@ -101,6 +102,7 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
         this.provisionPools = b.provisionPools;
         this.clock = b.clock;
         this.pooledRecheckInterval = b.pooledRecheckInterval;
+        this.verifyInterval = b.verifyInterval;
         this.extraTags = b.extraTags;
         this.models = ProfileModelLookup.create(api);
     }
@@ -124,13 +126,38 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
             if (fresh(again)) {
                 return again.profile();
             }
+            if (again != null && !again.profile().pooled() && stillThere(tenant.id(), again.profile())) {
+                resolved.put(key, new Cached(again.profile(), dedicatedRecheckAt()));
+                return again.profile();
+            }
             ResolvedProfile profile = provision(tenant, logicalModel);
-            Instant recheckAt = profile.pooled() ? clock.instant().plus(pooledRecheckInterval) : null;
+            Instant recheckAt = profile.pooled() ? clock.instant().plus(pooledRecheckInterval) : dedicatedRecheckAt();
             resolved.put(key, new Cached(profile, recheckAt));
             remember(profile.profileArn(), new Known(profile.pooled() ? null : profile.tenant(), profile.pooled(),
                     logicalModel, profile.sourceModelId(), null));
             return profile;
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Forgets the cached profile and what was read of its owner, and invalidates the
+     * {@linkplain Builder#lookup lookup} resolver too, so the next resolution looks the profile up again and, if
+     * it is gone, creates a new one (with the same {@code clientRequestToken} on every replica, so replicas that
+     * notice the deletion together still create one profile).
+     */
+    @Override
+    public void invalidate(TenantId tenant, String logicalModel) {
+        ProfileKey key = new ProfileKey(Objects.requireNonNull(tenant, "tenant"),
+                Objects.requireNonNull(logicalModel, "logicalModel"));
+        Cached gone = resolved.remove(key);
+        if (gone != null) {
+            known.remove(gone.profile().profileArn());
+        }
+        if (lookup != null) {
+            lookup.invalidate(tenant, logicalModel);
+        }
     }
 
     /** {@inheritDoc} {@code true} when the tenant's profile for the model is cached and not due for a recheck. */
@@ -189,6 +216,31 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
                     + " a shared one", false, null);
         }
         return Optional.of(ResolvedProfile.of(tenant.id(), k.logicalModel(), profileArn, k.sourceModelId(), false));
+    }
+
+    private Instant dedicatedRecheckAt() {
+        return verifyInterval == null ? null : clock.instant().plus(verifyInterval);
+    }
+
+    /* A cached dedicated profile due for verification: still there (GetInferenceProfile), or provisioned anew. */
+    private boolean stillThere(TenantId tenant, ResolvedProfile cached) {
+        try {
+            if (api.get(cached.profileArn()).isPresent()) {
+                return true;
+            }
+        } catch (RuntimeException e) {
+            if (Failures.classify(api, e) != ControlPlaneFailure.NOT_FOUND) {
+                throw Failures.resolution(api, tenant, "check that profile " + cached.profileArn() + " still exists",
+                        e);
+            }
+        }
+        LOG.info("Profile {} of tenant {} for {} no longer exists; resolving it again", cached.profileArn(), tenant,
+                cached.logicalModel());
+        known.remove(cached.profileArn());
+        if (lookup != null) {
+            lookup.invalidate(tenant, cached.logicalModel());
+        }
+        return false;
     }
 
     private Optional<ResolvedProfile> configuredPool(TenantContext tenant, String arn) {
@@ -405,6 +457,7 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
         private boolean provisionPools = true;
         private Clock clock = Clock.systemUTC();
         private Duration pooledRecheckInterval = Duration.ofMinutes(10);
+        private Duration verifyInterval;
         private Function<TenantContext, Map<String, String>> extraTags = t -> Map.of();
 
         private Builder(InferenceProfileApi api) {
@@ -472,6 +525,22 @@ public final class ProvisioningProfileResolver implements TenantProfileResolver 
             ConfigurationException.requireFirstSet(given,
                     "ProvisioningProfileResolver.pooledRecheckInterval", interval);
             this.pooledRecheckInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /**
+         * How long a tenant's own profile is used from the cache before the resolver checks that it still exists
+         * (one GetInferenceProfile per tenant and model per interval) and, if it is gone, resolves it again (default:
+         * never; a deleted profile is then noticed when a call to it fails, or by an invalidation).
+         */
+        public Builder verifyInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isZero() || interval.isNegative()) {
+                throw new ConfigurationException("ProvisioningProfileResolver.verifyInterval must be positive, was "
+                        + interval);
+            }
+            ConfigurationException.requireFirstSet(given, "ProvisioningProfileResolver.verifyInterval", interval);
+            this.verifyInterval = interval;
             return this;
         }
 

@@ -183,6 +183,19 @@ public final class StaticProfileResolver implements TenantProfileResolver {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>The mapping is fixed, so this only forgets that the tenant's mapped profiles were verified: with ownership
+     * verification on, the next resolution reads their tags again, and a profile that no longer exists fails with a
+     * {@link ProfileResolutionException} that says to fix the mapping.
+     */
+    @Override
+    public void invalidate(TenantId tenant, String logicalModel) {
+        verified.remove(new ProfileKey(Objects.requireNonNull(tenant, "tenant"),
+                Objects.requireNonNull(logicalModel, "logicalModel")));
+    }
+
+    /**
      * Verifies every mapping now (ownership tags and source models), so that later resolutions make no
      * control-plane call.
      *

@@ -5,6 +5,7 @@ import dev.aip.core.ConfigurationException;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
 import dev.aip.core.tenant.Tier;
 import java.time.Clock;
 import java.time.Duration;
@@ -241,6 +242,30 @@ public final class TagDiscoveryProfileResolver implements TenantProfileResolver,
                     + " a shared one", false, null);
         }
         return Optional.of(ResolvedProfile.of(tenant.id(), o.logicalModel(), o.profile(), false));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Drops the tenant's profiles for the model from the index and lets the next miss refresh the index at once
+     * (the {@linkplain Builder#minRefreshInterval(Duration) rate limit} is reset, since a refresh is known to be
+     * needed), so a replaced profile is found and a deleted one is reported as unknown. Invalidating a key the index
+     * does not hold changes nothing, so repeated invalidations cannot turn into a scan each.
+     */
+    @Override
+    public void invalidate(TenantId tenant, String logicalModel) {
+        ProfileKey key = new ProfileKey(Objects.requireNonNull(tenant, "tenant"),
+                Objects.requireNonNull(logicalModel, "logicalModel"));
+        synchronized (missLock) {
+            ProfileIndex current = index;
+            ProfileIndex without = current.without(key);
+            if (without != current) {
+                index = without;
+                lastMissRefresh = null;
+                LOG.debug("Profiles of tenant {} for {} dropped from the index; the next call finds them again",
+                        tenant, logicalModel);
+            }
+        }
     }
 
     /** The pool profile of a tier and logical model in the current index, if any. */

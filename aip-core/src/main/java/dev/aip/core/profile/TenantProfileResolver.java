@@ -3,6 +3,7 @@ package dev.aip.core.profile;
 import dev.aip.core.ProfileResolutionException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.tenant.TenantContext;
+import dev.aip.core.tenant.TenantId;
 import java.util.List;
 import java.util.Optional;
 
@@ -96,5 +97,20 @@ public interface TenantProfileResolver {
      */
     default boolean resolvesWithoutBlocking(TenantContext tenant, String logicalModel) {
         return false;
+    }
+
+    /**
+     * Forgets what this resolver remembers of a tenant's profiles for a logical model, so that the next
+     * {@link #resolve} finds them again instead of answering from memory. Called when a profile was found gone (a
+     * model call to it failed because it does not exist) and when a profile was deleted or replaced, here or on
+     * another replica (through a configuration bus).
+     *
+     * <p>Cheap and non-blocking: it makes no control-plane call; the next resolution does. Invalidating what is not
+     * cached does nothing. The default, for resolvers that remember nothing, does nothing.
+     *
+     * @param tenant the tenant whose profile changed
+     * @param logicalModel the logical model whose profile changed
+     */
+    default void invalidate(TenantId tenant, String logicalModel) {
     }
 }
