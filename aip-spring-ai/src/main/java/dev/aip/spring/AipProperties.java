@@ -459,6 +459,13 @@ public class AipProperties {
         /** Most records the spool holds; beyond it callers wait, then records are counted lost. */
         private long maxSpooledRecords = 1_000_000;
 
+        /**
+         * When a record counts as taken (the values of aip.ledger.durability): async once queued (a kill -9 loses the
+         * records still queued), sync once committed to the database or synced to the spool (nothing acknowledged is
+         * lost; the call that made the record waits one group commit). Use sync for replicas that may be killed.
+         */
+        private JsonLinesLedger.Durability durability = JsonLinesLedger.Durability.ASYNC;
+
         /** @return the JDBC URL, or {@code null} */
         public String getUrl() {
             return url;
@@ -527,6 +534,16 @@ public class AipProperties {
         /** @param maxSpooledRecords the spool's bound in records */
         public void setMaxSpooledRecords(long maxSpooledRecords) {
             this.maxSpooledRecords = maxSpooledRecords;
+        }
+
+        /** @return the durability mode */
+        public JsonLinesLedger.Durability getDurability() {
+            return durability;
+        }
+
+        /** @param durability the durability mode */
+        public void setDurability(JsonLinesLedger.Durability durability) {
+            this.durability = durability;
         }
     }
 

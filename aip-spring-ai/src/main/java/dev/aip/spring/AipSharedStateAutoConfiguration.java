@@ -64,7 +64,8 @@ public class AipSharedStateAutoConfiguration {
             AipProperties.Jdbc j = properties.getLedger().getJdbc();
             try {
                 JdbcLedger.Builder b = JdbcLedger.builder().jdbcUrl(j.getUrl()).schema(j.getSchema())
-                        .spool(j.getSpool()).batchSize(j.getBatchSize()).maxSpooledRecords(j.getMaxSpooledRecords());
+                        .spool(j.getSpool()).batchSize(j.getBatchSize()).maxSpooledRecords(j.getMaxSpooledRecords())
+                        .durability(JdbcLedger.Durability.valueOf(j.getDurability().name()));
                 if (j.getUsername() != null) {
                     b.username(j.getUsername());
                 }
