@@ -562,6 +562,18 @@ public class AipProperties {
         /** Connect and command timeout; a Redis slower than this counts as down (see the tier's failure policy). */
         private Duration timeout = Duration.ofSeconds(2);
 
+        /**
+         * How long a budget reservation may stay open in Redis before it is charged at its reserved amount: what a
+         * replica that died mid-call holds. Keep it above the longest call. Default: the state's (1 hour).
+         */
+        private Duration lease;
+
+        /**
+         * How long a concurrency slot may stay held in Redis before it is reclaimed: how long a replica that died
+         * mid-call keeps its tenants' slots. Keep it above the longest call. Default: the state's (20 minutes).
+         */
+        private Duration slotLease;
+
         /** @return the URI, or {@code null} */
         public String getUri() {
             return uri;
@@ -590,6 +602,26 @@ public class AipProperties {
         /** @param timeout the timeout */
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+        /** @return the budget reservation lease, or {@code null} for the default */
+        public Duration getLease() {
+            return lease;
+        }
+
+        /** @param lease the budget reservation lease */
+        public void setLease(Duration lease) {
+            this.lease = lease;
+        }
+
+        /** @return the concurrency slot lease, or {@code null} for the default */
+        public Duration getSlotLease() {
+            return slotLease;
+        }
+
+        /** @param slotLease the concurrency slot lease */
+        public void setSlotLease(Duration slotLease) {
+            this.slotLease = slotLease;
         }
     }
 
