@@ -429,7 +429,12 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 migrate();
                 migrated = true;
             } catch (RuntimeException e) {
-                LOG.debug("Usage ledger could not migrate its schema at start; retried with the first batch", e);
+                // The database is away: the first records go to the spool; the migration is retried with a batch.
+                lastFailure = e.getMessage();
+                databaseUp = false;
+                nextDatabaseAttempt = System.nanoTime() + retryNanos;
+                LOG.warn("Usage ledger could not migrate its schema at start; spooling to {} and retrying every {}: {}",
+                        spoolPath, Duration.ofNanos(retryNanos), e.getMessage());
             }
             while (true) {
                 if (held.isEmpty()) {
