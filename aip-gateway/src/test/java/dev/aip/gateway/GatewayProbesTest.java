@@ -2,6 +2,8 @@ package dev.aip.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aip.core.bedrock.BedrockInferenceProfileApi;
+import dev.aip.core.profile.TagDiscoveryProfileResolver;
 import dev.aip.emulator.BedrockEmulator;
 import dev.aip.emulator.FaultPlan;
 import java.net.URI;
@@ -13,13 +15,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrock.BedrockClient;
 
 /**
  * The liveness and readiness probes: both up once started; on shutdown readiness goes OUT_OF_SERVICE while the
- * gateway still serves and a call is still in flight (before the drain), and liveness stays up.
+ * gateway still serves and a call is still in flight (before the drain), and liveness stays up; readiness waits for
+ * the tag-discovery profile index.
  */
 class GatewayProbesTest {
 
@@ -77,6 +86,21 @@ class GatewayProbesTest {
         assertThat(answered.statusCode()).isEqualTo(200);
         assertThat(answered.body()).endsWith("data: [DONE]\n\n");
         assertThat(limits.inFlight()).isZero();
+    }
+
+    @Test
+    void profileIndex_tagIndexNotLoadedYet_outOfServiceUntilItLoads() {
+        try (BedrockEmulator emulator = BedrockEmulator.builder().build().start();
+             BedrockClient client = BedrockClient.builder().endpointOverride(emulator.endpoint())
+                     .region(Region.of(emulator.region())).credentialsProvider(StaticCredentialsProvider.create(
+                             AwsBasicCredentials.create("AKIDAIPTEST", "aip-test"))).build()) {
+            TagDiscoveryProfileResolver tags = TagDiscoveryProfileResolver.builder(
+                    BedrockInferenceProfileApi.create(client)).build();
+            HealthIndicator readiness = new GatewayConfiguration().profileIndexHealthIndicator(tags);
+            assertThat(readiness.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+            tags.refresh();
+            assertThat(readiness.health().getStatus()).isEqualTo(Status.UP);
+        }
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
