@@ -11,6 +11,7 @@ import dev.aip.core.chat.RetryPolicy;
 import dev.aip.core.governance.Governance;
 import dev.aip.core.metering.UsageMeter;
 import dev.aip.core.profile.ProfileBalancer;
+import dev.aip.core.profile.TagDiscoveryProfileResolver;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.Tier;
 import dev.aip.keys.ApiKeyStore;
@@ -32,6 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -173,6 +176,47 @@ class GatewayConfiguration {
                 LOG.warn("Shutdown: cancelled {} calls still in flight after the grace period", aborted);
             }
         }, false);
+    }
+
+    /**
+     * Graceful shutdown's first step. Closing the context publishes readiness REFUSING_TRAFFIC (so
+     * {@code /actuator/health/readiness} answers OUT_OF_SERVICE) before any lifecycle stops; this phase, the one
+     * before the web server's graceful phase, then keeps serving for {@code aip.gateway.shutdown-delay} so load
+     * balancers see the probe and send new calls elsewhere before the server stops taking connections.
+     */
+    @Bean
+    SmartLifecycle gatewayShutdownDelay(GatewayProperties properties) {
+        Duration delay = properties.getShutdownDelay();
+        if (delay == null || delay.isNegative()) {
+            throw new ConfigurationException("aip.gateway.shutdown-delay must be zero or positive, got " + delay);
+        }
+        return new StopStep(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 1, () -> {
+            if (!delay.isZero()) {
+                LOG.info("Shutdown: readiness is OUT_OF_SERVICE; serving {} more before draining", delay);
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, false);
+    }
+
+    /**
+     * Readiness: the profile index has loaded once (tag discovery), so the replica can route a tenant's call without
+     * waiting for Bedrock; always up with the other resolvers, which resolve on demand. Deliberately not Redis nor
+     * the ledger database: every replica shares them, so an outage there would take every replica out of the load
+     * balancer at once; the governance failure policy and the ledger's spool handle those outages per call.
+     */
+    @Bean
+    HealthIndicator profileIndexHealthIndicator(TenantProfileResolver resolver) {
+        return () -> {
+            if (resolver instanceof TagDiscoveryProfileResolver tags) {
+                return tags.lastRefresh().map(at -> Health.up().withDetail("refreshedAt", at.toString()).build())
+                        .orElseGet(() -> Health.outOfService().withDetail("refreshedAt", "never").build());
+            }
+            return Health.up().withDetail("resolver", "resolves on demand").build();
+        };
     }
 
     /**

@@ -75,6 +75,15 @@ public class GatewayProperties {
     /** Call timeouts by tenant tier, e.g. {@code premium: 15m}, {@code basic: 2m}. */
     private Map<String, Duration> tierTimeouts = new LinkedHashMap<>();
 
+    /**
+     * On shutdown, how long the gateway keeps serving with its readiness probe
+     * ({@code /actuator/health/readiness}) already OUT_OF_SERVICE before it stops taking connections and drains the
+     * calls in flight: the time a load balancer needs to see the probe and route new calls elsewhere. 0 (the
+     * default) starts draining at once; behind Kubernetes, a few seconds (or a preStop sleep) keeps requests that
+     * still arrive from being refused.
+     */
+    private Duration shutdownDelay = Duration.ZERO;
+
     /** @return the API keys */
     public List<ApiKey> getKeys() {
         return keys;
@@ -173,6 +182,16 @@ public class GatewayProperties {
     /** @param streamBufferEvents the stream events buffered for a slow client */
     public void setStreamBufferEvents(int streamBufferEvents) {
         this.streamBufferEvents = streamBufferEvents;
+    }
+
+    /** @return how long the gateway serves, unready, before it drains on shutdown */
+    public Duration getShutdownDelay() {
+        return shutdownDelay;
+    }
+
+    /** @param shutdownDelay how long the gateway serves, unready, before it drains on shutdown */
+    public void setShutdownDelay(Duration shutdownDelay) {
+        this.shutdownDelay = shutdownDelay;
     }
 
     /** @return the call timeout of tiers without their own; {@code null} for none */

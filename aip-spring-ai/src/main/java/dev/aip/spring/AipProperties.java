@@ -488,6 +488,13 @@ public class AipProperties {
         /** Most records the spool holds; beyond it callers wait, then records are counted lost. */
         private long maxSpooledRecords = 1_000_000;
 
+        /**
+         * When a record counts as taken (the values of aip.ledger.durability): async once queued (a kill -9 loses the
+         * records still queued), sync once committed to the database or synced to the spool (nothing acknowledged is
+         * lost; the call that made the record waits one group commit). Use sync for replicas that may be killed.
+         */
+        private JsonLinesLedger.Durability durability = JsonLinesLedger.Durability.ASYNC;
+
         /** @return the JDBC URL, or {@code null} */
         public String getUrl() {
             return url;
@@ -557,6 +564,16 @@ public class AipProperties {
         public void setMaxSpooledRecords(long maxSpooledRecords) {
             this.maxSpooledRecords = maxSpooledRecords;
         }
+
+        /** @return the durability mode */
+        public JsonLinesLedger.Durability getDurability() {
+            return durability;
+        }
+
+        /** @param durability the durability mode */
+        public void setDurability(JsonLinesLedger.Durability durability) {
+            this.durability = durability;
+        }
     }
 
     /**
@@ -593,6 +610,18 @@ public class AipProperties {
             this.configChannel = configChannel;
         }
 
+        /**
+         * How long a budget reservation may stay open in Redis before it is charged at its reserved amount: what a
+         * replica that died mid-call holds. Keep it above the longest call. Default: the state's (1 hour).
+         */
+        private Duration lease;
+
+        /**
+         * How long a concurrency slot may stay held in Redis before it is reclaimed: how long a replica that died
+         * mid-call keeps its tenants' slots. Keep it above the longest call. Default: the state's (20 minutes).
+         */
+        private Duration slotLease;
+
         /** @return the URI, or {@code null} */
         public String getUri() {
             return uri;
@@ -621,6 +650,26 @@ public class AipProperties {
         /** @param timeout the timeout */
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+
+        /** @return the budget reservation lease, or {@code null} for the default */
+        public Duration getLease() {
+            return lease;
+        }
+
+        /** @param lease the budget reservation lease */
+        public void setLease(Duration lease) {
+            this.lease = lease;
+        }
+
+        /** @return the concurrency slot lease, or {@code null} for the default */
+        public Duration getSlotLease() {
+            return slotLease;
+        }
+
+        /** @param slotLease the concurrency slot lease */
+        public void setSlotLease(Duration slotLease) {
+            this.slotLease = slotLease;
         }
     }
 

@@ -37,8 +37,15 @@ public class AipSharedStateAutoConfiguration {
         RedisGovernanceState aipRedisGovernanceState(AipProperties properties) {
             AipProperties.Redis r = properties.getRedis();
             try {
-                return RedisGovernanceState.builder().uri(r.getUri()).keyPrefix(r.getKeyPrefix())
-                        .timeout(r.getTimeout()).build();
+                RedisGovernanceState.Builder b = RedisGovernanceState.builder().uri(r.getUri())
+                        .keyPrefix(r.getKeyPrefix()).timeout(r.getTimeout());
+                if (r.getLease() != null) {
+                    b.lease(r.getLease());
+                }
+                if (r.getSlotLease() != null) {
+                    b.slotLease(r.getSlotLease());
+                }
+                return b.build();
             } catch (ConfigurationException e) {
                 throw new ConfigurationException("aip.redis: " + e.getMessage(), e);
             }
@@ -64,7 +71,8 @@ public class AipSharedStateAutoConfiguration {
             AipProperties.Jdbc j = properties.getLedger().getJdbc();
             try {
                 JdbcLedger.Builder b = JdbcLedger.builder().jdbcUrl(j.getUrl()).schema(j.getSchema())
-                        .spool(j.getSpool()).batchSize(j.getBatchSize()).maxSpooledRecords(j.getMaxSpooledRecords());
+                        .spool(j.getSpool()).batchSize(j.getBatchSize()).maxSpooledRecords(j.getMaxSpooledRecords())
+                        .durability(JdbcLedger.Durability.valueOf(j.getDurability().name()));
                 if (j.getUsername() != null) {
                     b.username(j.getUsername());
                 }

@@ -93,6 +93,31 @@ class SharedStateSpringTest {
     }
 
     @Test
+    void jdbcDurabilitySync_callReturnsOnlyOnceItsRecordIsCommitted(@TempDir Path dir) {
+        String schema = LocalPostgres.freshSchema();
+        PGSimpleDataSource db = new PGSimpleDataSource();
+        db.setURL(LocalPostgres.url() + "&currentSchema=" + schema);
+        Instant start = Instant.now().minusSeconds(1);
+        runner.withPropertyValues("aip.ledger.jdbc.url=" + LocalPostgres.url(), "aip.ledger.jdbc.schema=" + schema,
+                "aip.ledger.jdbc.spool=" + dir.resolve("a.jsonl"), "aip.ledger.jdbc.durability=sync").run(a -> {
+            assertThat(a).hasNotFailed();
+            ChatClient chat = a.getBean(ChatClient.Builder.class).build();
+            ask(chat, "acme");
+            JdbcLedger ledger = a.getBean(JdbcLedger.class);
+            ledger.flush(); // the first record may have outwaited the schema's migration on a cold JVM
+            long unconfirmed = ledger.unconfirmedRecords();
+            for (int i = 2; i <= 4; i++) {
+                ask(chat, "acme");
+                // No flush: the record is in the table because the call waited for its commit.
+                try (Stream<UsageRecord> records = JdbcLedger.read(db, start, Instant.now().plusSeconds(60))) {
+                    assertThat(records.count()).isEqualTo(i);
+                }
+            }
+            assertThat(ledger.unconfirmedRecords()).isEqualTo(unconfirmed);
+        });
+    }
+
+    @Test
     void sharedStateProperties_withoutTheirModule_failStartUpNamingTheDependency() {
         runner.withClassLoader(new FilteredClassLoader(RedisGovernanceState.class))
                 .withPropertyValues("aip.redis.uri=redis://127.0.0.1:1")

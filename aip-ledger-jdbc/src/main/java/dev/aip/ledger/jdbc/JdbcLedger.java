@@ -79,10 +79,16 @@ import org.slf4j.LoggerFactory;
  * and logged at ERROR, never dropped silently. A full spool means the database has been away long enough to fill it:
  * callers then slow to nothing rather than fill the disk.
  *
- * <p><b>Durability and loss window.</b> {@code accept} returns once the record is queued: a {@code kill -9} loses at
- * most the records still queued or held by the writer ({@link Builder#queueCapacity(int)} plus one batch). Records in
- * the database or in the synced spool survive any crash. {@link #flush()} waits until every record accepted before
- * it is in the database or the synced spool; {@link #drain(Duration)} waits until it is in the database.
+ * <p><b>Durability and loss window.</b> With {@link Durability#ASYNC} (the default), {@code accept} returns once the
+ * record is queued: a {@code kill -9} loses at most the records still queued or held by the writer
+ * ({@link Builder#queueCapacity(int)} plus one batch). With {@link Durability#SYNC}, {@code accept} returns only once
+ * its record is committed to the database or written and synced to the spool, so no record whose {@code accept}
+ * returned is lost by a crash of the process; callers that accept at the same time share one transaction (group
+ * commit: the writer takes everything queued, up to a batch, commits once and releases them all), so the commit
+ * rate, not the record rate, is what the database must sustain. The price is the caller's wait: one commit round trip
+ * while the database answers, the connection wait plus a spool sync when it does not. Records in the database or in
+ * the synced spool survive any crash. {@link #flush()} waits until every record accepted before it is in the database
+ * or the synced spool; {@link #drain(Duration)} waits until it is in the database.
  *
  * <p><b>Counters</b>: {@link #writtenRecords()}, {@link #spooledRecords()}, {@link #drainedRecords()},
  * {@link #failures()}, {@link #lostRecords()}, and {@link #health()} for a health indicator.
@@ -95,6 +101,25 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcLedger.class);
     private static final Pattern SCHEMA_NAME = LedgerTable.SCHEMA_NAME;
 
+    /**
+     * When {@link JdbcLedger#accept} returns; the same two modes as {@link JsonLinesLedger.Durability}.
+     *
+     * <p>Immutable.
+     */
+    public enum Durability {
+        /**
+         * {@code accept} returns once the record is queued for the writer (the default). A {@code kill -9} loses the
+         * records still queued or held by the writer: at most {@link Builder#queueCapacity(int)} plus one batch.
+         */
+        ASYNC,
+        /**
+         * {@code accept} returns once the record is committed to the database or written and synced to the spool,
+         * or once its wait ran out (see {@link JdbcLedger#accept}). Concurrent callers share one commit (group
+         * commit). No acknowledged record is lost by a {@code kill -9}.
+         */
+        SYNC
+    }
+
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
     private final @Nullable String schema;
@@ -106,7 +131,13 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final long maxSpooled;
     private final long retryNanos;
     private final long maxBlockNanos;
-    /** Records and {@link Marker}s, in order: a marker completes once every record before it is stored. */
+    private final Durability durability;
+    /** How long a SYNC accept waits for its record to be stored once queued. */
+    private final long confirmNanos;
+    /**
+     * Records, {@link Confirmed} records and {@link Marker}s, in order: a marker (and a confirmed record's own marker)
+     * completes once every record before it is stored.
+     */
     private final ArrayBlockingQueue<Object> queue;
     private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
     private final Thread writer;
@@ -116,6 +147,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private final AtomicLong drained = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
+    private final AtomicLong unconfirmed = new AtomicLong();
 
     /** The writer signals on it when the spool empties. */
     private final Object progress = new Object();
@@ -140,6 +172,9 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         this.maxSpooled = b.maxSpooledRecords;
         this.retryNanos = b.retryInterval.toNanos();
         this.maxBlockNanos = b.maxBlock.toNanos();
+        this.durability = b.durability;
+        // The writer may spend a connection wait finding the database away before it spools the record.
+        this.confirmNanos = b.maxBlock.toNanos() + b.connectTimeout.toNanos();
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         long left;
         try (Stream<UsageRecord> records = JsonLinesLedger.read(prepareSpool(spoolPath))) {
@@ -205,13 +240,19 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     /**
-     * Queues the record for the writer. Waits only while the queue is full (the database and the spool both cannot
-     * take more), at most {@code maxBlock}; a record that cannot be queued in that time, or is given after
+     * Queues the record for the writer. Waits while the queue is full (the database and the spool both cannot take
+     * more), at most {@code maxBlock}; a record that cannot be queued in that time, or is given after
      * {@link #close()}, is counted in {@link #lostRecords()} and logged at ERROR. Never throws.
+     *
+     * <p>With {@link Durability#SYNC} it then waits until the record is committed to the database or synced to the
+     * spool, at most {@code maxBlock} plus {@code connectTimeout}; a record not confirmed in that time (database
+     * hanging, spool full, or the caller was interrupted) is still queued and written later, and counted in
+     * {@link #unconfirmedRecords()}.
      */
     @Override
     public void accept(UsageRecord record) {
         Objects.requireNonNull(record, "record");
+        Marker confirmation = null;
         ReentrantReadWriteLock.ReadLock lock = closeLock.readLock();
         lock.lock();
         try {
@@ -219,9 +260,14 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
                 lose(record, "the ledger is closed");
                 return;
             }
+            Object item = record;
+            if (durability == Durability.SYNC) {
+                confirmation = new Marker();
+                item = new Confirmed(record, confirmation);
+            }
             boolean queued;
             try {
-                queued = queue.offer(record, maxBlockNanos, TimeUnit.NANOSECONDS);
+                queued = queue.offer(item, maxBlockNanos, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 queued = false;
@@ -229,9 +275,34 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             if (!queued) {
                 lose(record, "the queue stayed full for maxBlock " + Duration.ofNanos(maxBlockNanos)
                         + " (database away and spool full, or the caller was interrupted)");
+                return;
             }
         } finally {
             lock.unlock();
+        }
+        if (confirmation != null) {
+            awaitConfirmation(record, confirmation);
+        }
+    }
+
+    /** SYNC: waits (outside the close lock, so closing is not held up) for the writer to store the record. */
+    private void awaitConfirmation(UsageRecord record, Marker confirmation) {
+        boolean stored;
+        try {
+            stored = confirmation.done.get(confirmNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            stored = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stored = false;
+        }
+        if (!stored) {
+            long n = unconfirmed.incrementAndGet();
+            if (n <= 10 || Long.bitCount(n) == 1) {
+                LOG.warn("Usage ledger could not confirm record {} of tenant {} within {} ({} unconfirmed so far);"
+                        + " it stays queued and is written when the database or the spool takes it",
+                        record.recordId(), record.tenant(), Duration.ofNanos(confirmNanos), n);
+            }
         }
     }
 
@@ -319,6 +390,9 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         final CompletableFuture<Boolean> done = new CompletableFuture<>();
     }
 
+    /** A SYNC record in the queue, with the marker its {@code accept} waits on. */
+    private record Confirmed(UsageRecord record, Marker marker) {}
+
     /**
      * Stops accepting, writes what is queued (to the database, or to the spool if the database does not answer),
      * closes the spool and, if the ledger made it, the connection pool. Records that find neither (database away
@@ -350,6 +424,18 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         List<Marker> markers = new ArrayList<>();
         boolean crashed = false;
         try {
+            // Migrate before the first record, so that the first calls do not wait for it (SYNC callers would).
+            try {
+                migrate();
+                migrated = true;
+            } catch (RuntimeException e) {
+                // The database is away: the first records go to the spool; the migration is retried with a batch.
+                lastFailure = e.getMessage();
+                databaseUp = false;
+                nextDatabaseAttempt = System.nanoTime() + retryNanos;
+                LOG.warn("Usage ledger could not migrate its schema at start; spooling to {} and retrying every {}: {}",
+                        spoolPath, Duration.ofNanos(retryNanos), e.getMessage());
+            }
             while (true) {
                 if (held.isEmpty()) {
                     boolean stopping = closed;
@@ -409,6 +495,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
             for (Object o; (o = queue.poll()) != null; ) {
                 if (o instanceof Marker m) {
                     m.done.complete(!crashed);
+                } else if (o instanceof Confirmed c) {
+                    c.marker().done.complete(false);
                 }
             }
             synchronized (progress) {
@@ -420,6 +508,9 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     private static void take(Object item, List<UsageRecord> held, List<Marker> markers) {
         if (item instanceof Marker m) {
             markers.add(m);
+        } else if (item instanceof Confirmed c) {
+            held.add(c.record());
+            markers.add(c.marker());
         } else {
             held.add((UsageRecord) item);
         }
@@ -675,6 +766,16 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
     }
 
     /**
+     * Returns the {@link Durability#SYNC} records whose {@code accept} returned before they were stored (see
+     * {@link #accept}); each was logged. They are not lost: they are written when the database or the spool takes them.
+     *
+     * @return the count since start
+     */
+    public long unconfirmedRecords() {
+        return unconfirmed.get();
+    }
+
+    /**
      * Returns the records in the spool waiting to be re-sent.
      *
      * @return the count
@@ -753,7 +854,8 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
      * Configures a {@link JdbcLedger}. Either {@link #dataSource(DataSource)}, or {@link #jdbcUrl(String)} (with
      * {@link #username(String)} and {@link #password(String)}) for a pool the ledger makes and closes; and
      * {@link #spool(Path)}. Defaults: batches of 500, a queue of 16,384 records, a spool of at most 1,000,000
-     * records, a retry every second, a connection wait of 2 seconds, callers wait at most 1 second. Each setting may
+     * records, a retry every second, a connection wait of 2 seconds, callers wait at most 1 second for room,
+     * {@link Durability#ASYNC}. Each setting may
      * be set once: a second set is refused with a {@link ConfigurationException} naming both values.
      *
      * <p>Not thread-safe; confine to one thread.
@@ -772,6 +874,7 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         private Duration retryInterval = Duration.ofSeconds(1);
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration maxBlock = Duration.ofSeconds(1);
+        private Durability durability = Durability.ASYNC;
         private final Map<String, Object> given = new HashMap<>();
 
         private Builder() {}
@@ -953,6 +1056,19 @@ public final class JdbcLedger implements UsageSink, AutoCloseable {
         public Builder maxBlock(Duration timeout) {
             ConfigurationException.requireFirstSet(given, "JdbcLedger.maxBlock", timeout);
             maxBlock = positive("maxBlock", timeout);
+            return this;
+        }
+
+        /**
+         * Sets when {@link JdbcLedger#accept} returns: once queued ({@link Durability#ASYNC}, the default), or once
+         * stored in the database or the synced spool ({@link Durability#SYNC}).
+         *
+         * @param mode the durability
+         * @return this builder
+         */
+        public Builder durability(Durability mode) {
+            ConfigurationException.requireFirstSet(given, "JdbcLedger.durability", mode);
+            durability = Objects.requireNonNull(mode, "durability");
             return this;
         }
 

@@ -282,4 +282,69 @@ class JdbcLedgerTest {
         }, Instant.EPOCH, Instant.now())).isInstanceOf(LedgerReadException.class)
                 .hasMessageContaining("check the JDBC URL");
     }
+
+    @Test
+    void accept_syncDurability_returnsOnlyOnceTheRecordIsCommitted() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        try (JdbcLedger ledger = ledger(PostgresServer.dataSource(), schema, dir.resolve("spool.jsonl"))
+                .durability(JdbcLedger.Durability.SYNC).build()) {
+            ledger.accept(record("warm-up", 0));
+            ledger.flush(); // the first record may outwait the schema's migration on a cold JVM
+            long unconfirmed = ledger.unconfirmedRecords();
+            for (int i = 0; i < 20; i++) {
+                ledger.accept(record("acme", i));
+                // No flush: the row is there because accept waited for its commit.
+                assertThat(rows(schema)).isEqualTo(i + 2);
+            }
+            assertThat(ledger.unconfirmedRecords()).isEqualTo(unconfirmed);
+        }
+    }
+
+    @Test
+    void accept_syncDurabilityDatabaseDown_returnsOnlyOnceTheRecordIsSyncedToTheSpool() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        Fixtures.SwitchableDataSource db = new Fixtures.SwitchableDataSource();
+        db.down = true;
+        try (JdbcLedger ledger = JdbcLedger.builder().dataSource(db).schema(schema).spool(dir.resolve("spool.jsonl"))
+                .retryInterval(Duration.ofMinutes(5)).durability(JdbcLedger.Durability.SYNC).build()) {
+            for (int i = 0; i < 5; i++) {
+                ledger.accept(record("acme", i));
+                assertThat(ledger.spooledRecords()).isEqualTo(i + 1);
+            }
+            assertThat(JsonLinesLedger.read(dir.resolve("spool.jsonl")).count()).isEqualTo(5);
+            assertThat(ledger.unconfirmedRecords()).isZero();
+        }
+    }
+
+    @Test
+    void accept_syncDurabilityManyThreads_storesEveryRecordOnce() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        try (JdbcLedger ledger = ledger(PostgresServer.dataSource(), schema, dir.resolve("spool.jsonl"))
+                .durability(JdbcLedger.Durability.SYNC).build()) {
+            ledger.accept(record("warm-up", 0));
+            ledger.flush();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                Thread writer = new Thread(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        ledger.accept(record("t" + thread, i));
+                    }
+                });
+                writer.start();
+                threads.add(writer);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(rows(schema)).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void durability_setTwice_refusedNamingBothValues() {
+        JdbcLedger.Builder b = JdbcLedger.builder().durability(JdbcLedger.Durability.SYNC);
+        assertThatThrownBy(() -> b.durability(JdbcLedger.Durability.ASYNC))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("SYNC").hasMessageContaining("ASYNC");
+    }
 }
