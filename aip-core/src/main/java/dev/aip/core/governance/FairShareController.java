@@ -471,6 +471,9 @@ final class FairShareController implements FairShareState {
                         long tokens = Math.min(r.tokens(), UsageWindow.MAX_AMOUNT);
                         ModelLoad m = model;
                         boolean elsewhere = r.elsewhere(model.key.sourceModelId(), model.key.region());
+                        if (elsewhere && tokens == 0 && !r.throttled()) {
+                            continue; // nothing to count on the other model: leave it unknown, as a shared state does
+                        }
                         if ((elsewhere || r.throttled()) && !timed) {
                             now = owner.ticker.getAsLong();
                             timed = true;
