@@ -2,6 +2,8 @@ package dev.aip.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.emulator.BedrockEmulator;
@@ -50,7 +52,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Redis, one PostgreSQL and one Bedrock emulator. Calls go round-robin over the replicas, as a load balancer sends
  * them. Governance holds across replicas with exact counts, the PostgreSQL ledger equals what the emulator saw per
  * tenant, and a replica killed mid-load loses no answered call's record and leaves no concurrency slot held past its
- * lease.
+ * lease. An API key created and revoked through one replica's admin endpoint works, then is refused, on every replica
+ * (the PostgreSQL key store each refreshes); a flooder spread over the replicas gets its fair share once, exactly what
+ * one instance would admit (fair share's windows on Redis).
  *
  * <p>The number of mixed calls is {@code -Daip.cluster.calls=N} (default 300; 5,000 by hand).
  */
@@ -68,6 +72,19 @@ class GatewayClusterTest {
     static final BigDecimal BUDGET = new BigDecimal("0.0040");
     static final Duration SLOT_LEASE = Duration.ofSeconds(6);
     static final Pattern RECORD_ID = Pattern.compile("\"record_id\":\"([^\"]+)\"");
+    static final String ADMIN_TOKEN = "cluster-admin-token";
+    /** The tenant of the keys created through the admin endpoint. */
+    static final String KEYED = "keyed";
+    /** Fair share's model: a route of its own, so the calls of the other checks are not in its windows. */
+    static final String FAIR_MODEL = "us.anthropic.claude-3-haiku-20240307-v1:0";
+    static final String FAIR_SOURCE = "anthropic.claude-3-haiku-20240307-v1:0";
+    static final long FAIR_CAPACITY = 10_000;
+    static final int FAIR_MAX_TOKENS = 1_000;
+    /** A premium tenant with a steady load and a basic one flooding, on the fair-share model. */
+    static final String QUIET = "quiet";
+    static final String FLOODER = "flooder";
+
+    static final ObjectMapper JSON = new ObjectMapper();
 
     BedrockEmulator emulator;
     final List<Process> replicas = new ArrayList<>();
@@ -76,6 +93,9 @@ class GatewayClusterTest {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     String schema;
+    String keySchema;
+    Path policies;
+    String basePolicies;
     Instant started;
     /** Record ids of calls answered by a replica that was killed later. */
     final Set<String> answeredBeforeKill = ConcurrentHashMap.newKeySet();
@@ -90,8 +110,11 @@ class GatewayClusterTest {
         emulator.script().forAnyModel().whenPromptContains("[throttle]").fail("ThrottlingException");
         emulator.script().forAnyModel().whenPromptContains("[slow]").delay(Duration.ofMillis(400)).replyAsModel();
         emulator.script().forAnyModel().whenPromptContains("[hold]").delay(Duration.ofMinutes(2)).replyAsModel();
+        // Fair share's calls use what they reserve: their output is their max_tokens.
+        emulator.script().forAnyModel().whenPromptContains("[fair]").replyTokens(FAIR_MAX_TOKENS);
 
-        Path policies = dir.resolve("policies.yaml");
+        policies = dir.resolve("policies.yaml");
+        keySchema = LocalPostgres.freshSchema();
         Files.writeString(policies, String.join("\n",
                 "defaults:",
                 "  requestsPerMinute: unlimited",
@@ -102,6 +125,7 @@ class GatewayClusterTest {
                 "  held: { maxConcurrentCalls: " + CONCURRENCY_CAP + " }",
                 "  bud: { budget: { usd: \"" + BUDGET.toPlainString() + "\", period: day, zone: UTC } }",
                 ""));
+        basePolicies = Files.readString(policies);
         // The replicas get the main class path only: the tests' own configurations stay out of their contexts.
         String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.endsWith("test-classes")).collect(Collectors.joining(File.pathSeparator));
@@ -117,6 +141,7 @@ class GatewayClusterTest {
                     "--aip.profiles.strategy=provisioning",
                     "--aip.profiles.account-id=" + emulator.accountId(),
                     "--aip.profiles.routes.claude-haiku=" + HAIKU,
+                    "--aip.profiles.routes.claude-fair=" + FAIR_MODEL,
                     "--aip.policy-file=" + policies,
                     "--aip.redis.uri=" + redis,
                     "--aip.redis.key-prefix=" + prefix,
@@ -125,12 +150,24 @@ class GatewayClusterTest {
                     "--aip.ledger.jdbc.schema=" + schema,
                     "--aip.ledger.jdbc.durability=sync",
                     "--aip.ledger.jdbc.spool=" + dir.resolve("replica-" + i + "-spool.jsonl"),
-                    "--management.endpoints.web.exposure.include=health",
+                    "--aip.gateway.key-store.jdbc-url=" + postgres,
+                    "--aip.gateway.key-store.schema=" + keySchema,
+                    "--aip.gateway.key-store.refresh-interval=500ms",
+                    "--aip.gateway.admin-token-sha256=" + ApiKeys.sha256Hex(ADMIN_TOKEN),
+                    "--aip.tenants." + KEYED + ".tier=standard",
+                    "--aip.tenants." + QUIET + ".tier=premium",
+                    "--aip.tenants." + FLOODER + ".tier=basic",
+                    "--management.endpoints.web.exposure.include=health,aip",
                     "--logging.level.root=WARN"));
             for (int t = 0; t < TENANTS.size(); t++) {
                 command.add("--aip.tenants." + TENANTS.get(t) + ".tier=standard");
                 command.add("--aip.gateway.keys[" + t + "].tenant=" + TENANTS.get(t));
                 command.add("--aip.gateway.keys[" + t + "].sha256=" + ApiKeys.sha256Hex(key(TENANTS.get(t))));
+            }
+            for (String tenant : List.of(QUIET, FLOODER)) {
+                int t = QUIET.equals(tenant) ? TENANTS.size() : TENANTS.size() + 1;
+                command.add("--aip.gateway.keys[" + t + "].tenant=" + tenant);
+                command.add("--aip.gateway.keys[" + t + "].sha256=" + ApiKeys.sha256Hex(key(tenant)));
             }
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("replica-" + i + ".log").toFile());
@@ -263,6 +300,92 @@ class GatewayClusterTest {
     // ------------------------------------------------------------------------------------------------------------
 
     @Test
+    @Order(5)
+    void apiKey_revokedThroughOneReplica_refusedByEveryReplica() throws Exception {
+        HttpResponse<String> created = send(0, "POST", "/admin/keys", "{\"tenant\":\"" + KEYED
+                + "\",\"name\":\"cluster\"}", ADMIN_TOKEN);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode issued = JSON.readTree(created.body());
+        String key = issued.get("key").asText();
+        String id = issued.get("id").asText();
+
+        // Every replica reads the store every 500 ms: the new key reaches the others with their next refresh.
+        List<Integer> statuses = pollEveryReplica(key, 200);
+        assertThat(statuses).as("the created key works on every replica").containsOnly(200);
+
+        HttpResponse<String> revoked = send(0, "DELETE", "/admin/keys/" + id, null, ADMIN_TOKEN);
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        assertThat(JSON.readTree(revoked.body()).get("revokedAt").isNull()).isFalse();
+
+        assertThat(pollEveryReplica(key, 401)).as("the revoked key is refused by every replica").containsOnly(401);
+        for (int replica = 0; replica < REPLICAS; replica++) {
+            HttpResponse<String> refused = send(replica, "POST", "/v1/chat/completions", chatBody("claude-haiku",
+                    60, "After revocation"), key);
+            assertThat(refused.statusCode()).isEqualTo(401);
+            JsonNode error = JSON.readTree(refused.body()).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("invalid_api_key");
+            assertThat(error.get("message").asText()).as("replica %d", replica).contains("revoked");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void fairShare_flooderSpreadOverReplicas_getsItsShareOnceNotOncePerReplica() throws Exception {
+        // Fair share on a model of its own, turned on by a policy reload on every replica (and off again after).
+        Files.writeString(policies, basePolicies + String.join("\n",
+                "fairShare:",
+                "  capacity:",
+                "    " + FAIR_SOURCE + ": " + FAIR_CAPACITY,
+                ""));
+        try {
+            reloadPoliciesEverywhere();
+            // Six rounds of one quiet call and five flooder calls, one at a time, every call to the next replica.
+            List<String[]> sequence = new ArrayList<>();
+            for (int round = 0; round < 6; round++) {
+                sequence.add(new String[] {QUIET, "[fair] q" + round});
+                for (int f = 0; f < 5; f++) {
+                    sequence.add(new String[] {FLOODER, "[fair] f" + round + f});
+                }
+            }
+            Map<String, Integer> admitted = new HashMap<>();
+            Map<String, Integer> sent = new HashMap<>();
+            for (int i = 0; i < sequence.size(); i++) {
+                String tenant = sequence.get(i)[0];
+                HttpResponse<String> r = send(i % REPLICAS, "POST", "/v1/chat/completions",
+                        chatBody("claude-fair", FAIR_MAX_TOKENS, sequence.get(i)[1]), key(tenant));
+                sent.merge(tenant, 1, Integer::sum);
+                if (r.statusCode() == 200) {
+                    admitted.merge(tenant, 1, Integer::sum);
+                } else {
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                    assertThat(r.body()).as("refused by fair share").contains("fair share of");
+                }
+            }
+
+            // The same sequence decided by one instance, and by three replicas each on its own state. Each call
+            // reserves its estimate, ceil(prompt chars / 4) + max_tokens, and is settled to what it used: its
+            // max_tokens of output plus its input as Bedrock counts it (3 tokens more per message). Either way a
+            // call weighs a little over 1,000 tokens, so the model (capacity 10,000, congested above 9,000) is
+            // congested from the ninth call on whichever of the two counts, and the decisions do not depend on
+            // when a call's settlement lands relative to the next admission.
+            Map<String, Integer> one = decide(sequence, 1, 0);
+            assertThat(decide(sequence, 1, 3)).as("the count does not depend on the settlement").isEqualTo(one);
+            Map<String, Integer> apart = decide(sequence, REPLICAS, 0);
+
+            assertThat(admitted.get(FLOODER)).as("three replicas on one Redis admit what one instance admits")
+                    .isEqualTo(one.get(FLOODER));
+            assertThat(admitted.get(QUIET)).as("the quiet tenant loses nothing").isEqualTo(sent.get(QUIET));
+            assertThat(one.get(FLOODER)).isLessThan(sent.get(FLOODER) / 4);
+            assertThat(admitted.get(FLOODER)).as("far below each replica on its own")
+                    .isLessThan(apart.get(FLOODER))
+                    .isLessThan(3 * one.get(FLOODER));
+        } finally {
+            Files.writeString(policies, basePolicies);
+            reloadPoliciesEverywhere();
+        }
+    }
+
+    @Test
     @Order(10)
     void killOneReplicaMidLoad_everyAnsweredCallRecorded_itsSlotsFreeAfterTheirLease() throws Exception {
         int victim = REPLICAS - 1;
@@ -360,6 +483,92 @@ class GatewayClusterTest {
     }
 
     // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Fair share's admissions for {@code sequence} (tenant, prompt) sent in turn to {@code instances} instances that
+     * each decide on their own state, every call weighing its estimate plus {@code extra} tokens: a call passes while
+     * the model's minute, the call included, stays within the capacity less 10 %, or while its tenant's minute
+     * stays within its share (the capacity by tier weight over the tenants active on that instance: premium 4,
+     * basic 1; premium's reserved 30 % is below its weighted share here), or if its tenant had used nothing; a
+     * refused call's tokens are taken back.
+     */
+    static Map<String, Integer> decide(List<String[]> sequence, int instances, long extra) {
+        long congested = FAIR_CAPACITY - FAIR_CAPACITY / 10;
+        Map<String, Long> weights = Map.of(QUIET, 4L, FLOODER, 1L);
+        long[] model = new long[instances];
+        List<Map<String, Long>> used = new ArrayList<>();
+        for (int n = 0; n < instances; n++) {
+            used.add(new HashMap<>());
+        }
+        Map<String, Integer> admitted = new HashMap<>();
+        for (int i = 0; i < sequence.size(); i++) {
+            String tenant = sequence.get(i)[0];
+            long tokens = (sequence.get(i)[1].length() + 3) / 4 + FAIR_MAX_TOKENS + extra;
+            int n = i % instances;
+            long mine = used.get(n).getOrDefault(tenant, 0L);
+            long activeWeights = weights.get(tenant) + used.get(n).entrySet().stream()
+                    .filter(e -> !e.getKey().equals(tenant) && e.getValue() > 0)
+                    .mapToLong(e -> weights.get(e.getKey())).sum();
+            long share = FAIR_CAPACITY * weights.get(tenant) / activeWeights;
+            if (model[n] + tokens <= congested || mine == 0 || mine + tokens <= share) {
+                model[n] += tokens;
+                used.get(n).put(tenant, mine + tokens);
+                admitted.merge(tenant, 1, Integer::sum);
+            }
+        }
+        return admitted;
+    }
+
+    static String chatBody(String model, int maxTokens, String prompt) {
+        return "{\"model\":\"" + model + "\",\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+    }
+
+    /** One request to a replica, with {@code bearer} as its token (an API key or the admin token). */
+    private HttpResponse<String> send(int replica, String method, String path, String body, String bearer)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(replica) + path))
+                .timeout(Duration.ofMinutes(1)).header("Authorization", "Bearer " + bearer)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Calls every replica with {@code key} until all answer {@code status}, for at most 30 s; returns the last
+     * answers' statuses.
+     */
+    private List<Integer> pollEveryReplica(String key, int status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<Integer> statuses;
+        while (true) {
+            statuses = new ArrayList<>();
+            for (int replica = 0; replica < REPLICAS; replica++) {
+                statuses.add(send(replica, "POST", "/v1/chat/completions",
+                        chatBody("claude-haiku", 60, "Key " + replica), key).statusCode());
+            }
+            if (statuses.stream().allMatch(s -> s == status) || System.nanoTime() > deadline) {
+                return statuses;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Reloads the policy file on every live replica ({@code POST /actuator/aip/policies/reload}). */
+    private void reloadPoliciesEverywhere() throws Exception {
+        for (int replica = 0; replica < REPLICAS; replica++) {
+            if (!replicas.get(replica).isAlive()) {
+                continue;
+            }
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + ports.get(replica) + "/actuator/aip/policies/reload")).timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+    }
 
     private int next() {
         return next.getAndIncrement() % REPLICAS;
