@@ -293,10 +293,9 @@ class GatewayClusterTest {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Checks of shared state that other parts of the cluster add belong here, between the governance checks above
-    // and the kill below (which leaves two replicas): an API key revoked through one replica refused by all; a
-    // flooder on several replicas held to its fair share once, not once per replica; a policy change reaching
-    // every replica.
+    // Shared state beyond governance, while all three replicas run (the kill below leaves two): an API key revoked
+    // through one replica is refused by all; a flooder spread over the replicas gets its fair share once. (Policy
+    // versions reaching every replica are proven by RedisConfigBusTest and ReplicaConfigSpringTest.)
     // ------------------------------------------------------------------------------------------------------------
 
     @Test
