@@ -164,7 +164,8 @@ class TimerPacingTest {
                 InputStream in = socket.getInputStream();
                 assertThat(in.read()).as("the response head and the first event").isNotNegative();
             }
-            // The next event was due in 60 s; the gone client disarms that timer and the call is recorded now.
+            // The next event was due in 60 s; the gone client disarms that timer and the call is recorded now: the
+            // wait below gives up long before the 60 s timer could have recorded it.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (emulator.invocations().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
@@ -173,7 +174,6 @@ class TimerPacingTest {
                 assertThat(r.outcome()).isEqualTo(InvocationRecord.Outcome.CANCELLED_BY_CLIENT);
                 assertThat(r.usageDelivered()).isFalse();
             });
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(30));
         }
     }
 
