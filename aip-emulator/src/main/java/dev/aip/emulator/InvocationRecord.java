@@ -2,6 +2,8 @@ package dev.aip.emulator;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Objects;
 
 /**
@@ -64,6 +66,34 @@ public record InvocationRecord(String requestId, Instant timestamp, String opera
         Objects.requireNonNull(metricsModelId, "metricsModelId");
         Objects.requireNonNull(outcome, "outcome");
         requestMetadata = requestMetadata == null ? Map.of() : Map.copyOf(requestMetadata);
+    }
+
+    /**
+     * Returns the most calls of {@code records} that were running at one time, each from its arrival
+     * ({@link #timestamp()}) for its {@link #latencyMs()}: a way to check from the emulator's own books that a
+     * concurrency cap held, or that calls really ran side by side. A call ending in the millisecond another arrives does
+     * not overlap it (a slot released, then taken).
+     *
+     * @param records the calls to look at, e.g. {@code emulator.invocations()} or one tenant's of them
+     * @return the peak number of calls in flight, 0 for none
+     */
+    public static int peakInFlight(Collection<InvocationRecord> records) {
+        long[][] edges = new long[records.size() * 2][];
+        int i = 0;
+        for (InvocationRecord r : records) {
+            long start = r.timestamp().toEpochMilli();
+            edges[i++] = new long[] {start, 1};
+            edges[i++] = new long[] {start + r.latencyMs(), -1};
+        }
+        // At one millisecond, ends before starts.
+        Arrays.sort(edges, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        int now = 0;
+        int peak = 0;
+        for (long[] e : edges) {
+            now += (int) e[1];
+            peak = Math.max(peak, now);
+        }
+        return peak;
     }
 
     /** Input tokens of every kind: {@code inputTokens + cacheReadInputTokens + cacheWriteInputTokens}. */

@@ -108,7 +108,8 @@ class TimerPacingTest {
             // Held workers would serve at most 2 calls at a time (300 calls x 1 s / 2 workers = 150 s); timers hold the
             // calls' latencies side by side, as the emulator's own records show.
             System.out.println(CALLS + " Converse calls with 1 s latency on 2 workers took " + wallMillis + " ms");
-            assertThat(maxInFlight(emulator.invocations())).as("calls in their latency at once on 2 workers")
+            assertThat(InvocationRecord.peakInFlight(emulator.invocations()))
+                    .as("calls in their latency at once on 2 workers")
                     .isGreaterThan(OVERLAP_BOUND);
             assertThat(calls).allSatisfy(c -> assertThat(c.join().output().message().content()).isNotEmpty());
             assertThat(emulator.invocations()).hasSize(CALLS + 1)
@@ -136,7 +137,8 @@ class TimerPacingTest {
 
             // Held workers would serve at most 2 streams at a time (300 streams x 1.2 s / 2 workers = 180 s).
             System.out.println(CALLS + " paced streams on 2 workers took " + wallMillis + " ms");
-            assertThat(maxInFlight(emulator.invocations())).as("streams in their pacing at once on 2 workers")
+            assertThat(InvocationRecord.peakInFlight(emulator.invocations()))
+                    .as("streams in their pacing at once on 2 workers")
                     .isGreaterThan(OVERLAP_BOUND);
             assertThat(streams).allSatisfy(s -> assertThat(s.join()).extracting(Event::name)
                     .startsWith("messageStart", "contentBlockDelta")
@@ -175,25 +177,6 @@ class TimerPacingTest {
                 assertThat(r.usageDelivered()).isFalse();
             });
         }
-    }
-
-    /** The most calls whose [arrival, arrival + latency] overlap, from the emulator's records. */
-    private static int maxInFlight(List<InvocationRecord> records) {
-        List<long[]> edges = new ArrayList<>();
-        for (InvocationRecord r : records) {
-            long start = r.timestamp().toEpochMilli();
-            edges.add(new long[] {start, 1});
-            edges.add(new long[] {start + r.latencyMs(), -1});
-        }
-        // At one millisecond, ends before starts: calls that merely touch do not overlap.
-        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-        int now = 0;
-        int max = 0;
-        for (long[] e : edges) {
-            now += (int) e[1];
-            max = Math.max(max, now);
-        }
-        return max;
     }
 
     private static BedrockRuntimeAsyncClient asyncClient(BedrockEmulator emulator, Protocol protocol) {

@@ -266,7 +266,7 @@ class GatewayClusterTest {
         assertThat(answered).isPositive();
         assertThat(refused).as("more calls than the cap arrived at once").isPositive();
         assertThat(answered + refused).isEqualTo(CONCURRENCY_CAP * 6);
-        assertThat(maxInFlight(invocations("cc"))).isBetween(1, CONCURRENCY_CAP);
+        assertThat(InvocationRecord.peakInFlight(invocations("cc"))).isBetween(1, CONCURRENCY_CAP);
     }
 
     @Test
@@ -591,25 +591,6 @@ class GatewayClusterTest {
     private List<InvocationRecord> invocations(String tenant) {
         return emulator.invocations().stream()
                 .filter(i -> tenant.equals(i.requestMetadata().get("tenantId"))).toList();
-    }
-
-    /** The most calls of the list that were running at Bedrock at one time (arrival to last byte). */
-    static int maxInFlight(List<InvocationRecord> calls) {
-        List<long[]> events = new ArrayList<>();
-        for (InvocationRecord c : calls) {
-            long start = c.timestamp().toEpochMilli();
-            events.add(new long[] {start, 1});
-            events.add(new long[] {start + c.latencyMs(), -1});
-        }
-        // Ends before starts at the same millisecond: a slot released then taken is not an overlap.
-        events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-        int now = 0;
-        int max = 0;
-        for (long[] e : events) {
-            now += (int) e[1];
-            max = Math.max(max, now);
-        }
-        return max;
     }
 
     private List<UsageRecord> ledger() {

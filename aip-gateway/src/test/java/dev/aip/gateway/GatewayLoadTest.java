@@ -115,26 +115,7 @@ class GatewayLoadTest {
         // Concurrent, not one after another: the emulator's own records show the streams' first-token waits side by
         // side (one after another, at most one would be waiting at a time).
         System.out.println(STREAMS + " slow streams took " + Duration.ofNanos(elapsed).toMillis() + " ms");
-        assertThat(maxInFlight(emulator.invocations())).as("streams in flight at once at the emulator")
+        assertThat(InvocationRecord.peakInFlight(emulator.invocations())).as("streams in flight at once at the emulator")
                 .isGreaterThan(50);
-    }
-
-    /** The most calls whose [arrival, arrival + latency] overlap, from the emulator's records. */
-    private static int maxInFlight(List<InvocationRecord> records) {
-        List<long[]> edges = new ArrayList<>();
-        for (InvocationRecord r : records) {
-            long start = r.timestamp().toEpochMilli();
-            edges.add(new long[] {start, 1});
-            edges.add(new long[] {start + r.latencyMs(), -1});
-        }
-        // At one millisecond, ends before starts: calls that merely touch do not overlap.
-        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-        int now = 0;
-        int max = 0;
-        for (long[] e : edges) {
-            now += (int) e[1];
-            max = Math.max(max, now);
-        }
-        return max;
     }
 }
