@@ -484,9 +484,11 @@ public final class Governance implements Admission {
      * Returns a tenant's budget account for the current period.
      *
      * @param tenant the tenant
-     * @return spent and reserved amounts; {@link BudgetStore.Usage#NONE} if the tenant has no budget
+     * @return spent and reserved amounts, after expiring the leases that have ended when a sweep is due;
+     *     {@link BudgetStore.Usage#NONE} if the tenant has no budget
      */
     public BudgetStore.Usage budgetUsage(TenantContext tenant) {
+        maybeSweep(clock.instant());
         Budget budget = policies.current().policyFor(tenant).budgetInForce();
         if (budget == null) {
             return BudgetStore.Usage.NONE;
@@ -500,10 +502,12 @@ public final class Governance implements Admission {
      *
      * @param tenant the tenant
      * @return the count, counted only for tenants with a concurrency cap; with a shared {@link ConcurrencyState},
-     *     across every instance that shares it
+     *     across every instance that shares it. A permit whose lease has ended holds no slot: the sweep runs first
+     *     when due, as on admission, so the count agrees with a shared state whose slot leases end on their own
      * @throws RuntimeException what a shared state throws when it cannot be reached
      */
     public int inFlight(TenantId tenant) {
+        maybeSweep(clock.instant());
         if (shared != null) {
             return shared.held(tenant, clock.instant());
         }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -158,6 +159,17 @@ class SharedAdmissionParityProperties {
             }
         }
         assertThat(shared.failOpenAdmissions()).isZero();
+    }
+
+    /**
+     * A slot held past the Redis slot lease (20 minutes) and so past the governance lease (15 minutes): Redis frees it
+     * when its lease ends, the local governance when its sweep expires the permit; both count none.
+     */
+    @Example
+    void slotHeldPastBothLeases_isFreedAlike() throws Exception {
+        sequences_localAndRedis_decideAndHoldAlike(new Limits(2, 0, 0, "1"), new Limits(0, 0, 0, null),
+                List.of(new Admit(0, 10, 10, false), new Advance(600_000), new Advance(600_000),
+                        new Advance(60_001), new Admit(0, 10, 10, true), new Release(0, 5, 5)));
     }
 
     private static Decision admit(Governance g, TenantContext tenant, Admit a) throws Exception {
