@@ -15,14 +15,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Governance state on one Redis server, shared by every application instance that points at it: budgets, rate limits
@@ -86,7 +81,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisGovernanceState implements AutoCloseable {
 
-    private final ClientResources resources;
     private final RedisClient client;
     private final Lazy<StatefulRedisConnection<String, String>> text;
     private final Lazy<StatefulRedisConnection<String, byte[]>> binary;
@@ -99,16 +93,7 @@ public final class RedisGovernanceState implements AutoCloseable {
     private RedisGovernanceState(Builder b) {
         RedisURI uri = RedisURI.create(b.uri);
         uri.setTimeout(b.timeout);
-        // Many threads share one connection: each command is a write and a flush from its caller's thread. Flushes
-        // queued in the same event-loop turn go out as one socket write, so Redis reads them in one go too.
-        this.resources = ClientResources.builder().nettyCustomizer(new NettyCustomizer() {
-            @Override
-            public void afterChannelInitialized(Channel channel) {
-                channel.pipeline().addFirst(new FlushConsolidationHandler(
-                        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-            }
-        }).build();
-        this.client = RedisClient.create(resources, uri);
+        this.client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(b.timeout).build())
@@ -220,7 +205,6 @@ public final class RedisGovernanceState implements AutoCloseable {
         text.close();
         binary.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /**
