@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * one per release. A tenant's keys share the hash tag {@code {<tenant>}}, so one script touches one cluster slot:
  * <ul>
  *   <li>{@code <p>:adm:{<t>}:slots}: a sorted set of the slots held, by lease end (epoch ms);</li>
- *   <li>{@code <p>:adm:{<t>}:buckets}: both buckets in one hash, per bucket its level (negative in debt), Bucket4j's
- *       rounding error (in refill-rate × ms), last refill (epoch ms) and per-minute limit; the key expires a minute
- *       after both buckets would be full again;</li>
+ *   <li>{@code <p>:adm:{<t>}:rates}: both buckets in one string of eight comma-separated integers (one read and one
+ *       write with its expiry per script, where a hash takes a third command for the expiry): per bucket, requests
+ *       then tokens, its level (negative in debt), Bucket4j's rounding error (in refill-rate × ms), last refill
+ *       (epoch ms) and per-minute limit, empty for a bucket not in use; the key expires a minute after both buckets
+ *       would be full again;</li>
  *   <li>{@code <p>:adm:{<t>}:holds}: the open token reservations, members {@code id|tokens} by lease end, so that a
  *       release trues up once;</li>
  *   <li>{@code <p>:adm:{<t>}:budget:<period>:acct} and {@code ...:holds}: the budget account ({@code spent},
@@ -61,9 +63,9 @@ final class RedisSharedAdmission implements SharedAdmission {
             RedisBudgetStore.SCALE);
 
     /**
-     * Helpers of both scripts: Bucket4j's greedy refill in integer milliseconds, over the tenant's one bucket hash
-     * (fields {@code r*} for requests, {@code t*} for tokens: level, rounding error, last refill, limit). ARGV[1]
-     * now, ARGV[2] period; KEYS[2] the buckets, KEYS[4] the budget account.
+     * Helpers of both scripts: Bucket4j's greedy refill in integer milliseconds, over the tenant's one bucket string
+     * (requests then tokens: level, rounding error, last refill, limit). ARGV[1] now, ARGV[2] period; KEYS[2] the
+     * buckets, KEYS[4] the budget account.
      */
     private static final String BUCKETS = RedisBudgetStore.COMMON + """
             local now = tonumber(ARGV[1])
@@ -94,9 +96,15 @@ final class RedisSharedAdmission implements SharedAdmission {
               return size, err, now
             end
             local B
-            local NAMES = {'rl', 're', 'rt', 'rr', 'tl', 'te', 'tt', 'tr'}
             local function load()
-              B = redis.call('HMGET', KEYS[2], unpack(NAMES))
+              B = {}
+              local saved = redis.call('GET', KEYS[2])
+              if not saved then return end
+              local i = 0
+              for v in string.gmatch(saved .. ',', '([^,]*),') do
+                i = i + 1
+                if v ~= '' then B[i] = v end
+              end
             end
             local function bucket(i, rt, keep)
               if not B[i + 1] then return rt, 0, now, rt end
@@ -115,12 +123,9 @@ final class RedisSharedAdmission implements SharedAdmission {
               B[i + 1], B[i + 2], B[i + 3], B[i + 4] = level, err, last, rt
             end
             local function save()
-              local args = {}
+              local parts = {}
               for i = 1, 8 do
-                if B[i] then
-                  args[#args + 1] = NAMES[i]
-                  args[#args + 1] = string.format('%d', tonumber(B[i]))
-                end
+                parts[i] = B[i] and string.format('%d', tonumber(B[i])) or ''
               end
               local ttl = 0
               for i = 0, 4, 4 do
@@ -132,8 +137,7 @@ final class RedisSharedAdmission implements SharedAdmission {
                   end
                 end
               end
-              redis.call('HSET', KEYS[2], unpack(args))
-              redis.call('PEXPIRE', KEYS[2], string.format('%d', P + ttl))
+              redis.call('SET', KEYS[2], table.concat(parts, ','), 'PX', string.format('%d', P + ttl))
             end
             """;
 
@@ -198,10 +202,13 @@ final class RedisSharedAdmission implements SharedAdmission {
 
     /**
      * KEYS: as {@link #ADMIT}. ARGV: now, period, id, slot (0/1), give back the request (0/1), rpm, tpm, tokens
-     * reserved, actual tokens, amount reserved (pico, empty: no budget), actual amount (pico). Once per id: frees the
-     * slot, gives back the request when asked, trues up the token reservation (if its hold is still open) to the
-     * actual tokens, settles the budget reservation (if still open) at the actual amount. Returns
-     * {@code {applied, before, after}} for the budget, else {@code {}}.
+     * reserved, actual tokens, amount reserved (pico, empty: no budget), actual amount (pico), actual less reserved
+     * (pico, signed). Once per id: frees the slot, gives back the request when asked, trues up the token reservation
+     * (if its hold is still open) to the actual tokens, settles the budget reservation (if still open) at the actual
+     * amount. Returns {@code {applied, spent}} for the budget ({@code spent} after the settlement; the caller knows
+     * what it added), else {@code {}}. The differences are computed by the caller, exactly, so that each field
+     * changes in one command and only {@code spent} is read back ({@code HINCRBY}'s own reply reaches Lua as a
+     * double).
      */
     static final String RELEASE = BUCKETS + """
             if ARGV[4] == '1' then redis.call('ZREM', KEYS[1], ARGV[3]) end
@@ -228,13 +235,11 @@ final class RedisSharedAdmission implements SharedAdmission {
               save()
             end
             if ARGV[10] == '' then return {} end
-            local before = acct('spent')
-            if redis.call('ZREM', KEYS[5], ARGV[3] .. '|' .. ARGV[10]) == 0 then return {0, before, before} end
+            if redis.call('ZREM', KEYS[5], ARGV[3] .. '|' .. ARGV[10]) == 0 then return {0, acct('spent')} end
             redis.call('HINCRBY', KEYS[4], 'reserved', neg(ARGV[10]))
-            redis.call('HINCRBY', KEYS[4], 'used', neg(ARGV[10]))
-            redis.call('HINCRBY', KEYS[4], 'spent', ARGV[11])
-            redis.call('HINCRBY', KEYS[4], 'used', ARGV[11])
-            return {1, before, acct('spent')}
+            if ARGV[12] ~= '0' then redis.call('HINCRBY', KEYS[4], 'used', ARGV[12]) end
+            if ARGV[11] ~= '0' then redis.call('HINCRBY', KEYS[4], 'spent', ARGV[11]) end
+            return {1, acct('spent')}
             """;
 
     /** KEYS: account, budget holds. Returns {@code {spent, reserved, open}}. */
@@ -355,8 +360,13 @@ final class RedisSharedAdmission implements SharedAdmission {
         Claim claim = hold.claim();
         String actual = claim.budgeted() ? RedisBudgetStore.units(actualUsd, RoundingMode.CEILING) : "";
         List<Object> r = run(RELEASE, keys(claim), releaseArgs(hold, now, false, actualTokens, actual));
-        return r.isEmpty() ? null
-                : new BudgetStore.Settlement(claim.budgetKey(), usd(r.get(1)), usd(r.get(2)), ((Long) r.get(0)) == 1L);
+        if (r.isEmpty()) {
+            return null;
+        }
+        boolean applied = ((Long) r.get(0)) == 1L;
+        BigDecimal after = usd(r.get(1));
+        BigDecimal before = applied ? after.subtract(usd(actual)) : after;
+        return new BudgetStore.Settlement(claim.budgetKey(), before, after, applied);
     }
 
     @Override
@@ -379,12 +389,14 @@ final class RedisSharedAdmission implements SharedAdmission {
     private static String[] releaseArgs(Hold hold, Instant now, boolean giveBack, long actualTokens, String actual) {
         Claim claim = hold.claim();
         boolean budgeted = claim.budgeted();
+        String reserved = budgeted ? RedisBudgetStore.units(claim.budgetUsd(), RoundingMode.CEILING) : "";
         return new String[] {
             Long.toString(now.toEpochMilli()), Long.toString(PERIOD_MILLIS), hold.id(),
             claim.concurrencyCap() > 0 ? "1" : "0", giveBack ? "1" : "0",
             Long.toString(claim.requestsPerMinute()), Long.toString(claim.tokensPerMinute()),
             Long.toString(claim.tokens()), Long.toString(actualTokens),
-            budgeted ? RedisBudgetStore.units(claim.budgetUsd(), RoundingMode.CEILING) : "", budgeted ? actual : "",
+            reserved, budgeted ? actual : "",
+            budgeted ? new BigInteger(actual).subtract(new BigInteger(reserved)).toString() : "",
         };
     }
 
@@ -412,10 +424,10 @@ final class RedisSharedAdmission implements SharedAdmission {
     private String[] keys(Claim claim) {
         String base = base(claim.tenant());
         if (!claim.budgeted()) {
-            return new String[] {base + "slots", base + "buckets", base + "holds"};
+            return new String[] {base + "slots", base + "rates", base + "holds"};
         }
         String account = account(claim.budgetKey());
-        return new String[] {base + "slots", base + "buckets", base + "holds", account + "acct", account + "holds"};
+        return new String[] {base + "slots", base + "rates", base + "holds", account + "acct", account + "holds"};
     }
 
     private static BigDecimal usd(Object units) {

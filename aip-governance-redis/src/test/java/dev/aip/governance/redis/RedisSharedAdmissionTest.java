@@ -329,9 +329,13 @@ class RedisSharedAdmissionTest {
     private Map<String, String> bucket(RedisGovernanceState state, TenantContext t, String bucket) {
         RedisClient client = RedisClient.create(RedisServer.url());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
-            Map<String, String> h = c.sync().hgetall(prefix + ":adm:{" + t.id().value() + "}:buckets");
-            assertThat(h).containsKeys(bucket + "l", bucket + "e");
-            return Map.of("l", h.get(bucket + "l"), "e", h.get(bucket + "e"));
+            String saved = c.sync().get(prefix + ":adm:{" + t.id().value() + "}:rates");
+            assertThat(saved).isNotNull();
+            String[] fields = saved.split(",", -1);
+            assertThat(fields).hasSize(8);
+            int at = bucket.equals("r") ? 0 : 4;
+            assertThat(fields[at]).isNotEmpty();
+            return Map.of("l", fields[at], "e", fields[at + 1]);
         } finally {
             client.shutdown();
         }
