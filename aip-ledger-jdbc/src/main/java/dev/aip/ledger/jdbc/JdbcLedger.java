@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * field of {@link UsageRecord} in its own column: cost as an exact {@code numeric} with its currency, instants to the
  * nanosecond ({@code started_at} to the microsecond for queries, plus {@code started_at_nanos}), durations in
  * nanoseconds, {@code attributes} as a {@code jsonb} object of strings. Indexes on (tenant, started_at),
- * (requested_model, started_at), (outcome, started_at) and started_at serve billing per tenant per hour or day, per
- * model and per outcome.
+ * (requested_model, started_at) and started_at serve billing per tenant per hour or day and per model; failures over
+ * a period have a partial index on (outcome, started_at) of the failed attempts only, so a success costs no entry
+ * there.
  *
  * <p><b>Writing.</b> {@link #accept} queues the record (it waits only when the queue is full; see below) and one
  * writer thread per instance writes what is queued in batches of up to {@link Builder#batchSize(int)} records, one

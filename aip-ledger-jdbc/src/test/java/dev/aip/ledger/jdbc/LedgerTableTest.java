@@ -152,6 +152,37 @@ class LedgerTableTest {
         }
     }
 
+    @Test
+    void migrate_indexesFailuresOnly_andAQueryForOneFailureOutcomeUsesThatIndex() throws Exception {
+        String schema = PostgresServer.freshSchema();
+        migrated(schema);
+        try (Connection c = PostgresServer.dataSource().getConnection(); Statement s = c.createStatement()) {
+            List<String> indexes = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '"
+                    + schema + "' AND tablename = 'usage_records' ORDER BY indexname")) {
+                while (rs.next()) {
+                    indexes.add(rs.getString(1) + " " + rs.getString(2).replaceAll(".* USING ", ""));
+                }
+            }
+            assertThat(indexes).containsExactly(
+                    "usage_records_failures_started_at btree (outcome, started_at) WHERE (outcome <> 'SUCCESS'::text)",
+                    "usage_records_model_started_at btree (requested_model, started_at)",
+                    "usage_records_pkey btree (record_id)",
+                    "usage_records_started_at btree (started_at)",
+                    "usage_records_tenant_started_at btree (tenant, started_at)");
+            s.execute("SET search_path TO " + schema);
+            s.execute("SET enable_seqscan TO off");
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = s.executeQuery("EXPLAIN SELECT count(*) FROM usage_records WHERE outcome = 'THROTTLED'"
+                    + " AND started_at >= '2026-03-01' AND started_at < '2026-04-01'")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("usage_records_failures_started_at");
+        }
+    }
+
     private static LedgerTable migrated(String schema) {
         LedgerTable table = LedgerTable.of(PostgresServer.dataSource(), schema);
         table.migrate();
