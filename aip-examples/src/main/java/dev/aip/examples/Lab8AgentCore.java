@@ -123,7 +123,7 @@ public final class Lab8AgentCore implements Callable<Integer> {
                 "Lab 8: production deployment, the Lab 4 agent under the AgentCore Runtime HTTP contract",
                 "AgentCore Runtime calls POST /invocations and GET /ping on port 8080; aip-agentcore finds the tenant"
                         + " in the inbound identity and runs the agent in its scope, so every model call is routed"
-                        + " to the tenant's profile and metered with the runtime session")) {
+                        + " to the tenant's profile and metered with the runtime session", !serve)) {
             lab.emulator().ifPresent(emulator -> script(emulator, lab));
             CampaignAgents agents = new CampaignAgents(lab);
             Map<TenantId, TenantContext> tenants = new LinkedHashMap<>();
@@ -193,6 +193,8 @@ public final class Lab8AgentCore implements Callable<Integer> {
 
     /** A call the model holds: /ping answers HealthyBusy while it runs, Healthy after. */
     private void heldCall(String base, LabTenant tenant, String session) throws Exception {
+        out.printf("  %-9s %-6s %-4s session=%s %s (the model holds it %d s)%n", tenant.id(), "JWT", "JSON", session,
+                Labs.preview(HELD_PROMPT, 50), HELD_CALL.toSeconds());
         CompletableFuture<HttpResponse<String>> call = http.sendAsync(
                 invocation(base, HELD_PROMPT, session, identity(tenant, true)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -203,8 +205,6 @@ public final class Lab8AgentCore implements Callable<Integer> {
         }
         printPing("ping, during a held call", busy);
         HttpResponse<String> r = call.get(5, TimeUnit.MINUTES);
-        out.printf("  %-9s %-6s %-4s session=%s %s%n", tenant.id(), "JWT", "JSON", session,
-                Labs.preview(HELD_PROMPT, 50));
         out.printf("  %-9s -> %d %s%n", "", r.statusCode(), answer(r.body()));
         printPing("ping, after it", ping(base));
     }
