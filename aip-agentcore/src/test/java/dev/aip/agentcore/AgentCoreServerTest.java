@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.BudgetExceededException;
+import dev.aip.core.UnknownTenantException;
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.chat.ChatClient;
 import dev.aip.core.chat.ChatMessage;
@@ -448,6 +449,26 @@ class AgentCoreServerTest {
         assertThat(header.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(header.body()).get("message").asText()).contains(TenantIdentity.TENANT_HEADER);
         assertThat(BEDROCK.records()).isEmpty();
+    }
+
+    @Test
+    void invocation_forATenantTheAgentDoesNotServe_is403AndNothingIsMetered() throws Exception {
+        AgentCoreServer server = serve(agent(), b -> b.tenants(id -> {
+            if (!id.value().equals("acme")) {
+                throw new UnknownTenantException(id, "Tenant " + id + " is not served by this agent");
+            }
+            return TenantContext.of(id).withAttribute("agent", "planner");
+        }));
+
+        HttpResponse<String> globex = send(invocation(server, "{}").header(TenantIdentity.TENANT_HEADER, "globex"));
+        HttpResponse<String> acme = send(invocation(server, "{}").header(TenantIdentity.TENANT_HEADER, "acme")
+                .header(AgentCoreServer.SESSION_HEADER, SESSION_A));
+
+        assertThat(globex.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(globex.body()).get("error").asText()).isEqualTo("unknown_tenant");
+        assertThat(acme.statusCode()).isEqualTo(200);
+        assertThat(BEDROCK.records()).singleElement().satisfies(record -> assertThat(record.attributes())
+                .containsEntry("agent", "planner").containsEntry(AgentCoreServer.SESSION_ATTRIBUTE, SESSION_A));
     }
 
     @Test
