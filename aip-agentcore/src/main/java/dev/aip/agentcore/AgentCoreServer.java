@@ -126,7 +126,11 @@ public final class AgentCoreServer implements AutoCloseable {
     /** The header that carries the runtime's request id. */
     public static final String REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id";
 
-    /** The tenant attribute, and so usage-record attribute, that holds the session id. */
+    /**
+     * The tenant attribute, and so usage-record attribute, that holds the session id. It is one of the tenant's
+     * attributes ({@link TenantContext#MAX_ATTRIBUTES} at most) and is forwarded to Bedrock as
+     * {@code requestMetadata} wherever aip forwards attributes.
+     */
     public static final String SESSION_ATTRIBUTE = "agentcore.session";
 
     /** The shortest session id the runtime issues. */
@@ -313,7 +317,8 @@ public final class AgentCoreServer implements AutoCloseable {
 
     private void invocation(HttpExchange exchange) throws IOException {
         running.incrementAndGet();
-        try (BusyTracker.Task task = busy.begin()) {
+        BusyTracker.Task task = busy.begin();
+        try {
             if (closing) {
                 error(exchange, 503, "shutting_down", "The container is shutting down; send the invocation again",
                         "1");
@@ -321,6 +326,7 @@ public final class AgentCoreServer implements AutoCloseable {
             }
             answer(exchange);
         } finally {
+            task.close();
             if (running.decrementAndGet() == 0) {
                 synchronized (drained) {
                     drained.notifyAll();
@@ -412,7 +418,7 @@ public final class AgentCoreServer implements AutoCloseable {
         try {
             reply = TenantScope.call(invocation.tenant(), () -> streaming.stream(invocation, events));
         } catch (Exception e) {
-            if (!events.committed()) {
+            if (events.endUncommitted()) {
                 fail(exchange, invocation, e);
                 return;
             }

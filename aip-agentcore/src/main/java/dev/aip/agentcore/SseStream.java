@@ -39,9 +39,13 @@ final class SseStream implements Consumer<String> {
         send("token", data.toString());
     }
 
-    /** Whether the 200 was sent: after that, a failure can only be an error event. */
-    synchronized boolean committed() {
-        return committed;
+    /**
+     * Refuses further tokens and says whether nothing was sent yet, in one step: then the failure can still be
+     * answered with its own status; otherwise only as an error event ({@link #fail}).
+     */
+    synchronized boolean endUncommitted() {
+        finished = true;
+        return !committed;
     }
 
     /** Sends the final event and ends the answer. */
