@@ -149,7 +149,7 @@ public final class Lab8AgentCore implements Callable<Integer> {
                         + TenantIdentity.TENANT_HEADER);
                 out.println();
                 if (serve) {
-                    return serveUntilStopped(base);
+                    return serveUntilStopped(server, base);
                 }
                 playRuntime(base, lab);
             }
@@ -209,15 +209,19 @@ public final class Lab8AgentCore implements Callable<Integer> {
         printPing("ping, after it", ping(base));
     }
 
-    private int serveUntilStopped(String base) throws InterruptedException {
+    private int serveUntilStopped(AgentCoreServer server, String base) throws InterruptedException {
         out.println("Serving until stopped (Ctrl-C, or SIGTERM from the runtime). Try:");
         out.println("  curl " + base + "/ping");
         out.println("  curl -H '" + TenantIdentity.TENANT_HEADER + ": tenant-a' -H '"
                 + AgentCoreServer.SESSION_HEADER + ": " + "lab8-local-session-0000000000000000000' -d"
                 + " '{\"prompt\":\"" + Lab4Agent.TASKS.get("tenant-a").get(0) + "\"}' " + base + "/invocations");
         out.flush();
+        // The runtime stops a session with SIGTERM: the hook lets running invocations answer before the JVM halts.
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "lab8-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "lab8-stop"));
         stopped.await();
         return 0;
     }
