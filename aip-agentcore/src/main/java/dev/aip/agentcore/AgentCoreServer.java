@@ -347,8 +347,9 @@ public final class AgentCoreServer implements AutoCloseable {
         try {
             Optional<TenantId> found = identity.resolve(headers);
             if (found.isEmpty()) {
-                error(exchange, 401, "tenant_required", "The request carries no tenant identity. Behind AgentCore Runtime, allow-list the Authorization header with an inbound JWT"
-                        + " authorizer, or the " + TenantIdentity.TENANT_HEADER + " header for SigV4 callers", null);
+                error(exchange, 401, "tenant_required", "The request carries no tenant identity. Behind AgentCore"
+                        + " Runtime, allow-list the Authorization header with an inbound JWT authorizer, or the "
+                        + TenantIdentity.TENANT_HEADER + " header for SigV4 callers", null);
                 return;
             }
             tenantId = found.get();
@@ -535,7 +536,8 @@ public final class AgentCoreServer implements AutoCloseable {
         }
 
         /**
-         * The port; {@value AgentCoreServer#DEFAULT_PORT} by default, as the runtime expects. 0 picks a free port (tests).
+         * The port; {@value AgentCoreServer#DEFAULT_PORT} by default, as the runtime expects. 0 picks a free port
+         * (tests).
          *
          * @param value the port, 0-65535
          * @return this builder

@@ -245,7 +245,8 @@ class AgentCoreServerTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(BEDROCK.records()).singleElement()
-                .satisfies(record -> assertThat(record.attributes()).doesNotContainKey(AgentCoreServer.SESSION_ATTRIBUTE));
+                .satisfies(record -> assertThat(record.attributes())
+                        .doesNotContainKey(AgentCoreServer.SESSION_ATTRIBUTE));
     }
 
     @Test

@@ -11,6 +11,8 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BedrockEmulator;
+import dev.langchain4j.agent.tool.P;
+import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.memory.ChatMemory;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;
@@ -50,8 +52,9 @@ import picocli.CommandLine.Option;
  * <p>The lab provisions each tenant's application inference profile (as Lab 4), serves the agent on a local port,
  * and plays the runtime's role with the JDK {@link HttpClient}: {@code GET /ping}; invocations for tenant A with a
  * JWT bearer token (the runtime's inbound JWT authorizer would have validated it) and for tenant B with the custom
- * tenant header a SigV4 caller sends, each in its own runtime session, as JSON and as server-sent events; a call the
- * model holds while {@code /ping} answers {@code HealthyBusy}; and a call without identity, refused with 401. It
+ * tenant header a SigV4 caller sends, each in its own runtime session, as JSON and as server-sent events; a call
+ * whose tool waits for the lab's approval while {@code /ping} answers {@code HealthyBusy}; and a call without
+ * identity, refused with 401. It
  * then prints the usage per tenant and session from aip's records and checks them against the server's per-profile
  * metrics (the emulator's own books, or CloudWatch with {@code --aws}).
  *
@@ -68,11 +71,11 @@ import picocli.CommandLine.Option;
                 + " tenant and session against the server.")
 public final class Lab8AgentCore implements Callable<Integer> {
 
-    /** How long the emulator holds the call made while the lab pings, so the ping sees it running. */
-    static final Duration HELD_CALL = Duration.ofSeconds(3);
+    /** The prompt of the call that runs until the lab approves it, while the lab pings. */
+    static final String HELD_PROMPT = "Schedule the launch email for the campaign.";
 
-    /** The prompt of that call. */
-    static final String HELD_PROMPT = "Draft the launch email for the campaign.";
+    /** The longest a launch email waits for approval, so a lab that never approves cannot hang. */
+    static final Duration APPROVAL_WAIT = Duration.ofSeconds(60);
 
     @Mixin
     LabOptions options = new LabOptions();
@@ -125,7 +128,9 @@ public final class Lab8AgentCore implements Callable<Integer> {
                         + " in the inbound identity and runs the agent in its scope, so every model call is routed"
                         + " to the tenant's profile and metered with the runtime session", !serve)) {
             lab.emulator().ifPresent(emulator -> script(emulator, lab));
-            CampaignAgents agents = new CampaignAgents(lab);
+            // Serving alone, nobody approves: launch emails are scheduled at once.
+            CountDownLatch approval = new CountDownLatch(serve ? 0 : 1);
+            CampaignAgents agents = new CampaignAgents(lab, new LaunchTools(approval));
             Map<TenantId, TenantContext> tenants = new LinkedHashMap<>();
             lab.tenants().forEach(t -> tenants.put(t.id(), t.context().withAttribute("agent", Lab4Agent.AGENT)));
             try (AgentCoreServer server = AgentCoreServer.builder()
@@ -151,16 +156,19 @@ public final class Lab8AgentCore implements Callable<Integer> {
                 if (serve) {
                     return serveUntilStopped(server, base);
                 }
-                playRuntime(base, lab);
+                playRuntime(base, lab, approval);
             }
             lab.emulator().ifPresent(emulator -> lab.awaitRecords(emulator.invocations().size()));
             printSessions(lab);
-            return lab.reconcile() ? 0 : 1;
+            lab.reconcile();
+            out.println("Every model call of the served agent ran on its caller's profile and was metered once,");
+            out.println("with its runtime session: one container serves every tenant under AgentCore Runtime.");
+            return 0;
         }
     }
 
     /** The lab as the runtime: pings and invocations as AgentCore Runtime sends them to the container. */
-    private void playRuntime(String base, FrameworkLab lab) throws Exception {
+    private void playRuntime(String base, FrameworkLab lab, CountDownLatch approval) throws Exception {
         out.println("RUNTIME  the lab plays AgentCore Runtime with the JDK HttpClient");
         printPing("ping, idle", ping(base));
         List<LabTenant> workshop = lab.tenants();
@@ -181,7 +189,7 @@ public final class Lab8AgentCore implements Callable<Integer> {
                 out.printf("  %-9s -> %d %s%n", "", r.statusCode(), sse ? events(r.body()) : answer(r.body()));
             }
             if (jwt) {
-                heldCall(base, tenant, session);
+                heldCall(base, tenant, session, approval);
             }
         }
         HttpResponse<String> refused = http.send(invocation(base, "Who am I?", null, b -> { }).build(),
@@ -191,22 +199,27 @@ public final class Lab8AgentCore implements Callable<Integer> {
         out.println();
     }
 
-    /** A call the model holds: /ping answers HealthyBusy while it runs, Healthy after. */
-    private void heldCall(String base, LabTenant tenant, String session) throws Exception {
-        out.printf("  %-9s %-6s %-4s session=%s %s (the model holds it %d s)%n", tenant.id(), "JWT", "JSON", session,
-                Labs.preview(HELD_PROMPT, 50), HELD_CALL.toSeconds());
+    /**
+     * A call whose tool waits for the lab's approval: {@code /ping} answers HealthyBusy while it runs (the lab
+     * approves only once it has seen that), Healthy after it answered.
+     */
+    private void heldCall(String base, LabTenant tenant, String session, CountDownLatch approval) throws Exception {
+        out.printf("  %-9s %-6s %-4s session=%s %s (its tool waits for approval)%n", tenant.id(), "JWT", "JSON",
+                session, Labs.preview(HELD_PROMPT, 50));
         CompletableFuture<HttpResponse<String>> call = http.sendAsync(
                 invocation(base, HELD_PROMPT, session, identity(tenant, true)).build(),
                 HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + APPROVAL_WAIT.toNanos();
         JsonNode busy = ping(base);
-        while (!"HealthyBusy".equals(busy.get("status").asText()) && !call.isDone()) {
+        while (!"HealthyBusy".equals(busy.get("status").asText()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
             busy = ping(base);
         }
-        printPing("ping, during a held call", busy);
+        printPing("ping, while it waits", busy);
+        approval.countDown();
         HttpResponse<String> r = call.get(5, TimeUnit.MINUTES);
         out.printf("  %-9s -> %d %s%n", "", r.statusCode(), answer(r.body()));
-        printPing("ping, after it", ping(base));
+        printPing("ping, after it answered", ping(base));
     }
 
     private int serveUntilStopped(AgentCoreServer server, String base) throws InterruptedException {
@@ -299,7 +312,8 @@ public final class Lab8AgentCore implements Callable<Integer> {
 
     /** Prints calls, tokens and cost per tenant and runtime session, from aip's records. */
     private void printSessions(FrameworkLab lab) {
-        out.println("USAGE BY SESSION  aip's records, by tenant and the attribute " + AgentCoreServer.SESSION_ATTRIBUTE);
+        out.println("USAGE BY SESSION  aip's records, by tenant and the attribute "
+                + AgentCoreServer.SESSION_ATTRIBUTE);
         out.printf("  %-9s %-50s %5s %10s %10s %11s%n", "TENANT", "SESSION", "CALLS", "IN TOKENS", "OUT TOKENS",
                 "COST");
         Map<String, List<UsageRecord>> bySession = new TreeMap<>();
@@ -316,27 +330,51 @@ public final class Lab8AgentCore implements Callable<Integer> {
         out.println();
     }
 
-    /** Lab 4's scripted tool use, and a call the model holds for {@link #HELD_CALL} while the lab pings. */
+    /** Lab 4's scripted tool use, and the launch email: the model schedules it with the approval tool. */
     private static void script(BedrockEmulator emulator, FrameworkLab lab) {
         Lab4Agent.script(emulator, lab);
         for (LabTenant tenant : lab.tenants()) {
             emulator.script().forModel(lab.profiles.get(tenant).arn()).whenPromptContains(HELD_PROMPT)
-                    .delay(HELD_CALL).replyText("Subject: halve your incident response time. Book a demo of"
-                            + " CloudOps Monitor this week.");
+                    .useTool("schedule_launch_email", "{\"subject\":\"Halve your incident response time\"}",
+                            "The launch email \"Halve your incident response time\" is approved and scheduled.");
         }
     }
 
     /**
-     * The agent the server serves: Lab 4's tools and per-tenant system prompts on the lab's tenant-aware models, one
-     * chat memory per tenant and runtime session. Thread-safe.
+     * The launch tool of Lab 8's agent: scheduling the launch email waits for the marketing lead's approval (in the
+     * lab, given once {@code /ping} has shown the call running). Thread-safe.
+     */
+    static final class LaunchTools {
+
+        private final CountDownLatch approval;
+
+        LaunchTools(CountDownLatch approval) {
+            this.approval = approval;
+        }
+
+        @Tool(name = "schedule_launch_email", value = "Schedules the campaign's launch email once the marketing lead"
+                + " approves it")
+        String scheduleLaunchEmail(@P(name = "subject", value = "the email's subject line") String subject)
+                throws InterruptedException {
+            return approval.await(APPROVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    ? "Approved and scheduled: " + subject
+                    : "Not approved within " + APPROVAL_WAIT.toSeconds() + " s; not scheduled.";
+        }
+    }
+
+    /**
+     * The agent the server serves: Lab 4's tools and per-tenant system prompts, plus the launch tool, on the lab's
+     * tenant-aware models, one chat memory per tenant and runtime session. Thread-safe.
      */
     static final class CampaignAgents implements StreamingAgentHandler {
 
         private final ChatModel model;
         private final StreamingChatModel streamingModel;
         private final Map<String, ChatMemory> memories = new ConcurrentHashMap<>();
+        private final LaunchTools launch;
 
-        CampaignAgents(FrameworkLab lab) {
+        CampaignAgents(FrameworkLab lab, LaunchTools launch) {
+            this.launch = launch;
             ChatRequestParameters parameters = ChatRequestParameters.builder().maxOutputTokens(400).temperature(0.7)
                     .build();
             this.model = lab.models.chatModel(LabProfiles.LOGICAL_MODEL, b -> b.defaultRequestParameters(parameters));
@@ -350,7 +388,7 @@ public final class Lab8AgentCore implements Callable<Integer> {
                     .chatModel(model)
                     .systemMessageProvider(id -> systemPrompt(invocation))
                     .chatMemory(memory(invocation))
-                    .tools(new MarketingTools())
+                    .tools(new MarketingTools(), launch)
                     .build();
             return reply(invocation, agent.run(brief(invocation)));
         }
@@ -361,7 +399,7 @@ public final class Lab8AgentCore implements Callable<Integer> {
                     .streamingChatModel(streamingModel)
                     .systemMessageProvider(id -> systemPrompt(invocation))
                     .chatMemory(memory(invocation))
-                    .tools(new MarketingTools())
+                    .tools(new MarketingTools(), launch)
                     .build();
             CompletableFuture<ChatResponse> done = new CompletableFuture<>();
             agent.run(brief(invocation))

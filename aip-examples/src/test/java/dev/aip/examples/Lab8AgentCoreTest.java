@@ -38,8 +38,8 @@ class Lab8AgentCoreTest {
 
         // The runtime's view: pings, JSON and SSE invocations, the refusal without identity.
         assertThat(run.lines("ping, idle +-> Healthy ")).hasSize(1);
-        assertThat(run.lines("ping, during a held call +-> HealthyBusy ")).hasSize(1);
-        assertThat(run.lines("ping, after it +-> Healthy ")).hasSize(1);
+        assertThat(run.lines("ping, while it waits +-> HealthyBusy ")).hasSize(1);
+        assertThat(run.lines("ping, after it answered +-> Healthy ")).hasSize(1);
         assertThat(run.lines("^ +-> 200 ")).hasSize(7);
         assertThat(run.lines("-> 200 [1-9]\\d* token events, then final: \\S")).hasSize(1);
         assertThat(run.lines("nobody +none +-> 401 tenant_required")).hasSize(1);
@@ -71,9 +71,9 @@ class Lab8AgentCoreTest {
         }
         assertThat(sessions).isEqualTo(2);
         assertThat(truth).containsOnlyKeys(truth.keySet().stream().filter(k -> k.startsWith("lab8-")).toList());
-        // Tenant A: three tool tasks (two model calls each) and the held call; tenant B: three tool tasks, one
-        // streamed (ConverseStream).
-        assertThat(emulator.invocations()).hasSize(13);
+        // Tenant A: three tool tasks and the launch email (two model calls each, around a tool call); tenant B:
+        // three tool tasks, one streamed (ConverseStream).
+        assertThat(emulator.invocations()).hasSize(14);
         assertThat(emulator.invocations().stream().filter(i -> i.operation().equals("ConverseStream")))
                 .hasSize(2);
     }
