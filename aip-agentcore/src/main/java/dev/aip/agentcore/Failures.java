@@ -52,7 +52,7 @@ final class Failures {
     }
 
     static Answer answer(Throwable failure) {
-        // aip's refusals first: the SDK wraps what an interceptor throws in an SdkClientException.
+        // aip's refusals first: a wrapper that means something itself (an SdkClientException) may carry one.
         for (boolean aip : new boolean[] {true, false}) {
             Map<Throwable, Boolean> seen = new IdentityHashMap<>();
             for (Throwable t = failure; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
