@@ -166,10 +166,16 @@ public final class AgentCoreServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.maxPayloadBytes = b.maxPayloadBytes;
         this.givenExecutor = b.executor;
-        this.identity = Objects.requireNonNull(b.identity, "AgentCoreServer.identity is not set; use"
-                + " TenantIdentity.jwtClaim(), TenantIdentity.header() or TenantIdentity.firstOf(...)");
-        this.handler = Objects.requireNonNull(b.handler, "AgentCoreServer.handler is not set; give the agent that"
-                + " answers POST /invocations");
+        if (b.identity == null) {
+            throw new ConfigurationException("AgentCoreServer.identity is not set; use TenantIdentity.jwtClaim(),"
+                    + " TenantIdentity.header() or TenantIdentity.firstOf(...)");
+        }
+        if (b.handler == null) {
+            throw new ConfigurationException("AgentCoreServer.handler is not set; give the agent that answers"
+                    + " POST /invocations");
+        }
+        this.identity = b.identity;
+        this.handler = b.handler;
         this.tenants = b.tenants;
         this.shutdownTimeout = b.shutdownTimeout;
         this.busy = new BusyTracker(b.clock);
@@ -665,7 +671,7 @@ public final class AgentCoreServer implements AutoCloseable {
          * Builds the server (not yet listening: call {@link AgentCoreServer#start()}).
          *
          * @return the server
-         * @throws NullPointerException if the identity or the handler is not set
+         * @throws ConfigurationException if the identity or the handler is not set
          */
         public AgentCoreServer build() {
             return new AgentCoreServer(this);

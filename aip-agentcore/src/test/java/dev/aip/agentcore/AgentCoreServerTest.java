@@ -1,10 +1,12 @@
 package dev.aip.agentcore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.BudgetExceededException;
+import dev.aip.core.ConfigurationException;
 import dev.aip.core.UnknownTenantException;
 import dev.aip.core.bedrock.BedrockChatTransport;
 import dev.aip.core.chat.ChatClient;
@@ -533,9 +535,18 @@ class AgentCoreServerTest {
     @Test
     void builder_secondSetOfASetting_isRefusedNamingBothValues() {
         AgentCoreServer.Builder b = AgentCoreServer.builder().port(8080);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.port(9090))
-                .isInstanceOf(dev.aip.core.ConfigurationException.class)
+        assertThatThrownBy(() -> b.port(9090))
+                .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("8080").hasMessageContaining("9090");
+    }
+
+    @Test
+    void build_withoutIdentityOrHandler_isRefusedSayingWhatToSet() {
+        assertThatThrownBy(() -> AgentCoreServer.builder().handler(agent()).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("TenantIdentity.jwtClaim()");
+        assertThatThrownBy(() -> AgentCoreServer.builder().identity(IDENTITY).build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("handler is not set");
     }
 
     /** Sends invocations until the closing server refuses one (it refuses as soon as close() starts). */
