@@ -70,7 +70,7 @@ final class FrameworkLab implements AutoCloseable {
     private final Map<String, ModelIdTotals> baseline = new LinkedHashMap<>();
     private final PrintStream out;
 
-    private FrameworkLab(LabEnvironment env, PrintStream out, String title, String story) {
+    private FrameworkLab(LabEnvironment env, PrintStream out, String title, String story, boolean serverMetrics) {
         this.env = env;
         this.out = out;
         out.println(title);
@@ -87,7 +87,9 @@ final class FrameworkLab implements AutoCloseable {
             InferenceProfile p = ensured.profile();
             profiles.put(tenant, p);
             resolver.profile(tenant.id(), LabProfiles.LOGICAL_MODEL, p.arn());
-            baseline.put(p.id(), env.serverMetrics().totals(p.id()));
+            if (serverMetrics) {
+                baseline.put(p.id(), env.serverMetrics().totals(p.id()));
+            }
             out.printf("  %-9s %s %s  id=%s%n", tenant.id(), ensured.created() ? "created" : "found  ", p.name(),
                     p.id());
         }
@@ -105,9 +107,19 @@ final class FrameworkLab implements AutoCloseable {
      */
     static FrameworkLab open(LabOptions options, LabEnvironment.Host host, PrintStream out, String title,
                              String story) {
+        return open(options, host, out, title, story, true);
+    }
+
+    /**
+     * Like {@link #open(LabOptions, LabEnvironment.Host, PrintStream, String, String)}; without
+     * {@code serverMetrics} the server-side metrics are not read (a serving container needs no CloudWatch access),
+     * and {@link #reconcile()} must not be called.
+     */
+    static FrameworkLab open(LabOptions options, LabEnvironment.Host host, PrintStream out, String title,
+                             String story, boolean serverMetrics) {
         LabEnvironment env = LabEnvironment.open(options, host);
         try {
-            return new FrameworkLab(env, out, title, story);
+            return new FrameworkLab(env, out, title, story, serverMetrics);
         } catch (RuntimeException e) {
             env.close();
             throw e;

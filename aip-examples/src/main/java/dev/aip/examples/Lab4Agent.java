@@ -69,7 +69,7 @@ public final class Lab4Agent implements Callable<Integer> {
         this.host = host;
     }
 
-    /** The agent: one method, a brief in, an answer out. */
+    /** The agent: one method, a brief in, an answer out. Lab 8 serves the same agent under AgentCore Runtime. */
     interface MarketingAgent {
         String run(String brief);
     }
@@ -174,7 +174,7 @@ public final class Lab4Agent implements Callable<Integer> {
      * tool with the tenant's figures, then answers once the tool's result is in. Tenant B's ROI has no conversions,
      * so that tool call fails.
      */
-    private static void script(BedrockEmulator emulator, FrameworkLab lab) {
+    static void script(BedrockEmulator emulator, FrameworkLab lab) {
         for (LabTenant tenant : lab.tenants()) {
             String arn = lab.profiles.get(tenant).arn();
             boolean b2b = tenant.id().value().equals("tenant-a");
