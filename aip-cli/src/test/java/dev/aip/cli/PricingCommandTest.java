@@ -1,6 +1,7 @@
 package dev.aip.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.aip.core.pricing.ModelPrice;
 import dev.aip.core.pricing.PriceCatalog;
@@ -15,6 +16,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 class PricingCommandTest {
 
@@ -196,6 +199,37 @@ class PricingCommandTest {
         assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
         assertThat(run.error()).startsWith("aip: " + file + ": line 4, column 3: not valid JSON")
                 .doesNotContain("\n");
+    }
+
+    @Test
+    void check_withoutCredentials_saysInOneLineWhatToSet() {
+        String imds = System.getProperty("aws.disableEc2Metadata");
+        System.setProperty("aws.disableEc2Metadata", "true");
+        try {
+            assumeFalse(credentialsOnThisMachine(), "this machine has AWS credentials");
+
+            CliRun.Result run = CliRun.run("pricing", "check");
+
+            assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_FAILURE);
+            assertThat(run.error()).isEqualTo("aip: no AWS credentials found: 'aip pricing check' calls the AWS"
+                    + " Price List API; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or compare"
+                    + " with a saved answer: --file products.json");
+        } finally {
+            if (imds == null) {
+                System.clearProperty("aws.disableEc2Metadata");
+            } else {
+                System.setProperty("aws.disableEc2Metadata", imds);
+            }
+        }
+    }
+
+    private static boolean credentialsOnThisMachine() {
+        try {
+            DefaultCredentialsProvider.builder().build().resolveCredentials();
+            return true;
+        } catch (SdkClientException e) {
+            return false;
+        }
     }
 
     @Test
