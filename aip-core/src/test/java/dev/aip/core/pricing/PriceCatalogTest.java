@@ -178,6 +178,21 @@ class PriceCatalogTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("origin");
     }
 
+    @Test
+    void readme_overrideWithSource_replacesOnePriceAndSaysWhereItComesFrom() {
+        PriceCatalog prices = PriceCatalog.bundled().withOverride(new ModelPrice(
+                "anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1",
+                new BigDecimal("1.10"), new BigDecimal("5.50"), new BigDecimal("0.11"), new BigDecimal("1.375"),
+                PriceSource.unverified("our private pricing agreement with AWS, December 2026")));
+
+        ModelPrice eu = prices.find(HAIKU_45, "eu-west-1").orElseThrow();
+        assertThat(eu.cacheWritePerMillion()).isEqualByComparingTo("1.375");
+        assertThat(eu.source().origin()).startsWith("our private pricing agreement");
+        assertThat(eu.source().isVerified()).isFalse();
+        assertThat(prices.find(HAIKU_45, "us-east-1").orElseThrow().source().origin()).contains("clauder-navi.com");
+        assertThat(prices.version()).isEqualTo("2026-11-01+overrides");
+    }
+
     private static String catalogJson(String prices) {
         return "{\"version\":\"v\",\"currency\":\"USD\",\"models\":[{\"modelId\":\"m\"," + prices + "}]}";
     }
