@@ -41,6 +41,9 @@ public final class AipCommand implements Runnable {
     /** Where environment variables come from; tests replace it. */
     java.util.function.Function<String, String> env = System::getenv;
 
+    /** Where the date and time come from; tests replace it. */
+    java.time.Clock clock = java.time.Clock.systemUTC();
+
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));
     }

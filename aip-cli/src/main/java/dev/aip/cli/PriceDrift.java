@@ -79,15 +79,19 @@ final class PriceDrift {
     private final List<String> missing;
     private final Set<String> unmapped;
     private final int compared;
+    private final Map<String, Set<Bucket>> confirmed;
+    private final Set<String> contradicted;
 
     private PriceDrift(List<Change> changed, List<String> conflicting, List<String> notListed, List<String> missing,
-            Set<String> unmapped, int compared) {
+            Set<String> unmapped, int compared, Map<String, Set<Bucket>> confirmed, Set<String> contradicted) {
         this.changed = changed;
         this.conflicting = conflicting;
         this.notListed = notListed;
         this.missing = missing;
         this.unmapped = unmapped;
         this.compared = compared;
+        this.confirmed = confirmed;
+        this.contradicted = contradicted;
     }
 
     /**
@@ -124,6 +128,8 @@ final class PriceDrift {
         List<String> conflicting = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         int compared = 0;
+        Map<String, Set<Bucket>> confirmed = new TreeMap<>();
+        Set<String> contradicted = new TreeSet<>();
         for (var model : aws.entrySet()) {
             for (var region : model.getValue().entrySet()) {
                 ModelPrice price = catalog.find(model.getKey(), region.getKey()).orElse(null);
@@ -131,9 +137,11 @@ final class PriceDrift {
                     missing.add(model.getKey() + " in " + region.getKey());
                     continue;
                 }
+                String entry = key(price.modelId(), price.region());
                 for (var bucket : region.getValue().entrySet()) {
                     Set<BigDecimal> listed = bucket.getValue();
                     if (listed.size() > 1) {
+                        contradicted.add(entry);
                         conflicting.add(model.getKey() + " in " + region.getKey() + ", " + bucket.getKey().label
                                 + ": AWS lists " + String.join(", ", listed.stream().map(BigDecimal::toPlainString)
                                         .toList()));
@@ -144,6 +152,9 @@ final class PriceDrift {
                     compared++;
                     if (ours.compareTo(awsPrice) != 0) {
                         changed.add(new Change(model.getKey(), region.getKey(), bucket.getKey(), ours, awsPrice));
+                        contradicted.add(entry);
+                    } else {
+                        confirmed.computeIfAbsent(entry, k -> new TreeSet<>()).add(bucket.getKey());
                     }
                 }
             }
@@ -160,8 +171,30 @@ final class PriceDrift {
                 notListed.add(price.modelId() + " in " + price.region());
             }
         }
+        contradicted.forEach(confirmed::remove);
         return new PriceDrift(List.copyOf(changed), List.copyOf(conflicting), List.copyOf(notListed),
-                List.copyOf(missing), unmapped, compared);
+                List.copyOf(missing), unmapped, compared, confirmed, contradicted);
+    }
+
+    /**
+     * The buckets of a catalog entry that AWS lists at the entry's price in every region checked, or empty if AWS
+     * lists none of them or contradicts one (a different price, or several).
+     *
+     * @param modelId the entry's model id
+     * @param region the entry's region, or {@code "*"}
+     * @return the confirmed buckets, in {@link Bucket} order
+     */
+    Set<Bucket> confirmed(String modelId, String region) {
+        return confirmed.getOrDefault(key(modelId, region), Set.of());
+    }
+
+    /** Whether AWS contradicts an entry: it lists some bucket at another price, or at several. */
+    boolean contradicts(String modelId, String region) {
+        return contradicted.contains(key(modelId, region));
+    }
+
+    private static String key(String modelId, String region) {
+        return modelId + " " + region;
     }
 
     /** Lower case, without "(Amazon Bedrock Edition)" and a leading vendor, words separated by one space. */

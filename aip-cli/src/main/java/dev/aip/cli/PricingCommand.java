@@ -1,13 +1,21 @@
 package dev.aip.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aip.core.ConfigurationException;
 import dev.aip.core.pricing.ModelPrice;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.pricing.PriceSource;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -58,6 +66,11 @@ final class PricingCommand extends GroupCommand {
         Function<String, String> env() {
             Object root = spec.root().userObject();
             return root instanceof AipCommand aip ? aip.env : System::getenv;
+        }
+
+        Clock clock() {
+            Object root = spec.root().userObject();
+            return root instanceof AipCommand aip ? aip.clock : Clock.systemUTC();
         }
     }
 
@@ -134,6 +147,12 @@ final class PricingCommand extends GroupCommand {
                 description = "Where the Price List query API is called: us-east-1 (default) or ap-south-1.")
         String apiRegion = "us-east-1";
 
+        @Option(names = "--write-verified", paramLabel = "FILE",
+                description = "Also write the catalog to FILE, each entry whose prices AWS lists and confirms"
+                        + " stamped \"verified\" (today, UTC) and \"verifiedAgainst\" (the API, regions and"
+                        + " buckets); an entry AWS contradicts loses its stamp, the others are left as they are.")
+        Path writeVerified;
+
         @Override
         int execute() throws InterruptedException {
             PriceCatalog catalog = catalog();
@@ -157,9 +176,53 @@ final class PricingCommand extends GroupCommand {
                 err().println("aip: warning: price of " + u.name() + " (SKU " + u.sku() + ") not compared: "
                         + u.reason());
             }
+            if (writeVerified != null) {
+                int stamped = writeVerified(drift, checked);
+                out().println("Wrote " + writeVerified + ": " + stamped + " entr" + (stamped == 1 ? "y" : "ies")
+                        + " verified on " + LocalDate.now(clock()) + ".");
+            }
             out().flush();
             err().flush();
             return drift.drifted() ? EXIT_DRIFT : AipCommand.EXIT_OK;
+        }
+
+        /** Writes the catalog's own JSON with verification stamps; returns how many entries were stamped. */
+        private int writeVerified(PriceDrift drift, Set<String> checked) {
+            ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .enable(SerializationFeature.INDENT_OUTPUT);
+            JsonNode root;
+            try (InputStream in = catalogFile != null ? Files.newInputStream(catalogFile)
+                    : PriceCatalog.class.getResourceAsStream(PriceCatalog.BUNDLED_RESOURCE)) {
+                root = json.readTree(in);
+            } catch (IOException e) {
+                throw CliException.failure("cannot read the catalog again to stamp it: " + e.getMessage(), e);
+            }
+            String day = LocalDate.now(clock()).toString();
+            String against = "AWS Price List API" + (files.isEmpty() ? "" : ", saved answer") + " ("
+                    + String.join(", ", checked) + "; ";
+            int stamped = 0;
+            for (JsonNode node : root.path("models")) {
+                ObjectNode entry = (ObjectNode) node;
+                String modelId = entry.path("modelId").asText();
+                String region = entry.path("region").asText(ModelPrice.ANY_REGION);
+                if (drift.contradicts(modelId, region)) {
+                    entry.remove(List.of("verified", "verifiedAgainst"));
+                    continue;
+                }
+                Set<AwsPriceList.Bucket> buckets = drift.confirmed(modelId, region);
+                if (!buckets.isEmpty()) {
+                    entry.put("verified", day);
+                    entry.put("verifiedAgainst", against + String.join(", ", buckets.stream()
+                            .map(b -> b.label).toList()) + ")");
+                    stamped++;
+                }
+            }
+            try {
+                Files.writeString(writeVerified, json.writeValueAsString(root) + System.lineSeparator());
+            } catch (IOException e) {
+                throw CliException.failure("cannot write " + writeVerified + ": " + e.getMessage(), e);
+            }
+            return stamped;
         }
 
         private List<AwsPriceList.Page> fromFiles() {

@@ -89,6 +89,48 @@ class PricingCommandTest {
     }
 
     @Test
+    void check_writeVerified_stampsConfirmedEntriesAndUnstampsContradictedOnes() throws IOException {
+        // Our catalog claims Claude 3 Haiku was verified; AWS now lists its input at 0.30.
+        String bundled = new String(PriceCatalog.class.getResourceAsStream(PriceCatalog.BUNDLED_RESOURCE)
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        Path ours = dir.resolve("ours.json");
+        Files.writeString(ours, bundled.replace("\"cacheWrite\": \"0.30\",", "\"cacheWrite\": \"0.30\","
+                + " \"verified\": \"2026-01-05\", \"verifiedAgainst\": \"AWS Price List API\","));
+        assertThat(PriceCatalog.fromFile(ours).find(HAIKU_3, "us-east-1").orElseThrow().source().isVerified())
+                .isTrue();
+        PriceCatalog aws2 = PriceCatalog.bundled().withOverride(new ModelPrice(HAIKU_3, "*", new BigDecimal("0.30"),
+                new BigDecimal("1.25"), new BigDecimal("0.03"), new BigDecimal("0.30")));
+        aws.serve(PriceListFixture.productsOf(aws2, "us-east-1"));
+        Path out = dir.resolve("verified.json");
+        java.time.Clock dec7 = java.time.Clock.fixed(java.time.Instant.parse("2026-12-07T16:00:00Z"),
+                java.time.ZoneOffset.UTC);
+
+        CliRun.Result run = CliRun.run(CliRun.EMPTY_ENV, dec7, "pricing", "check", "--catalog", ours.toString(),
+                "--endpoint", aws.endpoint().toString(), "--write-verified", out.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(PricingCommand.EXIT_DRIFT);
+        assertThat(run.out()).contains("Wrote " + out + ": 8 entries verified on 2026-12-07.");
+        PriceCatalog written = PriceCatalog.fromFile(out);
+        assertThat(written.version()).isEqualTo("2026-11-01");
+        assertThat(written.find(HAIKU_3, "us-east-1").orElseThrow().source().isVerified()).isFalse();
+        var haiku45 = written.find("anthropic.claude-haiku-4-5-20251001-v1:0", "us-east-1").orElseThrow().source();
+        assertThat(haiku45.verifiedOn()).isEqualTo(java.time.LocalDate.of(2026, 12, 7));
+        assertThat(haiku45.verifiedAgainst())
+                .isEqualTo("AWS Price List API (us-east-1; input, output, cache read, cache write)");
+        assertThat(haiku45.origin()).contains("clauder-navi.com");
+        assertThat(written.find(TITAN, "us-east-1").orElseThrow().source().verifiedAgainst())
+                .isEqualTo("AWS Price List API (us-east-1; input)");
+        assertThat(written.prices()).hasSize(9);
+        for (ModelPrice price : written.prices()) {
+            ModelPrice before = PriceCatalog.bundled().find(price.modelId(), price.region()).orElseThrow();
+            assertThat(price.inputPerMillion()).isEqualTo(before.inputPerMillion());
+            assertThat(price.outputPerMillion()).isEqualTo(before.outputPerMillion());
+            assertThat(price.cacheReadPerMillion()).isEqualTo(before.cacheReadPerMillion());
+            assertThat(price.cacheWritePerMillion()).isEqualTo(before.cacheWritePerMillion());
+        }
+    }
+
+    @Test
     void compare_injectedDrift_listsEachChangeOnce() {
         PriceCatalog catalog = PriceCatalog.bundled();
         List<AwsPriceList.Offer> offers = new ArrayList<>();
