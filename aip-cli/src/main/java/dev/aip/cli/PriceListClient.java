@@ -45,7 +45,8 @@ final class PriceListClient {
     private final URI endpoint;
     private final String signingRegion;
     private final AwsCredentialsIdentity credentials;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     /**
      * @param endpoint the API endpoint, e.g. {@code https://api.pricing.us-east-1.amazonaws.com}

@@ -84,7 +84,8 @@ public final class PriceCatalog {
      * Returns the catalog shipped with the library ({@value #BUNDLED_RESOURCE}), dated by its {@link #version()}.
      *
      * <p>Its figures are public on-demand prices for US regions and are defaults, not billing truth; override them
-     * with your own for billing.
+     * with your own for billing. Each price's {@link ModelPrice#source()} names where its figures come from and
+     * whether they were verified against a price AWS publishes itself.
      *
      * @return the bundled catalog, loaded once
      */
