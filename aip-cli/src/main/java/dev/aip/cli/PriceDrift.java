@@ -240,8 +240,10 @@ final class PriceDrift {
             out.println("Prices that differ (USD per 1M tokens, catalog -> AWS):");
             TextTable table = new TextTable("MODEL", "REGION", "BUCKET", ">CATALOG", ">AWS", ">CHANGE");
             for (Change c : changed) {
+                // AWS's figure at no fewer decimals than the catalog's, so 0.24 -> 0.20 reads as such.
+                BigDecimal aws = c.aws().setScale(Math.max(c.aws().scale(), c.catalog().scale()));
                 table.row(c.modelId(), c.region(), c.bucket().label, c.catalog().toPlainString(),
-                        c.aws().toPlainString(), c.percent());
+                        aws.toPlainString(), c.percent());
             }
             table.print(out, "  ");
         }

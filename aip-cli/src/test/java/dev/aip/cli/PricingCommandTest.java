@@ -81,9 +81,9 @@ class PricingCommandTest {
         List<String> changes = run.out().lines().filter(l -> l.matches("  \\S+ +us-east-1 +.*%")).toList();
         assertThat(changes).hasSize(2);
         assertThat(changes.get(0)).matches("  " + NOVA_LITE.replace(".", "\\.") + " +us-east-1 +output +0\\.24"
-                + " +0\\.2 +-16\\.7%");
+                + " +0\\.20 +-16\\.7%");
         assertThat(changes.get(1)).matches("  " + HAIKU_3.replace(".", "\\.") + " +us-east-1 +input +0\\.25"
-                + " +0\\.3 +\\+20\\.0%");
+                + " +0\\.30 +\\+20\\.0%");
         assertThat(run.out()).contains("Catalog entries AWS does not list").contains("  " + TITAN + " (\"*\")")
                 .contains("Drift: 2 price(s) differ, 0 ambiguous, 1 entry not listed.");
     }
