@@ -247,14 +247,14 @@ final class AwsPriceList {
         if (u.matches("tokens?")) {
             return MILLION;
         }
+        // Descriptions say "per million input tokens", "Million Input Tokens" or "per 1K tokens".
         String d = description.toLowerCase(Locale.ROOT).replace(",", "");
-        if (d.matches(".*\\bper (1k|1000|thousand)\\b.*")) {
-            return THOUSAND;
+        boolean million = d.matches("(?s).*\\b(1m|1000000|million) (\\w+ ){0,3}tokens?\\b.*");
+        boolean thousand = d.matches("(?s).*\\b(1k|1000|thousand) (\\w+ ){0,3}tokens?\\b.*");
+        if (million == thousand) {
+            return null; // neither, or both: not guessed
         }
-        if (d.matches(".*\\bper (1m|1000000|million)\\b.*")) {
-            return BigDecimal.ONE;
-        }
-        return null;
+        return million ? BigDecimal.ONE : THOUSAND;
     }
 
     private static String firstText(JsonNode attrs, String... fields) {

@@ -321,7 +321,10 @@ class PricingCommandTest {
                 .isEqualByComparingTo("1");
         assertThat(AwsPriceList.perMillionFactor("Units", "$0.003 per 1,000 input tokens"))
                 .isEqualByComparingTo("1000");
+        assertThat(AwsPriceList.perMillionFactor("Units", "AWS Marketplace software usage|us-east-1|Million Input"
+                + " Tokens")).isEqualByComparingTo("1");
         assertThat(AwsPriceList.perMillionFactor("Units", "input tokens")).isNull();
+        assertThat(AwsPriceList.perMillionFactor("Units", "per 1K tokens, or per million tokens")).isNull();
         assertThat(AwsPriceList.perMillionFactor("Hrs", "per hour")).isNull();
     }
 
