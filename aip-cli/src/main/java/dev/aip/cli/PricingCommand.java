@@ -114,7 +114,7 @@ final class PricingCommand extends GroupCommand {
                     + " token prices) and print the drift: prices that differ (old -> new, percent), catalog entries"
                     + " AWS does not list, models AWS lists that the catalog lacks.",
                 "Calls AWS (needs credentials and the IAM permission pricing:GetProducts) unless --file gives saved"
-                    + " answers of 'aws pricing get-products --service-code AmazonBedrock"
+                    + " answers of 'aws pricing get-products --region us-east-1 --service-code AmazonBedrock"
                     + " --filters Type=TERM_MATCH,Field=regionCode,Value=us-east-1'.",
                 "Exit codes: 0 no drift, 3 drift found, 1 failure (AWS refused, no credentials, malformed answer),"
                     + " 2 bad command line or file."})
