@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aip.core.pricing.ModelPrice;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -165,8 +163,9 @@ final class AwsPriceList {
             return; // not a regional on-demand product of a model
         }
         List<JsonNode> dimensions = new ArrayList<>();
-        for (JsonNode term : iterable(onDemand)) {
-            for (JsonNode dimension : iterable(term.path("priceDimensions"))) {
+        // An object node iterates over its values: the terms, then each term's dimensions.
+        for (JsonNode term : onDemand) {
+            for (JsonNode dimension : term.path("priceDimensions")) {
                 dimensions.add(dimension);
             }
         }
@@ -265,21 +264,6 @@ final class AwsPriceList {
             }
         }
         return null;
-    }
-
-    private static Iterable<JsonNode> iterable(JsonNode object) {
-        Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-        return () -> new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return fields.hasNext();
-            }
-
-            @Override
-            public JsonNode next() {
-                return fields.next().getValue();
-            }
-        };
     }
 
     private static MalformedAnswerException malformed(String message, Throwable cause) {
