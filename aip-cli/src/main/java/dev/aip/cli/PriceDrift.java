@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -172,8 +173,10 @@ final class PriceDrift {
             }
         }
         contradicted.forEach(confirmed::remove);
+        confirmed.replaceAll((entry, buckets) -> Collections.unmodifiableSet(buckets));
         return new PriceDrift(List.copyOf(changed), List.copyOf(conflicting), List.copyOf(notListed),
-                List.copyOf(missing), unmapped, compared, confirmed, contradicted);
+                List.copyOf(missing), Collections.unmodifiableSet(unmapped), compared,
+                Collections.unmodifiableMap(confirmed), Collections.unmodifiableSet(contradicted));
     }
 
     /**
