@@ -13,18 +13,21 @@ import picocli.CommandLine.Command;
  * aip profiles plan|apply|list|delete --tenants tenants.csv [--endpoint URL]
  * aip usage report --ledger usage.jsonl [--format table|csv|json|html]
  * aip keys create|list|rotate|revoke --jdbc-url URL
+ * aip pricing list|check            the price catalog, and its drift from the AWS Price List API
  * }</pre>
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} failure while running (AWS refused, an action
  * failed, credentials or region missing), {@value #EXIT_USAGE} bad command line or input file. Errors are one line
- * on standard error; {@code --verbose} adds the stack trace.
+ * on standard error; {@code --verbose} adds the stack trace. {@code aip pricing check} exits with
+ * {@value PricingCommand#EXIT_DRIFT} when the catalog drifted from AWS's prices.
  */
 @Command(name = "aip", mixinStandardHelpOptions = true, version = "aip 0.1.0-SNAPSHOT",
         description = "Tenant-aware Amazon Bedrock: demo, emulator, application inference profiles, usage reports.",
         subcommands = {DemoCommand.class, EmulatorCommand.class, PoliciesCommand.class, ProfilesCommand.class,
-            UsageCommand.class, LedgerCommand.class, KeysCommand.class,
+            UsageCommand.class, LedgerCommand.class, KeysCommand.class, PricingCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 ok, 1 failure while running, 2 bad command line or input file.",
+        footer = {"", "Exit codes: 0 ok, 1 failure while running, 2 bad command line or input file,"
+                + " 3 drift found by 'aip pricing check'.",
                 "Start with: aip demo"})
 public final class AipCommand implements Runnable {
 
@@ -37,6 +40,9 @@ public final class AipCommand implements Runnable {
 
     /** Where environment variables come from; tests replace it. */
     java.util.function.Function<String, String> env = System::getenv;
+
+    /** Where the date and time come from; tests replace it. */
+    java.time.Clock clock = java.time.Clock.systemUTC();
 
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));

@@ -35,8 +35,13 @@ final class CliRun {
     }
 
     static Result run(Function<String, String> env, String... args) {
+        return run(env, java.time.Clock.systemUTC(), args);
+    }
+
+    static Result run(Function<String, String> env, java.time.Clock clock, String... args) {
         AipCommand aip = new AipCommand();
         aip.env = env;
+        aip.clock = clock;
         CommandLine cl = AipCommand.configure(new CommandLine(aip));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

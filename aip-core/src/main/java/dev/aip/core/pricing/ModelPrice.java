@@ -11,6 +11,10 @@ import java.util.Objects;
  * to the input price: an upper bound for cache reads, and what the tokens would cost without caching. This never
  * prices cache tokens at zero, a known source of under-billing.
  *
+ * <p>Each price says where it comes from and whether it was verified against AWS's published prices:
+ * {@link #source()}. Prices created without a source ({@link #of}, the six-argument constructor) are
+ * {@link PriceSource#NOT_STATED}.
+ *
  * <p>Immutable.
  *
  * @param modelId the foundation model id, e.g. {@code anthropic.claude-haiku-4-5-20251001-v1:0}
@@ -20,6 +24,7 @@ import java.util.Objects;
  * @param outputPerMillion USD per 1M output tokens; non-negative
  * @param cacheReadPerMillion USD per 1M input tokens read from the prompt cache; non-negative
  * @param cacheWritePerMillion USD per 1M input tokens written to the prompt cache; non-negative
+ * @param source where the figures come from and whether they were verified against AWS
  */
 public record ModelPrice(
         String modelId,
@@ -27,7 +32,8 @@ public record ModelPrice(
         BigDecimal inputPerMillion,
         BigDecimal outputPerMillion,
         BigDecimal cacheReadPerMillion,
-        BigDecimal cacheWritePerMillion) {
+        BigDecimal cacheWritePerMillion,
+        PriceSource source) {
 
     /** The region wildcard: the price applies in every region that has no price of its own. */
     public static final String ANY_REGION = "*";
@@ -49,6 +55,25 @@ public record ModelPrice(
         requireNonNegative(modelId, "outputPerMillion", outputPerMillion);
         requireNonNegative(modelId, "cacheReadPerMillion", cacheReadPerMillion);
         requireNonNegative(modelId, "cacheWritePerMillion", cacheWritePerMillion);
+        Objects.requireNonNull(source, () -> "source of " + modelId);
+    }
+
+    /**
+     * Creates a price whose source is {@link PriceSource#NOT_STATED}.
+     *
+     * @param modelId the foundation model id
+     * @param region the region, or {@value #ANY_REGION}
+     * @param inputPerMillion USD per 1M input tokens
+     * @param outputPerMillion USD per 1M output tokens
+     * @param cacheReadPerMillion USD per 1M cache-read tokens
+     * @param cacheWritePerMillion USD per 1M cache-write tokens
+     * @throws NullPointerException if any argument is {@code null}
+     * @throws IllegalArgumentException if the model id or region is blank, or a price is negative
+     */
+    public ModelPrice(String modelId, String region, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
+            BigDecimal cacheReadPerMillion, BigDecimal cacheWritePerMillion) {
+        this(modelId, region, inputPerMillion, outputPerMillion, cacheReadPerMillion, cacheWritePerMillion,
+                PriceSource.NOT_STATED);
     }
 
     /**

@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Model prices, by model id and region, under a version that every {@link dev.aip.core.metering.Cost} records.
@@ -37,7 +40,9 @@ import java.util.Set;
  *   "source": "where the figures come from",
  *   "models": [
  *     { "modelId": "anthropic.claude-haiku-4-5-20251001-v1:0", "region": "*",
- *       "input": "1.00", "output": "5.00", "cacheRead": "0.10", "cacheWrite": "1.25", "note": "optional" }
+ *       "input": "1.00", "output": "5.00", "cacheRead": "0.10", "cacheWrite": "1.25", "note": "optional",
+ *       "source": "optional: where this entry's figures come from",
+ *       "verified": "2026-12-01", "verifiedAgainst": "AWS Price List API" }
  *   ]
  * }
  * }</pre>
@@ -45,6 +50,11 @@ import java.util.Set;
  * {@code cacheWrite} are optional and default to {@code input} (see {@link ModelPrice}). {@code region} is optional
  * and defaults to {@code "*"}. Unknown fields in a model entry, a currency other than USD, a duplicate model and
  * region, or a negative price are errors.
+ *
+ * <p>Each entry's {@link ModelPrice#source()} comes from its optional {@code source} (else the file's
+ * {@code source}, else {@link PriceSource#NOT_STATED}) and its optional {@code verified} (an ISO date) and
+ * {@code verifiedAgainst} (the AWS publication compared with), which go together: an entry without them is
+ * unverified. See {@link PriceSource} for what verified means.
  *
  * <p>Immutable and thread-safe; share one.
  */
@@ -56,7 +66,7 @@ public final class PriceCatalog {
     private static final List<String> GEO_PREFIXES = List.of("us.", "eu.", "apac.", "global.", "jp.", "au.",
             "us-gov.", "ca.");
     private static final Set<String> MODEL_FIELDS = Set.of("modelId", "region", "input", "output", "cacheRead",
-            "cacheWrite", "note");
+            "cacheWrite", "note", "source", "verified", "verifiedAgainst");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -74,7 +84,8 @@ public final class PriceCatalog {
      * Returns the catalog shipped with the library ({@value #BUNDLED_RESOURCE}), dated by its {@link #version()}.
      *
      * <p>Its figures are public on-demand prices for US regions and are defaults, not billing truth; override them
-     * with your own for billing.
+     * with your own for billing. Each price's {@link ModelPrice#source()} names where its figures come from and
+     * whether they were verified against a price AWS publishes itself.
      *
      * @return the bundled catalog, loaded once
      */
@@ -258,6 +269,7 @@ public final class PriceCatalog {
         if (models == null || !models.isArray()) {
             throw invalid(source, "models", "must be an array of model prices");
         }
+        String fileSource = text(root, "source", source, "source", false);
         Map<String, ModelPrice> seen = new LinkedHashMap<>();
         for (int i = 0; i < models.size(); i++) {
             String path = "models[" + i + "]";
@@ -278,12 +290,35 @@ public final class PriceCatalog {
             BigDecimal output = price(entry, "output", source, path, null);
             BigDecimal cacheRead = price(entry, "cacheRead", source, path, input);
             BigDecimal cacheWrite = price(entry, "cacheWrite", source, path, input);
-            ModelPrice price = new ModelPrice(modelId, region, input, output, cacheRead, cacheWrite);
+            ModelPrice price = new ModelPrice(modelId, region, input, output, cacheRead, cacheWrite,
+                    priceSource(entry, fileSource, source, path));
             if (seen.put(modelId + " " + region, price) != null) {
                 throw invalid(source, path, "repeats model " + modelId + " in region " + region);
             }
         }
         return of(version, seen.values());
+    }
+
+    private static PriceSource priceSource(JsonNode entry, @Nullable String fileSource, String source, String path) {
+        String origin = text(entry, "source", source, path + ".source", false);
+        origin = origin != null ? origin : fileSource != null ? fileSource : PriceSource.NOT_STATED.origin();
+        String verified = text(entry, "verified", source, path + ".verified", false);
+        String against = text(entry, "verifiedAgainst", source, path + ".verifiedAgainst", false);
+        if ((verified == null) != (against == null)) {
+            throw invalid(source, path + (verified == null ? ".verified" : ".verifiedAgainst"),
+                    "is missing; \"verified\" (the day, e.g. \"2026-12-01\") and \"verifiedAgainst\" (e.g."
+                    + " \"AWS Price List API\") go together, or leave both out for an unverified price");
+        }
+        if (verified == null) {
+            return PriceSource.unverified(origin);
+        }
+        LocalDate day;
+        try {
+            day = LocalDate.parse(verified.trim());
+        } catch (DateTimeParseException e) {
+            throw invalid(source, path + ".verified", "is \"" + verified + "\", not a date like \"2026-12-01\"");
+        }
+        return new PriceSource(origin, day, against);
     }
 
     private static String text(JsonNode node, String field, String source, String path, boolean required) {

@@ -118,6 +118,81 @@ class PriceCatalogTest {
         assertThat(price.outputPerMillion()).isEqualTo(new BigDecimal("0.30000000000000004"));
     }
 
+    @Test
+    void bundled_everyEntry_statesItsOwnSourceAndClaimsVerificationOnlyAgainstAws() {
+        for (ModelPrice price : PriceCatalog.bundled().prices()) {
+            PriceSource source = price.source();
+            assertThat(source.origin()).as(price.modelId()).isNotEqualTo(PriceSource.NOT_STATED.origin())
+                    .doesNotStartWith("On-demand, standard tier");
+            if (source.isVerified()) {
+                assertThat(source.verifiedAgainst()).as(price.modelId()).startsWith("AWS");
+            } else {
+                assertThat(source.verifiedOn()).isNull();
+                assertThat(source.verifiedAgainst()).isNull();
+            }
+        }
+        assertThat(PriceCatalog.bundled().find(HAIKU_45, "us-east-1").orElseThrow().source().origin())
+                .contains("clauder-navi.com");
+    }
+
+    @Test
+    void fromJson_verifiedEntry_carriesTheDayAndThePublication() {
+        PriceCatalog catalog = parse(catalogJson("\"input\": 1, \"output\": 5, \"source\": \"AWS price list\","
+                + " \"verified\": \"2026-12-01\", \"verifiedAgainst\": \"AWS Price List API\""));
+        PriceSource source = catalog.find("m", "us-east-1").orElseThrow().source();
+        assertThat(source.isVerified()).isTrue();
+        assertThat(source.verifiedOn()).isEqualTo(java.time.LocalDate.of(2026, 12, 1));
+        assertThat(source.verifiedAgainst()).isEqualTo("AWS Price List API");
+        assertThat(source.origin()).isEqualTo("AWS price list");
+    }
+
+    @Test
+    void fromJson_entryWithoutSource_takesTheFileSourceElseNotStated() {
+        PriceCatalog withFileSource = parse("{\"version\":\"v\",\"currency\":\"USD\",\"source\":\"our contract\","
+                + "\"models\":[{\"modelId\":\"m\",\"input\":1,\"output\":1}]}");
+        assertThat(withFileSource.find("m", "x").orElseThrow().source())
+                .isEqualTo(PriceSource.unverified("our contract"));
+        assertThat(parse(catalogJson("\"input\": 1, \"output\": 1")).find("m", "x").orElseThrow().source())
+                .isEqualTo(PriceSource.NOT_STATED);
+        assertThat(ModelPrice.of("m", "*", BigDecimal.ONE, BigDecimal.ONE).source()).isEqualTo(PriceSource.NOT_STATED);
+    }
+
+    @Test
+    void fromJson_whenVerificationHalfGivenOrDateInvalid_rejectsNamingTheField() {
+        assertThatThrownBy(() -> parse(catalogJson("\"input\": 1, \"output\": 1, \"verified\": \"2026-12-01\"")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("models[0].verifiedAgainst is missing");
+        assertThatThrownBy(() -> parse(catalogJson("\"input\": 1, \"output\": 1,"
+                + " \"verifiedAgainst\": \"AWS Price List API\"")))
+                .hasMessageContaining("models[0].verified is missing");
+        assertThatThrownBy(() -> parse(catalogJson("\"input\": 1, \"output\": 1, \"verified\": \"Dec 1\","
+                + " \"verifiedAgainst\": \"AWS Price List API\"")))
+                .hasMessageContaining("models[0].verified is \"Dec 1\", not a date");
+    }
+
+    @Test
+    void priceSource_whenHalfVerifiedOrBlank_rejects() {
+        assertThatThrownBy(() -> new PriceSource("x", java.time.LocalDate.of(2026, 1, 1), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("verifiedAgainst");
+        assertThatThrownBy(() -> PriceSource.unverified(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("origin");
+    }
+
+    @Test
+    void readme_overrideWithSource_replacesOnePriceAndSaysWhereItComesFrom() {
+        PriceCatalog prices = PriceCatalog.bundled().withOverride(new ModelPrice(
+                "anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1",
+                new BigDecimal("1.10"), new BigDecimal("5.50"), new BigDecimal("0.11"), new BigDecimal("1.375"),
+                PriceSource.unverified("our private pricing agreement with AWS, December 2026")));
+
+        ModelPrice eu = prices.find(HAIKU_45, "eu-west-1").orElseThrow();
+        assertThat(eu.cacheWritePerMillion()).isEqualByComparingTo("1.375");
+        assertThat(eu.source().origin()).startsWith("our private pricing agreement");
+        assertThat(eu.source().isVerified()).isFalse();
+        assertThat(prices.find(HAIKU_45, "us-east-1").orElseThrow().source().origin()).contains("clauder-navi.com");
+        assertThat(prices.version()).isEqualTo("2026-11-01+overrides");
+    }
+
     private static String catalogJson(String prices) {
         return "{\"version\":\"v\",\"currency\":\"USD\",\"models\":[{\"modelId\":\"m\"," + prices + "}]}";
     }
