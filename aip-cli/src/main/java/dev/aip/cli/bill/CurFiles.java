@@ -2,6 +2,7 @@ package dev.aip.cli.bill;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
@@ -140,8 +141,8 @@ public final class CurFiles {
                     continue;
                 }
                 List<String> row;
-                try {
-                    row = CSV.readValue(text);
+                try (MappingIterator<List<String>> it = CSV.readValues(text)) {
+                    row = it.hasNextValue() ? it.nextValue() : List.of();
                 } catch (JsonProcessingException e) {
                     throw new BillFileException(file + ":" + line + ": not valid CSV: " + e.getOriginalMessage(), e);
                 }
