@@ -21,6 +21,7 @@ import dev.aip.core.tenant.TenantContext;
 import dev.aip.core.tenant.TenantId;
 import dev.aip.emulator.BillingExport;
 import dev.aip.testkit.EmulatorFixture;
+import dev.aip.testkit.LocalPostgres;
 import dev.aip.testkit.ManualClock;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -203,6 +204,23 @@ class ReconcileCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("reconcile: 5 match,");
+    }
+
+    @Test
+    void reconcile_ledgerInPostgres_givesTheSameRowsAsTheLedgerFile() throws IOException {
+        String url = LocalPostgres.url();
+        String schema = LocalPostgres.freshSchema();
+        CliRun.Result imported = CliRun.run("ledger", "import", "--jdbc-url", url, "--schema", schema,
+                ledger.toString());
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        Path cur = write("cur-db.csv", export().build().curCsv());
+
+        CliRun.Result file = reconcile("--ledger", ledger.toString(), "--cur", cur.toString(), "--format", "json");
+        CliRun.Result database = reconcile("--jdbc-url", url, "--schema", schema, "--cur", cur.toString(),
+                "--format", "json");
+
+        assertThat(database.exitCode()).as(database.err()).isZero();
+        assertThat(rows(database)).hasSize(5).isEqualTo(rows(file));
     }
 
     // ------------------------------------------------------------------------------------ injected differences
