@@ -8,7 +8,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -309,8 +308,10 @@ public final class BillingExport {
         for (LineItem line : lineItems()) {
             Instant from = line.day().atStartOfDay(ZoneOffset.UTC).toInstant();
             Instant to = line.day().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            Map<String, String> sorted = new TreeMap<>();
+            line.tags().forEach((k, v) -> sorted.put(curTagKey(k), v));
             ObjectNode tags = Json.MAPPER.createObjectNode();
-            new TreeMap<>(line.tags()).forEach((k, v) -> tags.put(curTagKey(k), v));
+            sorted.forEach(tags::put);
             String[] cells = {
                 "emulator-" + (++n), from + "/" + to, line.day().withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC)
                     .toInstant().toString(), "Usage", from.toString(), to.toString(), PRODUCT_CODE, PRODUCT_CODE,
