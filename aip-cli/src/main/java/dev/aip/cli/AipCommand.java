@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * aip emulator --port 4566          the emulator as a standalone server
  * aip profiles plan|apply|list|delete --tenants tenants.csv [--endpoint URL]
  * aip usage report --ledger usage.jsonl [--format table|csv|json|html]
+ * aip usage reconcile --ledger usage.jsonl --cost-explorer ce.json | --cur export.csv.gz
  * aip keys create|list|rotate|revoke --jdbc-url URL
  * }</pre>
  *

@@ -223,6 +223,27 @@ class ReconcileCommandTest {
         assertThat(rows(database)).hasSize(5).isEqualTo(rows(file));
     }
 
+    @Test
+    void billingExport_asTheReadmeShowsIt_givesPagesAndACsvThatReconcile() throws IOException {
+        var emulator = bedrock.emulator();
+
+        PriceCatalog catalog = PriceCatalog.bundled();
+        BillingExport bill = BillingExport.builder(emulator, (model, region) -> catalog.find(model, region)
+                .map(p -> new BillingExport.UnitPrices(p.inputPerMillion(), p.outputPerMillion(),
+                        p.cacheReadPerMillion(), p.cacheWritePerMillion()))
+                .orElse(null))
+            .build();
+        List<String> costExplorerPages = bill.costAndUsage(LocalDate.parse("2026-03-01"),
+                LocalDate.parse("2026-03-03"));
+        String cur = bill.curCsv();
+
+        assertThat(costExplorerPages).hasSize(1);
+        Path ce = write("readme-ce.json", costExplorerPages.get(0));
+        Path csv = write("readme-cur.csv", cur);
+        assertThat(reconcile("--ledger", ledger.toString(), "--cost-explorer", ce.toString()).exitCode()).isZero();
+        assertThat(reconcile("--ledger", ledger.toString(), "--cur", csv.toString()).exitCode()).isZero();
+    }
+
     // ------------------------------------------------------------------------------------ injected differences
 
     @Test

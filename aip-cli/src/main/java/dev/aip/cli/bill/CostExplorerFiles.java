@@ -142,8 +142,8 @@ public final class CostExplorerFiles {
                 Node keyNode = keys.items().get(tagIndex);
                 String key = (String) keyNode.value();
                 if (!key.startsWith(prefix)) {
-                    throw r.error(keyNode, "group key '" + key + "' is not a value of the tag " + tagKey + " (expected '"
-                            + prefix + "<tenant>'); ask with --group-by Type=TAG,Key=" + tagKey
+                    throw r.error(keyNode, "group key '" + key + "' is not a value of the tag " + tagKey
+                            + " (expected '" + prefix + "<tenant>'); ask with --group-by Type=TAG,Key=" + tagKey
                             + " or pass --tag-key");
                 }
                 String tenant = key.substring(prefix.length());
