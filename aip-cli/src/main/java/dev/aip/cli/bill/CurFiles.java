@@ -205,7 +205,10 @@ public final class CurFiles {
         String service = field(row, columns, SERVICE);
         String type = field(row, columns, TYPE);
         LocalDate day = day(file, line, field(row, columns, START));
-        if (!productCodes.contains(product) && !productCodes.contains(service)) {
+        // Set.copyOf sets refuse contains(null), and either column may be absent.
+        boolean counted = product != null && productCodes.contains(product)
+                || service != null && productCodes.contains(service);
+        if (!counted) {
             return;
         }
         if (type != null && !type.isEmpty() && !"Usage".equals(type)) {
