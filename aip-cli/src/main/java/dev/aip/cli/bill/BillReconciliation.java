@@ -4,6 +4,7 @@ import dev.aip.core.metering.Outcome;
 import dev.aip.core.metering.TokenUsage;
 import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
+import dev.aip.core.profile.TagSchema;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
@@ -22,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * The ledger against AWS's bill, per tenant and UTC day.
  *
  * <p>The ledger's side of a tenant and day: the exact sum of its priced records' costs and the tokens of every record
- * started that day (UTC). Records of calls refused by governance ({@code REJECTED_BY_POLICY}) never reached Bedrock
+ * started that day (UTC). Records on a tier's shared pool profile count for the pool's owner tag,
+ * {@code pool:TIER}, as AWS bills them. Records of calls refused by governance ({@code REJECTED_BY_POLICY}) never reached Bedrock
  * and cost nothing: they are left out and counted. A tenant and day is on the ledger's side when it has tokens or
  * cost.
  *
@@ -97,7 +99,9 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
         /** Calls refused by governance: never sent, no AWS cost, left out. */
         REFUSED_BY_GOVERNANCE,
         /** The token counts differ. */
-        TOKENS_DIFFER
+        TOKENS_DIFFER,
+        /** A tier's shared pool profile: AWS bills the pool, the ledger's records name each tenant. */
+        POOLED
     }
 
     /**
@@ -188,7 +192,9 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
             if (day.isBefore(firstDay) || !day.isBefore(endDay)) {
                 continue;
             }
-            books.computeIfAbsent(new Key(day, r.tenant().value()), k -> new LedgerDay()).add(r);
+            // AWS bills a pool profile to its owner tag, pool:TIER, whichever tenant called.
+            String owner = r.pooledProfile() ? TagSchema.poolOwner(r.tier()) : r.tenant().value();
+            books.computeIfAbsent(new Key(day, owner), k -> new LedgerDay()).add(r);
         }
         Map<Key, AwsCost> aws = new TreeMap<>(order);
         for (AwsCost c : bill.costs()) {
@@ -239,7 +245,7 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
                             + " profile, or made before the tag was active" + (missing.isEmpty() ? ""
                             : "; the ledger's " + String.join(", ", missing) + " have no tagged AWS cost this day,"
                             + " so it may be theirs")));
-                } else {
+                } else if (!key.tenant().startsWith(TagSchema.POOL_OWNER_PREFIX)) {
                     notes.add(new Note(Reason.OUTSIDE_AIP, "AWS billed this tenant's profile but the ledger has no"
                             + " usage: calls made outside aip (another client using the profile) or a gap in the"
                             + " ledger"));
@@ -259,6 +265,10 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
             if (beforeActivation && (theirs == null || theirs.tenant() == null)) {
                 notes.add(0, new Note(Reason.TAG_ACTIVATION_DELAY, "before the tag was activated on "
                         + options.tagsActiveSince() + ": AWS does not attribute cost to a tag retroactively"));
+            }
+            if (key.tenant() != null && key.tenant().startsWith(TagSchema.POOL_OWNER_PREFIX)) {
+                notes.add(new Note(Reason.POOLED, "a tier's shared pool profile: AWS bills the pool; the ledger's"
+                        + " records on it are compared here and name each tenant ('aip usage report' splits them)"));
             }
             if (theirs != null && theirs.estimated()) {
                 notes.add(new Note(Reason.AWS_ESTIMATED, "Cost Explorer marks this day Estimated: the amount may"

@@ -132,6 +132,31 @@ class BillFilesTest {
         assertThat(r.rows().get(1).deltaUsd()).isEqualByComparingTo("1.10");
     }
 
+    @Test
+    void reconcile_recordsOnAPoolProfile_countForThePoolAsAwsBillsThem() {
+        AwsBill bill = new AwsBill("test", List.of(
+                new AwsCost(DAY, "pool:basic", new BigDecimal("200"), null, false, "t:1")), DAY, DAY);
+        List<dev.aip.core.metering.UsageRecord> ledger = List.of(
+                record("acme", "100").toBuilder().pooledProfile(true).build(),
+                record("globex", "100").toBuilder().pooledProfile(true).build());
+
+        BillReconciliation r = BillReconciliation.of(ledger.iterator(), bill, BillReconciliation.Options.DEFAULTS,
+                DAY, DAY.plusDays(1));
+
+        assertThat(r.rows()).singleElement().satisfies(row -> {
+            assertThat(row.tenant()).isEqualTo("pool:basic");
+            assertThat(row.status()).isEqualTo(BillReconciliation.Status.MATCH);
+            assertThat(row.has(BillReconciliation.Reason.POOLED)).isTrue();
+        });
+        BillReconciliation unknown = BillReconciliation.of(List.<dev.aip.core.metering.UsageRecord>of().iterator(),
+                bill, BillReconciliation.Options.DEFAULTS, DAY, DAY.plusDays(1));
+        assertThat(unknown.rows()).singleElement().satisfies(row -> {
+            assertThat(row.status()).isEqualTo(BillReconciliation.Status.AWS_ONLY);
+            assertThat(row.notes()).extracting(BillReconciliation.Note::reason)
+                    .containsExactly(BillReconciliation.Reason.POOLED);
+        });
+    }
+
     static dev.aip.core.metering.UsageRecord record(String tenant, String usd) {
         return dev.aip.core.metering.UsageRecord.builder().newRecordId()
                 .callId(dev.aip.core.metering.UsageRecord.newId())
