@@ -14,6 +14,7 @@ import dev.aip.core.governance.PolicySet;
 import dev.aip.core.governance.TenantPolicy;
 import dev.aip.core.metering.Cost;
 import dev.aip.core.metering.Outcome;
+import dev.aip.core.metering.UsageProvenance;
 import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.pricing.PriceCatalog;
 import dev.aip.core.sink.JsonLinesLedger;
@@ -283,6 +284,7 @@ class ReconcileCommandTest {
         JsonNode rows = rows(run);
         JsonNode acme = row(rows, DAY1, "acme");
         assertThat(acme.get("status").asText()).isEqualTo("different");
+        assertThat(reasons(acme)).containsExactly("price-differs");
         assertThat(new java.math.BigDecimal(acme.get("deltaUsd").asText())).isEqualByComparingTo("1");
         JsonNode hooli = row(rows, DAY1, "hooli");
         assertThat(hooli.get("status").asText()).isEqualTo("aws-only");
@@ -307,7 +309,11 @@ class ReconcileCommandTest {
             boolean initechDay2 = r.tenant().value().equals("initech") && r.startedAt().isAfter(
                     DAY2.atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
             // initech's day-2 call: its model had no price in the ledger's catalog.
-            ledgerRows.add(initechDay2 ? r.toBuilder().cost(Cost.unknownModel("test")).build() : r);
+            boolean globexFirst = r.tenant().value().equals("globex") && r.outcome() == Outcome.SUCCESS
+                    && ledgerRows.stream().noneMatch(x -> x.tenant().value().equals("globex"));
+            // globex's first call: its stream's usage never arrived, so aip estimated it.
+            ledgerRows.add(initechDay2 ? r.toBuilder().cost(Cost.unknownModel("test")).build()
+                    : globexFirst ? r.toBuilder().provenance(UsageProvenance.ESTIMATED).build() : r);
         }
         Path ledger2 = dir.resolve("usage-unpriced.jsonl");
         writeLedger(ledger2, ledgerRows);
@@ -321,6 +327,7 @@ class ReconcileCommandTest {
         assertThat(reasons(row(rows, DAY2, "acme"))).containsExactly("aws-estimated");
         assertThat(row(rows, DAY2, "acme").get("status").asText()).isEqualTo("match");
         assertThat(reasons(row(rows, DAY1, "acme"))).isEmpty();
+        assertThat(reasons(row(rows, DAY1, "globex"))).containsExactly("ledger-estimated", "refused-by-governance");
         JsonNode initech = row(rows, DAY2, "initech");
         assertThat(reasons(initech)).containsExactly("aws-estimated", "unpriced");
         assertThat(run.exitCode()).isEqualTo(initech.get("status").asText().equals("match") ? 0 : 3);

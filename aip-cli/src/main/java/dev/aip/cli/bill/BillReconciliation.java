@@ -100,6 +100,8 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
         REFUSED_BY_GOVERNANCE,
         /** The token counts differ. */
         TOKENS_DIFFER,
+        /** The token counts agree but the costs do not: the price catalog is not what AWS charged. */
+        PRICE_DIFFERS,
         /** A tier's shared pool profile: AWS bills the pool, the ledger's records name each tenant. */
         POOLED
     }
@@ -231,6 +233,10 @@ public record BillReconciliation(List<Row> rows, Options options, String source,
                             + tokens(mine.tokens) + ", AWS " + tokens(theirs.tokens())));
                 }
                 status = within(delta, ledgerUsd, awsUsd, options) && !tokensDiffer ? Status.MATCH : Status.DIFFERENT;
+                if (status == Status.DIFFERENT && theirs.tokens() != null && !tokensDiffer) {
+                    notes.add(new Note(Reason.PRICE_DIFFERS, "the same tokens of every kind, another cost: aip's price"
+                            + " catalog differs from what AWS charged for the model; override the catalog's price"));
+                }
             } else if (theirs != null) {
                 status = Status.AWS_ONLY;
                 if (key.tenant() == null) {
