@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * aip emulator --port 4566          the emulator as a standalone server
  * aip profiles plan|apply|list|delete --tenants tenants.csv [--endpoint URL]
  * aip usage report --ledger usage.jsonl [--format table|csv|json|html]
+ * aip usage reconcile --ledger usage.jsonl --cost-explorer ce.json | --cur export.csv.gz
  * aip keys create|list|rotate|revoke --jdbc-url URL
  * aip pricing list|check            the price catalog, and its drift from the AWS Price List API
  * }</pre>
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} failure while running (AWS refused, an action
  * failed, credentials or region missing), {@value #EXIT_USAGE} bad command line or input file. Errors are one line
  * on standard error; {@code --verbose} adds the stack trace. {@code aip pricing check} exits with
- * {@value PricingCommand#EXIT_DRIFT} when the catalog drifted from AWS's prices.
+ * {@value PricingCommand#EXIT_DRIFT} when the catalog drifted from AWS's prices, {@code aip usage reconcile} with
+ * {@value ReconcileCommand#EXIT_DIFFERENCES} when the ledger and AWS's bill differ.
  */
 @Command(name = "aip", mixinStandardHelpOptions = true, version = "aip 0.1.0-SNAPSHOT",
         description = "Tenant-aware Amazon Bedrock: demo, emulator, application inference profiles, usage reports.",
@@ -27,7 +29,7 @@ import picocli.CommandLine.Command;
             UsageCommand.class, LedgerCommand.class, KeysCommand.class, PricingCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure while running, 2 bad command line or input file,"
-                + " 3 drift found by 'aip pricing check'.",
+                + " 3 drift found by 'aip pricing check' or differences by 'aip usage reconcile'.",
                 "Start with: aip demo"})
 public final class AipCommand implements Runnable {
 

@@ -30,8 +30,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aip usage}: reports over a usage ledger. */
-@Command(name = "usage", mixinStandardHelpOptions = true, description = "Usage reports from a ledger.",
-        subcommands = UsageCommand.Report.class)
+@Command(name = "usage", mixinStandardHelpOptions = true,
+        description = "Usage reports from a ledger, and the ledger reconciled with AWS's bill.",
+        subcommands = {UsageCommand.Report.class, ReconcileCommand.class})
 final class UsageCommand extends GroupCommand {
 
     /** {@code aip usage report}. */

@@ -200,6 +200,11 @@ public final class BedrockEmulator implements AutoCloseable {
         runtime.view().reset();
     }
 
+    /** The control plane, for {@link BillingExport}: the profiles' tags and the model catalog. */
+    ControlPlane controlPlane() {
+        return controlPlane;
+    }
+
     /** Forgets every cached prompt prefix. */
     public void clearPromptCache() {
         runtime.promptCache().clear();
