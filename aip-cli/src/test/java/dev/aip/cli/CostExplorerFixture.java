@@ -1,17 +1,6 @@
 package dev.aip.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,91 +11,53 @@ import java.util.List;
  */
 final class CostExplorerFixture implements AutoCloseable {
 
-    /** What one request carried. */
-    record Request(String method, String target, String contentType, String authorization, JsonNode body) {
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpServer server;
-    private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    private final AwsJsonFixture http = AwsJsonFixture.start(this::handle);
     private volatile List<String> pages = List.of();
-    private volatile Integer fixedStatus;
-    private volatile String fixedBody;
 
-    private CostExplorerFixture() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", this::handle);
-        server.start();
+    private CostExplorerFixture() {
     }
 
     static CostExplorerFixture start() {
-        try {
-            return new CostExplorerFixture();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new CostExplorerFixture();
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return http.endpoint();
     }
 
     /** Serves these answer pages, chained by their {@code NextPageToken}s. */
     CostExplorerFixture serve(List<String> answerPages) {
         pages = List.copyOf(answerPages);
-        fixedStatus = null;
         return this;
     }
 
     /** Answers every request with this status and body, whatever it asks. */
     CostExplorerFixture answerAlways(int status, String body) {
-        fixedStatus = status;
-        fixedBody = body;
+        http.answerAlways(new AwsJsonFixture.Answer(status, body));
         return this;
     }
 
-    List<Request> requests() {
-        return List.copyOf(requests);
+    List<AwsJsonFixture.Request> requests() {
+        return http.requests();
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        http.close();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        requests.add(new Request(exchange.getRequestMethod(), target,
-                exchange.getRequestHeaders().getFirst("Content-Type"),
-                exchange.getRequestHeaders().getFirst("Authorization"), body));
-        if (fixedStatus != null) {
-            send(exchange, fixedStatus, fixedBody);
-            return;
-        }
-        if (!"POST".equals(exchange.getRequestMethod()) || !CostExplorerClient.TARGET.equals(target)) {
-            send(exchange, 400, "{\"__type\":\"UnknownOperationException\",\"message\":\"unknown operation\"}");
-            return;
+    private AwsJsonFixture.Answer handle(AwsJsonFixture.Request request) {
+        if (!"POST".equals(request.method()) || !CostExplorerClient.TARGET.equals(request.target())) {
+            return AwsJsonFixture.Answer.error(400, "UnknownOperationException", "unknown operation");
         }
         int page = 1;
-        if (body.hasNonNull("NextPageToken")) {
-            String token = body.get("NextPageToken").asText();
+        if (request.body().hasNonNull("NextPageToken")) {
+            String token = request.body().get("NextPageToken").asText();
             page = token.startsWith("page-") ? Integer.parseInt(token.substring(5)) : -1;
         }
         if (page < 1 || page > pages.size()) {
-            send(exchange, 400, "{\"__type\":\"com.amazonaws.awsinsightsindexservice#InvalidNextTokenException\","
-                    + "\"Message\":\"The NextPageToken is not valid\"}");
-            return;
+            return AwsJsonFixture.Answer.error(400, "InvalidNextTokenException", "The NextPageToken is not valid");
         }
-        send(exchange, 200, pages.get(page - 1));
-    }
-
-    private static void send(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
+        return new AwsJsonFixture.Answer(200, pages.get(page - 1));
     }
 }

@@ -11,8 +11,6 @@ import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * {@code aip usage reconcile --aws} against the real Cost Explorer. Opt-in: run with
@@ -28,7 +26,7 @@ class ReconcileAwsTest {
 
     @Test
     void reconcileAws_againstCostExplorer_savesAndReadsTheAnswer() throws IOException {
-        assumeTrue(hasCredentials(), "no AWS credentials: skipped");
+        assumeTrue(AwsCredentialsProbe.present(), "no AWS credentials: skipped");
         Path ledger = Files.writeString(dir.resolve("empty.jsonl"), "");
         Path pages = dir.resolve("pages");
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -43,14 +41,5 @@ class ReconcileAwsTest {
             assertThat(saved).isNotEmpty();
         }
         System.out.println(run.out());
-    }
-
-    private static boolean hasCredentials() {
-        try {
-            DefaultCredentialsProvider.builder().build().resolveCredentials();
-            return true;
-        } catch (SdkClientException e) {
-            return false;
-        }
     }
 }

@@ -38,8 +38,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * {@code aip usage reconcile} end to end: tenants call Bedrock through aip on the emulator, the meter's records are
@@ -496,9 +494,9 @@ class ReconcileCommandTest {
             JsonNode rows = rows(run);
             assertThat(rows).hasSize(5);
             rows.forEach(r -> assertThat(r.get("status").asText()).isEqualTo("match"));
-            List<CostExplorerFixture.Request> requests = ce.requests();
+            List<AwsJsonFixture.Request> requests = ce.requests();
             assertThat(requests).hasSize(pages.size());
-            for (CostExplorerFixture.Request r : requests) {
+            for (AwsJsonFixture.Request r : requests) {
                 assertThat(r.method()).isEqualTo("POST");
                 assertThat(r.target()).isEqualTo("AWSInsightsIndexService.GetCostAndUsage");
                 assertThat(r.contentType()).isEqualTo("application/x-amz-json-1.1");
@@ -618,10 +616,8 @@ class ReconcileCommandTest {
 
     @Test
     void reconcileAws_withoutCredentials_saysInOneLineWhatToSet() {
-        String imds = System.getProperty("aws.disableEc2Metadata");
-        System.setProperty("aws.disableEc2Metadata", "true");
-        try {
-            assumeFalse(credentialsOnThisMachine(), "this machine has AWS credentials");
+        AwsCredentialsProbe.withoutInstanceMetadata(() -> {
+            assumeFalse(AwsCredentialsProbe.present(), "this machine has AWS credentials");
 
             CliRun.Result run = reconcile("--ledger", ledger.toString(), "--aws", "--from", "2026-03-01", "--to",
                     "2026-03-03");
@@ -630,22 +626,7 @@ class ReconcileCommandTest {
             assertThat(run.error()).isEqualTo("aip: no AWS credentials found: 'aip usage reconcile --aws' calls"
                     + " Cost Explorer; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or save the"
                     + " answers with 'aws ce get-cost-and-usage' and pass them with --cost-explorer FILE...");
-        } finally {
-            if (imds == null) {
-                System.clearProperty("aws.disableEc2Metadata");
-            } else {
-                System.setProperty("aws.disableEc2Metadata", imds);
-            }
-        }
-    }
-
-    private static boolean credentialsOnThisMachine() {
-        try {
-            DefaultCredentialsProvider.builder().build().resolveCredentials();
-            return true;
-        } catch (SdkClientException e) {
-            return false;
-        }
+        });
     }
 
     static int lineOf(String text, String needle) {
