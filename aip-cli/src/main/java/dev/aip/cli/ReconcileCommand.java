@@ -85,8 +85,8 @@ final class ReconcileCommand extends Subcommand {
 
     @Option(names = "--service", paramLabel = "NAME", split = ",",
             description = "With --aws: the Cost Explorer SERVICE values whose cost counts (default "
-                    + CostExplorerClient.BEDROCK_SERVICE + "); add the names of models billed through AWS"
-                    + " Marketplace.")
+                    + CostExplorerClient.BEDROCK_SERVICE + "); to add the services of models billed through AWS"
+                    + " Marketplace, list " + CostExplorerClient.BEDROCK_SERVICE + " too.")
     List<String> services;
 
     @Option(names = "--endpoint", paramLabel = "URL",
@@ -109,11 +109,12 @@ final class ReconcileCommand extends Subcommand {
     List<String> productCodes;
 
     @Option(names = "--from", paramLabel = "DATE",
-            description = "First UTC day to compare (default: the bill's first day).")
+            description = "First UTC day to compare (default: the bill's first day; required with --aws).")
     String from;
 
     @Option(names = "--to", paramLabel = "DATE",
-            description = "Day after the last UTC day to compare, exclusive (default: the day after the bill's last).")
+            description = "Day after the last UTC day to compare, exclusive, as Cost Explorer's End (default: the day"
+                    + " after the bill's last; required with --aws).")
     String to;
 
     @Option(names = "--tolerance-usd", paramLabel = "USD", defaultValue = "0.01",

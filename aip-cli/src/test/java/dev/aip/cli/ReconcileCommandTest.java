@@ -615,6 +615,16 @@ class ReconcileCommandTest {
     }
 
     @Test
+    void reconcileHelp_aws_namesThePermissionAndWhatAwsCharges() {
+        CliRun.Result run = reconcile("--help");
+
+        assertThat(run.exitCode()).isZero();
+        String help = run.out().replaceAll("\\s+", " ");
+        assertThat(help).contains("--aws").contains("--save-cost-explorer=DIR").contains("ce:GetCostAndUsage")
+                .contains("AWS charges USD 0.01 per request");
+    }
+
+    @Test
     void reconcileAws_withoutCredentials_saysInOneLineWhatToSet() {
         AwsCredentialsProbe.withoutInstanceMetadata(() -> {
             assumeFalse(AwsCredentialsProbe.present(), "this machine has AWS credentials");
