@@ -1,26 +1,13 @@
 package dev.aip.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
@@ -29,8 +16,8 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
  * {@code NextToken} to the last page.
  *
  * <p>The SDK's own {@code pricing} client is not used: it is not among the SDK modules this build resolves. The
- * request is signed with the SDK's {@link AwsV4HttpSigner} and sent with the JDK's HTTP client. The query API is
- * served from {@code us-east-1} and {@code ap-south-1} only; the signing region is the endpoint's.
+ * request is signed and sent by {@link AwsJsonClient}. The query API is served from {@code us-east-1} and
+ * {@code ap-south-1} only; the signing region is the endpoint's.
  *
  * <p>Confined: one check at a time.
  */
@@ -42,11 +29,7 @@ final class PriceListClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PAGES = 1000;
 
-    private final URI endpoint;
-    private final String signingRegion;
-    private final AwsCredentialsIdentity credentials;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final AwsJsonClient api;
 
     /**
      * @param endpoint the API endpoint, e.g. {@code https://api.pricing.us-east-1.amazonaws.com}
@@ -54,9 +37,7 @@ final class PriceListClient {
      * @param credentials the caller's credentials
      */
     PriceListClient(URI endpoint, String signingRegion, AwsCredentialsIdentity credentials) {
-        this.endpoint = endpoint;
-        this.signingRegion = signingRegion;
-        this.credentials = credentials;
+        this.api = new AwsJsonClient("the Price List API", endpoint, "pricing", signingRegion, credentials);
     }
 
     /** The endpoint AWS serves the query API from in a region. */
@@ -89,7 +70,7 @@ final class PriceListClient {
             if (nextToken != null) {
                 body.put("NextToken", nextToken);
             }
-            AwsPriceList.Page page = read(call(body.toString(), serviceCode), serviceCode, pages.size() + 1);
+            AwsPriceList.Page page = read(api.call("AWSPriceListService.GetProducts", body.toString(), serviceCode), serviceCode, pages.size() + 1);
             pages.add(page);
             nextToken = page.nextToken();
             if (nextToken != null && !tokens.add(nextToken)) {
@@ -104,42 +85,6 @@ final class PriceListClient {
         return pages;
     }
 
-    private String call(String body, String serviceCode) throws InterruptedException {
-        SdkHttpRequest unsigned = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .uri(endpoint.resolve("/"))
-                .putHeader("Content-Type", "application/x-amz-json-1.1")
-                .putHeader("X-Amz-Target", "AWSPriceListService.GetProducts")
-                .build();
-        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                .identity(credentials)
-                .request(unsigned)
-                .payload(ContentStreamProvider.fromUtf8String(body))
-                .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "pricing")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, signingRegion));
-        HttpRequest.Builder request = HttpRequest.newBuilder(signed.request().getUri())
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        signed.request().forEachHeader((name, values) -> {
-            if (!name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Length")) {
-                values.forEach(value -> request.header(name, value));
-            }
-        });
-        HttpResponse<String> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw CliException.failure("cannot reach the Price List API at " + endpoint + ": " + e, e);
-        }
-        if (response.statusCode() != 200) {
-            throw CliException.failure("the Price List API refused GetProducts for " + serviceCode + " (HTTP "
-                    + response.statusCode() + "): " + error(response.body())
-                    + (response.statusCode() == 403 ? "; the caller needs the IAM permission pricing:GetProducts"
-                            : ""));
-        }
-        return response.body();
-    }
-
     private static AwsPriceList.Page read(String answer, String serviceCode, int page) {
         try {
             return AwsPriceList.read(answer);
@@ -147,22 +92,5 @@ final class PriceListClient {
             throw CliException.failure("the Price List API's answer for " + serviceCode + " (page " + page
                     + ") is malformed: " + e.getMessage(), e);
         }
-    }
-
-    /** {@code Code: message} from a JSON 1.1 error body, or the body itself. */
-    private static String error(String body) {
-        try {
-            JsonNode error = JSON.readTree(body);
-            String type = error.path("__type").asText("");
-            type = type.substring(type.lastIndexOf('#') + 1);
-            String message = error.path("message").asText(error.path("Message").asText(""));
-            if (!type.isEmpty() || !message.isEmpty()) {
-                return (type.isEmpty() ? "" : type + ": ") + message;
-            }
-        } catch (IOException | RuntimeException notJson) {
-            // fall through to the raw body
-        }
-        String raw = body == null ? "" : body.strip();
-        return raw.isEmpty() ? "(no error body)" : raw.length() > 200 ? raw.substring(0, 200) + "..." : raw;
     }
 }

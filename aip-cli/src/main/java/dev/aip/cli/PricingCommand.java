@@ -26,11 +26,6 @@ import java.util.Set;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /** {@code aip pricing}: the price catalog, where its figures come from, and how it compares with AWS's prices. */
 @Command(name = "pricing", mixinStandardHelpOptions = true,
@@ -256,7 +251,9 @@ final class PricingCommand extends GroupCommand {
             }
             PriceListClient client = new PriceListClient(
                     endpoint != null ? endpoint : PriceListClient.endpointFor(apiRegion), apiRegion,
-                    credentials(env()));
+                    AwsJsonClient.credentials(env(), endpoint != null, "'aip pricing check' calls the AWS Price"
+                            + " List API; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or compare"
+                            + " with a saved answer: --file products.json"));
             List<AwsPriceList.Page> pages = new ArrayList<>();
             for (String code : codes) {
                 for (String region : checked) {
@@ -264,26 +261,6 @@ final class PricingCommand extends GroupCommand {
                 }
             }
             return pages;
-        }
-
-        private AwsCredentialsIdentity credentials(Function<String, String> env) {
-            String key = env.apply("AWS_ACCESS_KEY_ID");
-            String secret = env.apply("AWS_SECRET_ACCESS_KEY");
-            if (key != null && secret != null) {
-                String token = env.apply("AWS_SESSION_TOKEN");
-                return token != null ? AwsSessionCredentials.create(key, secret, token)
-                        : AwsBasicCredentials.create(key, secret);
-            }
-            if (endpoint != null && env.apply("AWS_PROFILE") == null) {
-                return AwsBasicCredentials.create("AKIDLOCAL", "local-secret");
-            }
-            try {
-                return DefaultCredentialsProvider.builder().build().resolveCredentials();
-            } catch (SdkClientException e) {
-                throw CliException.failure("no AWS credentials found: 'aip pricing check' calls the AWS Price List"
-                        + " API; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or compare with a"
-                        + " saved answer: --file products.json", e);
-            }
         }
     }
 

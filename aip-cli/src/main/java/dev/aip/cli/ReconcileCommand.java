@@ -18,15 +18,19 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.sink.JsonLinesLedger;
 import dev.aip.ledger.jdbc.LedgerReadException;
 import dev.aip.ledger.jdbc.LedgerTable;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -41,10 +45,14 @@ import picocli.CommandLine.Option;
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = {"Compare the ledger's cost per tenant and UTC day with what AWS billed: Cost Explorer"
                 + " GetCostAndUsage answers grouped by the tenant tag (--cost-explorer, the JSON of 'aws ce"
-                + " get-cost-and-usage', one file per page) or a CUR 2.0 export in CSV (--cur, plain or gzip)."
+                + " get-cost-and-usage', one file per page), the same answers fetched from Cost Explorer (--aws)"
+                + " or a CUR 2.0 export in CSV (--cur, plain or gzip)."
                 + " Each tenant and day is a match (within the tolerance), different, aws-only (usage outside aip,"
                 + " untagged cost) or ledger-only, with the known reasons: tag activation delay, estimated usage,"
-                + " unpriced models, calls refused by governance. Give --ledger FILE or --jdbc-url URL."},
+                + " unpriced models, calls refused by governance. Give --ledger FILE or --jdbc-url URL.",
+            "--aws calls Cost Explorer GetCostAndUsage with the SDK's default credentials (IAM permission"
+                + " ce:GetCostAndUsage); AWS charges USD " + CostExplorerClient.USD_PER_REQUEST + " per request,"
+                + " each page being one."},
         footer = {"", "Exit codes: 0 every tenant and day matches, 3 differences found, 1 failure while running,"
                 + " 2 bad command line or input file."})
 final class ReconcileCommand extends Subcommand {
@@ -63,6 +71,29 @@ final class ReconcileCommand extends Subcommand {
                     + " UnblendedCost, filtered to the service Amazon Bedrock; one file per page.")
     List<Path> costExplorer;
 
+    @Option(names = "--aws",
+            description = "Ask Cost Explorer (GetCostAndUsage, the request the --cost-explorer files come from) for"
+                    + " the window --from/--to instead of reading files. Needs AWS credentials and"
+                    + " ce:GetCostAndUsage; each page is a request AWS charges USD "
+                    + CostExplorerClient.USD_PER_REQUEST + " for.")
+    boolean aws;
+
+    @Option(names = "--save-cost-explorer", paramLabel = "DIR",
+            description = "With --aws: keep the answer pages in DIR (created if missing; default: a temporary"
+                    + " directory deleted after).")
+    Path saveCostExplorer;
+
+    @Option(names = "--service", paramLabel = "NAME", split = ",",
+            description = "With --aws: the Cost Explorer SERVICE values whose cost counts (default "
+                    + CostExplorerClient.BEDROCK_SERVICE + "); to add the services of models billed through AWS"
+                    + " Marketplace, list " + CostExplorerClient.BEDROCK_SERVICE + " too.")
+    List<String> services;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "With --aws: the Cost Explorer endpoint (default https://ce.us-east-1.amazonaws.com),"
+                    + " e.g. a proxy.")
+    URI endpoint;
+
     @Option(names = "--cur", paramLabel = "FILE", arity = "1..*",
             description = "CUR 2.0 export files in CSV (.csv or .csv.gz). Parquet is not read: export CSV.")
     List<Path> cur;
@@ -78,11 +109,12 @@ final class ReconcileCommand extends Subcommand {
     List<String> productCodes;
 
     @Option(names = "--from", paramLabel = "DATE",
-            description = "First UTC day to compare (default: the bill's first day).")
+            description = "First UTC day to compare (default: the bill's first day; required with --aws).")
     String from;
 
     @Option(names = "--to", paramLabel = "DATE",
-            description = "Day after the last UTC day to compare, exclusive (default: the day after the bill's last).")
+            description = "Day after the last UTC day to compare, exclusive, as Cost Explorer's End (default: the day"
+                    + " after the bill's last; required with --aws).")
     String to;
 
     @Option(names = "--tolerance-usd", paramLabel = "USD", defaultValue = "0.01",
@@ -103,7 +135,7 @@ final class ReconcileCommand extends Subcommand {
     String format;
 
     @Override
-    int execute() {
+    int execute() throws InterruptedException {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("table") && !fmt.equals("json")) {
             throw CliException.usage("--format must be table or json, got '" + format + "'");
@@ -115,9 +147,22 @@ final class ReconcileCommand extends Subcommand {
         if (!jdbc.given() && (jdbc.user != null || jdbc.password != null || jdbc.schema != null)) {
             throw CliException.usage("--jdbc-user, --jdbc-password and --schema go with --jdbc-url");
         }
-        if ((costExplorer == null) == (cur == null)) {
-            throw CliException.usage("give exactly one AWS bill: --cost-explorer FILE... (GetCostAndUsage answers)"
-                    + " or --cur FILE... (a CUR 2.0 CSV export), " + (cur == null ? "got neither" : "got both"));
+        int bills = (costExplorer == null ? 0 : 1) + (cur == null ? 0 : 1) + (aws ? 1 : 0);
+        if (bills != 1) {
+            throw CliException.usage("give exactly one AWS bill: --cost-explorer FILE... (GetCostAndUsage answers),"
+                    + " --aws (ask Cost Explorer) or --cur FILE... (a CUR 2.0 CSV export), "
+                    + (bills == 0 ? "got neither" : "got both " + given()));
+        }
+        if (!aws && (saveCostExplorer != null || services != null || endpoint != null)) {
+            throw CliException.usage("--save-cost-explorer, --service and --endpoint go with --aws");
+        }
+        if (aws && (from == null || to == null)) {
+            throw CliException.usage("--aws needs the window to ask Cost Explorer for: --from DATE --to DATE (--to"
+                    + " exclusive)");
+        }
+        if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null)) {
+            throw CliException.usage("--endpoint needs an absolute URL such as http://127.0.0.1:4566, got '"
+                    + endpoint + "'");
         }
         if (productCodes != null && cur == null) {
             throw CliException.usage("--product-code goes with --cur");
@@ -129,6 +174,9 @@ final class ReconcileCommand extends Subcommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--tolerance-usd / --tolerance-percent: " + e.getMessage());
         }
+        if (aws) {
+            return fromCostExplorer(options);
+        }
         AwsBill bill;
         try {
             bill = costExplorer != null ? CostExplorerFiles.read(costExplorer, tagKey)
@@ -137,6 +185,75 @@ final class ReconcileCommand extends Subcommand {
         } catch (BillFileException e) {
             throw CliException.usage(e.getMessage(), e);
         }
+        return reconcile(bill, options, fmt);
+    }
+
+    private String given() {
+        List<String> names = new ArrayList<>();
+        if (costExplorer != null) {
+            names.add("--cost-explorer");
+        }
+        if (aws) {
+            names.add("--aws");
+        }
+        if (cur != null) {
+            names.add("--cur");
+        }
+        return String.join(" and ", names);
+    }
+
+    /** Asks Cost Explorer, saves the pages, and reconciles them as {@code --cost-explorer} files. */
+    private int fromCostExplorer(BillReconciliation.Options options) throws InterruptedException {
+        LocalDate first = day("--from", from);
+        LocalDate end = day("--to", to);
+        if (!end.isAfter(first)) {
+            throw CliException.usage("--to (" + end + ") must be after --from (" + first + ")");
+        }
+        Path dir = saveCostExplorer;
+        try {
+            if (dir == null) {
+                dir = Files.createTempDirectory("aip-cost-explorer-");
+            } else {
+                Files.createDirectories(dir);
+            }
+        } catch (IOException e) {
+            throw CliException.failure("cannot create the directory for Cost Explorer's answers "
+                    + (dir == null ? "" : dir + " ") + ": " + e.getMessage(), e);
+        }
+        try {
+            CostExplorerClient client = new CostExplorerClient(endpoint != null ? endpoint
+                    : CostExplorerClient.ENDPOINT, AwsJsonClient.credentials(env(), endpoint != null,
+                    "'aip usage reconcile --aws' calls Cost Explorer; set AWS_ACCESS_KEY_ID and"
+                            + " AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or save the answers with 'aws ce"
+                            + " get-cost-and-usage' and pass them with --cost-explorer FILE..."));
+            List<Path> pages = client.getCostAndUsage(first, end, tagKey,
+                    services == null ? List.of(CostExplorerClient.BEDROCK_SERVICE) : services, dir);
+            AwsBill bill;
+            try {
+                bill = CostExplorerFiles.read(pages, tagKey);
+            } catch (BillFileException e) {
+                throw CliException.failure(e.getMessage()
+                        + (saveCostExplorer == null ? " (keep the pages with --save-cost-explorer DIR)" : ""), e);
+            }
+            return reconcile(bill, options, format.toLowerCase(Locale.ROOT));
+        } finally {
+            if (saveCostExplorer == null) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException ignored) {
+            // a temporary directory left behind is not worth failing the command for
+        }
+    }
+
+    private int reconcile(AwsBill bill, BillReconciliation.Options options, String fmt) {
         LocalDate first = from != null ? day("--from", from) : bill.firstDay();
         LocalDate end = to != null ? day("--to", to) : bill.lastDay() == null ? null : bill.lastDay().plusDays(1);
         if (first == null || end == null) {

@@ -4,20 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.aip.core.pricing.ModelPrice;
 import dev.aip.core.pricing.PriceCatalog;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,29 +48,19 @@ final class PriceListFixture implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpServer server;
+    private final AwsJsonFixture http = AwsJsonFixture.start(this::handle);
     private final Map<String, List<String>> products = new LinkedHashMap<>();
-    private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile int pageSize = 100;
-    private volatile Integer fixedStatus;
-    private volatile String fixedBody;
 
-    private PriceListFixture() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", this::handle);
-        server.start();
+    private PriceListFixture() {
     }
 
     static PriceListFixture start() {
-        try {
-            return new PriceListFixture();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new PriceListFixture();
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return http.endpoint();
     }
 
     /** Serves these products (JSON strings) for their service codes. */
@@ -95,37 +77,28 @@ final class PriceListFixture implements AutoCloseable {
 
     /** Answers every request with this status and body, whatever it asks. */
     PriceListFixture answerAlways(int status, String body) {
-        fixedStatus = status;
-        fixedBody = body;
+        http.answerAlways(new AwsJsonFixture.Answer(status, body));
         return this;
     }
 
     List<Request> requests() {
-        return List.copyOf(requests);
+        return http.requests().stream()
+                .map(r -> new Request(r.target(), r.contentType(), r.authorization(), r.body())).toList();
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        http.close();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        requests.add(new Request(exchange.getRequestHeaders().getFirst("X-Amz-Target"),
-                exchange.getRequestHeaders().getFirst("Content-Type"),
-                exchange.getRequestHeaders().getFirst("Authorization"), body));
-        if (fixedStatus != null) {
-            send(exchange, fixedStatus, fixedBody);
-            return;
-        }
-        if (!"POST".equals(exchange.getRequestMethod())
-                || !"AWSPriceListService.GetProducts".equals(exchange.getRequestHeaders().getFirst("X-Amz-Target"))) {
-            send(exchange, 400, "{\"__type\":\"UnknownOperationException\",\"message\":\"unknown operation\"}");
-            return;
+    private AwsJsonFixture.Answer handle(AwsJsonFixture.Request request) {
+        JsonNode body = request.body();
+        if (!"POST".equals(request.method()) || !"AWSPriceListService.GetProducts".equals(request.target())) {
+            return AwsJsonFixture.Answer.error(400, "UnknownOperationException", "unknown operation");
         }
         List<String> matching = new ArrayList<>();
         for (String product : products.getOrDefault(body.path("ServiceCode").asText(), List.of())) {
-            JsonNode attrs = JSON.readTree(product).path("product").path("attributes");
+            JsonNode attrs = read(product).path("product").path("attributes");
             boolean match = true;
             for (JsonNode filter : body.path("Filters")) {
                 match &= attrs.path(filter.path("Field").asText()).asText().equals(filter.path("Value").asText());
@@ -138,9 +111,8 @@ final class PriceListFixture implements AutoCloseable {
         if (body.hasNonNull("NextToken")) {
             String token = body.get("NextToken").asText();
             if (!token.startsWith("page-")) {
-                send(exchange, 400, "{\"__type\":\"com.amazonaws.awspricing#InvalidNextTokenException\","
+                return new AwsJsonFixture.Answer(400, "{\"__type\":\"com.amazonaws.awspricing#InvalidNextTokenException\","
                         + "\"Message\":\"The NextToken is not valid\"}");
-                return;
             }
             from = Integer.parseInt(token.substring(5));
         }
@@ -153,16 +125,15 @@ final class PriceListFixture implements AutoCloseable {
         if (to < matching.size()) {
             answer.put("NextToken", "page-" + to);
         }
-        send(exchange, 200, answer.toString());
+        return new AwsJsonFixture.Answer(200, answer.toString());
     }
 
-    private static void send(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-        exchange.getResponseHeaders().set("x-amzn-RequestId", "fixture");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     /** The products AWS would list for a catalog's models in a region, by service code, with some noise. */

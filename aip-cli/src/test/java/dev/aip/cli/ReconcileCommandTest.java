@@ -1,6 +1,7 @@
 package dev.aip.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -461,6 +462,181 @@ class ReconcileCommandTest {
         assertThat(none.error()).contains("give exactly one AWS bill").contains("got neither");
         assertThat(both.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
         assertThat(both.error()).contains("got both");
+    }
+
+    // ------------------------------------------------------------------------------ Cost Explorer asked directly
+
+    /** Credentials the fixture's requests are signed with. */
+    static final java.util.function.Function<String, String> TEST_CREDENTIALS = java.util.Map.of(
+            "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "test-secret",
+            "AWS_CONFIG_FILE", "/nonexistent/aws-config")::get;
+
+    static CliRun.Result reconcileAws(CostExplorerFixture ce, String... args) {
+        List<String> all = new ArrayList<>(List.of("usage", "reconcile", "--ledger", ledger.toString(), "--aws",
+                "--from", DAY1.toString(), "--to", DAY2.plusDays(1).toString(), "--endpoint",
+                ce.endpoint().toString()));
+        all.addAll(List.of(args));
+        return CliRun.run(TEST_CREDENTIALS, all.toArray(String[]::new));
+    }
+
+    @Test
+    void reconcileAws_pagesFromCostExplorer_signsTheRequestFollowsTokensSavesPagesAndMatchesExactly()
+            throws IOException {
+        List<String> pages = export().pageSize(2).build().costAndUsage(DAY1, DAY2.plusDays(1));
+        assertThat(pages).hasSizeGreaterThan(2);
+        Path saved = dir.resolve("ce-saved");
+        try (CostExplorerFixture ce = CostExplorerFixture.start().serve(pages)) {
+
+            CliRun.Result run = reconcileAws(ce, "--save-cost-explorer", saved.toString(), "--format", "json",
+                    "--tolerance-usd", "0", "--tolerance-percent", "0");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode rows = rows(run);
+            assertThat(rows).hasSize(5);
+            rows.forEach(r -> assertThat(r.get("status").asText()).isEqualTo("match"));
+            List<AwsJsonFixture.Request> requests = ce.requests();
+            assertThat(requests).hasSize(pages.size());
+            for (AwsJsonFixture.Request r : requests) {
+                assertThat(r.method()).isEqualTo("POST");
+                assertThat(r.target()).isEqualTo("AWSInsightsIndexService.GetCostAndUsage");
+                assertThat(r.contentType()).isEqualTo("application/x-amz-json-1.1");
+                assertThat(r.authorization()).startsWith("AWS4-HMAC-SHA256 Credential=AKIDTEST/")
+                        .contains("/us-east-1/ce/aws4_request").contains("SignedHeaders=").contains("x-amz-target")
+                        .contains("Signature=");
+                JsonNode body = r.body();
+                assertThat(body.get("TimePeriod")).isEqualTo(JSON.readTree(
+                        "{\"Start\":\"2026-03-01\",\"End\":\"2026-03-03\"}"));
+                assertThat(body.get("Granularity").asText()).isEqualTo("DAILY");
+                assertThat(body.get("Metrics")).isEqualTo(JSON.readTree("[\"UnblendedCost\",\"UsageQuantity\"]"));
+                assertThat(body.get("GroupBy")).isEqualTo(JSON.readTree("[{\"Type\":\"TAG\",\"Key\":\"TenantId\"}]"));
+                assertThat(body.get("Filter")).isEqualTo(JSON.readTree(
+                        "{\"Dimensions\":{\"Key\":\"SERVICE\",\"Values\":[\"Amazon Bedrock\"]}}"));
+            }
+            assertThat(requests.get(0).body().has("NextPageToken")).isFalse();
+            assertThat(requests.get(1).body().get("NextPageToken").asText()).isEqualTo("page-2");
+            for (int i = 0; i < pages.size(); i++) {
+                Path page = saved.resolve("ce-2026-03-01-2026-03-03-" + (i + 1) + ".json");
+                assertThat(page).isRegularFile();
+                assertThat(JSON.readTree(page.toFile())).isEqualTo(JSON.readTree(pages.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void reconcileAws_withoutSaveDirectory_leavesNoPagesBehind() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before = tempPageDirs(tmp);
+        try (CostExplorerFixture ce = CostExplorerFixture.start()
+                .serve(export().pageSize(2).build().costAndUsage(DAY1, DAY2.plusDays(1)))) {
+
+            CliRun.Result run = reconcileAws(ce);
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("reconcile: 5 match, 0 different, 0 aws-only, 0 ledger-only");
+            assertThat(ce.requests()).hasSizeGreaterThan(1);
+        }
+        assertThat(tempPageDirs(tmp)).isEqualTo(before);
+    }
+
+    private static List<Path> tempPageDirs(Path tmp) throws IOException {
+        try (java.util.stream.Stream<Path> list = Files.list(tmp)) {
+            return list.filter(p -> p.getFileName().toString().startsWith("aip-cost-explorer-")).sorted().toList();
+        }
+    }
+
+    @Test
+    void reconcileAws_accessDenied_failsWithAwsCodeMessageAndThePermission() {
+        try (CostExplorerFixture ce = CostExplorerFixture.start().answerAlways(403,
+                "{\"__type\":\"AccessDeniedException\",\"Message\":\"User: arn:aws:iam::123456789012:user/ops is"
+                        + " not authorized to perform: ce:GetCostAndUsage\"}")) {
+
+            CliRun.Result run = reconcileAws(ce, "--service", "Amazon Bedrock,Claude 3 Haiku (Amazon Bedrock Edition)");
+
+            assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_FAILURE);
+            assertThat(run.error()).isEqualTo("aip: Cost Explorer refused GetCostAndUsage for 2026-03-01 to"
+                    + " 2026-03-03 (HTTP 403): AccessDeniedException: User: arn:aws:iam::123456789012:user/ops is not"
+                    + " authorized to perform: ce:GetCostAndUsage; the caller needs the IAM permission"
+                    + " ce:GetCostAndUsage");
+            assertThat(ce.requests()).singleElement().satisfies(r -> assertThat(
+                    r.body().get("Filter").get("Dimensions").get("Values").toString())
+                    .isEqualTo("[\"Amazon Bedrock\",\"Claude 3 Haiku (Amazon Bedrock Edition)\"]"));
+        }
+    }
+
+    @Test
+    void reconcileAws_repeatedPageToken_stopsWithAnError() {
+        String page = export().pageSize(2).build().costAndUsage(DAY1, DAY2.plusDays(1)).get(0)
+                .replace("\"page-2\"", "\"same\"");
+        try (CostExplorerFixture ce = CostExplorerFixture.start().answerAlways(200, page)) {
+
+            CliRun.Result run = reconcileAws(ce);
+
+            assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_FAILURE);
+            assertThat(run.error()).startsWith("aip: Cost Explorer returned the NextPageToken of an earlier page"
+                    + " again (page 2");
+            assertThat(ce.requests()).hasSize(2);
+        }
+    }
+
+    @Test
+    void reconcileAws_malformedAnswer_isNamedBySavedFileAndLine() {
+        Path saved = dir.resolve("ce-bad");
+        try (CostExplorerFixture ce = CostExplorerFixture.start().answerAlways(200,
+                "{\"ResultsByTime\":[{\"TimePeriod\":{\"Start\":\"2026-03-01\",\"End\":\"2026-03-03\"}}]}")) {
+
+            CliRun.Result run = reconcileAws(ce, "--save-cost-explorer", saved.toString());
+
+            assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_FAILURE);
+            assertThat(run.error()).startsWith("aip: " + saved.resolve("ce-2026-03-01-2026-03-03-1.json") + ":")
+                    .contains("is not one day");
+        }
+    }
+
+    @Test
+    void reconcileAws_withAnotherBillOrWithoutWindow_isAUsageError() {
+        CliRun.Result withCur = reconcile("--ledger", ledger.toString(), "--aws", "--from", "2026-03-01", "--to",
+                "2026-03-03", "--cur", "a.csv");
+        CliRun.Result withFiles = reconcile("--ledger", ledger.toString(), "--aws", "--from", "2026-03-01", "--to",
+                "2026-03-03", "--cost-explorer", "b.json");
+        CliRun.Result noWindow = reconcile("--ledger", ledger.toString(), "--aws", "--from", "2026-03-01");
+        CliRun.Result saveWithoutAws = reconcile("--ledger", ledger.toString(), "--cur", "a.csv",
+                "--save-cost-explorer", "dir");
+
+        assertThat(withCur.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
+        assertThat(withCur.error()).contains("give exactly one AWS bill").contains("got both --aws and --cur");
+        assertThat(withFiles.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
+        assertThat(withFiles.error()).contains("got both --cost-explorer and --aws");
+        assertThat(noWindow.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
+        assertThat(noWindow.error()).isEqualTo("aip: --aws needs the window to ask Cost Explorer for: --from DATE"
+                + " --to DATE (--to exclusive)");
+        assertThat(saveWithoutAws.exitCode()).isEqualTo(AipCommand.EXIT_USAGE);
+        assertThat(saveWithoutAws.error()).isEqualTo("aip: --save-cost-explorer, --service and --endpoint go with"
+                + " --aws");
+    }
+
+    @Test
+    void reconcileHelp_aws_namesThePermissionAndWhatAwsCharges() {
+        CliRun.Result run = reconcile("--help");
+
+        assertThat(run.exitCode()).isZero();
+        String help = run.out().replaceAll("\\s+", " ");
+        assertThat(help).contains("--aws").contains("--save-cost-explorer=DIR").contains("ce:GetCostAndUsage")
+                .contains("AWS charges USD 0.01 per request");
+    }
+
+    @Test
+    void reconcileAws_withoutCredentials_saysInOneLineWhatToSet() {
+        AwsCredentialsProbe.withoutInstanceMetadata(() -> {
+            assumeFalse(AwsCredentialsProbe.present(), "this machine has AWS credentials");
+
+            CliRun.Result run = reconcile("--ledger", ledger.toString(), "--aws", "--from", "2026-03-01", "--to",
+                    "2026-03-03");
+
+            assertThat(run.exitCode()).isEqualTo(AipCommand.EXIT_FAILURE);
+            assertThat(run.error()).isEqualTo("aip: no AWS credentials found: 'aip usage reconcile --aws' calls"
+                    + " Cost Explorer; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or save the"
+                    + " answers with 'aws ce get-cost-and-usage' and pass them with --cost-explorer FILE...");
+        });
     }
 
     static int lineOf(String text, String needle) {
