@@ -94,7 +94,11 @@ public final class JdbcLedgerLoad {
 
     private static int serverPid = -1;
 
-    /** CPU time of the postmaster and its children, from /proc (clock ticks of 10 ms); -1 without --server-pid. */
+    /**
+     * CPU time of the postmaster and its children, from /proc (clock ticks of 10 ms); -1 without --server-pid. A child
+     * that has ended (a backend whose connection closed, an autovacuum worker) counts through the postmaster's
+     * {@code cutime}/{@code cstime}, so the sum never goes back when one ends during a round.
+     */
     private static long serverCpuNanos() {
         if (serverPid < 0) {
             return -1;
@@ -113,11 +117,14 @@ public final class JdbcLedgerLoad {
                     continue;
                 }
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+                // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
                 int pid = Integer.parseInt(name);
                 int ppid = Integer.parseInt(f[1]);
                 if (pid == serverPid || ppid == serverPid) {
                     ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+                if (pid == serverPid) {
+                    ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
                 }
             }
         } catch (java.io.IOException e) {
