@@ -260,7 +260,7 @@ public final class LogicalCall {
      */
     public void attemptEnded(MeteredCall attempt) {
         UsageRecord record = attempt.record().orElse(null);
-        boolean release;
+        boolean release = false;
         CallObserver.ObservedAttempt watching = null;
         synchronized (this) {
             if (record != null) {
@@ -269,14 +269,22 @@ public final class LogicalCall {
             if (observedAttempts != null) {
                 watching = observedAttempts.remove(attempt);
             }
-            open--;
-            release = takeRelease();
+            if (watching == null) {
+                open--;
+                release = takeRelease();
+            }
         }
         if (watching != null) {
+            // The attempt stays open until its observer has heard of its end: a call ending on another thread
+            // meanwhile must not report its own end first.
             try {
                 watching.attemptEnded(record);
             } catch (RuntimeException e) {
                 LOG.warn("A call observer failed at the end of an attempt of call {}; the call goes on", callId, e);
+            }
+            synchronized (this) {
+                open--;
+                release = takeRelease();
             }
         }
         if (release) {

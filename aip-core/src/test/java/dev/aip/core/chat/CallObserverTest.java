@@ -52,6 +52,8 @@ class CallObserverTest {
         final AtomicInteger attemptsStarted = new AtomicInteger();
         final List<String> finishReasons = new CopyOnWriteArrayList<>();
         final Map<String, @Nullable ObservedCall> covers = new ConcurrentHashMap<>();
+        /** Lingers in each attempt's end, widening the window in which a call may end on another thread. */
+        volatile boolean slowEnds;
 
         @Override
         public ObservedCall callStarted(LogicalCall call, @Nullable ObservedCall cover) {
@@ -67,6 +69,10 @@ class CallObserverTest {
                     open.incrementAndGet();
                     AtomicInteger once = new AtomicInteger();
                     return record -> {
+                        if (slowEnds) {
+                            Thread.yield();
+                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        }
                         if (once.incrementAndGet() != 1) {
                             violations.add("attempt ended twice in " + call.callId());
                         }
@@ -196,8 +202,19 @@ class CallObserverTest {
 
     @RepeatedTest(5) // the race it guards is rare: a cancel overtaking an attempt still settling
     void concurrentCallsStreamsCancelsAndRefusals_eachCallEndsOnceAfterItsAttempts() throws Exception {
+        concurrentCallsStreamsCancelsAndRefusals(false);
+    }
+
+    /** The same with an observer that lingers in each attempt's end, so a call ending meanwhile is likely. */
+    @RepeatedTest(3)
+    void slowObserver_concurrentCallsStreamsCancelsAndRefusals_eachCallEndsOnceAfterItsAttempts() throws Exception {
+        concurrentCallsStreamsCancelsAndRefusals(true);
+    }
+
+    private void concurrentCallsStreamsCancelsAndRefusals(boolean slowEnds) throws Exception {
         ResilienceStressTest.RandomTransport transport = new ResilienceStressTest.RandomTransport();
         Counting observer = new Counting();
+        observer.slowEnds = slowEnds;
         AtomicInteger refused = new AtomicInteger();
         Admission admission = (tenant, request, profile) -> {
             if (ThreadLocalRandom.current().nextInt(20) == 0) {
