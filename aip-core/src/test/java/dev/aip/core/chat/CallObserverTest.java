@@ -11,18 +11,13 @@ import dev.aip.core.metering.UsageRecord;
 import dev.aip.core.profile.TenantProfileResolver;
 import dev.aip.core.tenant.TenantContext;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.RepeatedTest;
@@ -231,47 +226,7 @@ class CallObserverTest {
                 .build();
         int threads = 16;
         int callsPerThread = 50;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        List<ChatStream> streams = new CopyOnWriteArrayList<>();
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                done.add(pool.submit(() -> {
-                    ThreadLocalRandom r = ThreadLocalRandom.current();
-                    for (int i = 0; i < callsPerThread; i++) {
-                        if (r.nextBoolean()) {
-                            try {
-                                chat.chat(ACME, Fixtures.request());
-                            } catch (RuntimeException expected) {
-                                // failed or refused: still one observed call
-                            }
-                        } else {
-                            ChatStream s = chat.stream(ACME, Fixtures.request(), new ChatStreamListener() { });
-                            streams.add(s);
-                            if (r.nextInt(3) == 0) {
-                                s.cancel();
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get(120, TimeUnit.SECONDS);
-            }
-            for (ChatStream s : streams) {
-                try {
-                    s.completion().get(60, TimeUnit.SECONDS);
-                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-                    // ended by a failure or a cancel
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-            scheduler.shutdownNow();
-            transport.streams.shutdown();
-            transport.streams.awaitTermination(30, TimeUnit.SECONDS);
-        }
+        ResilienceStressTest.mixedLoad(chat, ACME, threads, callsPerThread, 3, transport, scheduler);
         // A cancelled stream's last attempt may settle on a transport thread after completion(): wait for it.
         for (int i = 0; i < 1000 && observer.ended.size() < threads * callsPerThread; i++) {
             Thread.sleep(10);

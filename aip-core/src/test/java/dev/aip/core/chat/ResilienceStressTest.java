@@ -38,6 +38,58 @@ class ResilienceStressTest {
     private static final int CALLS_PER_THREAD = 60;
 
     /** Answers at random: half succeed, the rest throttle, fail on the server or fail validation. */
+    /**
+     * Runs {@code callsPerThread} calls on each of {@code threads} threads started together, each at random a whole
+     * chat or a stream (one stream in {@code cancelOneIn} cancelled), and waits for every call and stream to end
+     * (failed, refused and cancelled ones included); then stops {@code scheduler} and the transport's stream threads.
+     */
+    static void mixedLoad(ChatClient chat, TenantContext tenant, int threads, int callsPerThread, int cancelOneIn,
+                          RandomTransport transport, ScheduledExecutorService scheduler) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<ChatStream> streams = new CopyOnWriteArrayList<>();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    start.await();
+                    ThreadLocalRandom r = ThreadLocalRandom.current();
+                    for (int i = 0; i < callsPerThread; i++) {
+                        if (r.nextBoolean()) {
+                            try {
+                                chat.chat(tenant, Fixtures.request());
+                            } catch (RuntimeException expected) {
+                                // throttled, failed or refused: the callers count it through their records
+                            }
+                        } else {
+                            ChatStream s = chat.stream(tenant, Fixtures.request(), new ChatStreamListener() { });
+                            streams.add(s);
+                            if (r.nextInt(cancelOneIn) == 0) {
+                                s.cancel();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            for (ChatStream s : streams) {
+                try {
+                    s.completion().get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                    // ended by a failure or a cancel: both are recorded
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            scheduler.shutdownNow();
+            transport.streams.shutdown();
+            transport.streams.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
     static final class RandomTransport implements ChatTransport {
         final AtomicInteger attempts = new AtomicInteger();
         final ExecutorService streams = Executors.newFixedThreadPool(4);
@@ -122,49 +174,7 @@ class ResilienceStressTest {
                         .maxDelay(Duration.ofNanos(50_000)).build())
                 .build();
         TenantContext acme = TenantContext.of("acme");
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        CyclicBarrier start = new CyclicBarrier(THREADS);
-        List<ChatStream> streams = new CopyOnWriteArrayList<>();
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                done.add(pool.submit(() -> {
-                    start.await();
-                    ThreadLocalRandom r = ThreadLocalRandom.current();
-                    for (int i = 0; i < CALLS_PER_THREAD; i++) {
-                        if (r.nextBoolean()) {
-                            try {
-                                chat.chat(acme, Fixtures.request());
-                            } catch (RuntimeException expected) {
-                                // throttled, failed or refused: counted below through the records
-                            }
-                        } else {
-                            ChatStream s = chat.stream(acme, Fixtures.request(), new ChatStreamListener() { });
-                            streams.add(s);
-                            if (r.nextInt(4) == 0) {
-                                s.cancel();
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get(120, TimeUnit.SECONDS);
-            }
-            for (ChatStream s : streams) {
-                try {
-                    s.completion().get(60, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
-                    // ended by a failure or a cancel: both are recorded
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-            scheduler.shutdownNow();
-            transport.streams.shutdown();
-            transport.streams.awaitTermination(30, TimeUnit.SECONDS);
-        }
+        mixedLoad(chat, acme, THREADS, CALLS_PER_THREAD, 4, transport, scheduler);
 
         assertThat(records).hasSize(transport.attempts.get() + rejected.get());
         assertThat(records).extracting(UsageRecord::recordId).doesNotHaveDuplicates();
